@@ -1,0 +1,214 @@
+"""Irradiation of every cell of a surface model over a weather period.
+
+Implements DESIGN.md §4: Horn normals, horizon sweeps streamed one direction
+at a time, sky-view factor of the tilted surface, beam and circumsolar from
+sun tables, isotropic or Perez diffuse, ground-reflected irradiation.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+
+import numpy as np
+import xarray as xr
+
+from cadastre.errors import OptionError
+from cadastre.sky import HORIZON_BAND_WIDTH, SunTables, build_sun_tables, check_sky
+from cadastre.weather import Weather, load_weather
+from kernels import accumulate_direction, horizon_tan, horn_normals, slope_aspect
+from rasters.grid import grid_of
+from rasters.errors import AllNodataError
+
+BANDS = ("global", "beam", "diffuse", "reflected", "svf", "slope", "aspect")
+"""Variables of the result, in the order of the bands of the GeoTIFF."""
+UNITS = {
+    "global": "kWh m-2",
+    "beam": "kWh m-2",
+    "diffuse": "kWh m-2",
+    "reflected": "kWh m-2",
+    "svf": "1",
+    "slope": "degrees",
+    "aspect": "degrees clockwise from north",
+}
+MIN_DIRECTIONS = 8
+
+
+def check_options(*, n_directions: int, max_distance: float, albedo: float, sky: str) -> str:
+    """Validate the model options; return the normalised sky name.
+
+    Raises
+    ------
+    OptionError
+        ``n_directions`` < 8, ``max_distance`` <= 0, ``albedo`` outside [0, 1],
+        unknown sky model.
+    """
+    if int(n_directions) != n_directions or n_directions < MIN_DIRECTIONS:
+        raise OptionError(f"--directions: {n_directions} is too few; use an integer >= {MIN_DIRECTIONS} (default 64)")
+    if not (max_distance > 0 and math.isfinite(max_distance)):
+        raise OptionError(f"--max-distance: {max_distance} m; use a positive distance in metres (default 1000)")
+    if not (0.0 <= albedo <= 1.0):
+        raise OptionError(f"--albedo: {albedo} is outside 0-1; use a reflectance such as 0.2")
+    return check_sky(sky)
+
+
+def site_of(dsm: xr.DataArray) -> tuple[float, float, float]:
+    """Latitude, longitude [degrees] and altitude [m] of the raster centre.
+
+    The altitude is the median surface height within 50 cells of the centre
+    (the whole raster's median when that window is all nodata).
+    """
+    grid = grid_of(dsm)
+    lon, lat = grid.centre_lonlat()
+    z = dsm.values
+    i, j = grid.height // 2, grid.width // 2
+    window = z[max(0, i - 50) : i + 51, max(0, j - 50) : j + 51]
+    alt = np.nanmedian(window) if np.isfinite(window).any() else np.nanmedian(z)
+    return lat, lon, float(alt)
+
+
+def irradiance(
+    dsm: xr.DataArray,
+    weather: Weather | str | None = None,
+    *,
+    n_directions: int = 64,
+    max_distance: float = 1000.0,
+    albedo: float = 0.2,
+    sky: str = "isotropic",
+    time_label: str | None = None,
+    progress: Callable[[int, int], None] | None = None,
+) -> xr.Dataset:
+    """Irradiation of every cell of a DSM, summed over the weather period.
+
+    Parameters
+    ----------
+    dsm : xarray.DataArray
+        Surface heights [m], 2-D, north-up, square cells, projected CRS in
+        metres (rioxarray), NaN for nodata (see :func:`rasters.read_dsm`).
+    weather : Weather or str, optional
+        A loaded :class:`~cadastre.weather.Weather`, a weather file path, or
+        ``'clearsky'`` (Ineichen with the Linke turbidity climatology at the
+        raster centre). Default: the Lens proxy TMY shipped with the package.
+    n_directions : int
+        Horizon azimuths, evenly spaced from north (>= 8). Default 64 (5.625°).
+    max_distance : float
+        Reach of the horizon search. [m]
+    albedo : float
+        Ground reflectance, 0-1.
+    sky : {'isotropic', 'perez'}
+        Diffuse sky model (see :mod:`cadastre.sky`).
+    time_label : str, optional
+        What the stamps of a plain CSV weather file mark (see
+        :mod:`cadastre.weather`).
+    progress : callable, optional
+        Called as ``progress(done, total)`` after each direction.
+
+    Returns
+    -------
+    xarray.Dataset
+        On the DSM's grid and CRS, float32, NaN at nodata: ``global``,
+        ``beam``, ``diffuse``, ``reflected`` [kWh m-2 over the period, per
+        year for a TMY] on the tilted surface of each cell, ``svf`` (sky-view
+        factor of the tilted surface, 0-1), ``slope`` [degrees] and
+        ``aspect`` [degrees clockwise from north].
+
+    Notes
+    -----
+    Outside the raster the horizon is 0°: nothing beyond the edge shades, and
+    a terrain horizon below 0° also counts as 0° (DESIGN.md §4; GRASS issue OSGeo/grass#2935). Give the
+    raster a margin (halo) of the reach of the shadows you care about.
+    The reflected part uses ``albedo * GHI * (1 - svf)``: the non-sky part of
+    the view is taken as ground lit by the global horizontal irradiance.
+
+    References
+    ----------
+    .. [1] J. Dozier, J. Frew (1990), IEEE TGRS 28(5). :doi:`10.1109/36.58986`
+    .. [2] R. Perez et al. (1990), Solar Energy 44(5). :doi:`10.1016/0038-092X(90)90055-H`
+    """
+    sky = check_options(n_directions=n_directions, max_distance=max_distance, albedo=albedo, sky=sky)
+    grid = grid_of(dsm)
+    z = np.ascontiguousarray(dsm.values, dtype=np.float64)
+    if np.isnan(z).all():
+        raise AllNodataError("DSM: every cell is nodata; nothing to compute")
+    south_up = grid.transform.e > 0
+    if south_up:
+        z = z[::-1].copy()
+    lat, lon, alt = site_of(dsm)
+    if not isinstance(weather, Weather):
+        weather = load_weather(weather, time_label=time_label, latitude=lat, longitude=lon, altitude=alt)
+    tables = build_sun_tables(weather, lat, lon, alt, n_directions=int(n_directions), sky=sky)
+    out = _compute(z, grid.cellsize, tables, max_distance=max_distance, albedo=albedo, progress=progress)
+    if south_up:
+        out = {k: v[::-1] for k, v in out.items()}
+    ds = xr.Dataset(
+        {k: xr.DataArray(out[k].astype(np.float32), dims=("y", "x"), name=k, attrs={"units": UNITS[k]}) for k in BANDS},
+        coords={"y": dsm["y"].values, "x": dsm["x"].values},
+    )
+    ds = ds.rio.write_crs(grid.crs).rio.write_transform(grid.transform)
+    ds.attrs.update(
+        weather=str(weather.source),
+        weather_kind=weather.kind,
+        time_label=weather.time_label,
+        rows=len(weather.data),
+        ghi_sum=tables.ghi,
+        sky=sky,
+        directions=int(n_directions),
+        max_distance=float(max_distance),
+        albedo=float(albedo),
+        latitude=lat,
+        longitude=lon,
+        altitude=alt,
+    )
+    return ds
+
+
+def _compute(z, cellsize, tables: SunTables, *, max_distance, albedo, progress=None) -> dict[str, np.ndarray]:
+    """Run the kernels over every direction; return float64 arrays by band name."""
+    shape = z.shape
+    n_e, n_n, n_u = (np.empty(shape) for _ in range(3))
+    horn_normals(z, cellsize, n_e, n_n, n_u)
+    slope, aspect = np.empty(shape), np.empty(shape)
+    slope_aspect(n_e, n_n, n_u, slope, aspect)
+    svf, beam, circ, band_seen, band_weight = (np.zeros(shape) for _ in range(5))
+    horizon = np.empty(shape)
+    n = tables.n_directions
+    for k, azimuth in enumerate(tables.azimuths):
+        horizon_tan(z, float(azimuth), cellsize, max_distance, horizon)
+        accumulate_direction(
+            horizon,
+            n_e,
+            n_n,
+            n_u,
+            float(azimuth),
+            tables.beam[k],
+            tables.circumsolar[k],
+            tables.step,
+            HORIZON_BAND_WIDTH,
+            svf,
+            beam,
+            circ,
+            band_seen,
+            band_weight,
+        )
+        if progress is not None:
+            progress(k + 1, n)
+    nodata = np.isnan(n_u)
+    svf /= n
+    np.clip(svf, 0.0, 1.0, out=svf)
+    sin_beta = np.sqrt(n_e**2 + n_n**2)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        band_seen = np.where(band_weight > 0, band_seen / band_weight, 1.0)
+    diffuse = tables.diffuse_isotropic * svf + circ + tables.horizon_band * sin_beta * band_seen
+    reflected = albedo * tables.ghi * (1.0 - svf)
+    out = {
+        "global": beam + diffuse + reflected,
+        "beam": beam,
+        "diffuse": diffuse,
+        "reflected": reflected,
+        "svf": svf,
+        "slope": slope,
+        "aspect": aspect,
+    }
+    for v in out.values():
+        v[nodata] = np.nan
+    return out

@@ -1,0 +1,1 @@
+"""The ``cadastre`` command line: thin wrappers over the :mod:`cadastre` API."""

@@ -1,0 +1,19 @@
+"""Numba kernels: pure functions on NumPy arrays (no I/O, no xarray, no pandas).
+
+Conventions: rows run north to south and columns west to east (a north-up
+raster); azimuths are clockwise from north; angles at public boundaries in
+degrees; surface normals as (east, north, up) unit-vector components.
+"""
+
+from kernels.horizon import horizon_tan, horizon_tan_bruteforce, line_step
+from kernels.irradiance import accumulate_direction
+from kernels.terrain import horn_normals, slope_aspect
+
+__all__ = [
+    "accumulate_direction",
+    "horizon_tan",
+    "horizon_tan_bruteforce",
+    "horn_normals",
+    "line_step",
+    "slope_aspect",
+]

@@ -1,0 +1,173 @@
+"""Read a DSM GeoTIFF into xarray and write band stacks as COG, atomically."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import uuid
+from collections.abc import Iterator, Sequence
+from pathlib import Path
+
+import numpy as np
+import rasterio
+import rasterio.shutil
+import rioxarray  # noqa: F401  (registers the .rio accessor)
+import xarray as xr
+from rasterio.errors import RasterioError
+from rasterio.io import MemoryFile
+
+from rasters.errors import AllNodataError, GridError, InputFileError, OutputFileError
+from rasters.grid import check_crs, check_transform
+
+READABLE_DRIVERS = ("GTiff", "COG", "VRT")
+NODATA = -9999.0
+"""Nodata value of the float32 rasters the engine writes."""
+
+
+def read_dsm(path: str | os.PathLike, *, name: str | None = None) -> xr.DataArray:
+    """Read a single-band surface raster (GeoTIFF) as a float64 DataArray.
+
+    Parameters
+    ----------
+    path : path-like
+        A GeoTIFF (or COG, or VRT of GeoTIFFs) in a projected CRS in metres,
+        north-up, square pixels, one band.
+    name : str, optional
+        Name used in error messages; defaults to the path.
+
+    Returns
+    -------
+    xarray.DataArray
+        Heights [m], dims ``(y, x)`` at cell centres, NaN for nodata, with
+        CRS, transform and ``attrs['units'] = 'm'``.
+
+    Raises
+    ------
+    InputFileError
+        Missing, unreadable or truncated file, or not a GeoTIFF.
+    CRSError
+        No CRS, geographic CRS, or not in metres.
+    GridError
+        Several bands, rotated or rectangular pixels.
+    AllNodataError
+        Every cell is nodata.
+    """
+    label = name or str(path)
+    if not Path(path).is_file():
+        raise InputFileError(f"{label}: no such file")
+    try:
+        with rasterio.open(path) as src:
+            if src.driver not in READABLE_DRIVERS:
+                raise InputFileError(f"{label}: is a {src.driver} file, not a GeoTIFF; convert it (gdal_translate)")
+            if src.count != 1:
+                raise GridError(f"{label}: has {src.count} bands; a DSM has exactly one (gdal_translate -b 1)")
+            crs = check_crs(src.crs, label)
+            transform = check_transform(src.transform, label)
+            data = src.read(1, masked=True)
+            nodata = src.nodata
+    except RasterioError as exc:
+        first = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+        raise InputFileError(f"{label}: cannot read raster ({first})") from exc
+    z = np.ma.filled(data.astype(np.float64), np.nan)
+    z[~np.isfinite(z)] = np.nan
+    if np.isnan(z).all():
+        raise AllNodataError(f"{label}: every cell is nodata; nothing to compute")
+    return to_dataarray(z, crs, transform, name="dsm", units="m", nodata=nodata)
+
+
+def to_dataarray(values: np.ndarray, crs, transform, *, name: str, units: str, nodata=None) -> xr.DataArray:
+    """Wrap a 2-D array on a north-up grid as a DataArray with x/y cell-centre coords and CRS."""
+    height, width = values.shape
+    xs = transform.c + transform.a * (np.arange(width) + 0.5)
+    ys = transform.f + transform.e * (np.arange(height) + 0.5)
+    da = xr.DataArray(values, dims=("y", "x"), coords={"y": ys, "x": xs}, name=name, attrs={"units": units})
+    da = da.rio.write_crs(crs).rio.write_transform(transform)
+    if nodata is not None:
+        da.attrs["source_nodata"] = float(nodata)
+    return da
+
+
+def check_output_path(path: str | os.PathLike, *, overwrite: bool = False) -> Path:
+    """Check that ``path`` can be written before any work is done.
+
+    Raises
+    ------
+    OutputFileError
+        The folder does not exist or is not writable, the path is a folder,
+        or the file exists and ``overwrite`` is false.
+    """
+    out = Path(path)
+    if out.is_dir():
+        raise OutputFileError(f"{out}: is a folder; give a file name (e.g. {out / 'irradiance.tif'})")
+    if out.exists() and not overwrite:
+        raise OutputFileError(f"{out}: already exists; pass --overwrite to replace it")
+    parent = out.parent if str(out.parent) else Path(".")
+    if not parent.is_dir():
+        raise OutputFileError(f"{out}: folder {parent} does not exist; create it first")
+    if not os.access(parent, os.W_OK | os.X_OK):
+        raise OutputFileError(f"{out}: folder {parent} is not writable")
+    return out
+
+
+@contextlib.contextmanager
+def atomic_path(path: str | os.PathLike) -> Iterator[Path]:
+    """Yield a temporary path beside ``path``; rename it to ``path`` on success.
+
+    On any exception the temporary file is removed and ``path`` is untouched,
+    so a reader never sees a half-written output.
+    """
+    final = Path(path)
+    tmp = final.with_name(f".{final.name}.{uuid.uuid4().hex[:8]}.tmp")
+    try:
+        yield tmp
+        os.replace(tmp, final)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            tmp.unlink()
+        raise
+
+
+def write_bands(
+    bands: Sequence[xr.DataArray],
+    path: str | os.PathLike,
+    *,
+    overwrite: bool = False,
+    nodata: float = NODATA,
+    tags: dict | None = None,
+) -> Path:
+    """Write 2-D DataArrays on one grid as a float32 multi-band Cloud-Optimised GeoTIFF.
+
+    Each band gets its DataArray's name as description and its units as a
+    band tag; NaN becomes ``nodata``. The file is written to a temporary name
+    and renamed at the end.
+    """
+    out = check_output_path(path, overwrite=overwrite)
+    first = bands[0]
+    height, width = first.shape
+    profile = {
+        "driver": "GTiff",
+        "width": width,
+        "height": height,
+        "count": len(bands),
+        "dtype": "float32",
+        "crs": first.rio.crs,
+        "transform": first.rio.transform(recalc=True),
+        "nodata": nodata,
+    }
+    try:
+        with atomic_path(out) as tmp, MemoryFile() as mem:
+            with mem.open(**profile) as dst:
+                for k, band in enumerate(bands, start=1):
+                    values = np.asarray(band.values, dtype=np.float32)
+                    dst.write(np.where(np.isnan(values), np.float32(nodata), values), k)
+                    dst.set_band_description(k, str(band.name))
+                    dst.update_tags(k, units=band.attrs.get("units", ""))
+                if tags:
+                    dst.update_tags(**{k: str(v) for k, v in tags.items()})
+            with mem.open() as src:
+                rasterio.shutil.copy(
+                    src, tmp, driver="COG", compress="deflate", predictor="yes", blocksize=512, overviews="auto"
+                )
+    except (RasterioError, OSError) as exc:
+        raise OutputFileError(f"{out}: cannot write ({exc})") from exc
+    return out
