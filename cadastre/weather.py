@@ -463,9 +463,19 @@ def _parse_pvgis_json(text: str, path: object) -> tuple[pd.DataFrame, dict]:
             f"{path}: missing PVGIS column(s) {', '.join(missing)} "
             f"(columns found: {_one_line(', '.join(found))}); download the "
             "PVGIS TMY file again with all its columns")
+    # pvlib 0.16 also needs 'inputs', 'meta.inputs' and
+    # 'outputs.months_selected'; PVGIS always writes them, hand-made files
+    # may not
+    if isinstance(src, dict) and isinstance(src.get("outputs"), dict):
+        src.setdefault("inputs", {})
+        if not isinstance(src.get("meta"), dict):
+            src["meta"] = {}
+        src["meta"].setdefault("inputs", {})
+        src["outputs"].setdefault("months_selected", [])
     try:
         raw, pvmeta = pvlib.iotools.read_pvgis_tmy(
-            io.StringIO(text), pvgis_format="json", map_variables=False)
+            io.StringIO(json.dumps(src)), pvgis_format="json",
+            map_variables=False)
     except KeyError as exc:
         raise InputFileError(
             f"{path}: missing key {exc} in the PVGIS JSON; download the TMY "

@@ -1,20 +1,29 @@
-"""Horizon angles by a convex-hull sweep along digital lines (Dozier & Frew 1990).
+"""Horizon angles by a convex-hull sweep along raster lines (Dozier & Frew 1990).
 
 Geometry
 --------
-For an azimuth ``phi`` (clockwise from north) the grid is partitioned into
-parallel *digital lines*. The main axis is the grid axis closest to ``phi``
-(columns when ``|sin phi| >= |cos phi|``, else rows); one step along a line
-moves one cell along the main axis and ``t`` cells (``|t| <= 1``) along the
-other. The cell of a line at main-axis position ``u`` (counted in the
-direction of travel) is at minor position ``c + floor(t*u + 0.5)``, so every
-cell lies on exactly one line ``c``. Along a line the profile is sampled at
-cell centres, every ``cellsize * sqrt(1 + t**2)`` metres.
+For an azimuth ``phi`` (clockwise from north) the main axis is the grid axis
+closest to ``phi`` (columns when ``|sin phi| >= |cos phi|``, else rows); one
+step along a line moves one cell along the main axis and ``t`` cells
+(``|t| <= 1``) along the other. Line ``c`` is the straight *track*
+``v = c + t*u`` (``u`` counted in the direction of travel); its samples, one
+per main-axis step, every ``cellsize * sqrt(1 + t**2)`` metres, take the
+height of the surface on the track, interpolated linearly across the minor
+axis between the two cells it passes. The cells whose centre is nearest to
+track ``c`` (``v = c + floor(t*u + 0.5)``, less than half a cell away) belong
+to it: every cell belongs to exactly one line.
 
-The horizon of a cell is the largest elevation angle, seen from its centre, of
-the cells ahead of it on its line within ``max_distance``: the *discrete
-profile* horizon. :func:`horizon_tan` computes it exactly with an upper convex
-hull, :func:`horizon_tan_bruteforce` by marching every ray (the test oracle).
+A cell looks from the track point beside it, at the track's height there:
+on any plane this is exact, so a tilted roof does not shade itself. Where the
+two cells across the track differ by more than ``cellsize * tan(70°)`` (a
+wall or a roof edge, not a plane) no interpolation is made: the track takes
+the higher cell (an obstacle keeps its full height) and the cell looks from
+its own height.
+
+The horizon of a cell is the largest elevation angle of the samples ahead of
+it on its line within ``max_distance``: the horizon of the *discrete
+profile*. :func:`horizon_tan` computes it exactly with upper convex hulls,
+:func:`horizon_tan_bruteforce` by marching every ray (the test oracle).
 """
 
 from __future__ import annotations
@@ -89,16 +98,77 @@ def _u_range(t, c, nu, nv):
     return lo, hi
 
 
+EDGE_SLOPE = 70.0
+"""Cells differing by more than ``cellsize * tan(EDGE_SLOPE)`` are not interpolated. [degrees]"""
+
+
 @njit
-def _sweep_line(zb, n, k, res, stk, hull):
-    """Largest slope (dz per sample) from each sample to those ahead within k.
+def _sample(z, main_col, fwd, nu, nv, t, c, u, jump):
+    """Track height, observer height and (row, col) of the cell of line ``c`` at ``u``."""
+    off = _off(t, u)
+    v = c + off
+    a = u if fwd > 0 else nu - 1 - u
+    i = v if main_col else a
+    j = a if main_col else v
+    za = z[i, j]
+    if math.isnan(za):
+        return np.nan, np.nan, i, j
+    delta = off - t * u
+    if delta == 0.0:
+        return za, za, i, j
+    w = abs(delta)
+    vb = v - 1 if delta > 0.0 else v + 1
+    if vb < 0 or vb >= nv:
+        # the track runs outside the grid edge: extrapolate from the cell inside
+        vc = 2 * v - vb
+        if vc < 0 or vc >= nv:
+            return za, za, i, j
+        zc = z[vc, a] if main_col else z[a, vc]
+        if math.isnan(zc) or abs(za - zc) > jump:
+            return za, za, i, j
+        zt = za - w * (zc - za)
+        return zt, zt, i, j
+    zb = z[vb, a] if main_col else z[a, vb]
+    if math.isnan(zb):
+        return za, za, i, j
+    if abs(za - zb) <= jump:
+        zt = (1.0 - w) * za + w * zb
+        return zt, zt, i, j
+    return max(za, zb), za, i, j
+
+
+@njit
+def _tangent(zt, idx, first, count, reverse, m, zq):
+    """Largest slope from (m, zq) to an upper hull left of it (binary search).
+
+    The hull's samples are ``idx[first .. first+count-1]``, left to right, or
+    right to left when ``reverse``.
+    """
+    lo = 0
+    hi = count - 1
+    while lo < hi:
+        mid = (lo + hi) // 2
+        a = idx[first + count - 1 - mid] if reverse else idx[first + mid]
+        b = idx[first + count - 2 - mid] if reverse else idx[first + mid + 1]
+        if (zt[b] - zq) * (a - m) <= (zt[a] - zq) * (b - m):
+            hi = mid
+        else:
+            lo = mid + 1
+    q = idx[first + count - 1 - lo] if reverse else idx[first + lo]
+    return (zt[q] - zq) / (q - m)
+
+
+@njit
+def _sweep_line(zt, zo, n, k, res, stk, hull):
+    """Largest slope (dz per sample) from each observer to the track ahead within k.
 
     The line is cut into blocks of ``k`` samples. The part of a window inside
     the cell's own block is answered by a backward sweep that keeps the upper
-    convex hull of the samples ahead (amortised O(1)); the part in the next
-    block, a prefix that grows by one sample per step, by a forward hull and a
-    binary search for the tangent (O(log hull)). NaN samples (nodata) neither
-    obstruct nor get a value; -inf means nothing lies ahead.
+    convex hull of the samples ahead (amortised O(1) when the observer is on
+    the track, a binary search otherwise); the part in the next block, a
+    prefix that grows by one sample per step, by a forward hull and a binary
+    search for the tangent (O(log hull)). NaN samples neither obstruct nor get
+    a value; -inf means nothing lies ahead.
     """
     for m in range(n):
         res[m] = -np.inf
@@ -107,19 +177,23 @@ def _sweep_line(zb, n, k, res, stk, hull):
         be = min(bs + k, n)
         top = 0
         for m in range(be - 1, bs - 1, -1):
-            zp = zb[m]
-            if math.isnan(zp):
+            zs = zt[m]
+            zq = zo[m]
+            if math.isnan(zs):
                 continue
+            on_track = zq == zs
+            if not on_track and top >= 1:
+                res[m] = _tangent(zt, stk, 0, top, True, m, zq)
             while top >= 2:
                 a = stk[top - 2]
                 b = stk[top - 1]
-                if (zb[a] - zp) * (b - m) >= (zb[b] - zp) * (a - m):
+                if (zt[a] - zs) * (b - m) >= (zt[b] - zs) * (a - m):
                     top -= 1
                 else:
                     break
-            if top >= 1:
+            if on_track and top >= 1:
                 b = stk[top - 1]
-                res[m] = (zb[b] - zp) / (b - m)
+                res[m] = (zt[b] - zs) / (b - m)
             stk[top] = m
             top += 1
         if be < n:
@@ -128,12 +202,12 @@ def _sweep_line(zb, n, k, res, stk, hull):
             for m in range(bs, be):
                 w = min(m + k, n - 1)
                 while nxt <= w:
-                    zr = zb[nxt]
+                    zr = zt[nxt]
                     if not math.isnan(zr):
                         while hn >= 2:
                             p1 = hull[hn - 2]
                             p2 = hull[hn - 1]
-                            cross = (p2 - p1) * (zr - zb[p1]) - (zb[p2] - zb[p1]) * (nxt - p1)
+                            cross = (p2 - p1) * (zr - zt[p1]) - (zt[p2] - zt[p1]) * (nxt - p1)
                             if cross >= 0.0:
                                 hn -= 1
                             else:
@@ -141,21 +215,10 @@ def _sweep_line(zb, n, k, res, stk, hull):
                         hull[hn] = nxt
                         hn += 1
                     nxt += 1
-                zp = zb[m]
-                if hn == 0 or math.isnan(zp):
+                zq = zo[m]
+                if hn == 0 or math.isnan(zq):
                     continue
-                lo = 0
-                hi = hn - 1
-                while lo < hi:
-                    mid = (lo + hi) // 2
-                    a = hull[mid]
-                    b = hull[mid + 1]
-                    if (zb[b] - zp) * (a - m) <= (zb[a] - zp) * (b - m):
-                        hi = mid
-                    else:
-                        lo = mid + 1
-                q = hull[lo]
-                s = (zb[q] - zp) / (q - m)
+                s = _tangent(zt, hull, 0, hn, False, m, zq)
                 if s > res[m]:
                     res[m] = s
         bs = be
@@ -174,17 +237,18 @@ def horizon_tan(z, azimuth, cellsize, max_distance, out):
     cellsize : float
         Side of a square cell. [m]
     max_distance : float
-        Cells farther than this along the line are ignored. [m]
+        Samples farther than this along the line are ignored. [m]
     out : 2-D float array, same shape as ``z``
         Output: tan of the horizon elevation angle (positive above the
-        horizontal); ``-inf`` where no valid cell lies ahead within reach
+        horizontal); ``-inf`` where no valid sample lies ahead within reach
         (the grid edge: the caller decides what lies beyond), NaN at nodata.
 
     Notes
     -----
     Exact on the discrete profile (see the module docstring); amortised
-    O(1) per cell when ``max_distance`` spans the grid, O(log h) otherwise,
-    h being the size of the hull. Lines run in parallel.
+    O(1) per cell when ``max_distance`` spans the grid and the cell is not
+    at an edge, O(log h) otherwise, h being the size of the hull. Lines run
+    in parallel; memory is O(cells) whatever the number of directions.
 
     References
     ----------
@@ -198,6 +262,7 @@ def horizon_tan(z, azimuth, cellsize, max_distance, out):
     nv = nrows if main_col else ncols
     step = cellsize * math.sqrt(1.0 + t * t)
     k = max(1, int(max_distance / step + 1e-9))
+    jump = cellsize * math.tan(math.radians(EDGE_SLOPE))
     last = _off(t, nu - 1)
     c0 = -last if t >= 0.0 else 0
     c1 = nv - 1 if t >= 0.0 else nv - 1 - last
@@ -205,7 +270,8 @@ def horizon_tan(z, azimuth, cellsize, max_distance, out):
     nchunks = min(nlines, 256)
     per = (nlines + nchunks - 1) // nchunks
     for ch in prange(nchunks):
-        zb = np.empty(nu)
+        zt = np.empty(nu)
+        zo = np.empty(nu)
         res = np.empty(nu)
         stk = np.empty(nu, np.int64)
         hull = np.empty(nu, np.int64)
@@ -217,22 +283,10 @@ def horizon_tan(z, azimuth, cellsize, max_distance, out):
             if n <= 0:
                 continue
             for m in range(n):
-                u = lo + m
-                v = c + _off(t, u)
-                a = u if fwd > 0 else nu - 1 - u
-                if main_col:
-                    ia[m] = v
-                    ja[m] = a
-                else:
-                    ia[m] = a
-                    ja[m] = v
-                zb[m] = z[ia[m], ja[m]]
-            _sweep_line(zb, n, k, res, stk, hull)
+                zt[m], zo[m], ia[m], ja[m] = _sample(z, main_col, fwd, nu, nv, t, c, lo + m, jump)
+            _sweep_line(zt, zo, n, k, res, stk, hull)
             for m in range(n):
-                if math.isnan(zb[m]):
-                    out[ia[m], ja[m]] = np.nan
-                else:
-                    out[ia[m], ja[m]] = res[m] / step
+                out[ia[m], ja[m]] = np.nan if math.isnan(zo[m]) else res[m] / step
 
 
 @pjit
@@ -247,17 +301,18 @@ def horizon_tan_bruteforce(z, azimuth, cellsize, max_distance, out):
     nv = nrows if main_col else ncols
     step = cellsize * math.sqrt(1.0 + t * t)
     k = max(1, int(max_distance / step + 1e-9))
+    jump = cellsize * math.tan(math.radians(EDGE_SLOPE))
     for ii in prange(nrows):
         i = np.int64(ii)
         for j in range(ncols):
-            zp = z[i, j]
-            if math.isnan(zp):
-                out[i, j] = np.nan
-                continue
             a = j if main_col else i
             v = i if main_col else j
             u = a if fwd > 0 else nu - 1 - a
             c = v - _off(t, u)
+            zq = _sample(z, main_col, fwd, nu, nv, t, c, u, jump)[1]
+            if math.isnan(zq):
+                out[i, j] = np.nan
+                continue
             best = -np.inf
             for s in range(1, k + 1):
                 u2 = u + s
@@ -266,11 +321,10 @@ def horizon_tan_bruteforce(z, azimuth, cellsize, max_distance, out):
                 v2 = c + _off(t, u2)
                 if v2 < 0 or v2 >= nv:
                     break
-                a2 = u2 if fwd > 0 else nu - 1 - u2
-                zq = z[v2, a2] if main_col else z[a2, v2]
-                if math.isnan(zq):
+                zs = _sample(z, main_col, fwd, nu, nv, t, c, u2, jump)[0]
+                if math.isnan(zs):
                     continue
-                sl = (zq - zp) / (s * step)
+                sl = (zs - zq) / (s * step)
                 if sl > best:
                     best = sl
             out[i, j] = best
