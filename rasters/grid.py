@@ -32,7 +32,7 @@ class Grid:
     @property
     def centre(self) -> tuple[float, float]:
         """Projected coordinates of the grid centre. [m]"""
-        return self.transform * (self.width / 2.0, self.height / 2.0)
+        return self.transform @ (self.width / 2.0, self.height / 2.0)
 
     def centre_lonlat(self) -> tuple[float, float]:
         """Longitude and latitude of the grid centre. [degrees]"""

@@ -1,0 +1,45 @@
+"""Small builders shared by the tests (synthetic DSMs on a Lambert-93 grid)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+from rasterio.transform import from_origin
+
+from rasters.io import to_dataarray
+
+# A grid origin inside the PMA (Lens), Lambert-93.
+X0, Y0 = 687000.0, 7036000.0
+
+
+def dsm_array(z: np.ndarray, cellsize: float = 0.5, crs: str = "EPSG:2154"):
+    """A DSM DataArray for heights ``z`` (rows north to south) near Lens."""
+    return to_dataarray(np.asarray(z, float), crs, from_origin(X0, Y0, cellsize, cellsize), name="dsm", units="m")
+
+
+def plane(shape, cellsize, tilt, azimuth):
+    """Heights of a plane of slope ``tilt`` facing ``azimuth`` (degrees), rows north to south."""
+    rows, cols = np.mgrid[0 : shape[0], 0 : shape[1]]
+    east = cols * cellsize
+    north = -rows * cellsize
+    b, g = np.radians(tilt), np.radians(azimuth)
+    return 100.0 - np.tan(b) * (east * np.sin(g) + north * np.cos(g))
+
+
+def weather_from_rows(times, ghi, dni, dhi, time_label="instant", interval_hours=1.0):
+    """A Weather with explicit rows (sun evaluated per ``time_label``)."""
+    from cadastre.weather import Weather
+
+    idx = pd.DatetimeIndex(times).tz_convert("UTC")
+    data = pd.DataFrame({"ghi": ghi, "dni": dni, "dhi": dhi}, index=idx, dtype=float)
+    shift = {"start": 0.5, "middle": 0.0, "end": -0.5, "instant": 0.0}[time_label]
+    sun = idx + pd.Timedelta(hours=shift * interval_hours)
+    return Weather(
+        data=data,
+        sun_times=sun,
+        interval_hours=interval_hours,
+        source="test",
+        kind="csv",
+        time_label=time_label,
+        metadata={},
+    )
