@@ -1,0 +1,167 @@
+"""Horizon sweep against the brute-force ray march (oracle) and analytic geometry."""
+
+from __future__ import annotations
+
+import math
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from hypothesis.extra.numpy import arrays
+
+from kernels import horizon_tan, horizon_tan_bruteforce, line_step
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def _both(z, azimuth, cellsize, max_distance):
+    a = np.empty_like(z)
+    b = np.empty_like(z)
+    horizon_tan(z, azimuth, cellsize, max_distance, a)
+    horizon_tan_bruteforce(z, azimuth, cellsize, max_distance, b)
+    return a, b
+
+
+heights = st.floats(min_value=-50, max_value=50, allow_nan=False, width=64)
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    z=arrays(np.float64, st.tuples(st.integers(1, 24), st.integers(1, 24)), elements=heights),
+    azimuth=st.one_of(st.floats(0, 360, exclude_max=True), st.sampled_from([0.0, 45.0, 90.0, 135.0, 180.0, 270.0])),
+    cellsize=st.floats(0.25, 2.0),
+    max_distance=st.floats(0.3, 40.0),
+    holes=st.floats(0, 0.3),
+    seed=st.integers(0, 2**16),
+)
+def test_sweep_equals_bruteforce(z, azimuth, cellsize, max_distance, holes, seed):
+    """Property: the convex-hull sweep equals the ray march on random DSMs with nodata (1e-9)."""
+    rng = np.random.default_rng(seed)
+    z = z.copy()
+    z[rng.random(z.shape) < holes] = np.nan
+    a, b = _both(z, azimuth, cellsize, max_distance)
+    assert np.array_equal(np.isnan(a), np.isnan(b))
+    assert np.array_equal(np.isinf(a), np.isinf(b))
+    fin = np.isfinite(a)
+    assert np.allclose(a[fin], b[fin], rtol=1e-9, atol=1e-9)
+
+
+@pytest.mark.parametrize("azimuth", np.arange(0, 360, 360 / 64))
+def test_sweep_equals_bruteforce_on_urban_scene(azimuth):
+    """Same, on a blocky urban scene (walls, flat and tilted roofs) in all 64 directions."""
+    rng = np.random.default_rng(7)
+    z = rng.normal(0, 0.05, (70, 90))
+    for _ in range(25):
+        r, c = rng.integers(0, 60), rng.integers(0, 80)
+        z[r : r + rng.integers(3, 15), c : c + rng.integers(3, 15)] += rng.uniform(3, 20)
+    z[30:40, 10:50] += np.linspace(0, 5, 40)[None, :]
+    a, b = _both(z, float(azimuth), 0.5, 12.0)
+    assert np.allclose(a, b, rtol=1e-9, atol=1e-9)
+
+
+@pytest.mark.parametrize("tilt", [5, 20, 35, 50, 65])
+@pytest.mark.parametrize("aspect", [0, 23, 90, 150, 211, 300])
+def test_plane_does_not_shade_itself(tilt, aspect):
+    """On a plane the horizon ahead rises exactly as the plane: tan h = -tan(beta) cos(phi - gamma)."""
+    cs = 0.5
+    rows, cols = np.mgrid[0:40, 0:40]
+    b, g = math.radians(tilt), math.radians(aspect)
+    z = -math.tan(b) * (cols * cs * math.sin(g) - rows * cs * math.cos(g))
+    for azimuth in np.arange(0, 360, 360 / 32):
+        h = np.empty_like(z)
+        horizon_tan(z, float(azimuth), cs, 100.0, h)
+        rise = -math.tan(b) * math.cos(math.radians(azimuth) - g)
+        fin = np.isfinite(h)
+        assert np.allclose(h[fin], rise, atol=1e-9)
+
+
+def test_single_tower_angle():
+    """A tower of height H at distance d along a grid axis is seen at atan(H / d)."""
+    z = np.zeros((41, 41))
+    z[20, 30] = 10.0  # 10 cells east of the centre
+    h = np.empty_like(z)
+    horizon_tan(z, 90.0, 1.0, 100.0, h)
+    assert h[20, 20] == pytest.approx(10.0 / 10.0)
+    horizon_tan(z, 270.0, 1.0, 100.0, h)
+    assert h[20, 20] == 0.0  # flat ground ahead, westwards
+    assert h[20, 0] == -np.inf  # nothing ahead at the west edge: the caller decides
+
+
+def test_max_distance_cuts_the_view():
+    z = np.zeros((1, 50))
+    z[0, 40] = 30.0
+    h = np.empty_like(z)
+    horizon_tan(z, 90.0, 1.0, 39.5, h)
+    assert h[0, 0] == 0.0  # the tower, 40 m away, is out of reach: flat ground only
+    horizon_tan(z, 90.0, 1.0, 40.0, h)
+    assert h[0, 0] == pytest.approx(30.0 / 40.0)
+
+
+def test_diagonal_tower_is_seen_at_true_distance():
+    z = np.zeros((30, 30))
+    z[5, 25] = 20.0  # north-east of (25, 5) by 20 cells in both axes
+    h = np.empty_like(z)
+    horizon_tan(z, 45.0, 0.5, 100.0, h)
+    d = math.hypot(20, 20) * 0.5
+    assert h[25, 5] == pytest.approx(20.0 / d)
+    assert line_step(45.0, 0.5) == pytest.approx(0.5 * math.sqrt(2))
+
+
+def test_smooth_surface_close_to_continuous_ray_march():
+    """On a smooth surface the effective horizon is close to a continuous ray march.
+
+    Reference: rays from the cell centre along the exact azimuth, every 0.25 m,
+    bilinear heights (scipy), the horizon taken, as the engine does, no lower
+    than the cell's own tangent plane. The sweep samples once per cell along a
+    track up to half a cell beside the centre, so it differs by a discretisation
+    error: RMS < 1°, worst < 4° on this 8 m-amplitude surface of 1 m cells.
+    """
+    from scipy.ndimage import map_coordinates
+
+    from kernels import horn_normals
+
+    n, cs = 80, 1.0
+    rows, cols = np.mgrid[0:n, 0:n].astype(float)
+    z = 8 * np.sin(rows / 9.0) * np.cos(cols / 11.0) + 0.05 * cols
+    ne, nn, nu = (np.empty_like(z) for _ in range(3))
+    horn_normals(z, cs, ne, nn, nu)
+    errors = []
+    for azimuth in (17.0, 63.0, 100.0, 200.0, 333.0):
+        h = np.empty_like(z)
+        horizon_tan(z, azimuth, cs, 30.0, h)
+        de, dn = math.sin(math.radians(azimuth)), math.cos(math.radians(azimuth))
+        for i in range(20, 60, 3):
+            for j in range(20, 60, 3):
+                own = -(ne[i, j] * de + nn[i, j] * dn) / nu[i, j]
+                s = np.arange(0.25, 30.0, 0.25)
+                rr, cc = i - dn * s / cs, j + de * s / cs
+                ok = (rr >= 0) & (rr <= n - 1) & (cc >= 0) & (cc <= n - 1)
+                zz = map_coordinates(z, [rr[ok], cc[ok]], order=1)
+                ref = math.atan(max(((zz - z[i, j]) / s[ok]).max(), own))
+                errors.append(math.degrees(math.atan(max(h[i, j], own)) - ref))
+    errors = np.array(errors)
+    assert np.sqrt(np.mean(errors**2)) < 1.0
+    assert np.abs(errors).max() < 4.0
+
+
+def test_kernels_run_without_jit():
+    """The kernels are plain Python with NUMBA_DISABLE_JIT=1 and give the compiled result."""
+    code = (
+        "import numpy as np; from kernels import horizon_tan, horizon_tan_bruteforce;"
+        "rng=np.random.default_rng(3); z=rng.normal(0,3,(7,9)); a=np.empty_like(z); b=np.empty_like(z);"
+        "horizon_tan(z,33.0,0.5,3.0,a); horizon_tan_bruteforce(z,33.0,0.5,3.0,b);"
+        "np.save('out.npy', np.stack([z, a, b]))"
+    )
+    env = dict(os.environ, NUMBA_DISABLE_JIT="1", PYTHONPATH=str(ROOT))
+    tmp = Path(os.environ.get("PYTEST_TMPDIR", ROOT / ".pytest_cache"))
+    tmp.mkdir(exist_ok=True)
+    subprocess.run([sys.executable, "-c", code], check=True, env=env, cwd=tmp)
+    z, a, b = np.load(tmp / "out.npy")
+    c = np.empty_like(z)
+    horizon_tan(z, 33.0, 0.5, 3.0, c)
+    assert np.allclose(a, b) and np.allclose(a, c)
