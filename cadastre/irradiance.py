@@ -163,14 +163,16 @@ def irradiance(
 
 
 def _compute(z, cellsize, tables: SunTables, *, max_distance, albedo, progress=None) -> dict[str, np.ndarray]:
-    """Run the kernels over every direction; return float64 arrays by band name."""
+    """Run the kernels over every direction; return float32 arrays by band name."""
     shape = z.shape
-    n_e, n_n, n_u = (np.empty(shape) for _ in range(3))
+    f4 = np.float32
+    n_e, n_n, n_u = (np.empty(shape, f4) for _ in range(3))
     horn_normals(z, cellsize, n_e, n_n, n_u)
-    slope, aspect = np.empty(shape), np.empty(shape)
+    slope, aspect = np.empty(shape, f4), np.empty(shape, f4)
     slope_aspect(n_e, n_n, n_u, slope, aspect)
-    svf, beam, circ, band_seen, band_weight = (np.zeros(shape) for _ in range(5))
-    horizon = np.empty(shape)
+    svf, beam, circ, band_seen, band_weight = (np.zeros(shape, f4) for _ in range(5))
+    horizon = np.empty(shape, f4)
+    perez = tables.sky == "perez"
     n = tables.n_directions
     for k, azimuth in enumerate(tables.azimuths):
         horizon_tan(z, float(azimuth), cellsize, max_distance, horizon)
@@ -184,6 +186,7 @@ def _compute(z, cellsize, tables: SunTables, *, max_distance, albedo, progress=N
             tables.circumsolar[k],
             tables.step,
             HORIZON_BAND_WIDTH,
+            perez,
             svf,
             beam,
             circ,

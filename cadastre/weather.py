@@ -210,7 +210,7 @@ def _read_text(path: str | os.PathLike) -> str:
 def _check_time_label(time_label: str) -> None:
     if time_label not in TIME_LABELS:
         raise OptionError(
-            f"time_label: invalid value {time_label!r}; use one of "
+            f"--time-label: invalid value {time_label!r}; use one of "
             f"{', '.join(TIME_LABELS)}")
 
 
@@ -884,9 +884,9 @@ def load_weather(source: str | os.PathLike | None = None, *,
                 "weather needs latitude, longitude and altitude")
         if time_label not in (None, "start"):
             raise OptionError(
-                f"clearsky: time_label {time_label!r} does not apply, "
+                f"clearsky: --time-label {time_label!r} does not apply, "
                 "clear-sky stamps mark the start of each hour; leave "
-                "time_label unset")
+                "--time-label unset")
         return clearsky_weather(latitude, longitude, altitude)
 
     path = default_weather_path() if source is None else source

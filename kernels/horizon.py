@@ -224,6 +224,52 @@ def _sweep_line(zt, zo, n, k, res, stk, hull):
         bs = be
 
 
+BUNDLE = 8
+"""Lines gathered together, so that neighbouring lines share cache lines."""
+
+
+@njit
+def _line_tables(t, nu):
+    """Per main-axis step: minor offset of the line's cell, interpolation weight, side of the neighbour."""
+    offs = np.empty(nu, np.int64)
+    wts = np.empty(nu)
+    nbs = np.empty(nu, np.int64)
+    for u in range(nu):
+        off = _off(t, u)
+        delta = off - t * u
+        offs[u] = off
+        wts[u] = abs(delta)
+        nbs[u] = -1 if delta > 0.0 else (1 if delta < 0.0 else 0)
+    return offs, wts, nbs
+
+
+@njit
+def _track(z, main_col, a, v, nv, w, nb, jump):
+    """Track height and observer height at cell (minor v, main a); see :func:`_sample`."""
+    za = z[v, a] if main_col else z[a, v]
+    if math.isnan(za):
+        return np.nan, np.nan
+    if nb == 0:
+        return za, za
+    vb = v + nb
+    if vb < 0 or vb >= nv:
+        vc = v - nb
+        if vc < 0 or vc >= nv:
+            return za, za
+        zc = z[vc, a] if main_col else z[a, vc]
+        if math.isnan(zc) or abs(za - zc) > jump:
+            return za, za
+        zt = za - w * (zc - za)
+        return zt, zt
+    zb = z[vb, a] if main_col else z[a, vb]
+    if math.isnan(zb):
+        return za, za
+    if abs(za - zb) <= jump:
+        zt = (1.0 - w) * za + w * zb
+        return zt, zt
+    return max(za, zb), za
+
+
 @pjit
 def horizon_tan(z, azimuth, cellsize, max_distance, out):
     """Tangent of the horizon angle of every cell in one azimuth.
@@ -247,8 +293,9 @@ def horizon_tan(z, azimuth, cellsize, max_distance, out):
     -----
     Exact on the discrete profile (see the module docstring); amortised
     O(1) per cell when ``max_distance`` spans the grid and the cell is not
-    at an edge, O(log h) otherwise, h being the size of the hull. Lines run
-    in parallel; memory is O(cells) whatever the number of directions.
+    at an edge, O(log h) otherwise, h being the size of the hull. Bundles of
+    neighbouring lines are gathered together (cache locality) and run in
+    parallel; memory is O(cells) whatever the number of directions.
 
     References
     ----------
@@ -263,30 +310,51 @@ def horizon_tan(z, azimuth, cellsize, max_distance, out):
     step = cellsize * math.sqrt(1.0 + t * t)
     k = max(1, int(max_distance / step + 1e-9))
     jump = cellsize * math.tan(math.radians(EDGE_SLOPE))
-    last = _off(t, nu - 1)
+    offs, wts, nbs = _line_tables(t, nu)
+    last = offs[nu - 1]
     c0 = -last if t >= 0.0 else 0
     c1 = nv - 1 if t >= 0.0 else nv - 1 - last
-    nlines = c1 - c0 + 1
-    nchunks = min(nlines, 256)
-    per = (nlines + nchunks - 1) // nchunks
-    for ch in prange(nchunks):
-        zt = np.empty(nu)
-        zo = np.empty(nu)
-        res = np.empty(nu)
+    nbundles = (c1 - c0 + BUNDLE) // BUNDLE
+    for bundle in prange(nbundles):
+        zt = np.empty((BUNDLE, nu))
+        zo = np.empty((BUNDLE, nu))
+        res = np.empty((BUNDLE, nu))
         stk = np.empty(nu, np.int64)
         hull = np.empty(nu, np.int64)
-        ia = np.empty(nu, np.int64)
-        ja = np.empty(nu, np.int64)
-        for c in range(c0 + ch * per, min(c0 + (ch + 1) * per, c1 + 1)):
-            lo, hi = _u_range(t, c, nu, nv)
-            n = hi - lo + 1
-            if n <= 0:
-                continue
-            for m in range(n):
-                zt[m], zo[m], ia[m], ja[m] = _sample(z, main_col, fwd, nu, nv, t, c, lo + m, jump)
-            _sweep_line(zt, zo, n, k, res, stk, hull)
-            for m in range(n):
-                out[ia[m], ja[m]] = np.nan if math.isnan(zo[m]) else res[m] / step
+        los = np.empty(BUNDLE, np.int64)
+        his = np.empty(BUNDLE, np.int64)
+        cb = c0 + bundle * BUNDLE
+        nb = min(BUNDLE, c1 + 1 - cb)
+        ulo = nu
+        uhi = -1
+        for b in range(nb):
+            lo, hi = _u_range(t, cb + b, nu, nv)
+            los[b] = lo
+            his[b] = hi
+            if hi >= lo:
+                ulo = min(ulo, lo)
+                uhi = max(uhi, hi)
+        for u in range(ulo, uhi + 1):
+            a = u if fwd > 0 else nu - 1 - u
+            for b in range(nb):
+                if los[b] <= u <= his[b]:
+                    m = u - los[b]
+                    zt[b, m], zo[b, m] = _track(z, main_col, a, cb + b + offs[u], nv, wts[u], nbs[u], jump)
+        for b in range(nb):
+            n = his[b] - los[b] + 1
+            if n > 0:
+                _sweep_line(zt[b], zo[b], n, k, res[b], stk, hull)
+        for u in range(ulo, uhi + 1):
+            a = u if fwd > 0 else nu - 1 - u
+            for b in range(nb):
+                if los[b] <= u <= his[b]:
+                    m = u - los[b]
+                    v = cb + b + offs[u]
+                    val = np.nan if math.isnan(zo[b, m]) else res[b, m] / step
+                    if main_col:
+                        out[v, a] = val
+                    else:
+                        out[a, v] = val
 
 
 @pjit

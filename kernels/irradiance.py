@@ -46,6 +46,7 @@ def accumulate_direction(
     circumsolar_table,
     table_step,
     band_width,
+    perez,
     svf,
     beam,
     circumsolar,
@@ -71,6 +72,8 @@ def accumulate_direction(
         Threshold spacing of the tables. [degrees]
     band_width : float
         Height of the Perez horizon-brightening band. [degrees]
+    perez : bool
+        Accumulate circumsolar and horizon band too (else they are left as is).
     svf, beam, circumsolar, band_seen, band_weight : 2-D float arrays
         Accumulators, updated in place: sky-view integrand (divide by the
         number of directions), beam and circumsolar irradiation [kWh m-2],
@@ -118,12 +121,13 @@ def accumulate_direction(
                 + nn * _lookup(beam_table, x, 1)
                 + nu * _lookup(beam_table, x, 2)
             )
-            circumsolar[i, j] += (
-                ne * _lookup(circumsolar_table, x, 0)
-                + nn * _lookup(circumsolar_table, x, 1)
-                + nu * _lookup(circumsolar_table, x, 2)
-            )
-            if nd > 0.0:
-                seen = 1.0 - math.atan(t_terrain) / band_rad
-                band_seen[i, j] += nd * (seen if seen > 0.0 else 0.0)
-                band_weight[i, j] += nd
+            if perez:
+                circumsolar[i, j] += (
+                    ne * _lookup(circumsolar_table, x, 0)
+                    + nn * _lookup(circumsolar_table, x, 1)
+                    + nu * _lookup(circumsolar_table, x, 2)
+                )
+                if nd > 0.0:
+                    seen = 1.0 - math.atan(t_terrain) / band_rad
+                    band_seen[i, j] += nd * (seen if seen > 0.0 else 0.0)
+                    band_weight[i, j] += nd

@@ -14,6 +14,11 @@ import rasterio.shutil
 import rioxarray  # noqa: F401  (registers the .rio accessor)
 import xarray as xr
 from rasterio.errors import RasterioError
+
+try:  # rasterio >= 1.4 exposes GDAL errors here; older releases in rasterio._err
+    from rasterio.errors import CPLE_BaseError
+except ImportError:  # pragma: no cover
+    from rasterio._err import CPLE_BaseError
 from rasterio.io import MemoryFile
 
 from rasters.errors import AllNodataError, GridError, InputFileError, OutputFileError
@@ -65,14 +70,24 @@ def read_dsm(path: str | os.PathLike, *, name: str | None = None) -> xr.DataArra
             transform = check_transform(src.transform, label)
             data = src.read(1, masked=True)
             nodata = src.nodata
-    except RasterioError as exc:
-        first = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
-        raise InputFileError(f"{label}: cannot read raster ({first})") from exc
+    except (RasterioError, CPLE_BaseError) as exc:
+        raise InputFileError(f"{label}: {_read_problem(exc)}") from exc
     z = np.ma.filled(data.astype(np.float64), np.nan)
     z[~np.isfinite(z)] = np.nan
     if np.isnan(z).all():
         raise AllNodataError(f"{label}: every cell is nodata; nothing to compute")
     return to_dataarray(z, crs, transform, name="dsm", units="m", nodata=nodata)
+
+
+def _read_problem(exc: Exception) -> str:
+    """A user-facing reason for a GDAL read failure."""
+    text = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+    lowered = text.lower()
+    if "not recognized" in lowered or "spacing" in lowered or "not a supported" in lowered:
+        return f"not a GeoTIFF or unreadable ({text}); give a single-band GeoTIFF"
+    if "read failed" in lowered or "truncat" in lowered or "tiffreadencoded" in lowered or "ireadblock" in lowered:
+        return f"truncated or corrupt raster ({text}); download or export it again"
+    return f"cannot read raster ({text})"
 
 
 def to_dataarray(values: np.ndarray, crs, transform, *, name: str, units: str, nodata=None) -> xr.DataArray:
@@ -102,6 +117,8 @@ def check_output_path(path: str | os.PathLike, *, overwrite: bool = False) -> Pa
     if out.exists() and not overwrite:
         raise OutputFileError(f"{out}: already exists; pass --overwrite to replace it")
     parent = out.parent if str(out.parent) else Path(".")
+    if parent.exists() and not parent.is_dir():
+        raise OutputFileError(f"{out}: {parent} is a file, not a folder")
     if not parent.is_dir():
         raise OutputFileError(f"{out}: folder {parent} does not exist; create it first")
     if not os.access(parent, os.W_OK | os.X_OK):
@@ -117,7 +134,7 @@ def atomic_path(path: str | os.PathLike) -> Iterator[Path]:
     so a reader never sees a half-written output.
     """
     final = Path(path)
-    tmp = final.with_name(f".{final.name}.{uuid.uuid4().hex[:8]}.tmp")
+    tmp = final.with_name(f".{final.name[:80]}.{uuid.uuid4().hex[:8]}.tmp")
     try:
         yield tmp
         os.replace(tmp, final)
@@ -168,6 +185,7 @@ def write_bands(
                 rasterio.shutil.copy(
                     src, tmp, driver="COG", compress="deflate", predictor="yes", blocksize=512, overviews="auto"
                 )
-    except (RasterioError, OSError) as exc:
-        raise OutputFileError(f"{out}: cannot write ({exc})") from exc
+    except (RasterioError, CPLE_BaseError, OSError) as exc:
+        first = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+        raise OutputFileError(f"{out}: cannot write ({first})") from exc
     return out
