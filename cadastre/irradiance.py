@@ -16,7 +16,14 @@ import xarray as xr
 from cadastre.errors import OptionError
 from cadastre.sky import HORIZON_BAND_WIDTH, SunTables, build_sun_tables, check_sky
 from cadastre.weather import Weather, load_weather
-from kernels import accumulate_direction, horizon_tan, horn_normals, slope_aspect
+from kernels import (
+    accumulate_direction,
+    horizon_tan,
+    horn_normals,
+    runs_along_rows,
+    slope_aspect,
+    transposed_azimuth,
+)
 from rasters.grid import grid_of
 from rasters.errors import AllNodataError
 
@@ -163,38 +170,51 @@ def irradiance(
 
 
 def _compute(z, cellsize, tables: SunTables, *, max_distance, albedo, progress=None) -> dict[str, np.ndarray]:
-    """Run the kernels over every direction; return float32 arrays by band name."""
+    """Run the kernels over every direction; return float32 arrays by band name.
+
+    Directions whose lines run along rows are computed on the transposed
+    grid (contiguous memory, same result): see :func:`kernels.transposed_azimuth`.
+    """
     shape = z.shape
     f4 = np.float32
     n_e, n_n, n_u = (np.empty(shape, f4) for _ in range(3))
     horn_normals(z, cellsize, n_e, n_n, n_u)
     slope, aspect = np.empty(shape, f4), np.empty(shape, f4)
     slope_aspect(n_e, n_n, n_u, slope, aspect)
-    svf, beam, circ, band_seen, band_weight = (np.zeros(shape, f4) for _ in range(5))
-    horizon = np.empty(shape, f4)
     perez = tables.sky == "perez"
+    layouts = {}
+    for transposed in (False, True):
+        if transposed:
+            arrays = [np.ascontiguousarray(a.T) for a in (z, n_e, n_n, n_u)]
+        else:
+            arrays = [z, n_e, n_n, n_u]
+        accumulators = [np.zeros(arrays[0].shape, f4) for _ in range(5)]
+        layouts[transposed] = (arrays, accumulators, np.empty(arrays[0].shape, f4))
     n = tables.n_directions
     for k, azimuth in enumerate(tables.azimuths):
-        horizon_tan(z, float(azimuth), cellsize, max_distance, horizon)
+        azimuth = float(azimuth)
+        transposed = runs_along_rows(azimuth)
+        (zz, ne, nn, nu), accumulators, horizon = layouts[transposed]
+        horizon_tan(zz, transposed_azimuth(azimuth) if transposed else azimuth, cellsize, max_distance, horizon)
         accumulate_direction(
             horizon,
-            n_e,
-            n_n,
-            n_u,
-            float(azimuth),
+            ne,
+            nn,
+            nu,
+            azimuth,
             tables.beam[k],
             tables.circumsolar[k],
             tables.step,
             HORIZON_BAND_WIDTH,
             perez,
-            svf,
-            beam,
-            circ,
-            band_seen,
-            band_weight,
+            *accumulators,
         )
         if progress is not None:
             progress(k + 1, n)
+    svf, beam, circ, band_seen, band_weight = (
+        a + b.T for a, b in zip(layouts[False][1], layouts[True][1], strict=True)
+    )
+    del layouts
     nodata = np.isnan(n_u)
     svf /= n
     np.clip(svf, 0.0, 1.0, out=svf)

@@ -5,7 +5,7 @@ raster); azimuths are clockwise from north; angles at public boundaries in
 degrees; surface normals as (east, north, up) unit-vector components.
 """
 
-from kernels.horizon import horizon_tan, horizon_tan_bruteforce, line_step
+from kernels.horizon import horizon_tan, horizon_tan_bruteforce, line_step, runs_along_rows, transposed_azimuth
 from kernels.irradiance import accumulate_direction
 from kernels.terrain import horn_normals, slope_aspect
 
@@ -15,5 +15,7 @@ __all__ = [
     "horizon_tan_bruteforce",
     "horn_normals",
     "line_step",
+    "runs_along_rows",
     "slope_aspect",
+    "transposed_azimuth",
 ]

@@ -47,6 +47,29 @@ def _geometry(azimuth):
 
 
 @njit
+def runs_along_rows(azimuth):
+    """True when lines of ``azimuth`` step along rows (north-south-ish directions).
+
+    Such lines gather cells one row apart, a slow strided access; the same
+    horizons come out of the transposed grid (see :func:`transposed_azimuth`),
+    where the lines run along contiguous memory.
+    """
+    return not _geometry(azimuth)[0]
+
+
+@njit
+def transposed_azimuth(azimuth):
+    """Azimuth, in the transposed grid ``z.T``, of the direction ``azimuth`` of ``z``. [degrees]
+
+    Transposing swaps rows and columns, so (east, south) becomes (south, east):
+    ``horizon_tan(z.T, transposed_azimuth(a), ...)`` equals
+    ``horizon_tan(z, a, ...).T`` exactly (the lines and tracks are the same).
+    """
+    az = math.radians(azimuth)
+    return math.degrees(math.atan2(-math.cos(az), -math.sin(az))) % 360.0
+
+
+@njit
 def line_step(azimuth, cellsize):
     """Horizontal distance between two consecutive samples of a line [m]."""
     t = _geometry(azimuth)[2]
@@ -56,6 +79,13 @@ def line_step(azimuth, cellsize):
 @njit
 def _off(t, u):
     return int(math.floor(t * u + 0.5))
+
+
+@njit
+def _delta(t, u, off):
+    """Signed offset of a cell centre from its track, in cells (rounding noise below 1e-9 is 0)."""
+    delta = off - t * u
+    return 0.0 if abs(delta) < 1e-9 else delta
 
 
 @njit
@@ -113,7 +143,7 @@ def _sample(z, main_col, fwd, nu, nv, t, c, u, jump):
     za = z[i, j]
     if math.isnan(za):
         return np.nan, np.nan, i, j
-    delta = off - t * u
+    delta = _delta(t, u, off)
     if delta == 0.0:
         return za, za, i, j
     w = abs(delta)
@@ -224,10 +254,6 @@ def _sweep_line(zt, zo, n, k, res, stk, hull):
         bs = be
 
 
-BUNDLE = 8
-"""Lines gathered together, so that neighbouring lines share cache lines."""
-
-
 @njit
 def _line_tables(t, nu):
     """Per main-axis step: minor offset of the line's cell, interpolation weight, side of the neighbour."""
@@ -236,7 +262,7 @@ def _line_tables(t, nu):
     nbs = np.empty(nu, np.int64)
     for u in range(nu):
         off = _off(t, u)
-        delta = off - t * u
+        delta = _delta(t, u, off)
         offs[u] = off
         wts[u] = abs(delta)
         nbs[u] = -1 if delta > 0.0 else (1 if delta < 0.0 else 0)
@@ -293,9 +319,9 @@ def horizon_tan(z, azimuth, cellsize, max_distance, out):
     -----
     Exact on the discrete profile (see the module docstring); amortised
     O(1) per cell when ``max_distance`` spans the grid and the cell is not
-    at an edge, O(log h) otherwise, h being the size of the hull. Bundles of
-    neighbouring lines are gathered together (cache locality) and run in
-    parallel; memory is O(cells) whatever the number of directions.
+    at an edge, O(log h) otherwise, h being the size of the hull. Chunks of
+    neighbouring lines run in parallel; memory is O(cells) whatever the
+    number of directions.
 
     References
     ----------
@@ -314,47 +340,33 @@ def horizon_tan(z, azimuth, cellsize, max_distance, out):
     last = offs[nu - 1]
     c0 = -last if t >= 0.0 else 0
     c1 = nv - 1 if t >= 0.0 else nv - 1 - last
-    nbundles = (c1 - c0 + BUNDLE) // BUNDLE
-    for bundle in prange(nbundles):
-        zt = np.empty((BUNDLE, nu))
-        zo = np.empty((BUNDLE, nu))
-        res = np.empty((BUNDLE, nu))
+    nlines = c1 - c0 + 1
+    nchunks = min(nlines, 128)
+    per = (nlines + nchunks - 1) // nchunks
+    for ch in prange(nchunks):
+        zt = np.empty(nu)
+        zo = np.empty(nu)
+        res = np.empty(nu)
         stk = np.empty(nu, np.int64)
         hull = np.empty(nu, np.int64)
-        los = np.empty(BUNDLE, np.int64)
-        his = np.empty(BUNDLE, np.int64)
-        cb = c0 + bundle * BUNDLE
-        nb = min(BUNDLE, c1 + 1 - cb)
-        ulo = nu
-        uhi = -1
-        for b in range(nb):
-            lo, hi = _u_range(t, cb + b, nu, nv)
-            los[b] = lo
-            his[b] = hi
-            if hi >= lo:
-                ulo = min(ulo, lo)
-                uhi = max(uhi, hi)
-        for u in range(ulo, uhi + 1):
-            a = u if fwd > 0 else nu - 1 - u
-            for b in range(nb):
-                if los[b] <= u <= his[b]:
-                    m = u - los[b]
-                    zt[b, m], zo[b, m] = _track(z, main_col, a, cb + b + offs[u], nv, wts[u], nbs[u], jump)
-        for b in range(nb):
-            n = his[b] - los[b] + 1
-            if n > 0:
-                _sweep_line(zt[b], zo[b], n, k, res[b], stk, hull)
-        for u in range(ulo, uhi + 1):
-            a = u if fwd > 0 else nu - 1 - u
-            for b in range(nb):
-                if los[b] <= u <= his[b]:
-                    m = u - los[b]
-                    v = cb + b + offs[u]
-                    val = np.nan if math.isnan(zo[b, m]) else res[b, m] / step
-                    if main_col:
-                        out[v, a] = val
-                    else:
-                        out[a, v] = val
+        for c in range(c0 + ch * per, min(c0 + (ch + 1) * per, c1 + 1)):
+            lo, hi = _u_range(t, c, nu, nv)
+            n = hi - lo + 1
+            if n <= 0:
+                continue
+            for m in range(n):
+                u = lo + m
+                a = u if fwd > 0 else nu - 1 - u
+                zt[m], zo[m] = _track(z, main_col, a, c + offs[u], nv, wts[u], nbs[u], jump)
+            _sweep_line(zt, zo, n, k, res, stk, hull)
+            for m in range(n):
+                u = lo + m
+                a = u if fwd > 0 else nu - 1 - u
+                val = np.nan if math.isnan(zo[m]) else res[m] / step
+                if main_col:
+                    out[c + offs[u], a] = val
+                else:
+                    out[a, c + offs[u]] = val
 
 
 @pjit

@@ -19,20 +19,9 @@ from __future__ import annotations
 
 import math
 
-from kernels._jit import njit, pjit, prange
+from kernels._jit import pjit, prange
 
 HALF_PI = 0.5 * math.pi
-
-
-@njit
-def _lookup(table, x, c):
-    """Linear interpolation of column ``c`` of ``table`` at fractional row ``x``."""
-    n = table.shape[0]
-    if x >= n - 1:
-        return table[n - 1, c]
-    i = int(x)
-    f = x - i
-    return (1.0 - f) * table[i, c] + f * table[i + 1, c]
 
 
 @pjit
@@ -99,6 +88,8 @@ def accumulate_direction(
     dn = math.cos(az)
     inv_step = 1.0 / table_step
     band_rad = math.radians(band_width)
+    band_tan = math.tan(band_rad)
+    last = beam_table.shape[0] - 1
     nrows, ncols = n_up.shape
     for i in prange(nrows):
         for j in range(ncols):
@@ -115,19 +106,29 @@ def accumulate_direction(
             h = math.atan(t)
             q = 1.0 / (1.0 + t * t)
             svf[i, j] += nu * q + nd * (HALF_PI - h - t * q)
+            if perez and nd > 0.0:
+                if t_terrain <= 0.0:
+                    seen = 1.0
+                elif t_terrain >= band_tan:
+                    seen = 0.0
+                else:
+                    seen = 1.0 - (h if t == t_terrain else math.atan(t_terrain)) / band_rad
+                band_seen[i, j] += nd * seen
+                band_weight[i, j] += nd
             x = math.degrees(h) * inv_step
+            if x >= last:
+                continue  # no sun above this horizon in this sector
+            r = int(x)
+            f = x - r
+            g = 1.0 - f
             beam[i, j] += (
-                ne * _lookup(beam_table, x, 0)
-                + nn * _lookup(beam_table, x, 1)
-                + nu * _lookup(beam_table, x, 2)
+                ne * (g * beam_table[r, 0] + f * beam_table[r + 1, 0])
+                + nn * (g * beam_table[r, 1] + f * beam_table[r + 1, 1])
+                + nu * (g * beam_table[r, 2] + f * beam_table[r + 1, 2])
             )
             if perez:
                 circumsolar[i, j] += (
-                    ne * _lookup(circumsolar_table, x, 0)
-                    + nn * _lookup(circumsolar_table, x, 1)
-                    + nu * _lookup(circumsolar_table, x, 2)
+                    ne * (g * circumsolar_table[r, 0] + f * circumsolar_table[r + 1, 0])
+                    + nn * (g * circumsolar_table[r, 1] + f * circumsolar_table[r + 1, 1])
+                    + nu * (g * circumsolar_table[r, 2] + f * circumsolar_table[r + 1, 2])
                 )
-                if nd > 0.0:
-                    seen = 1.0 - math.atan(t_terrain) / band_rad
-                    band_seen[i, j] += nd * (seen if seen > 0.0 else 0.0)
-                    band_weight[i, j] += nd

@@ -165,3 +165,20 @@ def test_kernels_run_without_jit():
     c = np.empty_like(z)
     horizon_tan(z, 33.0, 0.5, 3.0, c)
     assert np.allclose(a, b) and np.allclose(a, c)
+
+
+@pytest.mark.parametrize("azimuth", [0.0, 11.25, 30.0, 45.0, 130.0, 180.0, 200.0, 315.0, 350.0])
+def test_transposed_grid_gives_the_same_horizon(azimuth):
+    """horizon_tan(z.T, transposed_azimuth(a)) == horizon_tan(z, a).T (the engine's fast path)."""
+    from kernels import runs_along_rows, transposed_azimuth
+
+    rng = np.random.default_rng(11)
+    z = rng.normal(0, 2, (23, 31)).cumsum(1)
+    z[rng.random(z.shape) < 0.05] = np.nan
+    a = np.empty_like(z)
+    horizon_tan(z, azimuth, 0.5, 8.0, a)
+    zt = np.ascontiguousarray(z.T)
+    b = np.empty_like(zt)
+    horizon_tan(zt, transposed_azimuth(azimuth), 0.5, 8.0, b)
+    assert np.allclose(a, b.T, rtol=1e-12, atol=1e-12, equal_nan=True)
+    assert runs_along_rows(azimuth) != runs_along_rows(transposed_azimuth(azimuth)) or azimuth % 90 == 45
