@@ -81,7 +81,8 @@ def summary_table(result, output: Path, elapsed: float) -> Table:
     table = Table(title="cadastre irradiance", show_header=False)
     table.add_row("output", display(Path(output)))
     table.add_row("cells", f"{valid.size:,} of {g.size:,} ({valid.size * cell * cell / 1e4:,.2f} ha)")
-    table.add_row("weather", f"{result.attrs['weather']} ({result.attrs['rows']:,} rows, GHI {result.attrs['ghi_sum']:,.0f} kWh/m²)")
+    source = Path(str(result.attrs["weather"])).name
+    table.add_row("weather", f"{source} ({result.attrs['rows']:,} rows, GHI {result.attrs['ghi_sum']:,.0f} kWh/m²)")
     table.add_row("sky / directions", f"{result.attrs['sky']} / {result.attrs['directions']}")
     if valid.size:
         table.add_row("global mean / max", f"{valid.mean():,.0f} / {valid.max():,.0f} kWh/m²")
