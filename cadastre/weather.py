@@ -333,6 +333,17 @@ def _latlon_from_filename(path: str | os.PathLike) -> dict:
 # PVGIS
 # --------------------------------------------------------------------------
 
+def _locate(meta: dict, path: object, found_in: str) -> None:
+    """Record where the site came from: ``found_in``, else the file name, else nowhere."""
+    if "latitude" in meta and "longitude" in meta:
+        meta["location_from"] = found_in
+        return
+    from_name = _latlon_from_filename(str(path))
+    if from_name:
+        meta.update(from_name)
+        meta["location_from"] = "file name"
+
+
 def _finish_pvgis(raw: pd.DataFrame, stamps: pd.Series, path: object,
                   ) -> pd.DataFrame:
     """Parse PVGIS stamps and numbers, rename columns to pvlib names."""
@@ -427,13 +438,7 @@ def _parse_pvgis_csv(text: str, path: object) -> tuple[pd.DataFrame, dict]:
             descriptions[key.strip()] = value.strip()
     if descriptions:
         meta["descriptions"] = descriptions
-    if "latitude" in meta and "longitude" in meta:
-        meta["location_from"] = "header"
-    else:
-        from_name = _latlon_from_filename(str(path))
-        if from_name:
-            meta.update(from_name)
-            meta["location_from"] = "file name"
+    _locate(meta, path, "header")
     return data, meta
 
 
@@ -496,13 +501,7 @@ def _parse_pvgis_json(text: str, path: object) -> tuple[pd.DataFrame, dict]:
             meta[key] = float(location[key])
     if "elevation" in meta:
         meta["altitude"] = meta["elevation"]
-    if "latitude" in meta and "longitude" in meta:
-        meta["location_from"] = "inputs.location"
-    else:
-        from_name = _latlon_from_filename(str(path))
-        if from_name:
-            meta.update(from_name)
-            meta["location_from"] = "file name"
+    _locate(meta, path, "inputs.location")
     return data, meta
 
 

@@ -89,27 +89,13 @@ def _delta(t, u, off):
 
 
 @njit
-def _first_ge(t, target, nu):
-    """First u in [0, nu] with off(u) >= target (off non-decreasing)."""
+def _first(t, target, nu, sign):
+    """First u in [0, nu] with sign*off(u) >= sign*target (sign*off non-decreasing)."""
     lo = 0
     hi = nu
     while lo < hi:
         mid = (lo + hi) // 2
-        if _off(t, mid) >= target:
-            hi = mid
-        else:
-            lo = mid + 1
-    return lo
-
-
-@njit
-def _first_le(t, target, nu):
-    """First u in [0, nu] with off(u) <= target (off non-increasing)."""
-    lo = 0
-    hi = nu
-    while lo < hi:
-        mid = (lo + hi) // 2
-        if _off(t, mid) <= target:
+        if sign * _off(t, mid) >= sign * target:
             hi = mid
         else:
             lo = mid + 1
@@ -120,11 +106,11 @@ def _first_le(t, target, nu):
 def _u_range(t, c, nu, nv):
     """Inclusive main-axis range of line ``c`` inside the grid (empty: lo > hi)."""
     if t >= 0.0:
-        lo = _first_ge(t, -c, nu)
-        hi = _first_ge(t, nv - c, nu) - 1
+        lo = _first(t, -c, nu, 1)
+        hi = _first(t, nv - c, nu, 1) - 1
     else:
-        lo = _first_le(t, nv - 1 - c, nu)
-        hi = _first_le(t, -c - 1, nu) - 1
+        lo = _first(t, nv - 1 - c, nu, -1)
+        hi = _first(t, -c - 1, nu, -1) - 1
     return lo, hi
 
 
@@ -134,37 +120,12 @@ EDGE_SLOPE = 70.0
 
 @njit
 def _sample(z, main_col, fwd, nu, nv, t, c, u, jump):
-    """Track height, observer height and (row, col) of the cell of line ``c`` at ``u``."""
+    """Track height and observer height of line ``c`` at ``u``, computed from scratch (oracle)."""
     off = _off(t, u)
-    v = c + off
-    a = u if fwd > 0 else nu - 1 - u
-    i = v if main_col else a
-    j = a if main_col else v
-    za = z[i, j]
-    if math.isnan(za):
-        return np.nan, np.nan, i, j
     delta = _delta(t, u, off)
-    if delta == 0.0:
-        return za, za, i, j
-    w = abs(delta)
-    vb = v - 1 if delta > 0.0 else v + 1
-    if vb < 0 or vb >= nv:
-        # the track runs outside the grid edge: extrapolate from the cell inside
-        vc = 2 * v - vb
-        if vc < 0 or vc >= nv:
-            return za, za, i, j
-        zc = z[vc, a] if main_col else z[a, vc]
-        if math.isnan(zc) or abs(za - zc) > jump:
-            return za, za, i, j
-        zt = za - w * (zc - za)
-        return zt, zt, i, j
-    zb = z[vb, a] if main_col else z[a, vb]
-    if math.isnan(zb):
-        return za, za, i, j
-    if abs(za - zb) <= jump:
-        zt = (1.0 - w) * za + w * zb
-        return zt, zt, i, j
-    return max(za, zb), za, i, j
+    nb = -1 if delta > 0.0 else (1 if delta < 0.0 else 0)
+    a = u if fwd > 0 else nu - 1 - u
+    return _track(z, main_col, a, c + off, nv, abs(delta), nb, jump)
 
 
 @njit
@@ -271,7 +232,13 @@ def _line_tables(t, nu):
 
 @njit
 def _track(z, main_col, a, v, nv, w, nb, jump):
-    """Track height and observer height at cell (minor v, main a); see :func:`_sample`."""
+    """Track height and observer height beside cell (minor ``v``, main ``a``).
+
+    ``w`` is the distance from the cell centre to the track [cells], ``nb`` the
+    side (-1, +1) of the neighbour the track passes towards (0: on the centre).
+    Interpolates across the track unless the two cells differ by more than
+    ``jump`` (an edge: the track takes the higher, the observer its own cell).
+    """
     za = z[v, a] if main_col else z[a, v]
     if math.isnan(za):
         return np.nan, np.nan
