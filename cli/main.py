@@ -6,6 +6,7 @@ import typer
 
 from cli.demo import demo_command
 from cli.irradiance import irradiance_command
+from cli.prepare import prepare_command
 
 app = typer.Typer(
     name="cadastre",
@@ -14,6 +15,7 @@ app = typer.Typer(
     add_completion=False,
     pretty_exceptions_enable=False,
 )
+app.command("prepare")(prepare_command)
 app.command("irradiance")(irradiance_command)
 app.command("demo")(demo_command)
 

@@ -150,13 +150,14 @@ def write_bands(
     *,
     overwrite: bool = False,
     nodata: float = NODATA,
+    dtype: str = "float32",
     tags: dict | None = None,
 ) -> Path:
-    """Write 2-D DataArrays on one grid as a float32 multi-band Cloud-Optimised GeoTIFF.
+    """Write 2-D DataArrays on one grid as a multi-band Cloud-Optimised GeoTIFF.
 
     Each band gets its DataArray's name as description and its units as a
-    band tag; NaN becomes ``nodata``. The file is written to a temporary name
-    and renamed at the end.
+    band tag; NaN becomes ``nodata`` (float types). The file is written to a
+    temporary name and renamed at the end.
     """
     out = check_output_path(path, overwrite=overwrite)
     first = bands[0]
@@ -166,7 +167,7 @@ def write_bands(
         "width": width,
         "height": height,
         "count": len(bands),
-        "dtype": "float32",
+        "dtype": dtype,
         "crs": first.rio.crs,
         "transform": first.rio.transform(recalc=True),
         "nodata": nodata,
@@ -175,15 +176,24 @@ def write_bands(
         with atomic_path(out) as tmp, MemoryFile() as mem:
             with mem.open(**profile) as dst:
                 for k, band in enumerate(bands, start=1):
-                    values = np.asarray(band.values, dtype=np.float32)
-                    dst.write(np.where(np.isnan(values), np.float32(nodata), values), k)
+                    values = np.asarray(band.values)
+                    if np.issubdtype(np.dtype(dtype), np.floating):
+                        values = np.where(np.isnan(values), nodata, values)
+                    dst.write(values.astype(dtype), k)
                     dst.set_band_description(k, str(band.name))
                     dst.update_tags(k, units=band.attrs.get("units", ""))
                 if tags:
                     dst.update_tags(**{k: str(v) for k, v in tags.items()})
             with mem.open() as src:
                 rasterio.shutil.copy(
-                    src, tmp, driver="COG", compress="deflate", predictor="yes", blocksize=512, overviews="auto"
+                    src,
+                    tmp,
+                    driver="COG",
+                    compress="deflate",
+                    predictor="yes",
+                    blocksize=512,
+                    overviews="auto",
+                    resampling="nearest" if np.dtype(dtype).kind in "ui" else "average",
                 )
     except (RasterioError, CPLE_BaseError, OSError) as exc:
         first = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
