@@ -48,6 +48,8 @@ GROUND_CLASSES = (2, 9)
 BUILDING_CLASS = 6
 VEGETATION_CLASSES = (3, 4, 5)
 CHUNK_POINTS = 2_000_000
+LAZ_BACKEND = laspy.LazBackend.LazrsParallel if laspy.LazBackend.LazrsParallel.is_available() else None
+"""Decompress LAZ on all cores when lazrs is installed (about twice as fast on 2 cores)."""
 MASK_NODATA = 255
 
 
@@ -207,7 +209,7 @@ def _chunks(src: LasSource, chunk_points: int):
     """Yield (x, y, z, classification, keep) arrays of a file, chunk by chunk."""
     read = 0
     try:
-        with laspy.open(src.path) as reader:
+        with laspy.open(src.path, laz_backend=LAZ_BACKEND) as reader:
             for points in reader.chunk_iterator(chunk_points):
                 n = len(points)
                 if n == 0:
