@@ -5,6 +5,7 @@ from __future__ import annotations
 import typer
 
 from cli.demo import demo_command
+from cli.footprints import footprints_command
 from cli.irradiance import irradiance_command
 from cli.prepare import prepare_command
 
@@ -16,6 +17,7 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
 )
 app.command("prepare")(prepare_command)
+app.command("footprints")(footprints_command)
 app.command("irradiance")(irradiance_command)
 app.command("demo")(demo_command)
 

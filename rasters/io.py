@@ -199,3 +199,77 @@ def write_bands(
         first = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
         raise OutputFileError(f"{out}: cannot write ({first})") from exc
     return out
+
+
+def read_bands(path: str | os.PathLike, *, required: Sequence[str] = (), name: str | None = None) -> xr.Dataset:
+    """Read a multi-band GeoTIFF as a Dataset of float64 variables named by the band descriptions.
+
+    NaN replaces nodata; the file's dataset tags become ``attrs`` (numbers
+    parsed back to float where possible).
+
+    Raises
+    ------
+    InputFileError
+        Missing or unreadable file, or a required band is missing.
+    CRSError, GridError
+        As :func:`read_dsm`.
+    """
+    label = name or str(path)
+    if not Path(path).is_file():
+        raise InputFileError(f"{label}: no such file")
+    try:
+        with rasterio.open(path) as src:
+            crs = check_crs(src.crs, label)
+            transform = check_transform(src.transform, label)
+            names = [d or f"band{k}" for k, d in enumerate(src.descriptions, start=1)]
+            missing = [r for r in required if r not in names]
+            if missing:
+                raise InputFileError(
+                    f"{label}: no band named {', '.join(missing)} (bands: {', '.join(names)}); "
+                    "give the output of 'cadastre irradiance'"
+                )
+            data = src.read(masked=True)
+            tags = src.tags()
+    except (RasterioError, CPLE_BaseError) as exc:
+        raise InputFileError(f"{label}: {_read_problem(exc)}") from exc
+    variables = {}
+    for k, band in enumerate(names):
+        values = np.ma.filled(data[k].astype(np.float64), np.nan)
+        variables[band] = to_dataarray(values, crs, transform, name=band, units="")
+    ds = xr.Dataset(variables).rio.write_crs(crs).rio.write_transform(transform)
+    for key, value in tags.items():
+        try:
+            ds.attrs[key] = float(value)
+        except ValueError:
+            ds.attrs[key] = value
+    return ds
+
+
+def read_on_grid(path: str | os.PathLike, like: xr.DataArray, *, name: str | None = None) -> np.ndarray:
+    """Band 1 of a raster that must share the grid of ``like`` (float64, NaN for nodata).
+
+    Raises
+    ------
+    GridError
+        Different size, transform or CRS.
+    """
+    label = name or str(path)
+    if not Path(path).is_file():
+        raise InputFileError(f"{label}: no such file")
+    try:
+        with rasterio.open(path) as src:
+            same = (
+                src.width == like.sizes["x"]
+                and src.height == like.sizes["y"]
+                and src.transform.almost_equals(like.rio.transform(recalc=True))
+                and src.crs == like.rio.crs
+            )
+            if not same:
+                raise GridError(
+                    f"{label}: not on the grid of the irradiance raster ({src.width}x{src.height}, {src.transform.c:.1f}, "
+                    f"{src.transform.f:.1f}); use the rasters of the same 'cadastre prepare' run"
+                )
+            values = np.ma.filled(src.read(1, masked=True).astype(np.float64), np.nan)
+    except (RasterioError, CPLE_BaseError) as exc:
+        raise InputFileError(f"{label}: {_read_problem(exc)}") from exc
+    return values
