@@ -45,7 +45,7 @@ def progress_bar(description: str, total: int, *, quiet: bool) -> Iterator:
         TextColumn("eta"),
         TimeRemainingColumn(),
         console=console,
-        transient=False,
+        transient=True,
     )
     with bar:
         task = bar.add_task(description, total=total)

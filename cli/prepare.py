@@ -10,9 +10,9 @@ import typer
 from rich.table import Table
 
 from cli.options import OVERWRITE, QUIET, display, handle_errors, progress_bar, stdout
-from rasters.errors import OptionError, OutputFileError
+from rasters.errors import OutputFileError
 from rasters.io import NODATA, atomic_path, check_output_path, write_bands
-from rasters.lidar import MASK_NODATA, inspect_las, prepare
+from rasters.lidar import MASK_NODATA, check_sources, plan_grid, prepare
 
 OUTPUTS = ("dsm.tif", "dtm.tif", "ndsm.tif", "buildings.tif", "vegetation.tif", "prepare.json")
 
@@ -46,11 +46,11 @@ def prepare_command(
     """
     with handle_errors():
         started = time.perf_counter()
-        if not (resolution > 0):
-            raise OptionError(f"--resolution: {resolution} m; give a positive cell size such as 0.5")
         if output.exists() and not output.is_dir():
             raise OutputFileError(f"{output}: exists and is not a folder")
-        total = sum(inspect_las(t, crs=crs).points for t in tiles)
+        sources = check_sources(tiles, crs)
+        plan_grid(sources, resolution, bounds)
+        total = sum(s.points for s in sources)
         if output.is_dir():
             for name in OUTPUTS:
                 check_output_path(output / name, overwrite=overwrite)

@@ -155,6 +155,8 @@ def plan_grid(
     Alignment makes the grids of adjacent tiles line up exactly, so that their
     rasters mosaic without seams.
     """
+    if not (resolution > 0 and math.isfinite(resolution)):
+        raise OptionError(f"--resolution: {resolution} m; give a positive cell size such as 0.5")
     if bounds is None:
         xmin = min(s.bounds[0] for s in sources)
         ymin = min(s.bounds[1] for s in sources)
@@ -183,7 +185,7 @@ def _overlaps(a, b) -> bool:
     return a[0] < b[2] and b[0] < a[2] and a[1] < b[3] and b[1] < a[3]
 
 
-def _check_sources(paths: Sequence[str | os.PathLike], crs) -> list[LasSource]:
+def check_sources(paths: Sequence[str | os.PathLike], crs) -> list[LasSource]:
     if not paths:
         raise OptionError("no input tile given")
     seen: dict[str, Path] = {}
@@ -272,11 +274,16 @@ def _interpolate_ground(ground: np.ndarray, has_ground: np.ndarray, resolution: 
         return np.full(ground.shape, np.nan, np.float32)
     search = float(max(ground.shape))
     filled = rasterio.fill.fillnodata(
-        np.where(has_ground, ground, 0).astype(np.float32),
+        np.where(has_ground, ground, np.nan).astype(np.float32),
         mask=has_ground.astype(np.uint8),
         max_search_distance=search,
         smoothing_iterations=0,
     )
+    # GDAL's search can leave cells unfilled far from any ground cell: take the nearest ground cell there
+    left = np.isnan(filled)
+    if left.any():
+        nearest = ndimage.distance_transform_edt(~has_ground, return_distances=False, return_indices=True)
+        filled[left] = ground[nearest[0][left], nearest[1][left]]
     return filled.astype(np.float32)
 
 
@@ -334,7 +341,7 @@ def prepare(
         raise OptionError(f"--resolution: {resolution} m; give a positive cell size such as 0.5")
     if max_hole < 0:
         raise OptionError(f"max_hole: {max_hole} m; give a size >= 0")
-    sources = _check_sources(paths, crs)
+    sources = check_sources(paths, crs)
     transform, width, height = plan_grid(sources, resolution, bounds)
     x0, y0 = transform.c, transform.f
     shape = (height, width)
