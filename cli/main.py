@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import typer
 
+from cli.buildings import buildings_command
 from cli.demo import demo_command
 from cli.footprints import footprints_command
 from cli.irradiance import irradiance_command
@@ -19,6 +20,7 @@ app = typer.Typer(
 app.command("prepare")(prepare_command)
 app.command("footprints")(footprints_command)
 app.command("irradiance")(irradiance_command)
+app.command("buildings")(buildings_command)
 app.command("demo")(demo_command)
 
 

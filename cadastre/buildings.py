@@ -1,0 +1,265 @@
+"""From irradiance to PV potential: roof faces, buildings, communes, EPCI, territory.
+
+Method (DESIGN.md §5; parameters in :mod:`cadastre.config`):
+
+1. Footprints are reprojected to the raster's CRS and repaired
+   (``shapely.make_valid``). A building belongs to the raster (tile) holding
+   its footprint's representative point: buildings whose point lies outside
+   are left to their own tile, so none is counted twice.
+2. Roof cells and faces: :mod:`cadastre.roofs`.
+3. A face is *suitable* when its tilt <= ``max_slope``, it does not face north
+   (pitched faces within ``north_limit`` of north), its usable irradiation is
+   at least ``min_irradiation_fraction`` of the unshaded optimally oriented
+   plane, and its usable area >= ``min_face_area``.
+4. Production: pvlib PVWatts with cell temperature from the weather, for the
+   face's own tilt and azimuth (:class:`cadastre.energy.YieldTable`), scaled by
+   the face's *shading ratio* = its mean irradiation from the raster / the
+   irradiation of the same plane unshaded (capped at 1). kWp = usable area x
+   module density. Gross: every suitable face fully covered; net: gross x
+   (1 - ``net_reduction``).
+5. Class 1-5 of a face: its usable irradiation as a fraction of the optimal
+   plane's, cut at ``class_thresholds``; a building takes its best face's class.
+
+Limits: flat roofs are counted with modules flat on the roof (no racking
+tilt, no row spacing); a face's production uses its mean shading ratio (no
+electrical mismatch of partly shaded strings).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+from collections.abc import Callable
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import xarray as xr
+from shapely import make_valid
+
+from cadastre.aggregate import aggregate, assign_communes
+from cadastre.config import Config
+from cadastre.energy import YieldTable, yield_table
+from cadastre.errors import NoOverlapError, OptionError
+from cadastre.irradiance import site_of
+from cadastre.roofs import face_polygons, faces, rasterize_footprints, roof_cells
+from cadastre.weather import Weather
+from rasters.grid import grid_of
+
+RESULT_COLUMNS = (
+    "building_id", "insee", "commune", "epci_siren", "epci", "footprint_area_m2", "roof_area_m2", "faces",
+    "suitable_faces", "usable_area_m2", "usable_area_net_m2", "kwp", "kwp_net", "mwh", "mwh_net",
+    "specific_yield", "irradiation", "best_face", "class",
+)
+
+
+@dataclasses.dataclass
+class BuildingsResult:
+    """Everything ``cadastre buildings`` writes."""
+
+    roofs: gpd.GeoDataFrame
+    buildings: gpd.GeoDataFrame
+    communes: pd.DataFrame
+    epci: pd.DataFrame
+    territory: pd.DataFrame
+    report: dict
+
+
+def prepare_footprints(footprints: gpd.GeoDataFrame, crs, name: str = "footprints") -> tuple[gpd.GeoDataFrame, int]:
+    """Reproject to ``crs``, repair invalid geometries, keep polygons; return them and the number repaired."""
+    if footprints.crs is None:
+        from cadastre.errors import CRSError
+
+        raise CRSError(f"{name}: no CRS; set one (e.g. EPSG:2154) in the file")
+    gdf = footprints.to_crs(crs) if not footprints.crs.equals(crs) else footprints.copy()
+    invalid = ~gdf.geometry.is_valid
+    repaired = int(invalid.sum())
+    if repaired:
+        gdf.loc[invalid, "geometry"] = gdf.geometry[invalid].apply(make_valid)
+        gdf["geometry"] = gdf.geometry.apply(_polygonal)
+    keep = gdf.geometry.notna() & ~gdf.geometry.is_empty & gdf.geom_type.isin(["Polygon", "MultiPolygon"])
+    return gdf[keep].reset_index(drop=True), repaired
+
+
+def _polygonal(geom):
+    """The polygonal part of a repaired geometry (GeometryCollections from make_valid)."""
+    if geom is None or geom.geom_type in ("Polygon", "MultiPolygon"):
+        return geom
+    from shapely.geometry import MultiPolygon
+    from shapely.ops import unary_union
+
+    parts = [g for g in getattr(geom, "geoms", []) if g.geom_type in ("Polygon", "MultiPolygon")]
+    merged = unary_union(parts) if parts else None
+    return merged if merged is None or merged.geom_type in ("Polygon", "MultiPolygon") else MultiPolygon()
+
+
+def owned_by_raster(footprints: gpd.GeoDataFrame, bounds: tuple[float, float, float, float]) -> np.ndarray:
+    """True for footprints whose representative point lies in [xmin, xmax) x (ymin, ymax]."""
+    pts = footprints.geometry.representative_point()
+    xmin, ymin, xmax, ymax = bounds
+    return ((pts.x >= xmin) & (pts.x < xmax) & (pts.y > ymin) & (pts.y <= ymax)).to_numpy()
+
+
+def classify(fraction: np.ndarray, thresholds) -> np.ndarray:
+    """Class 1-5 from the fraction of the optimal plane's irradiation."""
+    return (1 + np.searchsorted(np.asarray(thresholds), np.nan_to_num(fraction, nan=0.0), side="right")).astype(np.int64)
+
+
+def face_energy(table: pd.DataFrame, yields: YieldTable, config: Config) -> pd.DataFrame:
+    """Add suitability, class, kWp, MWh/yr and specific yield to a face table (see module docstring)."""
+    r = config.roofs
+    opt_tilt, opt_azimuth, opt_poa = yields.optimum()
+    poa, spec = yields.lookup(table["tilt"].to_numpy(), table["azimuth"].to_numpy())
+    irr = table["usable_irradiation"].to_numpy()
+    with np.errstate(invalid="ignore", divide="ignore"):
+        ratio = np.clip(np.nan_to_num(irr / poa), 0.0, 1.0)
+        fraction = irr / opt_poa
+    az = table["azimuth"].to_numpy()
+    north = (~table["flat"].to_numpy()) & (np.minimum(az % 360, 360 - az % 360) < r.north_limit)
+    suitable = (
+        (table["tilt"].to_numpy() <= r.max_slope)
+        & ~north
+        & (np.nan_to_num(fraction) >= r.min_irradiation_fraction)
+        & (table["usable_area_m2"].to_numpy() >= r.min_face_area)
+    )
+    out = table.copy()
+    out["poa_unshaded"] = poa
+    out["shading_ratio"] = ratio
+    out["fraction_of_optimum"] = fraction
+    out["class"] = classify(fraction, r.class_thresholds)
+    out["suitable"] = suitable
+    out["kwp"] = np.where(suitable, table["usable_area_m2"].to_numpy() * config.pv.module_density, 0.0)
+    out["specific_yield"] = spec * ratio
+    out["mwh"] = out["kwp"] * out["specific_yield"] / 1000.0
+    return out
+
+
+def compute_buildings(
+    irradiance: xr.Dataset,
+    footprints: gpd.GeoDataFrame,
+    weather: Weather,
+    *,
+    communes: gpd.GeoDataFrame | None = None,
+    ndsm: np.ndarray | None = None,
+    vegetation: np.ndarray | None = None,
+    config: Config = Config(),
+    progress: Callable[[str], None] | None = None,
+) -> BuildingsResult:
+    """PV potential of every roof face and building of a raster, aggregated by commune and EPCI.
+
+    Parameters
+    ----------
+    irradiance : xarray.Dataset
+        Output of :func:`cadastre.irradiance` (or the GeoTIFF it wrote, read back).
+    footprints : geopandas.GeoDataFrame
+        Building polygons, any CRS; their attributes are kept.
+    weather : Weather
+        The weather used for the production (PVWatts with temperature).
+    communes : geopandas.GeoDataFrame, optional
+        Communes from :func:`cadastre.aggregate.load_communes`.
+    ndsm, vegetation : 2-D arrays, optional
+        Height above ground [m] and vegetation mask on the raster's grid.
+    config : Config
+        All parameters.
+    """
+    say = progress or (lambda message: None)
+    grid = grid_of(irradiance["global"], "irradiance")
+    t = grid.transform
+    bounds = (t.c, t.f + t.e * grid.height, t.c + t.a * grid.width, t.f)
+    fp, repaired = prepare_footprints(footprints, grid.crs)
+    if fp.empty:
+        raise NoOverlapError("footprints: no valid polygon")
+    owned = owned_by_raster(fp, bounds)
+    if not owned.any():
+        raise NoOverlapError(
+            f"footprints: none of the {len(fp)} buildings lies on the irradiance raster "
+            f"(bounds {', '.join(f'{v:.0f}' for v in bounds)} in {grid.crs.to_string()}); check the files and CRS"
+        )
+    fp = fp[owned].reset_index(drop=True)
+    say(f"{len(fp):,} buildings on the raster")
+    ids = rasterize_footprints(fp, t, (grid.height, grid.width))
+    roof = roof_cells(ids, irradiance["global"].values, ndsm=ndsm, vegetation=vegetation, min_height=config.roofs.min_height)
+    labels, table = faces(irradiance, roof, config.roofs)
+    say(f"{len(table):,} roof faces")
+    lat, lon, alt = (irradiance.attrs.get(k) for k in ("latitude", "longitude", "altitude"))
+    if lat is None:
+        lat, lon, alt = site_of(irradiance["global"])
+    sky = str(irradiance.attrs.get("sky", config.sky))
+    albedo = float(irradiance.attrs.get("albedo", config.albedo))
+    yields = yield_table(weather, float(lat), float(lon), float(alt), pv=config.pv, sky=sky, albedo=albedo)
+    table = face_energy(table, yields, config)
+    net = 1.0 - config.aggregate.net_reduction
+
+    polys = face_polygons(labels, t, grid.crs)
+    roofs = polys.merge(table, on="face", how="left")
+    roofs.insert(1, "building_id", roofs["building"].to_numpy())
+    roofs = roofs.drop(columns=["building"])
+
+    per = table.assign(
+        suitable_area=np.where(table["suitable"], table["usable_area_m2"], 0.0),
+        energy=table["irradiation"] * table["area_m2"],
+    ).groupby("building")
+    agg = pd.DataFrame(
+        {
+            "roof_area_m2": per["area_m2"].sum(),
+            "faces": per["face"].count(),
+            "suitable_faces": per["suitable"].sum(),
+            "usable_area_m2": per["suitable_area"].sum(),
+            "kwp": per["kwp"].sum(),
+            "mwh": per["mwh"].sum(),
+            "energy": per["energy"].sum(),
+        }
+    )
+    best = table[table["suitable"]].sort_values(["building", "specific_yield"], ascending=[True, False])
+    best = best.drop_duplicates("building").set_index("building")
+    top_class = table.sort_values(["building", "class"], ascending=[True, False]).drop_duplicates("building")
+    agg["best_face"] = best["face"]
+    agg["class"] = top_class.set_index("building")["class"]
+    number = np.arange(1, len(fp) + 1)
+    b = fp.copy()
+    for column in RESULT_COLUMNS:
+        if column in b.columns:
+            b = b.rename(columns={column: f"input_{column}"})
+    b["building_id"] = number
+    b["footprint_area_m2"] = fp.geometry.area.to_numpy()
+    joined = agg.reindex(number)
+    for column in ("roof_area_m2", "faces", "suitable_faces", "usable_area_m2", "kwp", "mwh"):
+        b[column] = joined[column].fillna(0).to_numpy()
+    with np.errstate(invalid="ignore", divide="ignore"):
+        b["irradiation"] = (joined["energy"] / joined["roof_area_m2"]).to_numpy()
+        b["specific_yield"] = np.where(b["kwp"] > 0, 1000.0 * b["mwh"] / np.where(b["kwp"] > 0, b["kwp"], 1), np.nan)
+    b["usable_area_net_m2"] = b["usable_area_m2"] * net
+    b["kwp_net"] = b["kwp"] * net
+    b["mwh_net"] = b["mwh"] * net
+    b["best_face"] = joined["best_face"].fillna(0).astype(np.int64).to_numpy()
+    b["class"] = joined["class"].fillna(0).astype(np.int64).to_numpy()
+    b["faces"] = b["faces"].astype(np.int64)
+    b["suitable_faces"] = b["suitable_faces"].astype(np.int64)
+    if communes is not None:
+        b = assign_communes(b, communes)
+    else:
+        for column in ("insee", "commune", "epci_siren", "epci"):
+            b[column] = pd.NA
+    front = [c for c in RESULT_COLUMNS if c in b.columns]
+    b = b[front + [c for c in b.columns if c not in front]]
+    roofs["building_id"] = roofs["building_id"].astype(np.int64)
+    report = {
+        "buildings": int(len(b)),
+        "buildings_outside_raster": int((~owned).sum()),
+        "footprints_repaired": repaired,
+        "faces": int(len(table)),
+        "suitable_faces": int(table["suitable"].sum()),
+        "optimum": dict(zip(("tilt", "azimuth", "poa_kwh_m2"), (float(v) for v in yields.optimum()), strict=True)),
+        "sky": sky,
+        "net_reduction": config.aggregate.net_reduction,
+    }
+    if not math.isfinite(report["optimum"]["poa_kwh_m2"]):
+        raise OptionError("weather: the optimal plane receives no irradiation; check the weather file")
+    return BuildingsResult(
+        roofs=roofs,
+        buildings=b,
+        communes=aggregate(b, "insee", communes=communes),
+        epci=aggregate(b, "epci_siren", communes=communes),
+        territory=aggregate(b, None, communes=communes),
+        report=report,
+    )

@@ -1,0 +1,166 @@
+"""``cadastre buildings``: roof faces, buildings, communes and EPCI from an irradiance raster."""
+
+from __future__ import annotations
+
+import json
+import time
+from pathlib import Path
+
+import geopandas as gpd
+import typer
+from rich.table import Table
+
+from cadastre.aggregate import load_communes, write_table
+from cadastre.buildings import compute_buildings
+from cadastre.config import load_config
+from cadastre.errors import InputFileError, OptionError, OutputFileError
+from cadastre.irradiance import site_of
+from cadastre.weather import load_weather
+from cli.options import OVERWRITE, QUIET, console, display, handle_errors, stdout
+from rasters.footprints import footprints_from_mask, write_vector
+from rasters.io import atomic_path, check_output_path, read_bands, read_on_grid
+
+OUTPUTS = ("roofs.gpkg", "buildings.gpkg", "communes.csv", "epci.csv", "territory.csv", "buildings.json")
+
+
+def read_footprints(path: Path) -> gpd.GeoDataFrame:
+    """Any vector file GDAL reads (GeoPackage, shapefile, GeoJSON...)."""
+    if not path.is_file():
+        raise InputFileError(f"{path}: no such file")
+    try:
+        return gpd.read_file(path)
+    except Exception as exc:  # pyogrio/GDAL errors have no common base class
+        first = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+        raise InputFileError(f"{path}: cannot read footprints ({first})") from exc
+
+
+def buildings_command(
+    irradiance: Path = typer.Option(..., "--irradiance", "-i", help="Output of 'cadastre irradiance' (7-band GeoTIFF)."),
+    output: Path = typer.Option(..., "--output", "-o", help="Output folder (created if missing)."),
+    footprints: Path = typer.Option(
+        None, "--footprints", "-f", help="Building polygons (GeoPackage, shapefile, GeoJSON). "
+        "Default: derived from the building mask of --prepared.", show_default=False,
+    ),
+    prepared: Path = typer.Option(
+        None, "--prepared", "-p", help="Folder written by 'cadastre prepare' on the same grid (ndsm, vegetation, "
+        "buildings masks).", show_default=False,
+    ),
+    communes: Path = typer.Option(
+        None, "--communes", help="Commune polygons with an INSEE code column. Default: the 150 PMA communes.",
+        show_default=False,
+    ),
+    weather: str = typer.Option(
+        None, "--weather", "-w", help="Weather for the PV production (as for 'cadastre irradiance'). "
+        "Default: the Lens proxy TMY.", show_default=False,
+    ),
+    config: Path = typer.Option(
+        None, "--config", "-c", help="TOML parameters (see 'cadastre buildings --print-config').", show_default=False
+    ),
+    print_config: bool = typer.Option(False, "--print-config", help="Print the default configuration and exit."),
+    top: int = typer.Option(10, "--top", help="How many of the best buildings the summary lists."),
+    overwrite: bool = OVERWRITE,
+    quiet: bool = QUIET,
+) -> None:
+    """PV potential of every roof face and building, by commune, EPCI and territory.
+
+    Writes into OUTPUT: roofs.gpkg (one polygon per roof face: tilt, azimuth,
+    true and usable area, irradiation, kWp, MWh/yr, specific yield, class 1-5),
+    buildings.gpkg (one row per building with its commune and EPCI; input
+    attributes kept), communes.csv, epci.csv and territory.csv (gross and net
+    GWh/yr and MWp) and buildings.json (counts, parameters).
+
+    Example:
+
+        cadastre buildings -i irradiance.tif -p prepared/ -f footprints.gpkg -o buildings/
+    """
+    if print_config:
+        from cadastre.config import default_config_toml
+
+        typer.echo(default_config_toml())
+        raise typer.Exit()
+    with handle_errors():
+        started = time.perf_counter()
+        if top < 0:
+            raise OptionError(f"--top: {top}; give a number >= 0")
+        cfg = load_config(config)
+        if output.exists() and not output.is_dir():
+            raise OutputFileError(f"{output}: exists and is not a folder")
+        if output.is_dir():
+            for name in OUTPUTS:
+                check_output_path(output / name, overwrite=overwrite)
+        elif not output.parent.is_dir():
+            raise OutputFileError(f"{output}: parent folder {output.parent} does not exist; create it first")
+        irr = read_bands(irradiance, required=("global", "slope", "aspect"))
+        like = irr["global"]
+        ndsm = vegetation = mask = None
+        if prepared is not None:
+            if not prepared.is_dir():
+                raise InputFileError(f"{prepared}: not a folder; give the output folder of 'cadastre prepare'")
+            if (prepared / "ndsm.tif").is_file():
+                ndsm = read_on_grid(prepared / "ndsm.tif", like)
+            if (prepared / "vegetation.tif").is_file():
+                vegetation = read_on_grid(prepared / "vegetation.tif", like)
+            if (prepared / "buildings.tif").is_file():
+                mask = read_on_grid(prepared / "buildings.tif", like)
+        if footprints is not None:
+            fp = read_footprints(footprints)
+            source = str(footprints)
+        elif mask is not None:
+            fp = footprints_from_mask(
+                mask.astype("uint8"), transform=like.rio.transform(), crs=like.rio.crs, min_area=cfg.roofs.min_face_area
+            )
+            source = f"derived from {prepared / 'buildings.tif'}"
+        else:
+            raise InputFileError(
+                f"{irradiance}: no footprints; pass --footprints, or --prepared with the buildings.tif of 'cadastre prepare'"
+            )
+        comm = load_communes(communes, crs=like.rio.crs)
+        lat, lon, alt = site_of(like)
+        met = load_weather(weather, latitude=lat, longitude=lon, altitude=alt)
+        say = (lambda message: None) if quiet else (lambda message: console.print(f"[dim]{message}[/dim]"))
+        result = compute_buildings(irr, fp, met, communes=comm, ndsm=ndsm, vegetation=vegetation, config=cfg,
+                                   progress=say)
+        output.mkdir(exist_ok=True)
+        write_vector(result.roofs, output / "roofs.gpkg", overwrite=overwrite, layer="roofs")
+        write_vector(result.buildings, output / "buildings.gpkg", overwrite=overwrite, layer="buildings")
+        write_table(result.communes, output / "communes.csv", overwrite=overwrite)
+        write_table(result.epci, output / "epci.csv", overwrite=overwrite)
+        write_table(result.territory, output / "territory.csv", overwrite=overwrite)
+        report = {**result.report, "footprints": source, "irradiance": str(irradiance),
+                  "weather": str(met.source), "seconds": time.perf_counter() - started}
+        with atomic_path(output / "buildings.json") as tmp:
+            tmp.write_text(json.dumps(report, indent=2, default=str))
+        if not quiet:
+            stdout.print(summary_table(result, output, report["seconds"]))
+            if top:
+                stdout.print(top_table(result.buildings, top))
+
+
+def summary_table(result, output: Path, seconds: float) -> Table:
+    t = result.territory.iloc[0] if len(result.territory) else None
+    table = Table(title="cadastre buildings", show_header=False)
+    table.add_row("output", f"{display(output)}/ ({', '.join(OUTPUTS)})")
+    table.add_row("buildings / faces", f"{result.report['buildings']:,} / {result.report['faces']:,} "
+                  f"({result.report['suitable_faces']:,} suitable)")
+    if t is not None:
+        table.add_row("usable area gross / net", f"{t['usable_area_m2']:,.0f} / {t['usable_area_net_m2']:,.0f} m²")
+        table.add_row("MWp gross / net", f"{t['mwp_gross']:,.3f} / {t['mwp_net']:,.3f}")
+        table.add_row("GWh/yr gross / net", f"{t['gwh_gross']:,.4f} / {t['gwh_net']:,.4f}")
+    table.add_row("communes", f"{len(result.communes):,}")
+    table.add_row("time", f"{seconds:.1f} s")
+    return table
+
+
+def top_table(buildings, n: int) -> Table:
+    best = buildings.sort_values("mwh", ascending=False).head(n)
+    table = Table(title=f"top {len(best)} buildings by production")
+    for column in ("building", "commune", "usable m²", "kWp", "MWh/yr", "kWh/kWp", "class"):
+        table.add_column(column, justify="right" if column != "commune" else "left")
+    for _, row in best.iterrows():
+        table.add_row(
+            str(row["building_id"]), str(row["commune"]) if row["commune"] is not None else "",
+            f"{row['usable_area_m2']:,.0f}", f"{row['kwp']:,.1f}", f"{row['mwh']:,.1f}",
+            "" if row["specific_yield"] != row["specific_yield"] else f"{row['specific_yield']:,.0f}",
+            str(row["class"]),
+        )
+    return table
