@@ -8,14 +8,22 @@ from pathlib import Path
 
 import typer
 
+from cadastre.aggregate import default_communes_path, load_communes, write_table
+from cadastre.buildings import compute_buildings
+from cadastre.config import Config
 from cadastre.errors import InputFileError
 from cadastre.irradiance import BANDS, irradiance
 from cadastre.weather import default_weather_path, load_weather
+from cli.buildings import summary_table as buildings_table
+from cli.buildings import top_table
 from cli.irradiance import summary_table as irradiance_table
 from cli.options import QUIET, display, handle_errors, progress_bar, stdout
 from cli.prepare import summary_table as prepare_table
+from rasters.footprints import footprints_from_mask, write_vector
 from rasters.io import NODATA, atomic_path, write_bands
 from rasters.lidar import MASK_NODATA, prepare
+
+SAMPLE_COMMUNES = "communes-lidar-samples.geojson"
 
 SAMPLES = Path(__file__).resolve().parents[1] / "samples"
 
@@ -29,7 +37,10 @@ def demo_command(
 
     1. prepare: six IGN LiDAR HD tiles of central Montpellier (150 x 100 m) to
        DSM, DTM, nDSM and building/vegetation masks at 0.5 m;
-    2. irradiance: 64 directions, Perez sky, the Lens proxy TMY.
+    2. irradiance: 64 directions, Perez sky, the Lens proxy TMY;
+    3. buildings: footprints from the building mask, roof faces, kWp and
+       MWh/yr per face and building, totals by commune (the communes around
+       the sample: it lies in Montpellier, outside the PMA).
     Outputs go to ./demo-output/ (replaced on each run).
     """
     with handle_errors():
@@ -58,9 +69,32 @@ def demo_command(
         out = write_bands([result[b] for b in BANDS], output / "irradiance.tif", overwrite=True, tags=result.attrs)
         elapsed = time.perf_counter() - started
 
+        started_b = time.perf_counter()
+        config = Config()
+        footprints = footprints_from_mask(ds["buildings"], min_area=config.roofs.min_face_area)
+        write_vector(footprints, output / "footprints.gpkg", overwrite=True)
+        communes = load_communes(default_communes_path().with_name(SAMPLE_COMMUNES), crs=ds["dsm"].rio.crs)
+        result_b = compute_buildings(
+            result, footprints, weather, communes=communes, ndsm=ds["ndsm"].values,
+            vegetation=ds["vegetation"].values, config=config,
+        )
+        folder = output / "buildings"
+        folder.mkdir(exist_ok=True)
+        write_vector(result_b.roofs, folder / "roofs.gpkg", overwrite=True, layer="roofs")
+        write_vector(result_b.buildings, folder / "buildings.gpkg", overwrite=True, layer="buildings")
+        for name in ("communes", "epci", "territory"):
+            write_table(getattr(result_b, name), folder / f"{name}.csv", overwrite=True)
+        with atomic_path(folder / "buildings.json") as tmp:
+            tmp.write_text(json.dumps(result_b.report, indent=2, default=str))
+        elapsed_b = time.perf_counter() - started_b
+
         stdout.print(prepare_table(report, prepared))
         stdout.print(irradiance_table(result, out, elapsed))
+        stdout.print(buildings_table(result_b, folder, elapsed_b))
+        stdout.print(top_table(result_b.buildings, 5))
         stdout.print(
-            f"Outputs in {display(output)}/: prepared/ (dsm, dtm, ndsm, buildings, vegetation .tif, prepare.json) "
-            "and irradiance.tif (band 1 'global', kWh/m²/yr). Open them in QGIS."
+            f"Outputs in {display(output)}/: prepared/ (dsm, dtm, ndsm, buildings, vegetation .tif, prepare.json), "
+            "irradiance.tif (band 1 'global', kWh/m²/yr), footprints.gpkg and buildings/ (roofs.gpkg, "
+            "buildings.gpkg, communes.csv, epci.csv, territory.csv). Open the .tif and .gpkg in QGIS, the .csv in "
+            "a spreadsheet."
         )
