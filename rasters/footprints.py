@@ -24,16 +24,10 @@ import rasterio.features
 import shapely
 import xarray as xr
 from affine import Affine
-from rasterio.errors import RasterioError
-
-try:  # rasterio >= 1.4 exposes GDAL errors here; older releases in rasterio._err
-    from rasterio.errors import CPLE_BaseError
-except ImportError:  # pragma: no cover
-    from rasterio._err import CPLE_BaseError
 
 from rasters.errors import AllNodataError, GridError, InputFileError, OptionError, OutputFileError
 from rasters.grid import check_crs, check_transform
-from rasters.io import READABLE_DRIVERS, _read_problem, atomic_path, check_output_path, to_dataarray
+from rasters.io import atomic_path, check_output_path, read_single_band, to_dataarray
 
 BUILDING = 1
 NOT_BUILDING = 0
@@ -93,31 +87,14 @@ def read_mask(path: str | os.PathLike, *, name: str | None = None) -> xr.DataArr
         Every cell is nodata.
     """
     label = name or str(path)
-    if not Path(path).is_file():
-        raise InputFileError(f"{label}: no such file")
-    try:
-        with rasterio.open(path) as src:
-            if src.driver not in READABLE_DRIVERS:
-                raise InputFileError(f"{label}: is a {src.driver} file, not a GeoTIFF; convert it (gdal_translate)")
-            if src.count != 1:
-                raise GridError(
-                    f"{label}: has {src.count} bands; a building mask has exactly one (gdal_translate -b 1)"
-                )
-            crs = check_crs(src.crs, label)
-            transform = check_transform(src.transform, label)
-            dtype = np.dtype(src.dtypes[0])
-            if dtype.kind not in "iu":
-                raise InputFileError(
-                    f"{label}: is a {dtype.name} raster, not a building mask; give an integer mask "
-                    "(1 building, 0 not, 255 nodata) such as the buildings.tif of cadastre prepare"
-                )
-            values = src.read(1)
-            nodata = src.nodata
-    except (RasterioError, CPLE_BaseError) as exc:
-        raise InputFileError(f"{label}: {_read_problem(exc)}") from exc
-    missing = values == MASK_NODATA
-    if nodata is not None and math.isfinite(nodata):
-        missing |= values == nodata
+    band, crs, transform, dtype = read_single_band(path, label=label, what="a building mask")
+    if dtype.kind not in "iu":
+        raise InputFileError(
+            f"{label}: is a {dtype.name} raster, not a building mask; give an integer mask "
+            "(1 building, 0 not, 255 nodata) such as the buildings.tif of cadastre prepare"
+        )
+    values = np.ma.getdata(band)
+    missing = (values == MASK_NODATA) | np.ma.getmaskarray(band)
     bad = ~missing & (values != BUILDING) & (values != NOT_BUILDING)
     if bad.any():
         found = np.unique(values[bad])

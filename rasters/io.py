@@ -15,9 +15,9 @@ import rioxarray  # noqa: F401  (registers the .rio accessor)
 import xarray as xr
 from rasterio.errors import RasterioError
 
-try:  # rasterio >= 1.4 exposes GDAL errors here; older releases in rasterio._err
+try:  # GDAL's own errors (CPLE_*) are not RasterioError subclasses
     from rasterio.errors import CPLE_BaseError
-except ImportError:  # pragma: no cover
+except ImportError:  # rasterio <= 1.4 keeps them in a private module
     from rasterio._err import CPLE_BaseError
 from rasterio.io import MemoryFile
 
@@ -58,6 +58,24 @@ def read_dsm(path: str | os.PathLike, *, name: str | None = None) -> xr.DataArra
         Every cell is nodata.
     """
     label = name or str(path)
+    data, crs, transform, _ = read_single_band(path, label=label, what="a DSM")
+    z = np.ma.filled(data.astype(np.float64), np.nan)
+    z[~np.isfinite(z)] = np.nan
+    if np.isnan(z).all():
+        raise AllNodataError(f"{label}: every cell is nodata; nothing to compute")
+    return to_dataarray(z, crs, transform, name="dsm", units="m")
+
+
+def read_single_band(path: str | os.PathLike, *, label: str, what: str):
+    """Open a single-band GeoTIFF and check it: (masked band 1, CRS, transform, dtype).
+
+    ``what`` names the expected content in messages ("a DSM", "a building mask").
+
+    Raises
+    ------
+    InputFileError, CRSError, GridError
+        Missing or unreadable file, not a GeoTIFF, several bands, bad CRS or grid.
+    """
     if not Path(path).is_file():
         raise InputFileError(f"{label}: no such file")
     try:
@@ -65,18 +83,12 @@ def read_dsm(path: str | os.PathLike, *, name: str | None = None) -> xr.DataArra
             if src.driver not in READABLE_DRIVERS:
                 raise InputFileError(f"{label}: is a {src.driver} file, not a GeoTIFF; convert it (gdal_translate)")
             if src.count != 1:
-                raise GridError(f"{label}: has {src.count} bands; a DSM has exactly one (gdal_translate -b 1)")
+                raise GridError(f"{label}: has {src.count} bands; {what} has exactly one (gdal_translate -b 1)")
             crs = check_crs(src.crs, label)
             transform = check_transform(src.transform, label)
-            data = src.read(1, masked=True)
-            nodata = src.nodata
+            return src.read(1, masked=True), crs, transform, np.dtype(src.dtypes[0])
     except (RasterioError, CPLE_BaseError) as exc:
         raise InputFileError(f"{label}: {_read_problem(exc)}") from exc
-    z = np.ma.filled(data.astype(np.float64), np.nan)
-    z[~np.isfinite(z)] = np.nan
-    if np.isnan(z).all():
-        raise AllNodataError(f"{label}: every cell is nodata; nothing to compute")
-    return to_dataarray(z, crs, transform, name="dsm", units="m", nodata=nodata)
 
 
 def _read_problem(exc: Exception) -> str:
