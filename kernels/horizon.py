@@ -129,6 +129,18 @@ def _sample(z, main_col, fwd, nu, nv, t, c, u, jump):
 
 
 @njit
+def _setup(nrows, ncols, azimuth, cellsize, max_distance):
+    """Line geometry of a direction: axis, sign, slope t, lengths, sample step [m], reach [samples], edge jump [m]."""
+    main_col, fwd, t = _geometry(azimuth)
+    nu = ncols if main_col else nrows
+    nv = nrows if main_col else ncols
+    step = cellsize * math.sqrt(1.0 + t * t)
+    k = max(1, int(max_distance / step + 1e-9))
+    jump = cellsize * math.tan(math.radians(EDGE_SLOPE))
+    return main_col, fwd, t, nu, nv, step, k, jump
+
+
+@njit
 def _tangent(zt, idx, first, count, reverse, m, zq):
     """Largest slope from (m, zq) to an upper hull left of it (binary search).
 
@@ -297,12 +309,7 @@ def horizon_tan(z, azimuth, cellsize, max_distance, out):
        963-969, 1990. :doi:`10.1109/36.58986`
     """
     nrows, ncols = z.shape
-    main_col, fwd, t = _geometry(azimuth)
-    nu = ncols if main_col else nrows
-    nv = nrows if main_col else ncols
-    step = cellsize * math.sqrt(1.0 + t * t)
-    k = max(1, int(max_distance / step + 1e-9))
-    jump = cellsize * math.tan(math.radians(EDGE_SLOPE))
+    main_col, fwd, t, nu, nv, step, k, jump = _setup(nrows, ncols, azimuth, cellsize, max_distance)
     offs, wts, nbs = _line_tables(t, nu)
     last = offs[nu - 1]
     c0 = -last if t >= 0.0 else 0
@@ -343,12 +350,7 @@ def horizon_tan_bruteforce(z, azimuth, cellsize, max_distance, out):
     O(cells × samples within ``max_distance``). Kept for tests and benchmarks.
     """
     nrows, ncols = z.shape
-    main_col, fwd, t = _geometry(azimuth)
-    nu = ncols if main_col else nrows
-    nv = nrows if main_col else ncols
-    step = cellsize * math.sqrt(1.0 + t * t)
-    k = max(1, int(max_distance / step + 1e-9))
-    jump = cellsize * math.tan(math.radians(EDGE_SLOPE))
+    main_col, fwd, t, nu, nv, step, k, jump = _setup(nrows, ncols, azimuth, cellsize, max_distance)
     for ii in prange(nrows):
         i = np.int64(ii)
         for j in range(ncols):
