@@ -79,10 +79,11 @@ def solar_position(weather: Weather, latitude: float, longitude: float, altitude
 
     Evaluated at ``weather.sun_times`` (not the raw stamps: see
     :mod:`cadastre.weather` for each source's convention), with refraction for
-    the air temperature of the row when the source has one, else 12 °C.
+    the air temperature of the row when the source has one (12 °C where it is
+    missing).
     Index: the weather's own stamps.
     """
-    temperature = weather.data["temp_air"].to_numpy() if "temp_air" in weather.data else 12.0
+    temperature = weather.data["temp_air"].fillna(12.0).to_numpy() if "temp_air" in weather.data else 12.0
     pos = pvlib.solarposition.get_solarposition(
         weather.sun_times, latitude, longitude, altitude=altitude, temperature=temperature
     )

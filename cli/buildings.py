@@ -34,6 +34,14 @@ def read_footprints(path: Path) -> gpd.GeoDataFrame:
         raise InputFileError(f"{path}: cannot read footprints ({first})") from exc
 
 
+def _print_config(value: bool) -> None:
+    if value:
+        from cadastre.config import default_config_toml
+
+        typer.echo(default_config_toml())
+        raise typer.Exit()
+
+
 def buildings_command(
     irradiance: Path = typer.Option(..., "--irradiance", "-i", help="Output of 'cadastre irradiance' (7-band GeoTIFF)."),
     output: Path = typer.Option(..., "--output", "-o", help="Output folder (created if missing)."),
@@ -56,7 +64,10 @@ def buildings_command(
     config: Path = typer.Option(
         None, "--config", "-c", help="TOML parameters (see 'cadastre buildings --print-config').", show_default=False
     ),
-    print_config: bool = typer.Option(False, "--print-config", help="Print the default configuration and exit."),
+    print_config: bool = typer.Option(
+        False, "--print-config", help="Print the default configuration (TOML) and exit.", is_eager=True,
+        callback=lambda value: _print_config(value),
+    ),
     top: int = typer.Option(10, "--top", help="How many of the best buildings the summary lists."),
     overwrite: bool = OVERWRITE,
     quiet: bool = QUIET,
@@ -73,11 +84,6 @@ def buildings_command(
 
         cadastre buildings -i irradiance.tif -p prepared/ -f footprints.gpkg -o buildings/
     """
-    if print_config:
-        from cadastre.config import default_config_toml
-
-        typer.echo(default_config_toml())
-        raise typer.Exit()
     with handle_errors():
         started = time.perf_counter()
         if top < 0:
