@@ -143,6 +143,7 @@ def compute_buildings(
     ndsm: np.ndarray | None = None,
     vegetation: np.ndarray | None = None,
     config: Config = Config(),
+    core: tuple[float, float, float, float] | None = None,
     progress: Callable[[str], None] | None = None,
 ) -> BuildingsResult:
     """PV potential of every roof face and building of a raster, aggregated by commune and EPCI.
@@ -161,6 +162,11 @@ def compute_buildings(
         Height above ground [m] and vegetation mask on the raster's grid.
     config : Config
         All parameters.
+    core : (xmin, ymin, xmax, ymax), optional
+        The part of the raster this call owns [m]: a tile's core when the
+        raster carries a halo of its neighbours. A building belongs to the call
+        whose core holds its footprint's representative point. Default: the
+        whole raster.
     """
     say = progress or (lambda message: None)
     grid = grid_of(irradiance["global"], "irradiance")
@@ -169,7 +175,7 @@ def compute_buildings(
     fp, repaired = prepare_footprints(footprints, grid.crs)
     if fp.empty:
         raise NoOverlapError("footprints: no valid polygon")
-    owned = owned_by_raster(fp, bounds)
+    owned = owned_by_raster(fp, bounds if core is None else tuple(core))
     if not owned.any():
         raise NoOverlapError(
             f"footprints: none of the {len(fp)} buildings lies on the irradiance raster "
