@@ -35,6 +35,7 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 import xarray as xr
+import shapely
 from shapely import make_valid
 
 from cadastre.aggregate import aggregate, assign_communes
@@ -72,6 +73,8 @@ def prepare_footprints(footprints: gpd.GeoDataFrame, crs, name: str = "footprint
 
         raise CRSError(f"{name}: no CRS; set one (e.g. EPSG:2154) in the file")
     gdf = footprints.to_crs(crs) if not footprints.crs.equals(crs) else footprints.copy()
+    if gdf.geometry.has_z.any():  # BD TOPO footprints are PolygonZ: the heights come from the DSM
+        gdf = gdf.set_geometry(shapely.force_2d(gdf.geometry.values))
     invalid = ~gdf.geometry.is_valid
     repaired = int(invalid.sum())
     if repaired:
