@@ -78,8 +78,9 @@ def prepare_footprints(footprints: gpd.GeoDataFrame, crs, name: str = "footprint
     invalid = ~gdf.geometry.is_valid
     repaired = int(invalid.sum())
     if repaired:
-        gdf.loc[invalid, "geometry"] = gdf.geometry[invalid].apply(make_valid)
-        gdf["geometry"] = gdf.geometry.apply(_polygonal)
+        geoms = gdf.geometry.copy()
+        geoms[invalid] = geoms[invalid].apply(make_valid)
+        gdf = gdf.set_geometry(geoms.apply(_polygonal))
     keep = gdf.geometry.notna() & ~gdf.geometry.is_empty & gdf.geom_type.isin(["Polygon", "MultiPolygon"])
     return gdf[keep].reset_index(drop=True), repaired
 
