@@ -421,6 +421,8 @@ def _sums(buildings: pd.DataFrame, key: pd.Series) -> pd.DataFrame:
     for name, (column, _divisor) in _SUMS.items():
         frame[name] = pd.to_numeric(buildings[column], errors="coerce").astype(float).fillna(0.0)
     sums = frame.groupby("_key", dropna=False, sort=False).sum()
+    # an all-NA key (every building outside the communes) would come back as a float index
+    sums.index = pd.Index(sums.index.astype(object), dtype=key.dtype, name=sums.index.name)
     for name, (_column, divisor) in _SUMS.items():
         sums[name] = sums[name] / divisor
     return sums

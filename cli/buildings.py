@@ -7,6 +7,7 @@ import time
 from pathlib import Path
 
 import geopandas as gpd
+import numpy as np
 import typer
 from rich.table import Table
 
@@ -28,10 +29,13 @@ def read_footprints(path: Path) -> gpd.GeoDataFrame:
     if not path.is_file():
         raise InputFileError(f"{path}: no such file")
     try:
-        return gpd.read_file(path)
+        frame = gpd.read_file(path)
     except Exception as exc:  # pyogrio/GDAL errors have no common base class
         first = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
         raise InputFileError(f"{path}: cannot read footprints ({first})") from exc
+    if not isinstance(frame, gpd.GeoDataFrame) or frame.geometry.isna().all():
+        raise InputFileError(f"{path}: has no geometry; give building polygons (GeoPackage, shapefile, GeoJSON)")
+    return frame
 
 
 def _print_config(value: bool) -> None:
@@ -113,7 +117,8 @@ def buildings_command(
             source = str(footprints)
         elif mask is not None:
             fp = footprints_from_mask(
-                mask.astype("uint8"), transform=like.rio.transform(), crs=like.rio.crs, min_area=cfg.roofs.min_face_area
+                np.nan_to_num(mask, nan=255).astype("uint8"), transform=like.rio.transform(), crs=like.rio.crs,
+                min_area=cfg.roofs.min_face_area,
             )
             source = f"derived from {prepared / 'buildings.tif'}"
         else:

@@ -73,7 +73,7 @@ def town_run():
     irr = irradiance(dsm, w, n_directions=16, sky="perez")
     config = Config(pv=PVConfig(module_density=DENSITY))
     result = compute_buildings(irr, footprints, w, ndsm=z - GROUND, config=config)
-    return footprints, expected, result
+    return SimpleNamespace(z=z, footprints=footprints, expected=expected, weather=w, irr=irr, result=result)
 
 
 def _faces_of(result, footprints, name):
@@ -84,7 +84,7 @@ def _faces_of(result, footprints, name):
 @pytest.mark.parametrize("name", ["flat", "gable", "hip"])
 def test_known_roofs_through_compute_buildings(town_run, name):
     """Face count; tilt and azimuth within 1°; true area within 2 % (after the whole pipeline)."""
-    footprints, expected, r = town_run
+    footprints, expected, r = town_run.footprints, town_run.expected, town_run.result
     faces = _faces_of(r, footprints, name)
     want = expected[name]
     assert len(faces) == len(want), faces.drop(columns="geometry")
@@ -101,7 +101,7 @@ def test_known_roofs_through_compute_buildings(town_run, name):
 
 
 def test_kwp_is_usable_area_times_density(town_run):
-    _, _, r = town_run
+    r = town_run.result
     roofs = r.roofs
     ok = roofs["suitable"].to_numpy(bool)
     assert ok.any() and (~ok).any()
@@ -116,7 +116,7 @@ def test_kwp_is_usable_area_times_density(town_run):
 
 def test_suitability_of_known_faces(town_run):
     """The gable's north face is unsuitable by the north rule alone; south faces and the flat roof are suitable."""
-    footprints, _, r = town_run
+    footprints, r = town_run.footprints, town_run.result
     config = RoofConfig()
     flat = _faces_of(r, footprints, "flat")
     assert len(flat) == 1 and bool(flat["suitable"].iloc[0]) and flat["tilt"].iloc[0] < config.flat_slope
@@ -141,7 +141,7 @@ def test_suitability_of_known_faces(town_run):
 
 
 def test_building_rows_are_sums_of_their_faces(town_run):
-    footprints, _, r = town_run
+    footprints, r = town_run.footprints, town_run.result
     roofs, b = r.roofs, r.buildings
     assert list(b.columns[: len(RESULT_COLUMNS)]) == list(RESULT_COLUMNS)
     assert list(b["building_id"]) == [1, 2, 3]
@@ -503,26 +503,15 @@ def test_reprojected_footprints_give_the_same_result(tiled):
     t = tiled
     again = compute_buildings(t.irr, t.footprints.to_crs("EPSG:4326"), t.weather, communes=t.communes, ndsm=_ndsm(),
                               config=t.config)
-    full, irr = t.full, t.irr
-    ref = full.buildings.set_index("name").sort_index()
+    ref = t.full.buildings.set_index("name").sort_index()
     got = again.buildings.set_index("name").sort_index()
-    assert got.crs == irr.rio.crs or got.crs.to_epsg() == 2154
+    assert got.crs.to_epsg() == 2154  # the raster's CRS
     np.testing.assert_allclose(got[["kwp", "mwh"]].to_numpy(float), ref[["kwp", "mwh"]].to_numpy(float), rtol=1e-9)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="cadastre/aggregate.py:461 _by_commune: when every building lies outside the given communes, the "
-    "per-commune sums are grouped on an all-NA key whose index comes out float64, and "
-    "_commune_keys(...).merge(sums, left_on='insee', right_index=True) raises ValueError 'You are trying to merge on "
-    "string and float64 columns for key insee' instead of giving the '(outside the communes)' row",
-)
 def test_buildings_all_outside_the_communes_are_kept(town_run):
     """The module docstring of cadastre.aggregate: buildings outside every commune form one separate row."""
-    footprints, _, ref = town_run
-    z, *_ = town()
-    w = one_day(50.43, 2.83, 54.0)
-    irr = irradiance(dsm_array(z, CELL), w, n_directions=8, sky="perez")
+    footprints, z, w, irr = town_run.footprints, town_run.z, town_run.weather, town_run.irr
     elsewhere = load_communes(Path(__file__).resolve().parents[2] / "cadastre" / "data" / "communes-lidar-samples.geojson")
     r = compute_buildings(irr, footprints, w, communes=elsewhere, ndsm=z - GROUND)
     assert r.buildings["insee"].isna().all()
@@ -543,13 +532,10 @@ def _bow_tie(x0, y0, size):
 
 
 def test_bow_tie_footprint_is_repaired(town_run):
-    footprints, _, ref = town_run
-    z, *_ = town()
+    footprints, z, w, irr = town_run.footprints, town_run.z, town_run.weather, town_run.irr
     fp = footprints.copy()
     fp.loc[0, "geometry"] = _bow_tie(X0 + 10, Y0 - 15, 15)  # over the flat roof
     assert not fp.geometry.is_valid.iloc[0]
-    w = one_day(50.43, 2.83, 54.0)
-    irr = irradiance(dsm_array(z, CELL), w, n_directions=8, sky="perez")
     r = compute_buildings(irr, fp, w, ndsm=z - GROUND)
     assert r.report["footprints_repaired"] == 1 and r.report["buildings"] == 3
     bow = r.buildings.iloc[0]
@@ -559,13 +545,10 @@ def test_bow_tie_footprint_is_repaired(town_run):
 
 
 def test_bow_tie_repaired_whatever_the_geometry_column_name(town_run):
-    footprints, _, _ = town_run
-    z, *_ = town()
+    footprints, z, w, irr = town_run.footprints, town_run.z, town_run.weather, town_run.irr
     fp = footprints.copy()
     fp.loc[0, "geometry"] = _bow_tie(X0 + 10, Y0 - 15, 15)
     fp = fp.rename_geometry("geom")
-    w = one_day(50.43, 2.83, 54.0)
-    irr = irradiance(dsm_array(z, CELL), w, n_directions=8, sky="perez")
     r = compute_buildings(irr, fp, w, ndsm=z - GROUND)
     assert r.report["footprints_repaired"] == 1
     assert r.buildings.geometry.is_valid.all()
