@@ -18,7 +18,7 @@ Method (DESIGN.md §5; parameters in :mod:`cadastre.config`):
    module density. Gross: every suitable face fully covered; net: gross x
    (1 - ``net_reduction``).
 5. Class 1-5 of a face: its usable irradiation as a fraction of the optimal
-   plane's, cut at ``class_thresholds``; a building takes its best face's class.
+   plane's, cut at ``class_thresholds``; a building takes the highest class of its faces.
 
 Limits: flat roofs are counted with modules flat on the roof (no racking
 tilt, no row spacing); a face's production uses its mean shading ratio (no

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import geopandas as gpd
 import numpy as np
+import pandas as pd
 import typer
 from rich.table import Table
 
@@ -169,7 +170,7 @@ def top_table(buildings, n: int) -> Table:
         table.add_column(column, justify="right" if column != "commune" else "left")
     for _, row in best.iterrows():
         table.add_row(
-            str(row["building_id"]), str(row["commune"]) if row["commune"] is not None else "",
+            str(row["building_id"]), "" if pd.isna(row["commune"]) else str(row["commune"]),
             f"{row['usable_area_m2']:,.0f}", f"{row['kwp']:,.1f}", f"{row['mwh']:,.1f}",
             "" if row["specific_yield"] != row["specific_yield"] else f"{row['specific_yield']:,.0f}",
             str(row["class"]),

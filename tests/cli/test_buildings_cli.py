@@ -318,8 +318,7 @@ def test_print_config_reads_back_to_the_defaults(tmp_path):
 BAD = [
     "missing-irradiance", "dsm-as-irradiance", "no-overlap", "no-insee-column", "missing-communes", "other-grid",
     "prepared-not-a-folder", "unknown-key", "unknown-top-key", "unknown-section", "bad-value", "missing-footprints",
-    "footprints-not-vector",
-    "footprints-without-crs", "footprints-points", "no-footprints", "negative-top",
+    "footprints-not-vector", "footprints-without-crs", "footprints-points", "no-footprints", "negative-top",
 ]
 
 
@@ -380,8 +379,8 @@ def test_bad_input(scene, tmp_path, case):
         replace("-f", tmp_path / "nope.gpkg")
         needles = ["nope.gpkg"]
     elif case == "footprints-not-vector":
-        replace("-f", scene / "day.csv")
-        needles = ["day.csv"]
+        replace("-f", scene / "day.csv")  # GDAL reads a CSV as a table without geometry
+        needles = ["day.csv", "no geometry"]
     elif case == "footprints-without-crs":  # a shapefile without .prj (GeoJSON would default to EPSG:4326)
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", UserWarning)
