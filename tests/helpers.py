@@ -43,3 +43,16 @@ def weather_from_rows(times, ghi, dni, dhi, time_label="instant", interval_hours
         time_label=time_label,
         metadata={},
     )
+
+
+def cli_runner():
+    """A typer CliRunner that keeps stderr apart from stdout.
+
+    Click >= 8.2 always does (``result.stderr``); older Click needs ``mix_stderr=False``.
+    """
+    from typer.testing import CliRunner
+
+    try:
+        return CliRunner(mix_stderr=False)
+    except TypeError:
+        return CliRunner()

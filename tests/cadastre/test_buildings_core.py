@@ -7,7 +7,7 @@ import numpy as np
 import pandas as pd
 import pvlib
 import pytest
-from helpers import X0, Y0, dsm_array, plane
+from helpers import dsm_array, plane
 from scenes import CELL, town
 from shapely.geometry import box
 

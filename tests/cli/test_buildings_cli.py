@@ -25,10 +25,9 @@ import pandas as pd
 import pvlib
 import pytest
 import rasterio
-from helpers import X0, Y0
+from helpers import X0, Y0, cli_runner
 from rasterio.transform import from_origin
 from shapely.geometry import Polygon, box
-from typer.testing import CliRunner
 
 from cadastre.config import Config, load_config
 from cli.main import app
@@ -54,10 +53,7 @@ CELL = 0.5
 SHAPE = (100, 120)  # 50 m (N-S) x 60 m (W-E)
 GROUND = 30.0
 
-try:  # Click >= 8.2 keeps stderr apart by default; older Click needs mix_stderr=False
-    runner = CliRunner(mix_stderr=False)
-except TypeError:
-    runner = CliRunner()
+runner = cli_runner()
 
 
 def run(*args):

@@ -7,19 +7,17 @@ from pathlib import Path
 import geopandas as gpd
 import pandas as pd
 import pytest
-from typer.testing import CliRunner
 
 from cadastre.config import Config, load_config
+from helpers import cli_runner
+
 from cli.main import app
 
 ROOT = Path(__file__).resolve().parents[2]
 SAMPLES = ROOT / "samples" / "lidar"
 SAMPLE_COMMUNES = ROOT / "cadastre" / "data" / "communes-lidar-samples.geojson"
 
-try:
-    runner = CliRunner(mix_stderr=False)
-except TypeError:  # newer Click keeps stderr apart by default
-    runner = CliRunner()
+runner = cli_runner()
 
 
 def run(*args):

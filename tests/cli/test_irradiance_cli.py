@@ -24,9 +24,10 @@ import pytest
 import rasterio
 from affine import Affine
 from rasterio.transform import from_origin
-from typer.testing import CliRunner
 
 from cadastre import __version__
+from helpers import cli_runner
+
 from cli.main import app
 
 BANDS = ["global", "beam", "diffuse", "reflected", "svf", "slope", "aspect"]
@@ -38,11 +39,7 @@ NODATA_CELLS = ((0, 0), (3, 5), (10, 0), (19, 23))
 WEATHER_HEADER = "time,ghi,dni,dhi"
 FAST = ["--directions", "8"]
 
-# Click >= 8.2 always keeps stderr apart (result.stderr); older Click needs mix_stderr=False.
-try:
-    runner = CliRunner(mix_stderr=False)
-except TypeError:
-    runner = CliRunner()
+runner = cli_runner()
 
 
 # ----------------------------------------------------------------------------

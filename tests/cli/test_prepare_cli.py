@@ -6,9 +6,7 @@ exactly one stderr line ``error: <file or option>: <problem>...``, and leave
 nothing behind: no output folder when there was none, no new file in one that
 existed, no hidden ``.NAME.xxxx.tmp``.
 
-The command runs through a local typer app holding ``prepare_command`` (as the
-footprints tests do), so that these tests do not depend on the other
-sub-commands that ``cli.main`` imports.
+The command runs through the real ``cadastre`` app (``cli.main.app``).
 """
 
 from __future__ import annotations
@@ -20,10 +18,11 @@ from pathlib import Path
 import numpy as np
 import pytest
 import rasterio
-import typer
-from typer.testing import CliRunner
 
-from cli.prepare import OUTPUTS, prepare_command
+from helpers import cli_runner
+
+from cli.main import app
+from cli.prepare import OUTPUTS
 from rasters.lidar import prepare
 
 REPO = Path(__file__).resolve().parents[2]
@@ -41,20 +40,9 @@ RASTERS = {  # name: (dtype, nodata, units)
     "vegetation": ("uint8", 255, "1"),
 }
 
-app = typer.Typer()
-app.command("prepare")(prepare_command)
 
 
-@app.callback()
-def _root() -> None:
-    """Keep ``prepare`` a sub-command, as in the real ``cadastre`` app."""
-
-
-# Click >= 8.2 always keeps stderr apart (result.stderr); older Click needs mix_stderr=False.
-try:
-    runner = CliRunner(mix_stderr=False)
-except TypeError:
-    runner = CliRunner()
+runner = cli_runner()
 
 
 def run(*args) -> object:

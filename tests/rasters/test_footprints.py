@@ -2,7 +2,7 @@
 
 Synthetic masks are uint8 GeoTIFFs on a Lambert-93 grid of 0.5 m cells (1
 building, 0 not, 255 nodata), written with rasterio in ``tmp_path``. The CLI
-runs through a local typer app (the package's ``cli.main`` is not needed).
+runs through the real ``cadastre`` app (``cli.main.app``).
 Bad input must give exit code 2, one stderr line ``error: ...`` and leave no
 output (nor hidden ``.NAME.xxxx.tmp``) behind.
 """
@@ -15,11 +15,11 @@ import geopandas as gpd
 import numpy as np
 import pytest
 import rasterio
-import typer
 from rasterio.transform import from_origin
-from typer.testing import CliRunner
 
-from cli.footprints import footprints_command
+from helpers import cli_runner
+
+from cli.main import app
 from rasters.errors import AllNodataError, OptionError
 from rasters.footprints import COLUMNS, LAYER, footprints_from_mask, read_mask, write_vector
 
@@ -27,20 +27,9 @@ CELL = 0.5
 X0, Y0 = 700000.0, 7050000.0  # Lambert-93, near Lens
 SAMPLE_DSM = Path(__file__).resolve().parents[2] / "samples" / "montpellier_dsm_0.5m.tif"
 
-app = typer.Typer()
-app.command("footprints")(footprints_command)
 
 
-@app.callback()
-def _root() -> None:
-    """Keep ``footprints`` a sub-command, as in the real ``cadastre`` app."""
-
-
-# Click >= 8.2 always keeps stderr apart (result.stderr); older Click needs mix_stderr=False.
-try:
-    runner = CliRunner(mix_stderr=False)
-except TypeError:
-    runner = CliRunner()
+runner = cli_runner()
 
 
 # ----------------------------------------------------------------------------
