@@ -12,7 +12,7 @@ import pandas as pd
 import typer
 from rich.table import Table
 
-from cadastre.aggregate import load_communes, write_table
+from cadastre.aggregate import default_communes_path, load_communes, write_table
 from cadastre.buildings import compute_buildings
 from cadastre.config import load_config
 from cadastre.errors import InputFileError, OptionError, OutputFileError
@@ -139,7 +139,8 @@ def buildings_command(
         write_table(result.epci, output / "epci.csv", overwrite=overwrite)
         write_table(result.territory, output / "territory.csv", overwrite=overwrite)
         report = {**result.report, "footprints": source, "irradiance": str(irradiance),
-                  "weather": str(met.source), "seconds": time.perf_counter() - started}
+                  "weather": str(met.source), "communes": str(communes or default_communes_path()),
+                  "crs": like.rio.crs.to_string(), "seconds": time.perf_counter() - started}
         with atomic_path(output / "buildings.json") as tmp:
             tmp.write_text(json.dumps(report, indent=2, default=str))
         if not quiet:

@@ -85,7 +85,9 @@ def demo_command(
         for name in ("communes", "epci", "territory"):
             write_table(getattr(result_b, name), folder / f"{name}.csv", overwrite=True)
         with atomic_path(folder / "buildings.json") as tmp:
-            tmp.write_text(json.dumps(result_b.report, indent=2, default=str))
+            meta = {"weather": str(weather.source), "communes": str(default_communes_path().with_name(SAMPLE_COMMUNES)),
+                    "crs": ds["dsm"].rio.crs.to_string(), "irradiance": str(output / "irradiance.tif")}
+            tmp.write_text(json.dumps({**result_b.report, **meta}, indent=2, default=str))
         elapsed_b = time.perf_counter() - started_b
 
         stdout.print(prepare_table(report, prepared))
