@@ -148,6 +148,7 @@ def compute_buildings(
     vegetation: np.ndarray | None = None,
     config: Config = Config(),
     core: tuple[float, float, float, float] | None = None,
+    yields: YieldTable | None = None,
     progress: Callable[[str], None] | None = None,
 ) -> BuildingsResult:
     """PV potential of every roof face and building of a raster, aggregated by commune and EPCI.
@@ -171,6 +172,9 @@ def compute_buildings(
         raster carries a halo of its neighbours. A building belongs to the call
         whose core holds its footprint's representative point. Default: the
         whole raster.
+    yields : YieldTable, optional
+        A yield table already computed for this weather, site, sky and PV
+        parameters (a tiled run computes it once); default: computed here.
     """
     say = progress or (lambda message: None)
     grid = grid_of(irradiance["global"], "irradiance")
@@ -196,7 +200,8 @@ def compute_buildings(
         lat, lon, alt = site_of(irradiance["global"])
     sky = str(irradiance.attrs.get("sky", config.sky))
     albedo = float(irradiance.attrs.get("albedo", config.albedo))
-    yields = yield_table(weather, float(lat), float(lon), float(alt), pv=config.pv, sky=sky, albedo=albedo)
+    if yields is None:
+        yields = yield_table(weather, float(lat), float(lon), float(alt), pv=config.pv, sky=sky, albedo=albedo)
     table = face_energy(table, yields, config)
     net = 1.0 - config.aggregate.net_reduction
 

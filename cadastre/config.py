@@ -104,6 +104,7 @@ __all__ = [
     "PVConfig",
     "RoofConfig",
     "check_config",
+    "config_from_dict",
     "default_config_toml",
     "load_config",
 ]
@@ -500,8 +501,19 @@ def load_config(path: str | os.PathLike | None = None) -> Config:
     """
     if path is None:
         return Config()
-    where = str(path)
-    data = _read_toml(path)
+    return config_from_dict(_read_toml(path), str(path))
+
+
+def read_toml(path: str | os.PathLike) -> dict:
+    """Parse a TOML file with the engine's one-line errors (InputFileError, OptionError)."""
+    return _read_toml(path)
+
+
+def config_from_dict(data: dict, where: str = "config") -> Config:
+    """Build and check a :class:`Config` from parsed TOML (see :func:`load_config`).
+
+    ``where`` prefixes the error messages (the file the values came from).
+    """
     parts: dict[str, Any] = {}
     for key, value in data.items():
         if key in _SECTIONS:

@@ -83,6 +83,7 @@ def irradiance(
     albedo: float = 0.2,
     sky: str = "isotropic",
     time_label: str | None = None,
+    site: tuple[float, float, float] | None = None,
     progress: Callable[[int, int], None] | None = None,
 ) -> xr.Dataset:
     """Irradiation of every cell of a DSM, summed over the weather period.
@@ -107,6 +108,10 @@ def irradiance(
     time_label : str, optional
         What the stamps of a plain CSV weather file mark (see
         :mod:`cadastre.weather`).
+    site : (latitude, longitude, altitude), optional
+        Where the sun positions are computed [degrees, degrees, m]; default:
+        the raster centre (:func:`site_of`). A tiled run passes one site for
+        all its tiles, so that tiles agree with a single-raster run.
     progress : callable, optional
         Called as ``progress(done, total)`` after each direction.
 
@@ -140,7 +145,7 @@ def irradiance(
     south_up = grid.transform.e > 0
     if south_up:
         z = z[::-1].copy()
-    lat, lon, alt = site_of(dsm)
+    lat, lon, alt = site_of(dsm) if site is None else (float(v) for v in site)
     if not isinstance(weather, Weather):
         weather = load_weather(weather, time_label=time_label, latitude=lat, longitude=lon, altitude=alt)
     tables = build_sun_tables(weather, lat, lon, alt, n_directions=int(n_directions), sky=sky)

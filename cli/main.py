@@ -9,6 +9,7 @@ from cli.demo import demo_command
 from cli.footprints import footprints_command
 from cli.irradiance import irradiance_command
 from cli.prepare import prepare_command
+from cli.run import init_command, run_command
 
 app = typer.Typer(
     name="cadastre",
@@ -21,6 +22,8 @@ app.command("prepare")(prepare_command)
 app.command("footprints")(footprints_command)
 app.command("irradiance")(irradiance_command)
 app.command("buildings")(buildings_command)
+app.command("run")(run_command)
+app.command("init")(init_command)
 app.command("demo")(demo_command)
 
 

@@ -1,0 +1,158 @@
+"""``cadastre run`` (the territory batch) and ``cadastre init`` (an example configuration)."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import typer
+from rich.table import Table
+
+from cadastre.errors import OptionError, OutputFileError
+from cadastre.runconfig import example_config_toml, load_run_config
+from cadastre.territory import make_plan, run
+from cli.options import QUIET, console, display, handle_errors, stdout
+from rasters.io import atomic_path
+
+SAMPLES = Path(__file__).resolve().parents[1] / "samples"
+
+
+def run_command(
+    config: Path = typer.Argument(..., help="Run configuration (TOML; 'cadastre init' writes an example)."),
+    output: Path = typer.Option(Path("run"), "--output", "-o", help="Run folder (created; reused on resume)."),
+    scheduler: str = typer.Option(
+        None, "--scheduler", help="Address of a running dask.distributed scheduler (tcp://HOST:PORT), or "
+        "'synchronous' to run every task in this process. Default: a local Dask cluster.", show_default=False,
+    ),
+    workers: int = typer.Option(None, "--workers", "-n", help="Workers of the local cluster. Default: all cores.",
+                                show_default=False),
+    dry_run: bool = typer.Option(False, "--dry-run", help="Print the plan (tiles, halo, estimated time and disk) "
+                                 "and exit without computing."),
+    resume: bool = typer.Option(True, "--resume/--restart", help="Keep the completed tiles of an earlier run in "
+                                "OUTPUT (default), or remove them and start again."),
+    quiet: bool = QUIET,
+) -> None:
+    """Compute the cadastre of a whole territory, tile by tile, on Dask.
+
+    Each 1 km tile (tiles.size) reads its core plus a halo (tiles.halo) from
+    its neighbours, computes the irradiance, roof faces and buildings of its
+    core, and writes them atomically with a manifest entry; a killed run
+    resumes where it stopped. At the end: irradiance.vrt (mosaic of the tiles'
+    COGs), buildings.gpkg, roofs.gpkg, communes.csv, epci.csv, territory.csv
+    and run.json (totals, timing, tiles done and failed). Exit code 1 when a
+    tile failed (the others are kept), 2 on bad input.
+
+    Example:
+
+        cadastre init -o run.toml && cadastre run run.toml -o run/
+    """
+    with handle_errors():
+        if workers is not None and workers < 1:
+            raise OptionError(f"--workers: {workers}; give 1 or more")
+        cfg = load_run_config(config)
+        if output.exists() and not output.is_dir():
+            raise OutputFileError(f"{output}: exists and is not a folder")
+        plan = make_plan(cfg)
+        cores = os.cpu_count() or 1
+        n = workers or cores
+        if dry_run:
+            stdout.print(plan_table(plan, output, n))
+            return
+        client = cluster = None
+        threads = None
+        if scheduler is None:
+            from distributed import Client, LocalCluster
+
+            threads = max(1, cores // n)
+            cluster = LocalCluster(n_workers=n, threads_per_worker=1, processes=True, dashboard_address=None,
+                                   silence_logs=50)
+            client = Client(cluster)
+        elif scheduler != "synchronous":
+            from distributed import Client
+
+            try:
+                client = Client(scheduler, timeout=10)
+            except OSError as exc:
+                raise OptionError(f"--scheduler: cannot reach {scheduler} ({exc}); start the scheduler first") from None
+        try:
+            summary = _run_with_bars(cfg, output, client, not resume, threads, quiet)
+        finally:
+            if client is not None:
+                client.close()
+            if cluster is not None:
+                cluster.close()
+        if not quiet:
+            stdout.print(summary_table(summary, output))
+        if summary["tiles_failed"]:
+            for f in summary["tiles_failed"]:
+                console.print(f"[red]failed[/red] tile {f['tile']} ({f['stage']}): {f['error']}")
+            raise typer.Exit(1)
+
+
+def _run_with_bars(cfg, output, client, restart, threads, quiet):
+    if quiet:
+        return run(cfg, output, client=client, restart=restart, threads=threads)
+    from rich.progress import (BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn,
+                               TimeRemainingColumn)
+
+    bar = Progress(TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(),
+                   TimeElapsedColumn(), TextColumn("eta"),
+                   TimeRemainingColumn(), console=console, transient=True)
+    tasks: dict[str, int] = {}
+
+    def update(stage, done, total):
+        if stage not in tasks:
+            tasks[stage] = bar.add_task(stage, total=total)
+        bar.update(tasks[stage], completed=done, total=total)
+
+    with bar:
+        return run(cfg, output, client=client, restart=restart, threads=threads, progress=update)
+
+
+def plan_table(plan, output: Path, workers: int) -> Table:
+    est = plan.estimate()
+    table = Table(title="cadastre run --dry-run (nothing computed)", show_header=False)
+    table.add_row("inputs", f"{len(plan.sources):,} {plan.kind} files, {plan.crs.to_string()}")
+    table.add_row("tiles", f"{est['tiles']:,} cores of {plan.config.size:g} m, halo {plan.config.halo:g} m, "
+                  f"{plan.config.resolution:g} m cells")
+    table.add_row("cells", f"{est['core_cells'] / 1e6:,.1f} M in the cores, {est['window_cells'] / 1e6:,.1f} M read")
+    hours = est["cpu_seconds"] / workers / 3600
+    table.add_row("estimated time", f"{hours:,.2f} h on {workers} worker(s) (rough)")
+    table.add_row("estimated disk", f"{est['disk_bytes'] / 2**30:,.2f} GiB in {display(output)}/")
+    return table
+
+
+def summary_table(s: dict, output: Path) -> Table:
+    t = s.get("totals", {})
+    table = Table(title="cadastre run", show_header=False)
+    table.add_row("output", f"{display(output)}/ (irradiance.vrt, buildings.gpkg, roofs.gpkg, communes.csv, "
+                  "epci.csv, territory.csv, run.json)")
+    table.add_row("tiles", f"{s['tiles_done']:,} done of {s['tiles']:,} ({s['tiles_reused']:,} tasks reused, "
+                  f"{len(s['tiles_failed']):,} failed)")
+    table.add_row("buildings", f"{s['buildings']:,}")
+    if t:
+        table.add_row("MWp gross / net", f"{t.get('mwp_gross', 0):,.3f} / {t.get('mwp_net', 0):,.3f}")
+        table.add_row("GWh/yr gross / net", f"{t.get('gwh_gross', 0):,.4f} / {t.get('gwh_net', 0):,.4f}")
+    table.add_row("peak memory per worker", f"{s['peak_rss_mib']:,.0f} MiB")
+    table.add_row("time", f"{s['seconds']:.1f} s")
+    return table
+
+
+def init_command(
+    output: Path = typer.Option(Path("cadastre-run.toml"), "--output", "-o", help="Configuration file to write."),
+    overwrite: bool = typer.Option(False, "--overwrite", help="Replace the file if it exists."),
+) -> None:
+    """Write a commented example configuration of 'cadastre run' for the sample shipped in samples/."""
+    with handle_errors():
+        if output.exists() and not overwrite:
+            raise OutputFileError(f"{output}: already exists; pass --overwrite to replace it")
+        if not output.resolve().parent.is_dir():
+            raise OutputFileError(f"{output}: folder {output.parent} does not exist; create it first")
+        base = output.resolve().parent
+        from cadastre.aggregate import default_communes_path
+
+        lidar = os.path.relpath(SAMPLES / "lidar", base)
+        communes = os.path.relpath(default_communes_path().with_name("communes-lidar-samples.geojson"), base)
+        with atomic_path(output) as tmp:
+            tmp.write_text(example_config_toml(lidar=lidar, communes=communes))
+        stdout.print(f"wrote {display(output)}; run it with: cadastre run {display(output)} -o run/")
