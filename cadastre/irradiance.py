@@ -149,7 +149,10 @@ def irradiance(
     if not isinstance(weather, Weather):
         weather = load_weather(weather, time_label=time_label, latitude=lat, longitude=lon, altitude=alt)
     tables = build_sun_tables(weather, lat, lon, alt, n_directions=int(n_directions), sky=sky)
-    out = _compute(z, grid.cellsize, tables, max_distance=max_distance, albedo=albedo, progress=progress)
+    top = max(grid.transform.f, grid.transform.f + grid.transform.e * grid.height)
+    origin = (int(round(-top / grid.cellsize)), int(round(grid.transform.c / grid.cellsize)))
+    out = _compute(z, grid.cellsize, tables, max_distance=max_distance, albedo=albedo, progress=progress,
+                   origin=origin)
     if south_up:
         out = {k: v[::-1] for k, v in out.items()}
     ds = xr.Dataset(
@@ -174,11 +177,14 @@ def irradiance(
     return ds
 
 
-def _compute(z, cellsize, tables: SunTables, *, max_distance, albedo, progress=None) -> dict[str, np.ndarray]:
+def _compute(z, cellsize, tables: SunTables, *, max_distance, albedo, progress=None,
+             origin=(0, 0)) -> dict[str, np.ndarray]:
     """Run the kernels over every direction; return float32 arrays by band name.
 
     Directions whose lines run along rows are computed on the transposed
     grid (contiguous memory, same result): see :func:`kernels.transposed_azimuth`.
+    ``origin``: global (row, col) of cell [0, 0], which anchors the horizon
+    lines to the global grid (tiles of a run then agree with one raster).
     """
     shape = z.shape
     f4 = np.float32
@@ -200,7 +206,9 @@ def _compute(z, cellsize, tables: SunTables, *, max_distance, albedo, progress=N
         azimuth = float(azimuth)
         transposed = runs_along_rows(azimuth)
         (zz, ne, nn, nu), accumulators, horizon = layouts[transposed]
-        horizon_tan(zz, transposed_azimuth(azimuth) if transposed else azimuth, cellsize, max_distance, horizon)
+        row0, col0 = (origin[1], origin[0]) if transposed else origin
+        horizon_tan(zz, transposed_azimuth(azimuth) if transposed else azimuth, cellsize, max_distance, horizon,
+                    row0, col0)
         accumulate_direction(
             horizon,
             ne,

@@ -23,6 +23,7 @@ A TOML file with the inputs, the tiling and every parameter of the stages::
 
     [irradiance]
     directions = 64
+    max_distance = 150.0     # reach of the horizon search (<= halo) [m]; default: the halo
 
     [pv] / [roofs] / [aggregate]   # as in 'cadastre buildings'
 
@@ -61,8 +62,14 @@ class RunConfig:
     halo: float = 200.0
     rasters: tuple[str, ...] = ("global",)
     directions: int = 64
+    max_distance: float | None = None
     config: Config = dataclasses.field(default_factory=Config)
     source: Path | None = None
+
+    @property
+    def reach(self) -> float:
+        """Reach of the horizon search [m]: ``irradiance.max_distance``, default the halo."""
+        return self.halo if self.max_distance is None else self.max_distance
 
     def stage_hash(self, stage: str) -> str:
         """SHA-256 of the parameters that change the outputs of ``stage`` ('prepare' or 'tile')."""
@@ -71,7 +78,7 @@ class RunConfig:
         else:
             part = {
                 "resolution": self.resolution, "size": self.size, "halo": self.halo, "rasters": list(self.rasters),
-                "directions": self.directions, "config": dataclasses.asdict(self.config),
+                "directions": self.directions, "reach": self.reach, "config": dataclasses.asdict(self.config),
             }
         return hashlib.sha256(json.dumps(part, sort_keys=True, default=str).encode()).hexdigest()
 
@@ -136,7 +143,7 @@ def load_run_config(path: str | os.PathLike) -> RunConfig:
     for name, table, keys in (
         ("inputs", inputs, ("lidar", "dsm", "footprints", "communes", "weather", "crs")),
         ("tiles", tiles, ("size", "resolution", "halo", "rasters")),
-        ("irradiance", irr, ("directions",)),
+        ("irradiance", irr, ("directions", "max_distance")),
     ):
         if not isinstance(table, dict):
             raise OptionError(f"{where}: '{name}' must be a section [{name}]")
@@ -163,13 +170,19 @@ def load_run_config(path: str | os.PathLike) -> RunConfig:
         raise OptionError(f"{where}: tiles.halo = {halo:g} m; give the reach of the horizon (> 0, default 200)")
     directions = _number(where, "irradiance", "directions", irr.get("directions", 64), low=MIN_DIRECTIONS,
                          integer=True)
+    max_distance = irr.get("max_distance")
+    if max_distance is not None:
+        max_distance = _number(where, "irradiance", "max_distance", max_distance, low=1e-9)
+        if max_distance > halo:
+            raise OptionError(f"{where}: irradiance.max_distance = {max_distance:g} m exceeds tiles.halo = {halo:g} m; "
+                              "the horizon cannot reach beyond the halo")
     crs = inputs.get("crs") or None
     return RunConfig(
         lidar=lidar, dsm=dsm,
         footprints=_optional_path(where, "footprints", inputs.get("footprints"), base),
         communes=_optional_path(where, "communes", inputs.get("communes"), base),
         weather=weather, crs=crs, size=size, resolution=resolution, halo=halo, rasters=tuple(rasters),
-        directions=directions, config=config, source=Path(path),
+        directions=directions, max_distance=max_distance, config=config, source=Path(path),
     )
 
 
@@ -210,6 +223,9 @@ rasters = ["global"]
 [irradiance]
 # Horizon directions (>= 8). default: 64
 directions = 64
+# Reach of the horizon search, at most the halo. [m] Default: the halo. Cells of a building that
+# sticks out of its core by d see exactly as in one raster when max_distance <= halo - d.
+# max_distance = 150.0
 
 # ---- parameters of the roofs and buildings stage (as 'cadastre buildings --print-config') ----
 

@@ -288,7 +288,7 @@ def _compute_tile(run_dir: Path, tile: Tile, layers: dict[str, list[str]], confi
     if np.isnan(z[core]).all():
         return {"outputs": {}, "buildings": 0, "faces": 0, "note": "no surface data in the core"}
     dsm = to_dataarray(z, crs, transform, name="dsm", units="m")
-    irr = irradiance(dsm, shared.weather, n_directions=config.directions, max_distance=config.halo,
+    irr = irradiance(dsm, shared.weather, n_directions=config.directions, max_distance=config.reach,
                      albedo=config.config.albedo, sky=config.config.sky, site=shared.site)
     outs = {}
     core_ds = irr.isel(y=core[0], x=core[1])
@@ -476,7 +476,7 @@ def _run_json(config: RunConfig, plan: Plan, entries: list[dict], site, weather:
         "sky": config.config.sky,
         "net_reduction": config.config.aggregate.net_reduction,
         "site": dict(zip(("latitude", "longitude", "altitude"), site, strict=True)),
-        "tile_size": config.size, "halo": config.halo, "resolution": config.resolution,
+        "tile_size": config.size, "halo": config.halo, "max_distance": config.reach, "resolution": config.resolution,
         "directions": config.directions,
         "tiles": len(plan.tiles),
         "tiles_done": sum(e["status"] == "done" for e in tiles),

@@ -89,13 +89,16 @@ def _delta(t, u, off):
 
 
 @njit
-def _first(t, target, nu, sign):
-    """First u in [0, nu] with sign*off(u) >= sign*target (sign*off non-decreasing)."""
+def _first(t, target, nu, sign, shift, base):
+    """First u in [0, nu] with sign*off(u) >= sign*target (sign*off non-decreasing).
+
+    ``off(u) = _off(t, u + shift) - base``: lines anchored to a global origin.
+    """
     lo = 0
     hi = nu
     while lo < hi:
         mid = (lo + hi) // 2
-        if sign * _off(t, mid) >= sign * target:
+        if sign * (_off(t, mid + shift) - base) >= sign * target:
             hi = mid
         else:
             lo = mid + 1
@@ -103,14 +106,14 @@ def _first(t, target, nu, sign):
 
 
 @njit
-def _u_range(t, c, nu, nv):
+def _u_range(t, c, nu, nv, shift, base):
     """Inclusive main-axis range of line ``c`` inside the grid (empty: lo > hi)."""
     if t >= 0.0:
-        lo = _first(t, -c, nu, 1)
-        hi = _first(t, nv - c, nu, 1) - 1
+        lo = _first(t, -c, nu, 1, shift, base)
+        hi = _first(t, nv - c, nu, 1, shift, base) - 1
     else:
-        lo = _first(t, nv - 1 - c, nu, -1)
-        hi = _first(t, -c - 1, nu, -1) - 1
+        lo = _first(t, nv - 1 - c, nu, -1, shift, base)
+        hi = _first(t, -c - 1, nu, -1, shift, base) - 1
     return lo, hi
 
 
@@ -119,10 +122,11 @@ EDGE_SLOPE = 70.0
 
 
 @njit
-def _sample(z, main_col, fwd, nu, nv, t, c, u, jump):
+def _sample(z, main_col, fwd, nu, nv, t, c, u, jump, shift, base):
     """Track height and observer height of line ``c`` at ``u``, computed from scratch (oracle)."""
-    off = _off(t, u)
-    delta = _delta(t, u, off)
+    off = _off(t, u + shift)
+    delta = _delta(t, u + shift, off)
+    off -= base
     nb = -1 if delta > 0.0 else (1 if delta < 0.0 else 0)
     a = u if fwd > 0 else nu - 1 - u
     return _track(z, main_col, a, c + off, nv, abs(delta), nb, jump)
@@ -228,15 +232,15 @@ def _sweep_line(zt, zo, n, k, res, stk, hull):
 
 
 @njit
-def _line_tables(t, nu):
+def _line_tables(t, nu, shift, base):
     """Per main-axis step: minor offset of the line's cell, interpolation weight, side of the neighbour."""
     offs = np.empty(nu, np.int64)
     wts = np.empty(nu)
     nbs = np.empty(nu, np.int64)
     for u in range(nu):
-        off = _off(t, u)
-        delta = _delta(t, u, off)
-        offs[u] = off
+        off = _off(t, u + shift)
+        delta = _delta(t, u + shift, off)
+        offs[u] = off - base
         wts[u] = abs(delta)
         nbs[u] = -1 if delta > 0.0 else (1 if delta < 0.0 else 0)
     return offs, wts, nbs
@@ -275,8 +279,22 @@ def _track(z, main_col, a, v, nv, w, nb, jump):
     return max(za, zb), za
 
 
+@njit
+def _anchor(main_col, fwd, t, nu, row0, col0):
+    """Shift of the main-axis step count and base offset that anchor the lines to the global grid.
+
+    ``row0``, ``col0``: global indices of cell [0, 0] (e.g. -y_top / cellsize and
+    x_left / cellsize). Lines and tracks then depend on the cells' global
+    position only, so a window of a larger grid gets the same horizons as the
+    larger grid within the window (the tiles of a run agree with one raster).
+    """
+    a0 = col0 if main_col else row0
+    shift = a0 if fwd > 0 else -(a0 + nu - 1)
+    return shift, _off(t, shift)
+
+
 @pjit
-def horizon_tan(z, azimuth, cellsize, max_distance, out):
+def horizon_tan(z, azimuth, cellsize, max_distance, out, row0=0, col0=0):
     """Tangent of the horizon angle of every cell in one azimuth.
 
     Parameters
@@ -293,6 +311,10 @@ def horizon_tan(z, azimuth, cellsize, max_distance, out):
         Output: tan of the horizon elevation angle (positive above the
         horizontal); ``-inf`` where no valid sample lies ahead within reach
         (the grid edge: the caller decides what lies beyond), NaN at nodata.
+    row0, col0 : int, optional
+        Global indices of cell [0, 0]: the lines are laid on the global grid,
+        so a window of a larger grid gets the larger grid's horizons in every
+        cell whose reach lies inside the window. Default 0.
 
     Notes
     -----
@@ -310,7 +332,8 @@ def horizon_tan(z, azimuth, cellsize, max_distance, out):
     """
     nrows, ncols = z.shape
     main_col, fwd, t, nu, nv, step, k, jump = _setup(nrows, ncols, azimuth, cellsize, max_distance)
-    offs, wts, nbs = _line_tables(t, nu)
+    shift, base = _anchor(main_col, fwd, t, nu, row0, col0)
+    offs, wts, nbs = _line_tables(t, nu, shift, base)
     last = offs[nu - 1]
     c0 = -last if t >= 0.0 else 0
     c1 = nv - 1 if t >= 0.0 else nv - 1 - last
@@ -324,7 +347,7 @@ def horizon_tan(z, azimuth, cellsize, max_distance, out):
         stk = np.empty(nu, np.int64)
         hull = np.empty(nu, np.int64)
         for c in range(c0 + ch * per, min(c0 + (ch + 1) * per, c1 + 1)):
-            lo, hi = _u_range(t, c, nu, nv)
+            lo, hi = _u_range(t, c, nu, nv, shift, base)
             n = hi - lo + 1
             if n <= 0:
                 continue
@@ -344,21 +367,22 @@ def horizon_tan(z, azimuth, cellsize, max_distance, out):
 
 
 @pjit
-def horizon_tan_bruteforce(z, azimuth, cellsize, max_distance, out):
+def horizon_tan_bruteforce(z, azimuth, cellsize, max_distance, out, row0=0, col0=0):
     """Same result as :func:`horizon_tan` by marching every ray: the test oracle.
 
     O(cells × samples within ``max_distance``). Kept for tests and benchmarks.
     """
     nrows, ncols = z.shape
     main_col, fwd, t, nu, nv, step, k, jump = _setup(nrows, ncols, azimuth, cellsize, max_distance)
+    shift, base = _anchor(main_col, fwd, t, nu, row0, col0)
     for ii in prange(nrows):
         i = np.int64(ii)
         for j in range(ncols):
             a = j if main_col else i
             v = i if main_col else j
             u = a if fwd > 0 else nu - 1 - a
-            c = v - _off(t, u)
-            zq = _sample(z, main_col, fwd, nu, nv, t, c, u, jump)[1]
+            c = v - (_off(t, u + shift) - base)
+            zq = _sample(z, main_col, fwd, nu, nv, t, c, u, jump, shift, base)[1]
             if math.isnan(zq):
                 out[i, j] = np.nan
                 continue
@@ -367,10 +391,10 @@ def horizon_tan_bruteforce(z, azimuth, cellsize, max_distance, out):
                 u2 = u + s
                 if u2 >= nu:
                     break
-                v2 = c + _off(t, u2)
+                v2 = c + _off(t, u2 + shift) - base
                 if v2 < 0 or v2 >= nv:
                     break
-                zs = _sample(z, main_col, fwd, nu, nv, t, c, u2, jump)[0]
+                zs = _sample(z, main_col, fwd, nu, nv, t, c, u2, jump, shift, base)[0]
                 if math.isnan(zs):
                     continue
                 sl = (zs - zq) / (s * step)

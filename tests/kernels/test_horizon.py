@@ -182,3 +182,32 @@ def test_transposed_grid_gives_the_same_horizon(azimuth):
     horizon_tan(zt, transposed_azimuth(azimuth), 0.5, 8.0, b)
     assert np.allclose(a, b.T, rtol=1e-12, atol=1e-12, equal_nan=True)
     assert runs_along_rows(azimuth) != runs_along_rows(transposed_azimuth(azimuth)) or azimuth % 90 == 45
+
+
+@pytest.mark.parametrize("azimuth", [0.0, 17.0, 45.0, 101.25, 200.0, 292.5, 333.0])
+def test_window_with_global_origin_equals_the_larger_grid(azimuth):
+    """Lines anchored to global indices: a window sees the larger grid's horizons where its reach fits."""
+    rng = np.random.default_rng(11)
+    big = rng.uniform(0, 12, (90, 110))
+    reach, cell = 8.0, 1.0
+    full = np.empty_like(big)
+    horizon_tan(big, azimuth, cell, reach, full, 1000, 2000)
+    r0, c0, h, w = 20, 30, 45, 50
+    window = np.ascontiguousarray(big[r0:r0 + h, c0:c0 + w])
+    part = np.empty_like(window)
+    horizon_tan(window, azimuth, cell, reach, part, 1000 + r0, 2000 + c0)
+    m = int(reach / cell) + 2  # cells whose reach stays inside the window
+    np.testing.assert_allclose(part[m:-m, m:-m], full[r0 + m:r0 + h - m, c0 + m:c0 + w - m], rtol=0, atol=1e-12)
+
+
+@pytest.mark.parametrize("azimuth", [30.0, 135.0, 250.0, 320.0])
+def test_sweep_equals_bruteforce_with_a_global_origin(azimuth):
+    rng = np.random.default_rng(5)
+    z = rng.uniform(0, 10, (40, 55))
+    z[5:9, 10:14] = np.nan
+    a, b = np.empty_like(z), np.empty_like(z)
+    horizon_tan(z, azimuth, 0.5, 6.0, a, 13_554_401, 1_541_001)
+    horizon_tan_bruteforce(z, azimuth, 0.5, 6.0, b, 13_554_401, 1_541_001)
+    fin = np.isfinite(a)
+    assert np.array_equal(np.isnan(a), np.isnan(b)) and np.array_equal(np.isinf(a), np.isinf(b))
+    np.testing.assert_allclose(a[fin], b[fin], rtol=1e-9, atol=1e-9)

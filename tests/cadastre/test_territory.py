@@ -1,0 +1,290 @@
+"""The territory batch: seams, resume, kill and resume, Dask scheduler, mosaics, bad configs."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import pytest
+import rasterio
+import shapely
+from affine import Affine
+
+from cadastre.aggregate import default_communes_path, load_communes
+from cadastre.buildings import compute_buildings
+from cadastre.config import Config
+from cadastre.errors import OptionError
+from cadastre.irradiance import irradiance
+from cadastre.runconfig import load_run_config
+from cadastre.territory import make_plan, run
+from cadastre.weather import load_weather
+from rasters.io import read_dsm, to_dataarray
+from rasters.tiling import plan_tiles, read_window, write_vrt
+
+X0, Y1, RES = 770400.0, 6277700.0, 1.0
+CRS = "EPSG:2154"
+
+
+def _scene(width=200, height=100, seed=3):
+    """Ground at 50 m with gabled houses and a tall block; footprints as rectangles."""
+    rng = np.random.default_rng(seed)
+    z = np.full((height, width), 50.0)
+    polys, names = [], []
+    k = 0
+    for r0 in range(8, height - 20, 30):
+        for c0 in range(6, width - 20, 26):
+            h, w = int(rng.integers(10, 16)), int(rng.integers(12, 18))
+            eave = 50.0 + rng.uniform(5, 9)
+            rows = np.arange(h)
+            ridge = np.minimum(rows + 0.5, h - rows - 0.5) * np.tan(np.radians(35)) * RES
+            z[r0:r0 + h, c0:c0 + w] = (eave + ridge)[:, None]
+            polys.append(shapely.box(X0 + c0 * RES, Y1 - (r0 + h) * RES, X0 + (c0 + w) * RES, Y1 - r0 * RES))
+            names.append(f"b{k}")
+            k += 1
+    z[40:60, 184:198] = 80.0  # a tall flat block that shades its neighbours (footprints do not overlap)
+    polys.append(shapely.box(X0 + 184, Y1 - 60, X0 + 198, Y1 - 40))
+    names.append("tower")
+    return z, gpd.GeoDataFrame({"name": names}, geometry=polys, crs=CRS)
+
+
+def _write_dsm(path: Path, z: np.ndarray) -> Path:
+    profile = dict(driver="GTiff", width=z.shape[1], height=z.shape[0], count=1, dtype="float32", crs=CRS,
+                   transform=Affine(RES, 0, X0, 0, -RES, Y1), nodata=-9999.0)
+    with rasterio.open(path, "w", **profile) as dst:
+        dst.write(z.astype("float32"), 1)
+    return path
+
+
+def _config(folder: Path, dsm: Path, footprints: Path, *, size=50, halo=40, extra="") -> Path:
+    communes = default_communes_path().with_name("communes-lidar-samples.geojson")
+    text = f"""
+[inputs]
+dsm = ["{dsm.name}"]
+footprints = "{footprints.name}"
+communes = "{communes}"
+[tiles]
+size = {size}
+resolution = {RES}
+halo = {halo}
+rasters = ["global", "svf"]
+[irradiance]
+directions = 16
+max_distance = 20
+{extra}
+"""
+    path = folder / "run.toml"
+    path.write_text(text)
+    return path
+
+
+@pytest.fixture(scope="module")
+def scene(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("scene")
+    z, fp = _scene()
+    dsm = _write_dsm(folder / "dsm_scene.tif", z)
+    fp.to_file(folder / "footprints.gpkg", layer="footprints")
+    cfg = _config(folder, dsm, folder / "footprints.gpkg")
+    return folder, dsm, folder / "footprints.gpkg", cfg
+
+
+@pytest.fixture(scope="module")
+def tiled(scene):
+    folder, _dsm, _fp, cfg = scene
+    out = folder / "run"
+    summary = run(load_run_config(cfg), out)
+    return out, summary
+
+
+def test_plan_tiles_cover_and_align():
+    tiles = plan_tiles([(10.0, 10.0, 2990.0, 1990.0)], size=1000, halo=200, resolution=0.5)
+    assert [t.id for t in tiles] == ["0_2000", "1000_2000", "2000_2000", "0_1000", "1000_1000", "2000_1000"]
+    t = tiles[0]
+    assert t.core == (0.0, 1000.0, 1000.0, 2000.0) and t.window == (-200.0, 800.0, 1200.0, 2200.0)
+    with pytest.raises(OptionError):
+        plan_tiles([(0, 0, 1, 1)], size=1000.25, halo=0, resolution=0.5)
+
+
+def test_vrt_and_windows_rebuild_the_raster(tmp_path):
+    z = np.arange(40 * 60, dtype=float).reshape(40, 60)
+    parts = []
+    for r in (0, 20):
+        for c in (0, 30):
+            p = tmp_path / f"part_{r}_{c}.tif"
+            profile = dict(driver="GTiff", width=30, height=20, count=1, dtype="float32", crs=CRS, nodata=-9999.0,
+                           transform=Affine(RES, 0, X0 + c, 0, -RES, Y1 - r))
+            with rasterio.open(p, "w", **profile) as dst:
+                dst.write(z[r:r + 20, c:c + 30].astype("float32"), 1)
+            parts.append(p)
+    vrt = write_vrt(parts, tmp_path / "mosaic.vrt")
+    with rasterio.open(vrt) as src:
+        np.testing.assert_array_equal(src.read(1), z)
+        assert src.crs.to_epsg() == 2154
+    window = read_window(parts, (X0 + 10, Y1 - 35, X0 + 70, Y1 - 5), RES)
+    assert np.isnan(window[:, 50:]).all()  # beyond the rasters
+    np.testing.assert_array_equal(window[:, :50], z[5:35, 10:60])
+
+
+def test_tiles_with_halo_equal_one_raster(scene, tiled):
+    """Seam test: every core cell and every building as in a single-raster computation."""
+    folder, dsm_path, fp_path, cfg = scene
+    out, summary = tiled
+    assert summary["tiles"] == 8 and summary["tiles_done"] == 8 and not summary["tiles_failed"]
+    site = tuple(summary["site"][k] for k in ("latitude", "longitude", "altitude"))
+    config = load_run_config(cfg)
+    weather = load_weather(None, latitude=site[0], longitude=site[1], altitude=site[2])
+    dsm = read_dsm(dsm_path)
+    whole = irradiance(dsm, weather, n_directions=16, max_distance=20.0, sky="perez", site=site)
+    with rasterio.open(out / "irradiance.vrt") as src:
+        mosaic = np.ma.filled(src.read(1, masked=True).astype(float), np.nan)
+        svf = np.ma.filled(src.read(2, masked=True).astype(float), np.nan)
+        assert src.descriptions == ("global", "svf")
+    ref = whole["global"].values
+    assert mosaic.shape == ref.shape
+    np.testing.assert_allclose(mosaic, ref, rtol=1e-4)
+    np.testing.assert_allclose(svf, whole["svf"].values, rtol=1e-4)
+    communes = load_communes(config.communes, crs=CRS)
+    single = compute_buildings(whole, gpd.read_file(fp_path), weather, communes=communes, config=Config())
+    merged = gpd.read_file(out / "buildings.gpkg")
+    assert len(merged) == len(single.buildings) == len(gpd.read_file(fp_path))
+    a = merged.set_index("name").sort_index()
+    b = single.buildings.set_index("name").sort_index()
+    for column in ("roof_area_m2", "usable_area_m2", "kwp", "mwh", "faces"):
+        np.testing.assert_allclose(a[column].to_numpy(float), b[column].to_numpy(float), rtol=1e-6, err_msg=column)
+    assert merged["building_id"].is_unique
+    communes_csv = pd.read_csv(out / "communes.csv")
+    np.testing.assert_allclose(communes_csv["gwh_gross"].sum(), single.communes["gwh_gross"].sum(), rtol=1e-9)
+
+
+def test_resume_recomputes_only_missing_or_invalid_tiles(scene, tiled, tmp_path):
+    folder, _dsm, _fp, cfg = scene
+    out, first = tiled
+    before = (out / "communes.csv").read_text()
+    victim = sorted((out / "tiles").iterdir())[2]
+    (victim / "irradiance.tif").write_bytes(b"truncated")  # an invalid output
+    again = run(load_run_config(cfg), out)
+    assert again["tiles_reused"] == first["tiles"] - 1
+    assert (out / "communes.csv").read_text() == before
+    # a change of the PV parameters recomputes every tile stage; nothing else changes but the energy
+    changed = _config(folder, _dsm, _fp, extra="[pv]\nmodule_density = 0.18\n")
+    other = run(load_run_config(changed), tmp_path / "other")
+    assert other["tiles_reused"] == 0
+    ratio = other["totals"]["mwp_gross"] / first["totals"]["mwp_gross"]
+    assert ratio == pytest.approx(0.9, rel=1e-9)
+    os.replace(folder / "run.toml", folder / "changed.toml")
+    _config(folder, _dsm, _fp)  # restore for the other tests
+
+
+def test_config_change_invalidates_exactly_the_affected_stage(tmp_path):
+    """LiDAR sample: a PV change keeps every prepare task, recomputes every tile task."""
+    samples = Path(__file__).resolve().parents[2] / "samples" / "lidar"
+    communes = default_communes_path().with_name("communes-lidar-samples.geojson")
+    base = f'[inputs]\nlidar = ["{samples}"]\ncommunes = "{communes}"\n[tiles]\nsize = 50\nhalo = 20\n' \
+           '[irradiance]\ndirections = 8\n'
+    (tmp_path / "a.toml").write_text(base)
+    first = run(load_run_config(tmp_path / "a.toml"), tmp_path / "run")
+    assert first["tiles"] == 6 and first["tiles_done"] == 6 and first["buildings"] > 0
+    (tmp_path / "b.toml").write_text(base + "[pv]\nsystem_losses = 0.2\n")
+    second = run(load_run_config(tmp_path / "b.toml"), tmp_path / "run")
+    manifest = json.loads((tmp_path / "run" / "manifest.json").read_text())["entries"]
+    assert all(e.get("reused") for e in manifest if e["stage"] == "prepare")
+    assert not any(e.get("reused") for e in manifest if e["stage"] == "tile")
+    assert second["totals"]["gwh_gross"] < first["totals"]["gwh_gross"]
+    assert second["totals"]["mwp_gross"] == pytest.approx(first["totals"]["mwp_gross"], rel=1e-12)
+
+
+def _cadastre(*args, **kw):
+    exe = Path(sys.executable).with_name("cadastre")
+    return subprocess.run([str(exe), *map(str, args)], capture_output=True, text=True, timeout=300, **kw)
+
+
+def _attributes(path: Path) -> pd.DataFrame:
+    frame = gpd.read_file(path)
+    return pd.DataFrame(frame.drop(columns="geometry")).sort_values("building_id").reset_index(drop=True)
+
+
+def test_kill_and_resume_equals_a_clean_run(scene, tiled, tmp_path):
+    folder, _dsm, _fp, cfg = scene
+    clean, _ = tiled
+    out = tmp_path / "killed"
+    exe = Path(sys.executable).with_name("cadastre")
+    proc = subprocess.Popen([str(exe), "run", str(cfg), "-o", str(out), "--scheduler", "synchronous", "-q"],
+                            start_new_session=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    deadline = time.time() + 240
+    while time.time() < deadline and len(list(out.glob("tiles/*/tile.json"))) < 3:
+        time.sleep(0.05)
+    os.killpg(proc.pid, signal.SIGKILL)
+    proc.wait()
+    done = len(list(out.glob("tiles/*/tile.json")))
+    assert 0 < done < 8, "the kill should land in the middle of the run"
+    assert not (out / "run.json").exists()
+    result = _cadastre("run", cfg, "-o", out, "--scheduler", "synchronous", "-q")
+    assert result.returncode == 0, result.stderr
+    summary = json.loads((out / "run.json").read_text())
+    assert summary["tiles_reused"] >= done
+    pd.testing.assert_frame_equal(_attributes(out / "buildings.gpkg"), _attributes(clean / "buildings.gpkg"))
+    assert (out / "communes.csv").read_text() == (clean / "communes.csv").read_text()
+    with rasterio.open(out / "irradiance.vrt") as a, rasterio.open(clean / "irradiance.vrt") as b:
+        np.testing.assert_array_equal(a.read(), b.read())
+    assert not list(out.rglob(".*.tmp")), "no temporary file left"
+
+
+def test_same_results_on_a_dask_scheduler(scene, tiled, tmp_path):
+    distributed = pytest.importorskip("distributed")
+    folder, _dsm, _fp, cfg = scene
+    clean, _ = tiled
+    with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None) as cluster:
+        result = _cadastre("run", cfg, "-o", tmp_path / "dask", "--scheduler", cluster.scheduler_address, "-q")
+    assert result.returncode == 0, result.stderr
+    pd.testing.assert_frame_equal(_attributes(tmp_path / "dask" / "buildings.gpkg"),
+                                  _attributes(clean / "buildings.gpkg"))
+    assert (tmp_path / "dask" / "communes.csv").read_text() == (clean / "communes.csv").read_text()
+
+
+def test_dry_run_prints_the_plan_and_writes_nothing(scene, tmp_path):
+    _folder, _dsm, _fp, cfg = scene
+    result = _cadastre("run", cfg, "-o", tmp_path / "plan", "--dry-run")
+    assert result.returncode == 0, result.stderr
+    assert "8 cores of 50 m" in " ".join(result.stdout.split()) and "estimated time" in result.stdout
+    assert not (tmp_path / "plan").exists()
+
+
+@pytest.mark.parametrize(
+    ("text", "needle"),
+    [
+        ('[inputs]\ndsm = ["missing.tif"]\n', "does not exist"),
+        ("[inputs]\n", "exactly one of inputs.lidar"),
+        ('[inputs]\ndsm = ["dsm_scene.tif"]\n[tiles]\nhalo = -5\n', "tiles.halo"),
+        ('[inputs]\ndsm = ["dsm_scene.tif"]\n[tiles]\nsize = 50.3\n', "not a multiple"),
+        ('[inputs]\ndsm = ["dsm_scene.tif"]\n[tiles]\nwidth = 5\n', "unknown key 'tiles.width'"),
+        ('[inputs]\ndsm = ["dsm_scene.tif"]\n[tiles]\nresolution = 0.5\n', "cell size 1 m differs"),
+        ('[inputs]\ndsm = ["dsm_scene.tif"]\n[irradiance]\ndirections = 4\n', "irradiance.directions"),
+        ("[inputs\n", "invalid TOML"),
+    ],
+)
+def test_bad_configs_are_one_line_errors(scene, tmp_path, text, needle):
+    folder = scene[0]
+    bad = folder / "bad.toml"
+    bad.write_text(text)
+    result = _cadastre("run", bad, "-o", tmp_path / "out", "--scheduler", "synchronous")
+    assert result.returncode == 2
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("error: ") and needle in lines[0], result.stderr
+    assert not (tmp_path / "out").exists()
+
+
+def test_init_writes_a_config_that_runs_on_the_sample(tmp_path):
+    result = _cadastre("init", "-o", tmp_path / "run.toml")
+    assert result.returncode == 0, result.stderr
+    config = load_run_config(tmp_path / "run.toml")
+    assert len(config.lidar) == 6 and config.size == 50.0
+    assert len(make_plan(config).tiles) == 6
+    again = _cadastre("init", "-o", tmp_path / "run.toml")
+    assert again.returncode == 2 and "already exists" in again.stderr
