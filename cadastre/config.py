@@ -434,15 +434,20 @@ def check_config(config: Config, where: str = "config") -> Config:
 # --------------------------------------------------------------------------
 
 
-def _read_toml(path: str | os.PathLike) -> dict:
-    """Parse a TOML file; OS errors -> InputFileError, syntax errors -> OptionError."""
+def _read_toml(path: str | os.PathLike, *, given_to: str = "--config",
+               example: str = "cadastre buildings --print-config") -> dict:
+    """Parse a TOML file; OS errors -> InputFileError, syntax errors -> OptionError.
+
+    ``given_to`` names where the user gave the path, ``example`` the command that
+    prints a valid file (both for the messages).
+    """
     p = Path(path)
     try:
         raw = p.read_bytes()
     except FileNotFoundError:
-        raise InputFileError(f"{path}: file not found; check the path given to --config") from None
+        raise InputFileError(f"{path}: file not found; check the path given to {given_to}") from None
     except IsADirectoryError:
-        raise InputFileError(f"{path}: is a folder; give a TOML file to --config") from None
+        raise InputFileError(f"{path}: is a folder; give a TOML file to {given_to}") from None
     except PermissionError:
         raise InputFileError(f"{path}: permission denied; make the file readable") from None
     except OSError as exc:
@@ -458,7 +463,7 @@ def _read_toml(path: str | os.PathLike) -> dict:
         line = _LINE_RE.search(message)
         at = f" at line {line.group(1)}" if line else ""
         raise OptionError(
-            f"{path}: invalid TOML{at} ({message}); fix the syntax, see 'cadastre buildings --print-config'"
+            f"{path}: invalid TOML{at} ({message}); fix the syntax, see '{example}'"
         ) from None
 
 
@@ -504,9 +509,13 @@ def load_config(path: str | os.PathLike | None = None) -> Config:
     return config_from_dict(_read_toml(path), str(path))
 
 
-def read_toml(path: str | os.PathLike) -> dict:
-    """Parse a TOML file with the engine's one-line errors (InputFileError, OptionError)."""
-    return _read_toml(path)
+def read_toml(path: str | os.PathLike, *, given_to: str = "--config",
+              example: str = "cadastre buildings --print-config") -> dict:
+    """Parse a TOML file with the engine's one-line errors (InputFileError, OptionError).
+
+    ``given_to`` and ``example`` complete the messages (see :func:`_read_toml`).
+    """
+    return _read_toml(path, given_to=given_to, example=example)
 
 
 def config_from_dict(data: dict, where: str = "config") -> Config:

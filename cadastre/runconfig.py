@@ -135,7 +135,7 @@ def load_run_config(path: str | os.PathLike) -> RunConfig:
         both or neither of ``inputs.lidar`` and ``inputs.dsm``.
     """
     where = str(path)
-    data = read_toml(path)
+    data = read_toml(path, given_to="'cadastre run'", example="cadastre init")
     base = Path(path).resolve().parent
     inputs = data.pop("inputs", {})
     tiles = data.pop("tiles", {})

@@ -33,7 +33,6 @@ import dataclasses
 import datetime as dt
 import hashlib
 import json
-import math
 import os
 import resource
 import shutil
@@ -50,9 +49,9 @@ import pyogrio
 from pyproj import CRS, Transformer
 
 from cadastre.aggregate import aggregate, default_communes_path, load_communes, write_table
-from cadastre.buildings import compute_buildings, prepare_footprints
+from cadastre.buildings import RESULT_COLUMNS, compute_buildings
 from cadastre.energy import yield_table
-from cadastre.errors import AllNodataError, CadastreError, CRSError, InputFileError, NoOverlapError, OutputFileError
+from cadastre.errors import CadastreError, CRSError, GridError, InputFileError, NoOverlapError, OutputFileError
 from cadastre.irradiance import irradiance
 from cadastre.runconfig import RunConfig
 from cadastre.weather import Weather, default_weather_path, load_weather
@@ -60,7 +59,8 @@ from rasters.footprints import footprints_from_mask, write_vector
 from rasters.grid import check_crs
 from rasters.io import NODATA, atomic_path, to_dataarray, write_bands
 from rasters.lidar import MASK_NODATA, inspect_las, prepare, sha256
-from rasters.tiling import Bounds, Tile, overlaps, plan_tiles, raster_bounds, read_window, write_vrt
+from rasters.tiling import (Bounds, Tile, overlaps, plan_tiles, raster_bounds, read_window, window_transform,
+                            write_vrt)
 
 PREPARED = ("dsm", "dtm", "ndsm", "buildings", "vegetation")
 SECONDS_PER_MCELL = 6.0
@@ -122,8 +122,6 @@ def make_plan(config: RunConfig) -> Plan:
             sources.append(Source(Path(path), src.bounds))
         kind = "lidar"
     else:
-        from cadastre.errors import GridError
-
         for path in config.dsm:
             bounds, cell, file_crs = raster_bounds(path)
             file_crs = check_crs(file_crs, str(path))
@@ -231,6 +229,7 @@ def prepare_task(run_dir: str, tile: Tile, paths: list[str], config: RunConfig, 
 class Shared:
     """What every tile task needs, computed once per run."""
 
+    crs: CRS
     weather: Weather
     yields: object
     communes: gpd.GeoDataFrame
@@ -238,25 +237,44 @@ class Shared:
     digest: str  # checksums of weather, communes, footprints
 
 
-def _layers(plan: Plan, prepared: dict[str, list[str]], tile: Tile) -> dict[str, list[str]]:
-    """Files of each raster layer meeting the tile's window."""
-    if plan.kind == "dsm":
-        dsms = plan.sources_of(tile.window)
-        layers = {"dsm": [str(p) for p in dsms]}
-        for name in ("ndsm", "vegetation", "buildings"):
-            siblings = [p.with_name(f"{name}.tif") for p in dsms if p.name == "dsm.tif"]
-            if siblings and all(s.is_file() for s in siblings):
-                layers[name] = [str(s) for s in siblings]
-        return layers
-    return {name: files for name, files in prepared.items()}
+def _layers(plan: Plan, prepared: dict[str, dict[str, tuple[str, str]]], tile: Tile) -> dict[str, list[tuple[str, str]]]:
+    """(path, SHA-256) of the files of each raster layer meeting the tile's window.
+
+    ``prepared``: per tile id, per layer name, (path, SHA-256) of the rasters of
+    the prepare stage (LiDAR inputs), or of the input DSMs and the rasters
+    beside a ``dsm.tif`` of 'cadastre prepare' (DSM inputs, keyed by file path).
+    """
+    if plan.kind == "lidar":
+        near = [k.id for k in plan.tiles if overlaps(k.core, tile.window) and k.id in prepared]
+        return {name: [prepared[k][name] for k in near] for name in PREPARED}
+    files = [prepared[str(p)] for p in plan.sources_of(tile.window)]
+    layers = {name: [f[name] for f in files] for name in PREPARED if all(name in f for f in files)}
+    return layers if files else {"dsm": []}
 
 
-def tile_task(run_dir: str, tile: Tile, layers: dict[str, list[str]], plan_kind: str, config: RunConfig,
+def _dsm_layers(plan: Plan) -> dict[str, dict[str, tuple[str, str]]]:
+    """(path, SHA-256) of every input DSM and of the rasters beside a ``dsm.tif``, each file hashed once."""
+    out = {}
+    for source in plan.sources:
+        found = {"dsm": (str(source.path), sha256(source.path))}
+        if source.path.name == "dsm.tif":
+            for name in ("ndsm", "vegetation", "buildings"):
+                sibling = source.path.with_name(f"{name}.tif")
+                if sibling.is_file():
+                    found[name] = (str(sibling), sha256(sibling))
+        out[str(source.path)] = found
+    return out
+
+
+def tile_task(run_dir: str, tile: Tile, layers: dict[str, list[tuple[str, str]]], config: RunConfig,
               shared: Shared, threads: int | None = None) -> dict:
-    """Stage 2 of a tile: irradiance, roofs and buildings of its core, with its halo as context."""
+    """Stage 2 of a tile: irradiance, roofs and buildings of its core, with its halo as context.
+
+    ``layers``: per raster layer, (path, SHA-256) of the files meeting the window.
+    """
     run_dir = Path(run_dir)
     started = time.perf_counter()
-    checks = {name: sorted(sha256(p) for p in files) for name, files in layers.items()}
+    checks = {name: sorted(digest for _path, digest in files) for name, files in layers.items()}
     key = _digest("tile", config.stage_hash("tile"), tile.core, tile.window, checks, shared.digest, shared.site)
     done = valid_entry(run_dir, tile, "tile", key)
     if done is not None:
@@ -264,7 +282,8 @@ def tile_task(run_dir: str, tile: Tile, layers: dict[str, list[str]], plan_kind:
     _threads(threads)
     entry = {"stage": "tile", "tile": tile.id, "key": key}
     try:
-        entry.update(_compute_tile(run_dir, tile, layers, config, shared), status="done")
+        paths = {name: [path for path, _digest in files] for name, files in layers.items()}
+        entry.update(_compute_tile(run_dir, tile, paths, config, shared), status="done")
     except Exception as exc:
         entry.update(status="failed", error=_error_line(exc), traceback=traceback.format_exc(limit=5))
     entry.update(seconds=time.perf_counter() - started, peak_rss_mib=_peak_mib(),
@@ -276,9 +295,7 @@ def _compute_tile(run_dir: Path, tile: Tile, layers: dict[str, list[str]], confi
     res = config.resolution
     if not layers.get("dsm"):
         raise NoOverlapError(f"tile {tile.id}: no surface raster (its prepare stage failed or it holds no data)")
-    crs = CRS.from_user_input(shared.communes.crs)
-    from rasters.tiling import window_transform
-
+    crs = shared.crs
     transform, width, height = window_transform(tile.window, res)
     z = read_window(layers["dsm"], tile.window, res, nodata=NODATA)
     pad = int(round((tile.core[0] - tile.window[0]) / res))
@@ -356,14 +373,14 @@ class Executor:
         return value if self.client is None else self.client.scatter(value, broadcast=True)
 
 
-def _site(plan: Plan, prepared: dict[str, list[str]]) -> tuple[float, float, float]:
+def _site(plan: Plan, dsms: dict[str, list[str]]) -> tuple[float, float, float]:
     """Latitude, longitude [degrees] of the centre of the run's extent; altitude [m]: median DSM near it."""
     xs = [v for t in plan.tiles for v in (t.core[0], t.core[2])]
     ys = [v for t in plan.tiles for v in (t.core[1], t.core[3])]
     cx, cy = (min(xs) + max(xs)) / 2, (min(ys) + max(ys)) / 2
     lon, lat = Transformer.from_crs(plan.crs, "EPSG:4326", always_xy=True).transform(cx, cy)
     centre = min(plan.tiles, key=lambda t: ((t.core[0] + t.core[2]) / 2 - cx) ** 2 + ((t.core[1] + t.core[3]) / 2 - cy) ** 2)
-    files = plan.sources_of(centre.core) if plan.kind == "dsm" else prepared.get(centre.id, [])
+    files = plan.sources_of(centre.core) if plan.kind == "dsm" else dsms.get(centre.id, [])
     alt = 0.0
     if files:
         z = read_window(files, centre.core, plan.config.resolution, nodata=NODATA)
@@ -376,10 +393,27 @@ def _file_digest(path) -> str:
     return sha256(path) if path is not None and str(path).lower() != "clearsky" else str(path)
 
 
+def check_run_dir(run_dir: str | os.PathLike) -> Path:
+    """The run folder as a Path, if it can be created or reused.
+
+    Raises
+    ------
+    OutputFileError
+        It exists and is not a folder, or its parent folder does not exist.
+    """
+    run_dir = Path(run_dir)
+    if run_dir.exists() and not run_dir.is_dir():
+        raise OutputFileError(f"{run_dir}: exists and is not a folder")
+    if not run_dir.parent.is_dir():
+        raise OutputFileError(f"{run_dir}: parent folder {run_dir.parent} does not exist; create it first")
+    return run_dir
+
+
 def run(
     config: RunConfig,
     run_dir: str | os.PathLike,
     *,
+    plan: Plan | None = None,
     client=None,
     restart: bool = False,
     threads: int | None = None,
@@ -393,6 +427,8 @@ def run(
         Inputs and parameters (:func:`cadastre.runconfig.load_run_config`).
     run_dir : path-like
         Output folder (created); completed tiles of an earlier run are reused.
+    plan : Plan, optional
+        :func:`make_plan` of ``config``, when the caller has it already.
     client : distributed.Client, optional
         Where the tasks run; ``None`` runs them one after the other in this process.
     restart : bool
@@ -403,12 +439,8 @@ def run(
         ``progress(stage, done, total)`` after each task.
     """
     started = time.perf_counter()
-    run_dir = Path(run_dir)
-    if run_dir.exists() and not run_dir.is_dir():
-        raise OutputFileError(f"{run_dir}: exists and is not a folder")
-    if not run_dir.parent.is_dir():
-        raise OutputFileError(f"{run_dir}: parent folder {run_dir.parent} does not exist; create it first")
-    plan = make_plan(config)
+    run_dir = check_run_dir(run_dir)
+    plan = make_plan(config) if plan is None else plan
     communes = load_communes(config.communes, crs=plan.crs)
     if restart and (run_dir / "tiles").is_dir():
         shutil.rmtree(run_dir / "tiles")
@@ -426,30 +458,25 @@ def run(
         return done
 
     entries: list[dict] = []
-    prepared: dict[str, list[str]] = {}
     if plan.kind == "lidar":
         calls = [(str(run_dir), t, [str(p) for p in plan.sources_of(t.core, closed=True)], config, threads)
                  for t in plan.tiles]
         results = ex.map(prepare_task, calls, step("prepare", len(calls)))
         entries += results
-        for t, e in zip(plan.tiles, results, strict=True):
-            if e["status"] == "done":
-                prepared[t.id] = [str(run_dir / e["outputs"][name]["path"]) for name in PREPARED]
-    site = _site(plan, {k: [v[0]] for k, v in prepared.items()})
+        prepared = {e["tile"]: {name: (str(run_dir / out["path"]), out["sha256"]) for name, out in e["outputs"].items()}
+                    for e in results if e["status"] == "done"}
+        site = _site(plan, {k: [v["dsm"][0]] for k, v in prepared.items()})
+    else:
+        prepared = _dsm_layers(plan)
+        site = _site(plan, {})
     weather = load_weather(config.weather, latitude=site[0], longitude=site[1], altitude=site[2])
     cfg = config.config
     yields = yield_table(weather, *site, pv=cfg.pv, sky=cfg.sky, albedo=cfg.albedo)
     digest = _digest(_file_digest(config.weather or default_weather_path()),
                      _file_digest(config.communes or default_communes_path()), _file_digest(config.footprints))
-    shared = ex.scatter(Shared(weather=weather, yields=yields, communes=communes, site=site, digest=digest))
-    calls = []
-    for t in plan.tiles:
-        if plan.kind == "lidar":
-            near = [k for k in plan.tiles if overlaps(k.core, t.window) and k.id in prepared]
-            layers = {name: [prepared[k.id][PREPARED.index(name)] for k in near] for name in PREPARED}
-        else:
-            layers = _layers(plan, {}, t)
-        calls.append((str(run_dir), t, layers, plan.kind, config, shared, threads))
+    shared = ex.scatter(Shared(crs=plan.crs, weather=weather, yields=yields, communes=communes, site=site,
+                               digest=digest))
+    calls = [(str(run_dir), t, _layers(plan, prepared, t), config, shared, threads) for t in plan.tiles]
     results = ex.map(tile_task, calls, step("tiles", len(calls)))
     entries += results
     summary = merge(run_dir, plan, results, communes)
@@ -512,8 +539,6 @@ def merge(run_dir: Path, plan: Plan, entries: list[dict], communes: gpd.GeoDataF
             os.replace(tmp, final)
         finally:
             tmp.unlink(missing_ok=True)
-    from cadastre.buildings import RESULT_COLUMNS
-
     columns = ["building_id", "tile", *RESULT_COLUMNS[1:]]
     b = pd.concat(tables, ignore_index=True) if tables else pd.DataFrame(columns=columns)
     for col in ("insee", "commune", "epci_siren", "epci"):

@@ -75,7 +75,7 @@ def run_command(
             except OSError as exc:
                 raise OptionError(f"--scheduler: cannot reach {scheduler} ({exc}); start the scheduler first") from None
         try:
-            summary = _run_with_bars(cfg, output, client, not resume, threads, quiet)
+            summary = _run_with_bars(cfg, plan, output, client, not resume, threads, quiet)
         finally:
             if client is not None:
                 client.close()
@@ -89,9 +89,9 @@ def run_command(
             raise typer.Exit(1)
 
 
-def _run_with_bars(cfg, output, client, restart, threads, quiet):
+def _run_with_bars(cfg, plan, output, client, restart, threads, quiet):
     if quiet:
-        return run(cfg, output, client=client, restart=restart, threads=threads)
+        return run(cfg, output, plan=plan, client=client, restart=restart, threads=threads)
     from rich.progress import (BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn,
                                TimeRemainingColumn)
 
@@ -106,7 +106,7 @@ def _run_with_bars(cfg, output, client, restart, threads, quiet):
         bar.update(tasks[stage], completed=done, total=total)
 
     with bar:
-        return run(cfg, output, client=client, restart=restart, threads=threads, progress=update)
+        return run(cfg, output, plan=plan, client=client, restart=restart, threads=threads, progress=update)
 
 
 def plan_table(plan, output: Path, workers: int) -> Table:
