@@ -18,14 +18,17 @@ from cadastre.sky import HORIZON_BAND_WIDTH, SunTables, build_sun_tables, check_
 from cadastre.weather import Weather, load_weather
 from kernels import (
     accumulate_direction,
+    apply_far,
+    far_horizon,
     horizon_tan,
     horn_normals,
     runs_along_rows,
     slope_aspect,
     transposed_azimuth,
 )
-from rasters.grid import grid_of
+from rasters.coarse import FarField, far_setup
 from rasters.errors import AllNodataError
+from rasters.grid import grid_of
 
 BANDS = ("global", "beam", "diffuse", "reflected", "svf", "slope", "aspect")
 """Variables of the result, in the order of the bands of the GeoTIFF."""
@@ -84,6 +87,7 @@ def irradiance(
     sky: str = "isotropic",
     time_label: str | None = None,
     site: tuple[float, float, float] | None = None,
+    far_field: FarField | None = None,
     progress: Callable[[int, int], None] | None = None,
 ) -> xr.Dataset:
     """Irradiation of every cell of a DSM, summed over the weather period.
@@ -112,6 +116,13 @@ def irradiance(
         Where the sun positions are computed [degrees, degrees, m]; default:
         the raster centre (:func:`site_of`). A tiled run passes one site for
         all its tiles, so that tiles agree with a single-raster run.
+    far_field : rasters.coarse.FarField, optional
+        A coarse max-pooled surface (:func:`rasters.coarse.coarse_surface`)
+        and a reach: each cell's horizon is then the larger of the near field
+        (full resolution, up to ``max_distance``) and the far field traced on
+        the coarse surface from ``max_distance`` to ``far_field.distance``
+        (:mod:`kernels.farfield`). Without it nothing beyond ``max_distance``
+        shades.
     progress : callable, optional
         Called as ``progress(done, total)`` after each direction.
 
@@ -151,8 +162,12 @@ def irradiance(
     tables = build_sun_tables(weather, lat, lon, alt, n_directions=int(n_directions), sky=sky)
     top = max(grid.transform.f, grid.transform.f + grid.transform.e * grid.height)
     origin = (int(round(-top / grid.cellsize)), int(round(grid.transform.c / grid.cellsize)))
+    far = None
+    if far_field is not None:
+        start = max_distance if far_field.start is None else far_field.start
+        far = far_setup(far_field, z, origin, grid.cellsize, start)
     out = _compute(z, grid.cellsize, tables, max_distance=max_distance, albedo=albedo, progress=progress,
-                   origin=origin)
+                   origin=origin, far=far)
     if south_up:
         out = {k: v[::-1] for k, v in out.items()}
     ds = xr.Dataset(
@@ -170,6 +185,8 @@ def irradiance(
         directions=int(n_directions),
         max_distance=float(max_distance),
         albedo=float(albedo),
+        far_distance=float(far_field.distance) if far_field is not None else 0.0,
+        far_cell=float(far_field.surface.cell) if far_field is not None else 0.0,
         latitude=lat,
         longitude=lon,
         altitude=alt,
@@ -178,13 +195,14 @@ def irradiance(
 
 
 def _compute(z, cellsize, tables: SunTables, *, max_distance, albedo, progress=None,
-             origin=(0, 0)) -> dict[str, np.ndarray]:
+             origin=(0, 0), far=None) -> dict[str, np.ndarray]:
     """Run the kernels over every direction; return float32 arrays by band name.
 
     Directions whose lines run along rows are computed on the transposed
     grid (contiguous memory, same result): see :func:`kernels.transposed_azimuth`.
     ``origin``: global (row, col) of cell [0, 0], which anchors the horizon
     lines to the global grid (tiles of a run then agree with one raster).
+    ``far``: a :class:`rasters.coarse.FarSetup` whose far-field horizon raises the near one.
     """
     shape = z.shape
     f4 = np.float32
@@ -202,6 +220,8 @@ def _compute(z, cellsize, tables: SunTables, *, max_distance, albedo, progress=N
         accumulators = [np.zeros(arrays[0].shape, f4) for _ in range(5)]
         layouts[transposed] = (arrays, accumulators, np.empty(arrays[0].shape, f4))
     n = tables.n_directions
+    if far is not None:
+        far_tan, far_dist = np.empty_like(far.obs_z), np.empty_like(far.obs_z)
     for k, azimuth in enumerate(tables.azimuths):
         azimuth = float(azimuth)
         transposed = runs_along_rows(azimuth)
@@ -209,6 +229,10 @@ def _compute(z, cellsize, tables: SunTables, *, max_distance, albedo, progress=N
         row0, col0 = (origin[1], origin[0]) if transposed else origin
         horizon_tan(zz, transposed_azimuth(azimuth) if transposed else azimuth, cellsize, max_distance, horizon,
                     row0, col0)
+        if far is not None:
+            far_horizon(far.pyramid, far.offsets, far.rows, far.cols, far.cell, far.obs_r, far.obs_c, far.obs_z,
+                        azimuth, far.d0, far.dmax, far.ratio, far_tan, far_dist)
+            apply_far(horizon, zz, far.obs_row, far.obs_col, far.obs_z, far_tan, far_dist, transposed)
         accumulate_direction(
             horizon,
             ne,

@@ -1,0 +1,190 @@
+"""Coarse max-pooled surfaces for the far-field horizon.
+
+A :class:`CoarseSurface` holds the highest surface height of each coarse cell
+(e.g. 5 m) of a territory, on a grid anchored to the CRS origin: coarse cell
+``(R, C)`` spans ``x`` from ``C * cell`` to ``(C + 1) * cell`` and ``y`` from
+``-(R + 1) * cell`` to ``-R * cell``. Because of that anchoring, the coarse
+surfaces of tiles mosaic into the coarse surface of the whole territory, and
+a tiled run traces the same far field as a single raster.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+import os
+import warnings
+from collections.abc import Sequence
+
+import numpy as np
+import xarray as xr
+
+from rasters.errors import GridError, OptionError
+from kernels.farfield import max_pool2, observer_heights
+from rasters.grid import grid_of
+from rasters.tiling import Bounds, read_window
+
+RATIO = 200.0
+"""A pyramid level of cell ``c`` is sampled from ``RATIO * c`` metres on (angular error <= slope * 0.7 / RATIO rad)."""
+HEIGHT_LEVELS = 3
+"""Reference heights per observer (:func:`kernels.farfield.observer_heights`)."""
+
+
+@dataclasses.dataclass(frozen=True)
+class CoarseSurface:
+    """Max-pooled heights [m] (NaN: no data) on the anchored coarse grid.
+
+    ``values[0, 0]`` is global coarse cell ``(row0, col0)`` (rows count down
+    from ``y = 0``: ``row = -y_top / cell``).
+    """
+
+    values: np.ndarray
+    cell: float
+    row0: int
+    col0: int
+
+    @property
+    def bounds(self) -> Bounds:
+        nr, nc = self.values.shape
+        c = self.cell
+        return (self.col0 * c, -(self.row0 + nr) * c, (self.col0 + nc) * c, -self.row0 * c)
+
+
+def _factor(cell: float, resolution: float) -> int:
+    f = cell / resolution
+    if f < 1 or abs(f - round(f)) > 1e-6:
+        raise OptionError(f"far-field cell {cell:g} m is not a whole multiple of the raster cell {resolution:g} m")
+    return int(round(f))
+
+
+def block_max(z: np.ndarray, row0: int, col0: int, factor: int) -> tuple[np.ndarray, int, int]:
+    """Max of the ``factor x factor`` blocks of the anchored grid over ``z``.
+
+    ``(row0, col0)``: global fine row and column of ``z[0, 0]``. Returns the
+    pooled array and the global coarse row and column of its first cell.
+    """
+    r0, c0 = row0 // factor, col0 // factor
+    top, left = row0 - r0 * factor, col0 - c0 * factor
+    nr = -(-(top + z.shape[0]) // factor)
+    nc = -(-(left + z.shape[1]) // factor)
+    pad = np.full((nr * factor, nc * factor), np.nan, dtype=np.float32)
+    pad[top : top + z.shape[0], left : left + z.shape[1]] = z
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)
+        pooled = np.nanmax(pad.reshape(nr, factor, nc, factor), axis=(1, 3))
+    return pooled.astype(np.float32), r0, c0
+
+
+def coarse_surface(dsm: xr.DataArray, cell: float = 5.0) -> CoarseSurface:
+    """The coarse max-pooled surface of a DSM (cell [m], a whole multiple of the DSM's)."""
+    grid = grid_of(dsm)
+    f = _factor(cell, grid.cellsize)
+    z = np.asarray(dsm.values, dtype=np.float32)
+    if grid.transform.e > 0:
+        z = z[::-1]
+    top = max(grid.transform.f, grid.transform.f + grid.transform.e * grid.height)
+    row0 = int(round(-top / grid.cellsize))
+    col0 = int(round(grid.transform.c / grid.cellsize))
+    values, r0, c0 = block_max(z, row0, col0, f)
+    return CoarseSurface(values, float(cell), r0, c0)
+
+
+def read_coarse(paths: Sequence[str | os.PathLike], bounds: Bounds, cell: float) -> CoarseSurface:
+    """The coarse surface of ``bounds`` (snapped out to the coarse grid) from coarse rasters."""
+    snapped = (math.floor(bounds[0] / cell) * cell, math.floor(bounds[1] / cell) * cell,
+               math.ceil(bounds[2] / cell) * cell, math.ceil(bounds[3] / cell) * cell)
+    values = read_window(list(paths), snapped, cell, nodata=None).astype(np.float32)
+    return CoarseSurface(values, float(cell), int(round(-snapped[3] / cell)), int(round(snapped[0] / cell)))
+
+
+def far_bounds(bounds: Bounds, distance: float, cell: float) -> Bounds:
+    """Extent of the coarse surface that the far field of ``bounds`` reads, reach ``distance`` [m]."""
+    step = cell * 2 ** pyramid_levels(distance, cell)
+    grow = distance + step
+    return (math.floor((bounds[0] - grow) / step) * step, math.floor((bounds[1] - grow) / step) * step,
+            math.ceil((bounds[2] + grow) / step) * step, math.ceil((bounds[3] + grow) / step) * step)
+
+
+def pyramid_levels(distance: float, cell: float, ratio: float = RATIO) -> int:
+    """Index of the coarsest pyramid level a ray of ``distance`` metres samples."""
+    levels = 0
+    while ratio * cell * 2 ** (levels + 1) <= distance:
+        levels += 1
+    return levels
+
+
+@dataclasses.dataclass(frozen=True)
+class FarField:
+    """The far field to add to a raster's horizons: a coarse surface and the reach [m] of the rays.
+
+    The rays run from ``start`` (the near field's reach; default: the
+    ``max_distance`` of the irradiance) to ``distance``.
+    """
+
+    surface: CoarseSurface
+    distance: float = 5000.0
+    start: float | None = None
+
+    def __post_init__(self):
+        if not self.distance > 0:
+            raise OptionError(f"far-field distance = {self.distance:g} m; give a positive reach")
+
+
+@dataclasses.dataclass
+class FarSetup:
+    """The arrays the far-field kernels take for one fine grid (:func:`far_setup`)."""
+
+    pyramid: np.ndarray
+    offsets: np.ndarray
+    rows: np.ndarray
+    cols: np.ndarray
+    cell: float
+    obs_r: np.ndarray
+    obs_c: np.ndarray
+    obs_z: np.ndarray
+    obs_row: np.ndarray
+    obs_col: np.ndarray
+    d0: float
+    dmax: float
+    ratio: float
+
+
+def far_setup(far: FarField, z: np.ndarray, origin: tuple[int, int], resolution: float, d0: float,
+              ratio: float = RATIO) -> FarSetup:
+    """Pyramid, observers and reference heights of the fine grid ``z`` (north-up, ``origin``: global row, col)."""
+    s = far.surface
+    f = _factor(s.cell, resolution)
+    top_levels = pyramid_levels(far.distance, s.cell, ratio)
+    step = 2**top_levels
+    # pad the surface so that its origin and size are multiples of the coarsest level (global alignment)
+    r0 = (s.row0 // step) * step
+    c0 = (s.col0 // step) * step
+    nr = -(-(s.row0 - r0 + s.values.shape[0]) // step) * step
+    nc = -(-(s.col0 - c0 + s.values.shape[1]) // step) * step
+    base = np.full((nr, nc), np.nan, dtype=np.float64)
+    base[s.row0 - r0 : s.row0 - r0 + s.values.shape[0], s.col0 - c0 : s.col0 - c0 + s.values.shape[1]] = s.values
+    levels = [base]
+    for _ in range(top_levels):
+        prev = levels[-1]
+        out = np.empty(((prev.shape[0] + 1) // 2, (prev.shape[1] + 1) // 2))
+        max_pool2(prev, out)
+        levels.append(out)
+    offsets = np.cumsum([0] + [a.size for a in levels[:-1]]).astype(np.int64)
+    pyramid = np.concatenate([a.ravel() for a in levels])
+    rows = np.array([a.shape[0] for a in levels], dtype=np.int64)
+    cols = np.array([a.shape[1] for a in levels], dtype=np.int64)
+    # observers: the coarse cells over the fine grid
+    fine_rows = origin[0] + np.arange(z.shape[0])
+    fine_cols = origin[1] + np.arange(z.shape[1])
+    coarse_rows = fine_rows // f
+    coarse_cols = fine_cols // f
+    obs_row = (coarse_rows - coarse_rows[0]).astype(np.int64)
+    obs_col = (coarse_cols - coarse_cols[0]).astype(np.int64)
+    obs_r = np.arange(coarse_rows[0], coarse_rows[-1] + 1) - r0 + 0.5
+    obs_c = np.arange(coarse_cols[0], coarse_cols[-1] + 1) - c0 + 0.5
+    obs_z = np.empty((obs_r.size, obs_c.size, HEIGHT_LEVELS))
+    observer_heights(z, obs_row, obs_col, obs_z)
+    if far.distance <= d0:
+        raise GridError(f"far-field distance {far.distance:g} m does not exceed the near-field reach {d0:g} m")
+    return FarSetup(pyramid, offsets, rows, cols, float(s.cell), obs_r.astype(np.float64), obs_c.astype(np.float64),
+                    obs_z, obs_row, obs_col, float(d0), float(far.distance), float(ratio))

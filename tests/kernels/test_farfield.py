@@ -1,0 +1,183 @@
+"""Two-level horizon (near field + far field on a max-pooled pyramid) against a full-resolution horizon."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from hypothesis.extra.numpy import arrays
+
+from kernels import apply_far, far_horizon, far_horizon_bruteforce, horizon_tan, max_pool2, observer_heights
+from rasters.coarse import CoarseSurface, FarField, block_max, far_setup
+
+RES = 4.0  # fine cell [m]
+SIZE = 5200.0  # scene side [m]
+NEAR = 200.0  # near-field reach [m]
+FAR = 5000.0
+
+
+def _scene(kind: str) -> tuple[np.ndarray, tuple[slice, slice]]:
+    """Heights [m] on a SIZE x SIZE scene: a patch of houses in the middle and a far obstacle.
+
+    'cone': a cone 100 m high (base radius 250 m) 2 km north-east of the patch;
+    'ridge': a ridge 60 m high, Gaussian cross-section (sigma 120 m), 4 km long,
+    running north-south 1.5 km west of the patch, on a plain rising gently east.
+    """
+    n = int(SIZE / RES)
+    y, x = np.mgrid[0:n, 0:n] * RES + RES / 2
+    cx = cy = SIZE / 2
+    z = np.full((n, n), 30.0)
+    if kind == "cone":
+        ax, ay = cx + 2000 / math.sqrt(2), cy - 2000 / math.sqrt(2)  # rows count down: north is -y
+        r = np.hypot(x - ax, y - ay)
+        z += np.clip(100.0 * (1 - r / 250.0), 0, None)
+    else:
+        z += 0.002 * (x - cx)
+        along = np.abs(y - cy) <= 2000
+        z += np.where(along, 60.0 * np.exp(-0.5 * ((x - (cx - 1500)) / 120.0) ** 2), 0.0)
+    # houses: 8 m boxes with pitched roofs in a 120 m patch around the centre
+    patch = (slice(int((cy - 60) / RES), int((cy + 60) / RES)), slice(int((cx - 60) / RES), int((cx + 60) / RES)))
+    rng = np.random.default_rng(3)
+    for _ in range(12):
+        r0, c0 = rng.integers(patch[0].start, patch[0].stop - 8), rng.integers(patch[1].start, patch[1].stop - 8)
+        ridge = np.abs(np.arange(8) - 3.5)
+        z[r0 : r0 + 8, c0 : c0 + 8] = np.maximum(z[r0 : r0 + 8, c0 : c0 + 8], 30 + 8 + 3 - ridge[None, :] * 0.8)
+    return z, patch
+
+
+def _coarse(z, coarse_cell, origin=(0, 0)):
+    values, r0, c0 = block_max(z, origin[0], origin[1], int(round(coarse_cell / RES)))
+    return CoarseSurface(values, coarse_cell, r0, c0)
+
+
+def _two_level(z, azimuth, coarse_cell, origin=(0, 0), surface=None):
+    near = np.empty_like(z)
+    horizon_tan(z, azimuth, RES, NEAR, near, *origin)
+    surface = _coarse(z, coarse_cell, origin) if surface is None else surface
+    setup = far_setup(FarField(surface, FAR), z, origin, RES, NEAR)
+    t, d = np.empty_like(setup.obs_z), np.empty_like(setup.obs_z)
+    far_horizon(setup.pyramid, setup.offsets, setup.rows, setup.cols, setup.cell, setup.obs_r, setup.obs_c,
+                setup.obs_z, azimuth, setup.d0, setup.dmax, setup.ratio, t, d)
+    apply_far(near, z, setup.obs_row, setup.obs_col, setup.obs_z, t, d, False)
+    return near
+
+
+def _degrees(tan):
+    return np.degrees(np.arctan(np.maximum(tan, 0.0)))
+
+
+@pytest.fixture(scope="module", params=["cone", "ridge"])
+def scene(request):
+    return request.param, *_scene(request.param)
+
+
+@pytest.mark.parametrize("coarse_cell", [20.0])
+def test_two_level_horizon_matches_full_resolution(scene, coarse_cell):
+    """In 24 directions, every patch cell's two-level horizon is within 0.5° of the full-resolution one."""
+    kind, z, patch = scene
+    worst, seen = 0.0, 0.0
+    for azimuth in np.arange(0, 360, 360 / 24):
+        full = np.empty_like(z)
+        horizon_tan(z, azimuth, RES, FAR, full)
+        two = _two_level(z, azimuth, coarse_cell)
+        a, b = _degrees(full[patch]), _degrees(two[patch])
+        worst = max(worst, float(np.abs(a - b).max()))
+        seen = max(seen, float(a.max()))
+    assert worst <= 0.5, f"{kind}: worst difference {worst:.3f}°"
+    # the far obstacle is really there: without the far field it would be lost
+    expected = {"cone": math.degrees(math.atan(100 / 2000)) * 0.8, "ridge": math.degrees(math.atan(55 / 1500))}
+    assert seen >= expected[kind]
+
+
+def test_far_field_sees_the_cone_the_near_field_misses():
+    """Toward the cone apex the near field alone sees ~0°, the two-level horizon ~atan((H - h) / D)."""
+    z, patch = _scene("cone")
+    i = j = int((SIZE / 2 - 300) / RES)  # a ground cell 300 m north and west of the houses
+    east = SIZE / 2 + 2000 / math.sqrt(2) - (j + 0.5) * RES
+    north = (i + 0.5) * RES - (SIZE / 2 - 2000 / math.sqrt(2))
+    azimuth = math.degrees(math.atan2(east, north))
+    near = np.empty_like(z)
+    horizon_tan(z, azimuth, RES, NEAR, near)
+    two = _two_level(z, azimuth, 20.0)
+    assert _degrees(near[i, j]) < 0.1
+    analytic = math.degrees(math.atan((130.0 - z[i, j]) / math.hypot(east, north)))
+    assert abs(_degrees(two[i, j]) - analytic) < 0.5
+
+
+def test_windows_equal_one_raster():
+    """A window with its global origin gets the whole raster's two-level horizon (tiles agree)."""
+    z, _patch = _scene("ridge")
+    win = (slice(550, 750), slice(500, 700))
+    surface = _coarse(z, 20.0)
+    inner = (slice(50, 150), slice(50, 150))  # cells whose near reach (50 cells) lies inside the window
+    for azimuth in (270.0, 33.0, 135.0):
+        full = _two_level(z, azimuth, 20.0, surface=surface)
+        part = _two_level(np.ascontiguousarray(z[win]), azimuth, 20.0, origin=(win[0].start, win[1].start),
+                          surface=surface)
+        assert np.allclose(part[inner], full[win][inner], rtol=1e-12, atol=1e-12)
+        assert (part[inner] > 0.02).any() or azimuth != 270.0  # the ridge, 1.5 km west, is seen
+
+
+@settings(max_examples=60, deadline=None)
+@given(z=arrays(np.float64, st.tuples(st.integers(1, 17), st.integers(1, 17)),
+                elements=st.one_of(st.floats(-20, 80), st.just(np.nan))))
+def test_max_pool_is_the_block_maximum(z):
+    out = np.empty(((z.shape[0] + 1) // 2, (z.shape[1] + 1) // 2))
+    max_pool2(z, out)
+    for i in range(out.shape[0]):
+        for j in range(out.shape[1]):
+            block = z[2 * i : 2 * i + 2, 2 * j : 2 * j + 2]
+            if np.isnan(block).all():
+                assert np.isnan(out[i, j])
+            else:
+                assert out[i, j] == np.nanmax(block)
+
+
+@settings(max_examples=40, deadline=None)
+@given(z=arrays(np.float64, st.tuples(st.integers(1, 40), st.integers(1, 40)), elements=st.floats(0, 50)),
+       row0=st.integers(-30, 30), col0=st.integers(-30, 30), factor=st.integers(1, 6))
+def test_block_max_is_anchored_to_the_global_grid(z, row0, col0, factor):
+    """Each coarse cell holds the maximum (float32) of the fine cells whose global index falls in it."""
+    values, r0, c0 = block_max(z, row0, col0, factor)
+    expected = np.full(values.shape, -np.inf)
+    for i in range(z.shape[0]):
+        for j in range(z.shape[1]):
+            R, C = (row0 + i) // factor - r0, (col0 + j) // factor - c0
+            expected[R, C] = max(expected[R, C], np.float32(z[i, j]))
+    assert np.array_equal(values, expected.astype(np.float32))
+
+
+@settings(max_examples=80, deadline=None)
+@given(heights=st.lists(st.floats(-50, 150), min_size=5, max_size=5), azimuth=st.floats(0, 360),
+       levels=st.integers(2, 4))
+def test_tangents_never_exceed_the_exact_far_horizon(heights, azimuth, levels):
+    """Property: for any cell height the tangent rule is <= the exact far horizon of the observer, and
+    equal at the reference heights."""
+    rng = np.random.default_rng(int(sum(heights) * 10) % 2**16)
+    zc = rng.uniform(0, 120, (64, 64))
+    pyr = zc.ravel().copy()
+    offsets, rows, cols = np.array([0]), np.array([64]), np.array([64])
+    obs_z = np.sort(np.array(heights[:levels]))[None, None, :]
+    t, d = np.empty_like(obs_z), np.empty_like(obs_z)
+    far_horizon(pyr, offsets, rows, cols, 5.0, np.array([32.5]), np.array([32.5]), obs_z, azimuth, 20.0, 150.0,
+                1e9, t, d)
+    for k in range(levels):
+        ref = far_horizon_bruteforce(zc, 5.0, 32.5, 32.5, obs_z[0, 0, k], azimuth, 20.0, 150.0, 5.0)
+        assert math.isclose(t[0, 0, k], ref, rel_tol=1e-9, abs_tol=1e-9)
+    for h in heights:
+        zz = np.array([[h]])
+        horizon = np.array([[-np.inf]])
+        apply_far(horizon, zz, np.array([0]), np.array([0]), obs_z, t, d, False)
+        exact = far_horizon_bruteforce(zc, 5.0, 32.5, 32.5, h, azimuth, 20.0, 150.0, 5.0)
+        assert horizon[0, 0] <= exact + 1e-9
+
+
+def test_observer_heights_span_the_cells_served():
+    z = np.array([[1.0, 5.0, np.nan], [3.0, 2.0, 9.0]])
+    out = np.empty((1, 2, 3))
+    observer_heights(z, np.array([0, 0]), np.array([0, 0, 1]), out)
+    assert np.allclose(out[0, 0], [1.0, 3.0, 5.0])
+    assert np.allclose(out[0, 1], [9.0, 9.0, 9.0])
