@@ -24,6 +24,8 @@ A TOML file with the inputs, the tiling and every parameter of the stages::
     [irradiance]
     directions = 64
     max_distance = 150.0     # reach of the horizon search (<= halo) [m]; default: the halo
+    far_distance = 5000.0    # reach of the far field on the coarse surface [m]; 0 = no far field
+    far_cell = 5.0           # cell of the coarse max-pooled surface [m] (a multiple of resolution)
 
     [pv] / [roofs] / [aggregate]   # as in 'cadastre buildings'
 
@@ -63,6 +65,8 @@ class RunConfig:
     rasters: tuple[str, ...] = ("global",)
     directions: int = 64
     max_distance: float | None = None
+    far_distance: float = 5000.0
+    far_cell: float = 5.0
     config: Config = dataclasses.field(default_factory=Config)
     source: Path | None = None
 
@@ -72,13 +76,16 @@ class RunConfig:
         return self.halo if self.max_distance is None else self.max_distance
 
     def stage_hash(self, stage: str) -> str:
-        """SHA-256 of the parameters that change the outputs of ``stage`` ('prepare' or 'tile')."""
+        """SHA-256 of the parameters that change the outputs of ``stage`` ('prepare', 'coarse' or 'tile')."""
         if stage == "prepare":
             part = {"resolution": self.resolution, "crs": self.crs, "size": self.size}
+        elif stage == "coarse":
+            part = {"resolution": self.resolution, "size": self.size, "far_cell": self.far_cell}
         else:
             part = {
                 "resolution": self.resolution, "size": self.size, "halo": self.halo, "rasters": list(self.rasters),
                 "directions": self.directions, "reach": self.reach, "config": dataclasses.asdict(self.config),
+                "far_distance": self.far_distance, "far_cell": self.far_cell if self.far_distance else None,
             }
         return hashlib.sha256(json.dumps(part, sort_keys=True, default=str).encode()).hexdigest()
 
@@ -143,7 +150,7 @@ def load_run_config(path: str | os.PathLike) -> RunConfig:
     for name, table, keys in (
         ("inputs", inputs, ("lidar", "dsm", "footprints", "communes", "weather", "crs")),
         ("tiles", tiles, ("size", "resolution", "halo", "rasters")),
-        ("irradiance", irr, ("directions", "max_distance")),
+        ("irradiance", irr, ("directions", "max_distance", "far_distance", "far_cell")),
     ):
         if not isinstance(table, dict):
             raise OptionError(f"{where}: '{name}' must be a section [{name}]")
@@ -176,13 +183,24 @@ def load_run_config(path: str | os.PathLike) -> RunConfig:
         if max_distance > halo:
             raise OptionError(f"{where}: irradiance.max_distance = {max_distance:g} m exceeds tiles.halo = {halo:g} m; "
                               "the horizon cannot reach beyond the halo")
+    far_distance = _number(where, "irradiance", "far_distance", irr.get("far_distance", 5000.0), low=0.0)
+    far_cell = _number(where, "irradiance", "far_cell", irr.get("far_cell", 5.0), low=1e-9)
+    if far_distance:
+        reach = halo if max_distance is None else max_distance
+        if far_distance <= reach:
+            raise OptionError(f"{where}: irradiance.far_distance = {far_distance:g} m does not exceed the near-field "
+                              f"reach {reach:g} m; give a larger reach, or 0 for no far field")
+        if abs(far_cell / resolution - round(far_cell / resolution)) > 1e-6 or far_cell < resolution:
+            raise OptionError(f"{where}: irradiance.far_cell = {far_cell:g} m is not a whole multiple of "
+                              f"tiles.resolution = {resolution:g} m")
     crs = inputs.get("crs") or None
     return RunConfig(
         lidar=lidar, dsm=dsm,
         footprints=_optional_path(where, "footprints", inputs.get("footprints"), base),
         communes=_optional_path(where, "communes", inputs.get("communes"), base),
         weather=weather, crs=crs, size=size, resolution=resolution, halo=halo, rasters=tuple(rasters),
-        directions=directions, max_distance=max_distance, config=config, source=Path(path),
+        directions=directions, max_distance=max_distance, far_distance=far_distance, far_cell=far_cell,
+        config=config, source=Path(path),
     )
 
 
@@ -226,6 +244,11 @@ directions = 64
 # Reach of the horizon search, at most the halo. [m] Default: the halo. Cells of a building that
 # sticks out of its core by d see exactly as in one raster when max_distance <= halo - d.
 # max_distance = 150.0
+# Far field: hills and slag heaps beyond the halo shade too. Their horizon is traced up to far_distance
+# on a coarse surface (the highest point of each far_cell x far_cell cell, built once per run). [m]
+# 0 = no far field. default: 5000 and 5
+far_distance = 5000.0
+far_cell = 5.0
 
 # ---- parameters of the roofs and buildings stage (as 'cadastre buildings --print-config') ----
 

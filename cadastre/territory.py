@@ -5,13 +5,17 @@ Stages (DESIGN.md §6):
 1. *prepare* (LiDAR inputs only): each core tile's LAS/LAZ points to DSM, DTM,
    nDSM and masks on the core's grid (``tiles/<id>/prepared/``). A tile reads
    the files whose header extent meets its core.
-2. *tile*: each task reads its core plus a halo from the rasters of its
+2. *coarse*: each core's highest surface per coarse cell (``irradiance.far_cell``,
+   e.g. 5 m; the cells whose centre lies in the core), ``tiles/<id>/coarse.tif``;
+   together they are the territory's coarse surface (``farfield.vrt``), on which
+   the far-field horizon is traced (:mod:`kernels.farfield`).
+3. *tile*: each task reads its core plus a halo from the rasters of its
    neighbours (context only), computes the irradiance with the horizon reaching
    the halo, the roof faces and buildings, and owns exactly the cells of its
    core and the buildings whose footprint's representative point lies in it.
    Outputs: ``tiles/<id>/irradiance.tif`` (the core), ``buildings.gpkg``,
    ``roofs.gpkg``.
-3. *merge*: ``irradiance.vrt`` over the tiles' rasters, ``buildings.gpkg`` and
+4. *merge*: ``irradiance.vrt`` over the tiles' rasters, ``buildings.gpkg`` and
    ``roofs.gpkg`` appended tile by tile, ``communes.csv``, ``epci.csv``,
    ``territory.csv`` and ``run.json``.
 
@@ -33,6 +37,7 @@ import dataclasses
 import datetime as dt
 import hashlib
 import json
+import math
 import os
 import resource
 import shutil
@@ -55,6 +60,7 @@ from cadastre.errors import CadastreError, CRSError, GridError, InputFileError, 
 from cadastre.irradiance import irradiance
 from cadastre.runconfig import RunConfig
 from cadastre.weather import Weather, default_weather_path, load_weather
+from rasters.coarse import FarField, block_max, far_bounds, read_coarse
 from rasters.footprints import footprints_from_mask, write_vector
 from rasters.grid import check_crs
 from rasters.io import NODATA, atomic_path, to_dataarray, write_bands
@@ -225,6 +231,47 @@ def prepare_task(run_dir: str, tile: Tile, paths: list[str], config: RunConfig, 
     return _write_entry(run_dir, tile, "prepare", entry)
 
 
+def coarse_bounds(core: Bounds, cell: float) -> Bounds:
+    """Extent of the coarse cells (``cell`` [m], anchored at the CRS origin) whose centre lies in ``core``."""
+    lo = [math.ceil(v / cell - 0.5) * cell for v in core[:2]]
+    hi = [math.ceil(v / cell - 0.5) * cell for v in core[2:]]
+    return (lo[0], lo[1], hi[0], hi[1])
+
+
+def coarse_task(run_dir: str, tile: Tile, files: list[tuple[str, str]], config: RunConfig, crs: CRS,
+                threads: int | None = None) -> dict:
+    """Stage 2 of a tile: the highest surface of each coarse cell of its core (far-field surface).
+
+    ``files``: (path, SHA-256) of the DSM rasters meeting the core's coarse cells.
+    """
+    run_dir = Path(run_dir)
+    started = time.perf_counter()
+    key = _digest("coarse", config.stage_hash("coarse"), tile.core, sorted(d for _p, d in files))
+    done = valid_entry(run_dir, tile, "coarse", key)
+    if done is not None:
+        return {**done, "reused": True}
+    entry = {"stage": "coarse", "tile": tile.id, "key": key}
+    try:
+        cell, res = config.far_cell, config.resolution
+        bounds = coarse_bounds(tile.core, cell)
+        outs = {}
+        if files and bounds[0] < bounds[2] and bounds[1] < bounds[3]:
+            z = read_window([p for p, _d in files], bounds, res, nodata=NODATA)
+            values, _r, _c = block_max(z, int(round(-bounds[3] / res)), int(round(bounds[0] / res)),
+                                       int(round(cell / res)))
+            transform, _w, _h = window_transform(bounds, cell)
+            folder = run_dir / "tiles" / tile.id
+            folder.mkdir(parents=True, exist_ok=True)
+            da = to_dataarray(values, crs, transform, name="surface_max", units="m")
+            outs["coarse"] = write_bands([da], folder / "coarse.tif", overwrite=True)
+        entry.update(status="done", outputs=_outputs(outs, run_dir))
+    except Exception as exc:
+        entry.update(status="failed", error=_error_line(exc), traceback=traceback.format_exc(limit=5))
+    entry.update(seconds=time.perf_counter() - started, peak_rss_mib=_peak_mib(),
+                 finished=dt.datetime.now(dt.UTC).isoformat(timespec="seconds"))
+    return _write_entry(run_dir, tile, "coarse", entry)
+
+
 @dataclasses.dataclass
 class Shared:
     """What every tile task needs, computed once per run."""
@@ -250,6 +297,13 @@ def _layers(plan: Plan, prepared: dict[str, dict[str, tuple[str, str]]], tile: T
     files = [prepared[str(p)] for p in plan.sources_of(tile.window)]
     layers = {name: [f[name] for f in files] for name in PREPARED if all(name in f for f in files)}
     return layers if files else {"dsm": []}
+
+
+def _dsm_files(plan: Plan, prepared: dict[str, dict[str, tuple[str, str]]], bounds: Bounds) -> list[tuple[str, str]]:
+    """(path, SHA-256) of the surface rasters meeting ``bounds``."""
+    if plan.kind == "lidar":
+        return [prepared[k.id]["dsm"] for k in plan.tiles if k.id in prepared and overlaps(k.core, bounds)]
+    return [prepared[str(p)]["dsm"] for p in plan.sources_of(bounds)]
 
 
 def _dsm_layers(plan: Plan) -> dict[str, dict[str, tuple[str, str]]]:
@@ -305,8 +359,13 @@ def _compute_tile(run_dir: Path, tile: Tile, layers: dict[str, list[str]], confi
     if np.isnan(z[core]).all():
         return {"outputs": {}, "buildings": 0, "faces": 0, "note": "no surface data in the core"}
     dsm = to_dataarray(z, crs, transform, name="dsm", units="m")
+    far = None
+    if config.far_distance and layers.get("coarse"):
+        surface = read_coarse(layers["coarse"], far_bounds(tile.window, config.far_distance, config.far_cell),
+                              config.far_cell)
+        far = FarField(surface, config.far_distance)
     irr = irradiance(dsm, shared.weather, n_directions=config.directions, max_distance=config.reach,
-                     albedo=config.config.albedo, sky=config.config.sky, site=shared.site)
+                     albedo=config.config.albedo, sky=config.config.sky, site=shared.site, far_field=far)
     outs = {}
     core_ds = irr.isel(y=core[0], x=core[1])
     outs["irradiance"] = write_bands([core_ds[b] for b in config.rasters], folder / "irradiance.tif",
@@ -476,7 +535,23 @@ def run(
                      _file_digest(config.communes or default_communes_path()), _file_digest(config.footprints))
     shared = ex.scatter(Shared(crs=plan.crs, weather=weather, yields=yields, communes=communes, site=site,
                                digest=digest))
-    calls = [(str(run_dir), t, _layers(plan, prepared, t), config, shared, threads) for t in plan.tiles]
+    coarse: dict[str, tuple[str, str]] = {}
+    if config.far_distance:
+        calls = [(str(run_dir), t, _dsm_files(plan, prepared, coarse_bounds(t.core, config.far_cell)), config,
+                  plan.crs, threads) for t in plan.tiles]
+        results = ex.map(coarse_task, calls, step("coarse", len(calls)))
+        entries += results
+        coarse = {e["tile"]: (str(run_dir / e["outputs"]["coarse"]["path"]), e["outputs"]["coarse"]["sha256"])
+                  for e in results if e["status"] == "done" and "coarse" in e.get("outputs", {})}
+        if coarse:
+            write_vrt([p for p, _d in coarse.values()], run_dir / "farfield.vrt")
+    calls = []
+    for t in plan.tiles:
+        layers = _layers(plan, prepared, t)
+        if coarse:
+            reach = far_bounds(t.window, config.far_distance, config.far_cell)
+            layers["coarse"] = [coarse[k.id] for k in plan.tiles if k.id in coarse and overlaps(k.core, reach)]
+        calls.append((str(run_dir), t, layers, config, shared, threads))
     results = ex.map(tile_task, calls, step("tiles", len(calls)))
     entries += results
     summary = merge(run_dir, plan, results, communes)
@@ -507,7 +582,8 @@ def _run_json(config: RunConfig, plan: Plan, entries: list[dict], site, weather:
         "directions": config.directions,
         "tiles": len(plan.tiles),
         "tiles_done": sum(e["status"] == "done" for e in tiles),
-        "tiles_reused": sum(bool(e.get("reused")) for e in entries),
+        "tiles_reused": sum(bool(e.get("reused")) for e in tiles),
+        "tasks_reused": sum(bool(e.get("reused")) for e in entries),
         "tiles_failed": failed,
         "peak_rss_mib": max((e.get("peak_rss_mib", 0.0) for e in entries), default=0.0),
         "task_seconds": sum(e.get("seconds", 0.0) for e in entries if not e.get("reused")),

@@ -125,10 +125,10 @@ def plan_table(plan, output: Path, workers: int) -> Table:
 def summary_table(s: dict, output: Path) -> Table:
     t = s.get("totals", {})
     table = Table(title="cadastre run", show_header=False)
-    table.add_row("output", f"{display(output)}/ (irradiance.vrt, buildings.gpkg, roofs.gpkg, communes.csv, "
+    table.add_row("output", f"{display(output)}/ (irradiance.vrt, farfield.vrt, buildings.gpkg, roofs.gpkg, communes.csv, "
                   "epci.csv, territory.csv, run.json)")
-    table.add_row("tiles", f"{s['tiles_done']:,} done of {s['tiles']:,} ({s['tiles_reused']:,} tasks reused, "
-                  f"{len(s['tiles_failed']):,} failed)")
+    table.add_row("tiles", f"{s['tiles_done']:,} done of {s['tiles']:,} ({s['tiles_reused']:,} reused from an earlier "
+                  f"run, {len(s['tiles_failed']):,} failed tasks)")
     table.add_row("buildings", f"{s['buildings']:,}")
     if t:
         table.add_row("MWp gross / net", f"{t.get('mwp_gross', 0):,.3f} / {t.get('mwp_net', 0):,.3f}")

@@ -26,6 +26,7 @@ from cadastre.irradiance import irradiance
 from cadastre.runconfig import load_run_config
 from cadastre.territory import make_plan, run
 from cadastre.weather import load_weather
+from rasters.coarse import FarField, coarse_surface
 from rasters.io import read_dsm
 from rasters.tiling import plan_tiles, read_window, write_vrt
 
@@ -141,7 +142,10 @@ def test_tiles_with_halo_equal_one_raster(scene, tiled):
     config = load_run_config(cfg)
     weather = load_weather(None, latitude=site[0], longitude=site[1], altitude=site[2])
     dsm = read_dsm(dsm_path)
-    whole = irradiance(dsm, weather, n_directions=16, max_distance=20.0, sky="perez", site=site)
+    assert config.far_distance == 5000.0  # the default: the tiles trace the far field beyond their halo
+    far = FarField(coarse_surface(dsm, config.far_cell), config.far_distance)
+    whole = irradiance(dsm, weather, n_directions=16, max_distance=20.0, sky="perez", site=site, far_field=far)
+    near_only = irradiance(dsm, weather, n_directions=16, max_distance=20.0, sky="perez", site=site)
     with rasterio.open(out / "irradiance.vrt") as src:
         mosaic = np.ma.filled(src.read(1, masked=True).astype(float), np.nan)
         svf = np.ma.filled(src.read(2, masked=True).astype(float), np.nan)
@@ -150,6 +154,11 @@ def test_tiles_with_halo_equal_one_raster(scene, tiled):
     assert mosaic.shape == ref.shape
     np.testing.assert_allclose(mosaic, ref, rtol=1e-4)
     np.testing.assert_allclose(svf, whole["svf"].values, rtol=1e-4)
+    # the far field matters on this scene (tall blocks beyond 20 m): the tiles did not just ignore it
+    assert np.nanmax(np.abs(near_only["svf"].values - svf)) > 0.01
+    with rasterio.open(out / "farfield.vrt") as src:
+        np.testing.assert_array_equal(np.ma.filled(src.read(1, masked=True), np.nan),
+                                      coarse_surface(dsm, config.far_cell).values)
     communes = load_communes(config.communes, crs=CRS)
     single = compute_buildings(whole, gpd.read_file(fp_path), weather, communes=communes, config=Config())
     merged = gpd.read_file(out / "buildings.gpkg")
