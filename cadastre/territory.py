@@ -363,7 +363,7 @@ def _compute_tile(run_dir: Path, tile: Tile, layers: dict[str, list[str]], confi
     if config.far_distance and layers.get("coarse"):
         surface = read_coarse(layers["coarse"], far_bounds(tile.window, config.far_distance, config.far_cell),
                               config.far_cell)
-        far = FarField(surface, config.far_distance)
+        far = FarField(surface, config.far_distance, region=tile.core)
     irr = irradiance(dsm, shared.weather, n_directions=config.directions, max_distance=config.reach,
                      albedo=config.config.albedo, sky=config.config.sky, site=shared.site, far_field=far)
     outs = {}

@@ -83,7 +83,7 @@ def far_horizon(pyramid, offsets, rows, cols, cell, obs_r, obs_c, obs_z, azimuth
         Rows and columns of the observer grid (observer ``(a, b)`` stands at
         ``(obs_r[a], obs_c[b])``), in level-0 cell units.
     obs_z : (len(obs_r), len(obs_c), K) float array
-        Reference heights of each observer. [m]
+        Reference heights of each observer [m]; NaN: skip the observer.
     azimuth : float
         Direction, clockwise from north. [degrees]
     d0, dmax : float
@@ -105,6 +105,8 @@ def far_horizon(pyramid, offsets, rows, cols, cell, obs_r, obs_c, obs_z, azimuth
         for k in range(n_k):
             out_tan[i, j, k] = -np.inf
             out_dist[i, j, k] = np.inf
+        if obs_z[i, j, 0] != obs_z[i, j, 0]:  # serves no cell
+            continue
         r0 = obs_r[i]
         c0 = obs_c[j]
         lo, hi = _clip(r0, c0, dr, dc, rows[0], cols[0], d0 / cell, dmax / cell)

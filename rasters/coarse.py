@@ -24,8 +24,8 @@ from kernels.farfield import max_pool2, observer_heights
 from rasters.grid import grid_of
 from rasters.tiling import Bounds, read_window
 
-RATIO = 200.0
-"""A pyramid level of cell ``c`` is sampled from ``RATIO * c`` metres on (angular error <= slope * 0.7 / RATIO rad)."""
+RATIO = 100.0
+"""A pyramid level of cell ``c`` is sampled from ``RATIO * c`` metres on (angular error <= slope * 0.7 / RATIO rad, i.e. slope * 0.4°)."""
 HEIGHT_LEVELS = 3
 """Reference heights per observer (:func:`kernels.farfield.observer_heights`)."""
 
@@ -124,6 +124,8 @@ class FarField:
     surface: CoarseSurface
     distance: float = 5000.0
     start: float | None = None
+    region: Bounds | None = None
+    """Only the cells in this extent get a far field (a tile's core: its halo is context only)."""
 
     def __post_init__(self):
         if not self.distance > 0:
@@ -184,6 +186,16 @@ def far_setup(far: FarField, z: np.ndarray, origin: tuple[int, int], resolution:
     obs_c = np.arange(coarse_cols[0], coarse_cols[-1] + 1) - c0 + 0.5
     obs_z = np.empty((obs_r.size, obs_c.size, HEIGHT_LEVELS))
     observer_heights(z, obs_row, obs_col, obs_z)
+    if far.region is not None:
+        # observers whose coarse cell does not meet the region serve no cell that is kept: skip them
+        x0, y0, x1, y1 = far.region
+        cx = (np.arange(coarse_cols[0], coarse_cols[-1] + 1) + 0.5) * s.cell
+        cy = -(np.arange(coarse_rows[0], coarse_rows[-1] + 1) + 0.5) * s.cell
+        half = s.cell / 2
+        keep_c = (cx + half > x0) & (cx - half < x1)
+        keep_r = (cy + half > y0) & (cy - half < y1)
+        obs_z[~keep_r, :, :] = np.nan
+        obs_z[:, ~keep_c, :] = np.nan
     if far.distance <= d0:
         raise GridError(f"far-field distance {far.distance:g} m does not exceed the near-field reach {d0:g} m")
     return FarSetup(pyramid, offsets, rows, cols, float(s.cell), obs_r.astype(np.float64), obs_c.astype(np.float64),

@@ -53,11 +53,11 @@ def _coarse(z, coarse_cell, origin=(0, 0)):
     return CoarseSurface(values, coarse_cell, r0, c0)
 
 
-def _two_level(z, azimuth, coarse_cell, origin=(0, 0), surface=None):
+def _two_level(z, azimuth, coarse_cell, origin=(0, 0), surface=None, region=None):
     near = np.empty_like(z)
     horizon_tan(z, azimuth, RES, NEAR, near, *origin)
     surface = _coarse(z, coarse_cell, origin) if surface is None else surface
-    setup = far_setup(FarField(surface, FAR), z, origin, RES, NEAR)
+    setup = far_setup(FarField(surface, FAR, region=region), z, origin, RES, NEAR)
     t, d = np.empty_like(setup.obs_z), np.empty_like(setup.obs_z)
     far_horizon(setup.pyramid, setup.offsets, setup.rows, setup.cols, setup.cell, setup.obs_r, setup.obs_c,
                 setup.obs_z, azimuth, setup.d0, setup.dmax, setup.ratio, t, d)
@@ -119,6 +119,27 @@ def test_windows_equal_one_raster():
                           surface=surface)
         assert np.allclose(part[inner], full[win][inner], rtol=1e-12, atol=1e-12)
         assert (part[inner] > 0.02).any() or azimuth != 270.0  # the ridge, 1.5 km west, is seen
+
+
+def test_region_limits_the_far_field_to_its_cells():
+    """With a region (a tile's core), cells in it get the far field, the others the near field only."""
+    z, _patch = _scene("ridge")
+    win = (slice(550, 750), slice(500, 700))
+    zw = np.ascontiguousarray(z[win])
+    origin = (win[0].start, win[1].start)
+    surface = _coarse(z, 20.0)
+    # region: window cells 50..150 (x from col 550 to 650, y from row 600 to 700; y = -row * RES)
+    region = (550 * RES, -700 * RES, 650 * RES, -600 * RES)
+    full = _two_level(zw, 270.0, 20.0, origin=origin, surface=surface)
+    part = _two_level(zw, 270.0, 20.0, origin=origin, surface=surface, region=region)
+    near = np.empty_like(zw)
+    horizon_tan(zw, 270.0, RES, NEAR, near, *origin)
+    inside = (slice(50, 150), slice(50, 150))
+    np.testing.assert_array_equal(part[inside], full[inside])
+    outside = np.ones(zw.shape, bool)
+    outside[45:155, 45:155] = False  # observers of 20 m straddle the region's edge
+    np.testing.assert_array_equal(part[outside], near[outside])
+    assert (full[outside] != near[outside]).any()
 
 
 @settings(max_examples=60, deadline=None)
