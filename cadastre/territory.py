@@ -54,7 +54,7 @@ import pyogrio
 from pyproj import CRS, Transformer
 
 from cadastre.aggregate import aggregate, default_communes_path, load_communes, write_table
-from cadastre.buildings import RESULT_COLUMNS, compute_buildings
+from cadastre.buildings import RESULT_COLUMNS, compute_buildings, owned_by_raster
 from cadastre.energy import yield_table
 from cadastre.errors import CadastreError, CRSError, GridError, InputFileError, NoOverlapError, OutputFileError
 from cadastre.irradiance import irradiance
@@ -345,6 +345,18 @@ def tile_task(run_dir: str, tile: Tile, layers: dict[str, list[tuple[str, str]]]
     return _write_entry(run_dir, tile, "tile", entry)
 
 
+def _far_region(tile: Tile, footprints: gpd.GeoDataFrame) -> Bounds:
+    """Where a tile needs the far field: its core and the footprints it owns (which may stick out of it)."""
+    x0, y0, x1, y1 = tile.core
+    if len(footprints):
+        inside = owned_by_raster(footprints, tile.core)
+        if inside.any():
+            b = footprints.geometry[inside].total_bounds
+            x0, y0, x1, y1 = min(x0, b[0]), min(y0, b[1]), max(x1, b[2]), max(y1, b[3])
+    w = tile.window
+    return (max(x0, w[0]), max(y0, w[1]), min(x1, w[2]), min(y1, w[3]))
+
+
 def _compute_tile(run_dir: Path, tile: Tile, layers: dict[str, list[str]], config: RunConfig, shared: Shared) -> dict:
     res = config.resolution
     if not layers.get("dsm"):
@@ -358,18 +370,6 @@ def _compute_tile(run_dir: Path, tile: Tile, layers: dict[str, list[str]], confi
     folder.mkdir(parents=True, exist_ok=True)
     if np.isnan(z[core]).all():
         return {"outputs": {}, "buildings": 0, "faces": 0, "note": "no surface data in the core"}
-    dsm = to_dataarray(z, crs, transform, name="dsm", units="m")
-    far = None
-    if config.far_distance and layers.get("coarse"):
-        surface = read_coarse(layers["coarse"], far_bounds(tile.window, config.far_distance, config.far_cell),
-                              config.far_cell)
-        far = FarField(surface, config.far_distance, region=tile.core)
-    irr = irradiance(dsm, shared.weather, n_directions=config.directions, max_distance=config.reach,
-                     albedo=config.config.albedo, sky=config.config.sky, site=shared.site, far_field=far)
-    outs = {}
-    core_ds = irr.isel(y=core[0], x=core[1])
-    outs["irradiance"] = write_bands([core_ds[b] for b in config.rasters], folder / "irradiance.tif",
-                                     overwrite=True, tags=irr.attrs)
     extra = {}
     for name in ("ndsm", "vegetation", "buildings"):
         if name in layers:
@@ -385,6 +385,18 @@ def _compute_tile(run_dir: Path, tile: Tile, layers: dict[str, list[str]], confi
         fp = footprints_from_mask(mask, transform=transform, crs=crs, min_area=config.config.roofs.min_face_area)
     else:
         raise InputFileError(f"tile {tile.id}: no footprints; set inputs.footprints, or use LiDAR inputs (building mask)")
+    dsm = to_dataarray(z, crs, transform, name="dsm", units="m")
+    far = None
+    if config.far_distance and layers.get("coarse"):
+        surface = read_coarse(layers["coarse"], far_bounds(tile.window, config.far_distance, config.far_cell),
+                              config.far_cell)
+        far = FarField(surface, config.far_distance, region=_far_region(tile, fp))
+    irr = irradiance(dsm, shared.weather, n_directions=config.directions, max_distance=config.reach,
+                     albedo=config.config.albedo, sky=config.config.sky, site=shared.site, far_field=far)
+    outs = {}
+    core_ds = irr.isel(y=core[0], x=core[1])
+    outs["irradiance"] = write_bands([core_ds[b] for b in config.rasters], folder / "irradiance.tif",
+                                     overwrite=True, tags=irr.attrs)
     try:
         result = compute_buildings(irr, fp, shared.weather, communes=shared.communes, ndsm=extra.get("ndsm"),
                                    vegetation=extra.get("vegetation"), config=config.config, core=tile.core,
