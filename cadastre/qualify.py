@@ -1,0 +1,593 @@
+"""First-level PV qualification of municipal buildings (``cadastre qualify``).
+
+For each row of ``municipal.csv`` (:mod:`cadastre.municipal`), matched to a
+building of a finished cadastre (the output folder of ``cadastre buildings``
+or a ``cadastre run`` RUN_DIR, docs/run-dir.md):
+
+1. **Roof**: the building's suitable faces of ``roofs.gpkg``; the roof holds
+   ``roof_fraction`` of their kWp (obstacles, access, structure).
+2. **Production**, row by row over the run's weather: pvlib PVWatts with cell
+   temperature for each face's tilt and azimuth
+   (:func:`cadastre.energy.pvwatts_hourly`, at the building's longitude and
+   latitude, with the run's sky model), times the face's shading ratio from
+   the cadastre. [kW]
+3. **Load**: the building type's hourly shape scaled to the given yearly
+   consumption, else to the type's default kWh per m2 of floor area
+   (:mod:`cadastre.loads`).
+4. **Size** (:func:`size_installation`): the best faces are filled first;
+   ``sizing.mode = "self_consumption"`` takes the largest size, on a grid of
+   ``step_kwp`` from ``min_kwp`` to the roof (at most the largest band), whose
+   self-consumption rate reaches the target; ``"roof"`` takes the whole roof.
+5. **Self-consumption** ``min(production, load)`` row by row; rate = self-consumed /
+   production, self-sufficiency = self-consumed / load.
+6. **Economics** (:mod:`cadastre.economics`): investment, subsidy, savings and
+   surplus revenue by size band, simple payback, NPV and LCOE over the
+   lifetime, CO2 avoided.
+7. **Score** 0-100 (:func:`score`), **rank** (score, then NPV, then file
+   line: stable) and **verdict** (:func:`verdict`) with its reasons.
+
+Rows with a problem (unknown type or commune, no location, no match,
+ambiguous match, negative consumption, no usable roof...) get
+``status = "error"``, verdict ``not qualified``, no rank and the problem as
+reason; the other rows are qualified as usual.
+
+Limits: modules follow each face's own tilt (flat roofs stay flat); a face's
+shading is its yearly shading ratio applied to every hour; the self-consumed
+share of the production is that of the first year for the whole lifetime.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import math
+from collections.abc import Callable
+from pathlib import Path
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import pyogrio
+from pyproj import Transformer
+
+from cadastre.aggregate import default_communes_path
+from cadastre.economics import economics, self_consumption
+from cadastre.energy import pvwatts_hourly
+from cadastre.errors import InputFileError
+from cadastre.loads import calendar, load_profile
+from cadastre.municipal import Match, match_rows, read_municipal
+from cadastre.qualify_config import QualifyConfig, ScoreConfig
+from cadastre.weather import Weather, default_weather_path, load_weather
+
+__all__ = [
+    "OUTPUT_COLUMNS",
+    "VERDICTS",
+    "QualifyResult",
+    "RunFolder",
+    "face_production",
+    "operation_table",
+    "qualify",
+    "rank",
+    "read_run_folder",
+    "score",
+    "size_installation",
+    "verdict",
+]
+
+VERDICTS = ("qualified", "to study", "not qualified")
+
+#: Columns of ``qualification.csv``, in order (units in docs/qualify.md).
+OUTPUT_COLUMNS = (
+    "line", "insee", "commune", "name", "type", "building_id", "match", "distance_m", "status",
+    "faces", "usable_area_m2", "roof_kwp", "kwp", "band", "ac_kw", "mwh", "specific_yield", "shading_ratio",
+    "consumption_mwh", "consumption_source", "self_consumed_mwh", "surplus_mwh", "self_consumption_rate",
+    "self_sufficiency", "investment_eur", "subsidy_eur", "savings_eur", "surplus_revenue_eur", "om_eur",
+    "payback_years", "npv_eur", "lcoe_eur_kwh", "co2_t", "score", "score_payback", "score_yield",
+    "score_self_consumption", "score_size", "rank", "verdict", "reasons",
+)
+
+_ROOF_COLUMNS = ["face", "building_id", "tilt", "azimuth", "usable_area_m2", "shading_ratio", "suitable", "kwp"]
+_MAX_CANDIDATES = 400
+
+
+# --------------------------------------------------------------------------- the run folder
+
+
+@dataclasses.dataclass
+class RunFolder:
+    """What qualify reads from a result folder (docs/run-dir.md)."""
+
+    folder: Path
+    meta: dict
+    buildings: gpd.GeoDataFrame
+    roofs: pd.DataFrame
+    communes: dict[str, str]
+    weather_path: str
+    notes: list[str]
+
+
+def _read_json(path: Path) -> dict:
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as exc:
+        raise InputFileError(f"{path}: cannot read the run's metadata ({exc}); rerun the cadastre") from None
+
+
+def _layer(path: Path, **kwargs) -> gpd.GeoDataFrame | pd.DataFrame:
+    if not path.is_file():
+        raise InputFileError(f"{path}: missing; give the output folder of 'cadastre buildings' or 'cadastre run'")
+    try:
+        return pyogrio.read_dataframe(path, **kwargs)
+    except Exception as exc:  # pyogrio/GDAL errors have no common base class
+        raise InputFileError(f"{path}: cannot read it ({str(exc).splitlines()[0]}); rerun the cadastre") from None
+
+
+def _insee(value: object) -> str:
+    text = "" if pd.isna(value) else str(value).strip()
+    return text.zfill(5) if text.isdigit() else text
+
+
+def read_run_folder(folder: str | Path) -> RunFolder:
+    """Read the buildings, roof faces, communes and metadata of a result folder.
+
+    Parameters
+    ----------
+    folder : path-like
+        The output folder of ``cadastre buildings`` or a ``cadastre run`` RUN_DIR.
+
+    Raises
+    ------
+    InputFileError
+        Not a folder, or a missing or unreadable ``buildings.gpkg``,
+        ``roofs.gpkg`` (without the face columns), or metadata.
+    """
+    folder = Path(folder)
+    if not folder.is_dir():
+        raise InputFileError(f"{folder}: not a folder; give the output folder of 'cadastre buildings' or "
+                             "'cadastre run'")
+    notes: list[str] = []
+    meta_path = next((folder / n for n in ("run.json", "buildings.json") if (folder / n).is_file()), None)
+    meta = _read_json(meta_path) if meta_path else {}
+    buildings = _layer(folder / "buildings.gpkg")
+    if "building_id" not in buildings.columns or buildings.crs is None:
+        raise InputFileError(f"{folder / 'buildings.gpkg'}: no building_id column or no CRS; rerun the cadastre")
+    buildings = buildings.assign(building_id=buildings["building_id"].astype(str))
+    info = pyogrio.read_info(folder / "roofs.gpkg") if (folder / "roofs.gpkg").is_file() else None
+    missing = [] if info is None else [c for c in _ROOF_COLUMNS if c not in list(info["fields"])]
+    if missing:
+        raise InputFileError(f"{folder / 'roofs.gpkg'}: missing columns {', '.join(missing)}; rerun the cadastre")
+    roofs = _layer(folder / "roofs.gpkg", read_geometry=False, columns=_ROOF_COLUMNS)
+    roofs = roofs.assign(building_id=roofs["building_id"].astype(str), suitable=roofs["suitable"].astype(bool))
+    communes: dict[str, str] = {}
+    if (folder / "communes.csv").is_file():
+        table = pd.read_csv(folder / "communes.csv", dtype=str, keep_default_na=False)
+        communes = {_insee(i): n for i, n in zip(table.get("insee", []), table.get("commune", []), strict=False) if i}
+    else:
+        notes.append("no communes.csv in the run: communes taken from the buildings")
+    for code, name in zip(buildings.get("insee", []), buildings.get("commune", []), strict=False):
+        if pd.notna(code) and _insee(code) not in communes:
+            communes[_insee(code)] = "" if pd.isna(name) else str(name)
+    weather = str(meta.get("weather") or "")
+    if weather.strip().lower() != "clearsky":
+        path = Path(weather) if weather else None
+        if path is not None and not path.is_absolute():
+            path = folder / path
+        if path is None or not path.is_file():
+            notes.append(f"weather {weather or '(not recorded)'} not found: the shipped default weather is used")
+            path = default_weather_path()
+        weather = str(path)
+    return RunFolder(folder, meta, buildings, roofs, communes, weather, notes)
+
+
+def _site(meta: dict) -> tuple[float | None, float | None, float]:
+    site = meta.get("site") or {}
+    return site.get("latitude"), site.get("longitude"), float(site.get("altitude") or 0.0)
+
+
+def _load_weather(run: RunFolder) -> Weather:
+    lat, lon, alt = _site(run.meta)
+    if run.weather_path.strip().lower() == "clearsky":
+        if lat is None:
+            centre = run.buildings.geometry.union_all().centroid
+            lon, lat = Transformer.from_crs(run.buildings.crs, "EPSG:4326", always_xy=True).transform(centre.x,
+                                                                                                     centre.y)
+        return load_weather("clearsky", latitude=lat, longitude=lon, altitude=alt)
+    return load_weather(run.weather_path)
+
+
+# --------------------------------------------------------------------------- production and sizing
+
+
+def face_production(weather: Weather, latitude: float, longitude: float, altitude: float, faces: pd.DataFrame,
+                    *, config: QualifyConfig = QualifyConfig(), sky: str = "perez") -> np.ndarray:  # noqa: B008
+    """Production of 1 kWp on each face, row by row, shaded by the face's ratio. [kW per kWp]
+
+    Parameters
+    ----------
+    weather : Weather
+        Hourly (or any regular) weather.
+    latitude, longitude : float
+        Site. [degrees north, degrees east]
+    altitude : float
+        Site altitude. [m]
+    faces : pandas.DataFrame
+        ``tilt`` and ``azimuth`` (degrees, azimuth clockwise from north) and
+        ``shading_ratio`` (0-1; NaN counts as 1).
+    config : QualifyConfig
+        ``production`` holds the PV parameters and the albedo.
+    sky : {'perez', 'isotropic'}
+        Diffuse sky model (the run's).
+
+    Returns
+    -------
+    numpy.ndarray
+        Shape ``(len(faces), len(weather.data))``: PVWatts AC power of 1 kWp
+        of modules on the face's plane times its shading ratio. [kW kWp-1]
+    """
+    pv, albedo = config.production.pv(), config.production.albedo
+    out = np.zeros((len(faces), len(weather.data)))
+    for k, face in enumerate(faces.itertuples(index=False)):
+        p_ac = pvwatts_hourly(weather, latitude, longitude, altitude, float(face.tilt), float(face.azimuth),
+                              pv=pv, sky=sky, albedo=albedo)["p_ac"].to_numpy()
+        ratio = 1.0 if pd.isna(face.shading_ratio) else float(face.shading_ratio)
+        out[k] = p_ac / 1000.0 * ratio
+    return out
+
+
+def _fill(capacity: np.ndarray, kwp: np.ndarray) -> np.ndarray:
+    """kWp on each face (best first) for each total ``kwp``: shape (len(kwp), len(capacity))."""
+    before = np.concatenate([[0.0], np.cumsum(capacity)[:-1]])
+    return np.clip(np.asarray(kwp, float)[:, None] - before[None, :], 0.0, capacity[None, :])
+
+
+@dataclasses.dataclass(frozen=True)
+class Sizing:
+    """The recommended size: total kWp, kWp on each face (best first) and notes."""
+
+    kwp: float
+    face_kwp: np.ndarray
+    notes: tuple[str, ...] = ()
+
+
+def size_installation(per_kwp: np.ndarray, capacity: np.ndarray, load: np.ndarray,
+                      config: QualifyConfig = QualifyConfig()) -> Sizing:  # noqa: B008
+    """Size an installation on faces ordered best first (module docstring, step 4).
+
+    Parameters
+    ----------
+    per_kwp : numpy.ndarray
+        Shape (faces, rows): production of 1 kWp on each face. [kW kWp-1]
+    capacity : numpy.ndarray
+        kWp each face holds. [kWp]
+    load : numpy.ndarray
+        Building load of each row. [kW]
+    config : QualifyConfig
+        ``sizing`` and ``bands``.
+
+    Returns
+    -------
+    Sizing
+        A roof smaller than ``min_kwp`` is taken whole (the verdict rejects it).
+    """
+    s = config.sizing
+    top = config.bands.kwp_max[-1]
+    roof = float(capacity.sum())
+    notes: list[str] = []
+    largest = min(roof, top)
+    if roof > top:
+        notes.append(f"size capped at {top:g} kWp (largest band)")
+    if s.mode == "roof" or largest <= s.min_kwp:
+        return Sizing(largest, _fill(capacity, np.array([largest]))[0], tuple(notes))
+    step = max(s.step_kwp, (largest - s.min_kwp) / _MAX_CANDIDATES)
+    sizes = np.unique(np.append(np.arange(s.min_kwp, largest, step), largest))
+    alloc = _fill(capacity, sizes)
+    production = alloc @ per_kwp
+    produced = production.sum(axis=1)
+    used = self_consumption(production, load[None, :]).sum(axis=1)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        rate = np.where(produced > 0, used / produced, 0.0)
+    ok = np.flatnonzero(rate >= s.self_consumption_target - 1e-12)
+    if not len(ok):
+        notes.append(f"self-consumption below the {s.self_consumption_target:.0%} target even at {s.min_kwp:g} kWp")
+        k = 0
+    else:
+        k = int(ok[-1])
+    return Sizing(float(sizes[k]), alloc[k], tuple(notes))
+
+
+# --------------------------------------------------------------------------- score, verdict, rank
+
+
+def score(payback_years: float, specific_yield: float, self_consumption_rate: float, kwp: float,
+          config: QualifyConfig = QualifyConfig()) -> dict[str, float]:  # noqa: B008
+    """Score 0-100 and its components in [0, 1].
+
+    ``score_payback = (worst - payback) / (worst - best)``, ``score_yield =
+    (yield - worst) / (best - worst)``, ``score_self_consumption`` = the rate,
+    ``score_size = log(kwp / min_kwp) / log(size_best_kwp / min_kwp)``, each
+    clipped to [0, 1]; ``score = 100 x`` their mean weighted by
+    :class:`cadastre.qualify_config.ScoreConfig`.
+    """
+    s: ScoreConfig = config.score
+    payback = (s.payback_worst - payback_years) / (s.payback_worst - s.payback_best) \
+        if math.isfinite(payback_years) else 0.0
+    yield_ = (specific_yield - s.yield_worst) / (s.yield_best - s.yield_worst)
+    low = max(config.sizing.min_kwp, 1e-9)
+    size = 1.0 if s.size_best_kwp <= low else math.log(max(kwp, low) / low) / math.log(s.size_best_kwp / low)
+    parts = {"score_payback": payback, "score_yield": yield_, "score_self_consumption": self_consumption_rate,
+             "score_size": size}
+    parts = {k: float(np.clip(v, 0.0, 1.0)) for k, v in parts.items()}
+    weights = (s.weight_payback, s.weight_yield, s.weight_self_consumption, s.weight_size)
+    total = 100.0 * sum(w * v for w, v in zip(weights, parts.values(), strict=True)) / sum(weights)
+    return {"score": total, **parts}
+
+
+def verdict(row: dict, config: QualifyConfig = QualifyConfig()) -> tuple[str, list[str]]:  # noqa: B008
+    """Verdict and its reasons for a qualified row.
+
+    - not qualified: the roof holds less than ``sizing.min_kwp``, no net
+      income, or a payback above ``study_payback_years``;
+    - qualified: payback <= ``qualified_payback_years``, NPV >= 0, score >=
+      ``qualified_score``, shading ratio >= ``shading_limit`` and an inverter
+      within the contracted power (when given);
+    - to study: the others (each failed rule is a reason).
+
+    Parameters
+    ----------
+    row : dict
+        ``roof_kwp``, ``kwp``, ``ac_kw``, ``payback_years``, ``npv_eur``,
+        ``score``, ``shading_ratio`` and ``contracted_kva`` (NaN if unknown).
+    """
+    v = config.verdict
+    payback = row["payback_years"]
+    if row["roof_kwp"] < config.sizing.min_kwp:
+        return "not qualified", [f"the roof holds {row['roof_kwp']:.1f} kWp, less than {config.sizing.min_kwp:g}"]
+    if not math.isfinite(payback):
+        return "not qualified", ["no net income: savings and surplus revenue do not cover the running costs"]
+    if payback > v.study_payback_years:
+        return "not qualified", [f"payback {payback:.1f} yr > {v.study_payback_years:g}"]
+    failed = []
+    if payback > v.qualified_payback_years:
+        failed.append(f"payback {payback:.1f} yr > {v.qualified_payback_years:g}")
+    if row["npv_eur"] < 0:
+        failed.append(f"NPV {row['npv_eur']:,.0f} € < 0")
+    if row["score"] < v.qualified_score:
+        failed.append(f"score {row['score']:.0f} < {v.qualified_score:g}")
+    if row["shading_ratio"] < v.shading_limit:
+        failed.append(f"shading ratio {row['shading_ratio']:.2f} < {v.shading_limit:g}: check on site")
+    kva = row.get("contracted_kva", math.nan)
+    if math.isfinite(kva) and row["ac_kw"] > kva:
+        failed.append(f"inverter {row['ac_kw']:.0f} kVA above the contracted {kva:g} kVA: check the connection")
+    if failed:
+        return "to study", failed
+    return "qualified", [f"payback {payback:.1f} yr <= {v.qualified_payback_years:g}",
+                         f"NPV {row['npv_eur']:,.0f} € >= 0", f"score {row['score']:.0f} >= {v.qualified_score:g}"]
+
+
+def rank(table: pd.DataFrame) -> pd.Series:
+    """Rank 1..n of the rows with ``status == 'ok'``: score descending, then NPV descending, then line.
+
+    Returns an ``Int64`` series aligned on ``table`` (NA for the other rows).
+    """
+    ok = table[table["status"] == "ok"]
+    order = ok.assign(_s=-ok["score"], _n=-ok["npv_eur"]).sort_values(["_s", "_n", "line"], kind="stable").index
+    out = pd.Series(pd.NA, index=table.index, dtype="Int64")
+    out.loc[order] = np.arange(1, len(order) + 1)
+    return out
+
+
+# --------------------------------------------------------------------------- one building
+
+
+@dataclasses.dataclass(frozen=True)
+class Profiles:
+    """Monthly energies [MWh] (12) and mean hourly power by local hour [kW] (24) of one building."""
+
+    monthly_production: np.ndarray
+    monthly_load: np.ndarray
+    monthly_self: np.ndarray
+    hourly_production: np.ndarray
+    hourly_load: np.ndarray
+
+
+def _profiles(production: np.ndarray, load: np.ndarray, used: np.ndarray, month: np.ndarray, hour: np.ndarray,
+              interval: float) -> Profiles:
+    def monthly(values):
+        return np.bincount(month - 1, weights=values, minlength=12)[:12] * interval / 1000.0
+
+    def daily(values):
+        counts = np.maximum(np.bincount(hour, minlength=24)[:24], 1)
+        return np.bincount(hour, weights=values, minlength=24)[:24] / counts
+
+    return Profiles(monthly(production), monthly(load), monthly(used), daily(production), daily(load))
+
+
+def _qualify_building(row, match: Match, run: RunFolder, weather: Weather, config: QualifyConfig,
+                      site: tuple[float, float, float], cal, sky: str) -> tuple[dict, Profiles | None]:
+    """Figures, verdict and reasons of one matched row (an error row when the roof is unusable)."""
+    building = run.buildings.loc[run.buildings["building_id"] == match.building_id].iloc[0]
+    faces = run.roofs[(run.roofs["building_id"] == match.building_id) & run.roofs["suitable"]
+                      & (run.roofs["kwp"] > 0)]
+    if faces.empty:
+        return {"status": "error", "reasons": f"no usable roof face on building {match.building_id}"}, None
+    interval = weather.interval_hours
+    per_kwp = face_production(weather, *site, faces, config=config, sky=sky)
+    annual = per_kwp.sum(axis=1) * interval
+    order = np.lexsort((faces["face"].to_numpy(), -annual))
+    per_kwp, faces = per_kwp[order], faces.iloc[order]
+    capacity = faces["kwp"].to_numpy(float) * config.sizing.roof_fraction
+    notes = [match.note] if match.note else []
+    shape = config.loads.shape(row.type)
+    if math.isfinite(row.consumption_kwh):
+        consumption, source = row.consumption_kwh, "given"
+    else:
+        area = row.floor_area_m2 if math.isfinite(row.floor_area_m2) else float(building["footprint_area_m2"])
+        consumption, source = shape.kwh_m2 * area, "estimated"
+        notes.append(f"consumption estimated: {shape.kwh_m2:g} kWh/m2 x {area:,.0f} m2 ({row.type} default)")
+    load = load_profile(weather.data.index, row.type, consumption, loads=config.loads, interval_hours=interval)
+    sizing = size_installation(per_kwp, capacity, load, config)
+    notes += list(sizing.notes)
+    production = sizing.face_kwp @ per_kwp
+    used = self_consumption(production, load)
+    produced, consumed, self_kwh = (float(v.sum() * interval) for v in (production, load, used))
+    eco = economics(sizing.kwp, produced, self_kwh, config)
+    kwp = sizing.kwp
+    on = sizing.face_kwp > 0
+    shading = float(np.average(faces["shading_ratio"].fillna(1.0).to_numpy()[on], weights=sizing.face_kwp[on])) \
+        if on.any() else math.nan
+    out = {
+        "status": "ok", "faces": int(on.sum()), "usable_area_m2": float(faces["usable_area_m2"].sum()),
+        "roof_kwp": float(capacity.sum()), "kwp": kwp, "band": eco.band,
+        "ac_kw": kwp / config.production.dc_ac_ratio, "mwh": produced / 1000.0,
+        "specific_yield": produced / kwp if kwp > 0 else math.nan, "shading_ratio": shading,
+        "consumption_mwh": consumed / 1000.0, "consumption_source": source, "self_consumed_mwh": self_kwh / 1000.0,
+        "surplus_mwh": (produced - self_kwh) / 1000.0,
+        "self_consumption_rate": self_kwh / produced if produced > 0 else 0.0,
+        "self_sufficiency": self_kwh / consumed if consumed > 0 else math.nan,
+        "investment_eur": eco.investment_eur, "subsidy_eur": eco.subsidy_eur, "savings_eur": eco.savings_eur,
+        "surplus_revenue_eur": eco.surplus_revenue_eur, "om_eur": eco.om_eur,
+        "payback_years": eco.payback_years if math.isfinite(eco.payback_years) else math.nan,
+        "npv_eur": eco.npv_eur, "lcoe_eur_kwh": eco.lcoe_eur_kwh if math.isfinite(eco.lcoe_eur_kwh) else math.nan,
+        "co2_t": eco.co2_t,
+    }
+    out.update(score(eco.payback_years, out["specific_yield"], out["self_consumption_rate"], kwp, config))
+    decision, reasons = verdict({**out, "payback_years": eco.payback_years, "contracted_kva": row.contracted_kva},
+                                config)
+    out["verdict"] = decision
+    out["reasons"] = "; ".join(reasons + notes)
+    return out, _profiles(production, load, used, cal.month, cal.hour, interval)
+
+
+# --------------------------------------------------------------------------- the operation
+
+
+@dataclasses.dataclass
+class QualifyResult:
+    """Everything ``cadastre qualify`` writes."""
+
+    table: gpd.GeoDataFrame
+    operation: pd.DataFrame
+    profiles: dict[int, Profiles]
+    meta: dict
+    config: QualifyConfig
+
+
+def _lonlat(geometry, crs) -> tuple[float, float]:
+    point = geometry.representative_point()
+    lon, lat = Transformer.from_crs(crs, "EPSG:4326", always_xy=True).transform(point.x, point.y)
+    return float(lon), float(lat)
+
+
+def qualify(run_dir: str | Path, municipal: str | Path, *, config: QualifyConfig = QualifyConfig(),  # noqa: B008
+            progress: Callable[[int, int], None] | None = None) -> QualifyResult:
+    """Qualify every row of ``municipal`` against the cadastre of ``run_dir`` (module docstring).
+
+    Parameters
+    ----------
+    run_dir : path-like
+        Output folder of ``cadastre buildings`` or a ``cadastre run`` RUN_DIR.
+    municipal : path-like
+        The candidate buildings (:func:`cadastre.municipal.read_municipal`).
+    config : QualifyConfig
+        Every parameter.
+    progress : callable, optional
+        Called with ``(done, total)`` rows.
+
+    Returns
+    -------
+    QualifyResult
+        ``table``: one row per CSV row (:data:`OUTPUT_COLUMNS`, footprint as
+        geometry where matched); ``operation``: :func:`operation_table`.
+
+    Raises
+    ------
+    InputFileError
+        A missing required column of ``municipal`` (checked first), an
+        unreadable run folder or weather.
+    """
+    rows = read_municipal(municipal)
+    run = read_run_folder(run_dir)
+    weather = _load_weather(run)
+    sky = str(run.meta.get("sky") or "perez")
+    if "albedo" in run.meta:
+        config = dataclasses.replace(config, production=dataclasses.replace(
+            config.production, albedo=float(run.meta["albedo"])))
+    cal = calendar(weather.data.index, config.loads)
+    altitude = _site(run.meta)[2]
+    rows["problem"] = [
+        p if isinstance(p, str) or r.insee in run.communes else f"commune {r.insee} is not among the run's communes"
+        for p, r in zip(rows["problem"], rows.itertuples(index=False), strict=True)]
+    matches = match_rows(rows, run.buildings[["building_id", "geometry"]], config.matching)
+    records, geometries, profiles = [], [], {}
+    done = 0
+    for row, match in zip(rows.itertuples(index=False), matches, strict=True):
+        record = {"line": int(row.line), "insee": row.insee, "commune": run.communes.get(row.insee, ""),
+                  "name": row.name, "type": row.type, "building_id": match.building_id, "match": match.how,
+                  "distance_m": match.distance_m}
+        problem = row.problem if isinstance(row.problem, str) else match.problem
+        geometry = None
+        if match.building_id is not None:
+            building = run.buildings.loc[run.buildings["building_id"] == match.building_id].iloc[0]
+            geometry = building.geometry
+        if problem:
+            record.update(status="error", reasons=problem)
+        else:
+            lon, lat = _lonlat(geometry, run.buildings.crs)
+            figures, prof = _qualify_building(row, match, run, weather, config, (lat, lon, altitude), cal, sky)
+            own = _insee(building.get("insee"))
+            if own and own != row.insee and figures.get("reasons"):
+                figures["reasons"] += f"; the building lies in commune {own}"
+            record.update(figures)
+            if prof is not None:
+                profiles[int(row.line)] = prof
+        if record["status"] == "error":
+            record["verdict"] = "not qualified"
+        records.append(record)
+        geometries.append(geometry)
+        done += 1
+        if progress:
+            progress(done, len(rows))
+    frame = pd.DataFrame.from_records(records).reindex(columns=list(OUTPUT_COLUMNS))
+    frame["rank"] = rank(frame)
+    table = gpd.GeoDataFrame(frame, geometry=gpd.GeoSeries(geometries, crs=run.buildings.crs), crs=run.buildings.crs)
+    meta = {
+        "run": str(run.folder), "municipal": str(municipal), "weather": str(weather.source), "sky": sky,
+        "albedo": config.production.albedo, "crs": run.buildings.crs.to_string(), "rows": int(len(frame)),
+        "errors": int((frame["status"] == "error").sum()),
+        "verdicts": {v: int((frame["verdict"] == v).sum()) for v in VERDICTS},
+        "notes": run.notes, "communes": str(run.meta.get("communes") or default_communes_path()),
+    }
+    return QualifyResult(table, operation_table(frame), profiles, meta, config)
+
+
+def operation_table(table: pd.DataFrame) -> pd.DataFrame:
+    """Size of the grouped purchase per commune and for the whole operation.
+
+    Columns: ``insee``, ``commune``, ``buildings`` (rows), ``qualified``,
+    ``to_study``, ``not_qualified``, ``errors`` (counts); ``mwp``, ``mwh``
+    (MWh/yr) and ``investment_eur`` of the qualified buildings, and
+    ``mwp_to_study``, ``mwh_to_study``, ``investment_to_study_eur`` of those
+    to study. The last row (``insee`` empty, ``commune`` '(operation)') holds
+    the totals.
+    """
+    t = pd.DataFrame(table).copy()
+    t["_q"] = t["verdict"] == "qualified"
+    t["_s"] = t["verdict"] == "to study"
+    for column in ("kwp", "mwh", "investment_eur"):
+        t[column] = pd.to_numeric(t[column], errors="coerce").fillna(0.0)
+
+    def sums(group: pd.DataFrame) -> dict:
+        q, s = group[group["_q"]], group[group["_s"]]
+        return {
+            "buildings": len(group), "qualified": int(group["_q"].sum()), "to_study": int(group["_s"].sum()),
+            "not_qualified": int(((group["verdict"] == "not qualified") & (group["status"] == "ok")).sum()),
+            "errors": int((group["status"] == "error").sum()),
+            "mwp": q["kwp"].sum() / 1000.0, "mwh": q["mwh"].sum(), "investment_eur": q["investment_eur"].sum(),
+            "mwp_to_study": s["kwp"].sum() / 1000.0, "mwh_to_study": s["mwh"].sum(),
+            "investment_to_study_eur": s["investment_eur"].sum(),
+        }
+
+    rows = [{"insee": code, "commune": group["commune"].iloc[0], **sums(group)}
+            for code, group in t.groupby("insee", sort=True)]
+    rows.append({"insee": "", "commune": "(operation)", **sums(t)})
+    return pd.DataFrame(rows)

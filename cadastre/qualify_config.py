@@ -1,0 +1,493 @@
+"""Every parameter of ``cadastre qualify``, with its default, unit and source.
+
+``cadastre qualify --config FILE.toml`` reads them (:func:`load_qualify_config`);
+``cadastre qualify --print-config`` prints every key at its default with its
+unit and source as comments (:func:`default_qualify_toml`). Keys left out keep
+their defaults.
+
+.. warning::
+   Prices, tariffs, subsidies and installation costs are public orders of
+   magnitude of 2024 (stated with their source below). French feed-in tariffs
+   and subsidies change every quarter and electricity prices every year:
+   **the user must review them** before relying on savings, payback or NPV.
+
+Sources of the defaults (the notes of each key say which applies):
+
+- Surplus feed-in tariffs and the self-consumption investment subsidy
+  ("prime à l'autoconsommation"): French tariff order *S21* (arrêté tarifaire
+  of 6 October 2021, amended since), grid published quarterly by the CRE. The
+  defaults are those of the quarter August-October 2024 as relayed by French
+  trade sites (≤ 9 kWp: 0.1276 €/kWh; 9-100 kWp: 0.0765 €/kWh; subsidy 190 €/kWp
+  up to 36 kWp, 100 €/kWp up to 100 kWp). From 100 to 500 kWp S21 has one
+  tariff for surplus and total sale (about 0.0855 €/kWh until July 2024) and no
+  subsidy.
+- Avoided purchase price: 0.20 €/kWh excluding VAT, an assumption of the order
+  of 2024 supply offers to public buildings (energy, variable network part and
+  excise). The CRE published price references for collectivities until the
+  end of 2023; the regulated tariff (TRVE) reopened to small collectivities in
+  February 2025.
+- Installation costs by size band: assumptions within the ranges quoted for
+  French rooftop PV in 2023-2024 (e.g. 60-180 k€ excluding VAT for 100 kWp on
+  a roof, including connection); review with real quotes or the grouped
+  purchase's prices.
+- Grid CO2 factor: 0.052 kgCO2e/kWh, order of magnitude of ADEME's Base
+  Empreinte "average consumption mix" for mainland France (the value depends
+  on the year: about 0.05-0.07 for 2021-2022).
+- Degradation 0.5 %/yr: median of the field rates reviewed by Jordan & Kurtz
+  (2013). Lifetime 20 years: duration of an S21 purchase contract.
+- PV model: PVWatts v5 (Dobos 2014) with SAPM cell temperature (King et al.
+  2004), as :mod:`cadastre.config`.
+- Load profiles and the default consumption per m2: assumptions (no public
+  hourly profile per building type was used); the school holidays are the
+  zone B calendar (académie de Lille) published by the French Ministry of
+  Education for 2024-2025 and 2025-2026.
+
+References
+----------
+.. [1] Arrêté du 6 octobre 2021 fixant les conditions d'achat de l'électricité
+   produite par les installations implantées sur bâtiment, hangar ou ombrière
+   utilisant l'énergie solaire photovoltaïque, d'une puissance crête
+   installée inférieure ou égale à 500 kilowatts (S21).
+.. [2] D. C. Jordan, S. R. Kurtz, "Photovoltaic Degradation Rates - an
+   Analytical Review", Progress in Photovoltaics 21(1), 2013.
+.. [3] A. P. Dobos, "PVWatts Version 5 Manual", NREL/TP-6A20-62641, 2014.
+.. [4] ADEME, Base Empreinte (formerly Base Carbone), electricity, mainland
+   France, average consumption mix.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import math
+import os
+from typing import Any
+
+import pvlib
+
+from cadastre.config import PVConfig, read_toml
+from cadastre.errors import OptionError
+
+__all__ = [
+    "BUILDING_TYPES",
+    "SIZING_MODES",
+    "LoadShape",
+    "QualifyConfig",
+    "default_qualify_toml",
+    "load_qualify_config",
+    "qualify_config_from_dict",
+]
+
+#: Building types of ``municipal.csv`` (one load shape each).
+BUILDING_TYPES = ("school", "town_hall", "gym", "library", "technical", "other")
+
+#: How the installation is sized: to a self-consumption target, or to the roof.
+SIZING_MODES = ("self_consumption", "roof")
+
+_EXAMPLE = "cadastre qualify --print-config"
+
+
+def _key(default: Any, unit: str, note: str, low: float = -math.inf, high: float = math.inf, *,
+         low_open: bool = False) -> Any:
+    """A configuration field: its default, unit, note (meaning and source) and valid range."""
+    meta = {"unit": unit, "note": note, "low": low, "high": high, "low_open": low_open}
+    return dataclasses.field(default=default, metadata=meta)
+
+
+def _section(factory, note: str) -> Any:
+    """A sub-table of the configuration (a nested dataclass)."""
+    return dataclasses.field(default_factory=factory, metadata={"note": note})
+
+
+@dataclasses.dataclass(frozen=True)
+class SizingConfig:
+    """How big each installation is (see :func:`cadastre.qualify.size_installation`)."""
+
+    mode: str = _key("self_consumption", "", "self_consumption: the largest size whose self-consumption rate "
+                     "reaches the target; roof: the whole usable roof (within the bands)")
+    self_consumption_target: float = _key(
+        0.8, "", "self-consumption rate aimed at (assumption: surplus sells far below the purchase price)",
+        0.0, 1.0)
+    roof_fraction: float = _key(
+        0.65, "", "share of the cadastre's usable roof kWp that can really be installed (1 - the engine's "
+        "default net_reduction 0.35: obstacles, access, structure)", 0.0, 1.0, low_open=True)
+    min_kwp: float = _key(3.0, "kWp", "smallest installation worth a study (assumption)", 0.0)
+    step_kwp: float = _key(0.5, "kWp", "resolution of the size search", 0.0, math.inf, low_open=True)
+
+
+@dataclasses.dataclass(frozen=True)
+class BandsConfig:
+    """Installation-size bands: cost, subsidy and surplus tariff of each band (upper bound inclusive)."""
+
+    kwp_max: tuple[float, ...] = _key(
+        (9.0, 36.0, 100.0, 500.0), "kWp", "upper bounds of the size bands, increasing (S21 segments; 500 kWp "
+        "is the S21 ceiling and the largest size recommended)", 0.0, math.inf, low_open=True)
+    cost_eur_kwp: tuple[float, ...] = _key(
+        (2000.0, 1600.0, 1250.0, 1000.0), "EUR/kWp", "turnkey installed cost excluding VAT, connection included "
+        "(assumption within 2023-2024 French rooftop quotes: REVIEW)", 0.0)
+    subsidy_eur_kwp: tuple[float, ...] = _key(
+        (190.0, 190.0, 100.0, 0.0), "EUR/kWp", "S21 self-consumption investment subsidy, paid once "
+        "(CRE grid Aug-Oct 2024; changes every quarter: REVIEW)", 0.0)
+    surplus_tariff_eur_kwh: tuple[float, ...] = _key(
+        (0.1276, 0.0765, 0.0765, 0.0855), "EUR/kWh", "S21 purchase price of the surplus, 20-year contract (CRE "
+        "grid Aug-Oct 2024; 100-500 kWp: the single S21 tariff of early 2024; changes every quarter: REVIEW)", 0.0)
+
+
+@dataclasses.dataclass(frozen=True)
+class PricesConfig:
+    """Value of a self-consumed kWh and of the CO2 it avoids."""
+
+    import_price_eur_kwh: float = _key(
+        0.20, "EUR/kWh", "avoided purchase price excluding VAT: energy, variable network part and excise "
+        "(assumption, order of 2024 offers to public buildings: REVIEW with the bills)", 0.0)
+    import_escalation: float = _key(
+        0.0, "1/yr", "yearly real growth of the purchase price (assumption: flat)", -0.5, 0.5)
+    grid_co2_kg_kwh: float = _key(
+        0.052, "kgCO2e/kWh", "grid emission factor avoided per kWh produced (ADEME Base Empreinte, average "
+        "consumption mix of mainland France; year-dependent, about 0.05-0.07)", 0.0, 2.0)
+
+
+@dataclasses.dataclass(frozen=True)
+class EconomicsConfig:
+    """Discounting and running costs."""
+
+    discount_rate: float = _key(
+        0.04, "1/yr", "real discount rate (assumption: order of a municipal long-term loan; the Quinet report "
+        "of 2013 recommends 4.5 % for public socio-economic appraisals)", 0.0, 1.0)
+    lifetime_years: int = _key(20, "yr", "period of the NPV and LCOE: duration of an S21 contract", 1, 60)
+    degradation: float = _key(0.005, "1/yr", "yearly production loss (median of Jordan & Kurtz 2013)", 0.0, 0.1)
+    om_rate: float = _key(
+        0.015, "1/yr", "yearly operation, maintenance, insurance and inverter-replacement provision as a "
+        "share of the investment (assumption)", 0.0, 0.2)
+
+
+@dataclasses.dataclass(frozen=True)
+class ProductionConfig:
+    """PV model of the hourly production (as :class:`cadastre.config.PVConfig`; set the run's values)."""
+
+    system_losses: float = _key(0.14, "", "total DC losses, PVWatts v5 default (Dobos 2014)", 0.0, 1.0)
+    inverter_efficiency: float = _key(0.96, "", "nominal inverter efficiency, PVWatts v5 (Dobos 2014)",
+                                      0.0, 1.0, low_open=True)
+    dc_ac_ratio: float = _key(1.1, "", "DC nameplate / inverter AC rating, PVWatts v5 calculator default",
+                              0.0, 10.0, low_open=True)
+    gamma_pdc: float = _key(-0.0037, "1/degC", "power temperature coefficient, crystalline silicon (assumption)",
+                            -0.02, 0.0)
+    temperature_model: str = _key(
+        "close_mount_glass_glass", "", "pvlib SAPM cell temperature parameters (King et al. 2004): "
+        + ", ".join(pvlib.temperature.TEMPERATURE_MODEL_PARAMETERS["sapm"]))
+    albedo: float = _key(0.2, "", "ground reflectance; the run's value when its metadata records one "
+                         "(pvlib/PVWatts default)", 0.0, 1.0)
+
+    def pv(self) -> PVConfig:
+        """The same parameters as a :class:`cadastre.config.PVConfig`."""
+        return PVConfig(system_losses=self.system_losses, inverter_efficiency=self.inverter_efficiency,
+                        dc_ac_ratio=self.dc_ac_ratio, gamma_pdc=self.gamma_pdc,
+                        temperature_model=self.temperature_model)
+
+
+@dataclasses.dataclass(frozen=True)
+class LoadShape:
+    """Hourly electricity load of one building type (all values assumptions to review).
+
+    Occupied hours ``[open_hour, close_hour)`` (local time) run at level 1 on
+    working days, ``saturday`` and ``sunday`` on weekends (public holidays
+    count as Sundays) and times ``school_holidays`` in the zone B holidays;
+    outside them the load is ``base`` times the occupied load. A seasonal
+    factor ``1 + winter cos(2 pi (day - 15) / 365.25)`` adds lighting and
+    ventilation in winter.
+    """
+
+    kwh_m2: float = _key(40.0, "kWh/m2/yr", "electricity per m2 of floor area when the consumption is unknown "
+                         "(assumption, order of French municipal buildings)", 0.0)
+    open_hour: int = _key(8, "h", "start of the occupied hours, local time", 0, 23)
+    close_hour: int = _key(18, "h", "end of the occupied hours, local time (exclusive)", 1, 24)
+    base: float = _key(0.2, "", "load outside occupied hours / occupied load (stand-by, fridges, servers)",
+                       0.0, 1.0)
+    saturday: float = _key(0.0, "", "occupation level on Saturdays (0 closed, 1 as a working day)", 0.0, 1.0)
+    sunday: float = _key(0.0, "", "occupation level on Sundays and public holidays", 0.0, 1.0)
+    school_holidays: float = _key(1.0, "", "occupation level multiplier during the school holidays", 0.0, 1.0)
+    winter: float = _key(0.15, "", "seasonal amplitude: the load is (1 + winter) times its mean in mid-January "
+                         "and (1 - winter) in mid-July", 0.0, 0.9)
+
+
+def _shape(**values: Any):
+    return lambda: LoadShape(**values)
+
+
+@dataclasses.dataclass(frozen=True)
+class LoadsConfig:
+    """Calendar and load shape of each building type."""
+
+    year: int = _key(2025, "", "calendar year onto which the weather rows are laid (weekdays, public and "
+                     "school holidays)", 1900, 2100)
+    school_holidays: tuple[tuple[str, str], ...] = _key(
+        (("2025-01-01", "2025-01-05"), ("2025-02-08", "2025-02-23"), ("2025-04-05", "2025-04-21"),
+         ("2025-05-29", "2025-06-01"), ("2025-07-05", "2025-08-31"), ("2025-10-18", "2025-11-02"),
+         ("2025-12-20", "2025-12-31")),
+        "", "first and last day off (inclusive) of each school holiday; zone B (académie de Lille), French "
+        "Ministry of Education calendars 2024-2025 and 2025-2026: REVIEW for another year")
+    school: LoadShape = _section(_shape(kwh_m2=35.0, open_hour=8, close_hour=18, base=0.15, school_holidays=0.0,
+                                        winter=0.2), "schools: closed on weekends and in the school holidays")
+    town_hall: LoadShape = _section(_shape(kwh_m2=60.0, open_hour=8, close_hour=18, base=0.2, saturday=0.3),
+                                    "town halls: offices, Saturday morning service")
+    gym: LoadShape = _section(_shape(kwh_m2=30.0, open_hour=8, close_hour=22, base=0.1, saturday=0.8, sunday=0.5,
+                                     school_holidays=0.6), "gyms: schools by day, clubs in the evening and weekend")
+    library: LoadShape = _section(_shape(kwh_m2=50.0, open_hour=10, close_hour=19, base=0.2, saturday=1.0,
+                                         winter=0.1), "libraries: open on Saturdays")
+    technical: LoadShape = _section(_shape(kwh_m2=40.0, open_hour=7, close_hour=17, base=0.3),
+                                    "technical centres: workshops, garages, early hours")
+    other: LoadShape = _section(_shape(kwh_m2=45.0, open_hour=8, close_hour=18, base=0.25),
+                                "other municipal buildings: office hours")
+
+    def shape(self, kind: str) -> LoadShape:
+        """The load shape of building type ``kind`` (one of :data:`BUILDING_TYPES`)."""
+        return getattr(self, kind)
+
+
+@dataclasses.dataclass(frozen=True)
+class ScoreConfig:
+    """Score 0-100: weighted mean of components in [0, 1] (see :func:`cadastre.qualify.score`)."""
+
+    weight_payback: float = _key(0.5, "", "weight of the payback component", 0.0)
+    weight_yield: float = _key(0.2, "", "weight of the specific-yield component", 0.0)
+    weight_self_consumption: float = _key(0.2, "", "weight of the self-consumption-rate component", 0.0)
+    weight_size: float = _key(0.1, "", "weight of the size component (grouped purchase leverage)", 0.0)
+    payback_best: float = _key(6.0, "yr", "payback giving the full payback component", 0.0)
+    payback_worst: float = _key(25.0, "yr", "payback giving a zero payback component", 0.0)
+    yield_best: float = _key(1000.0, "kWh/kWp", "specific yield giving the full yield component", 0.0)
+    yield_worst: float = _key(600.0, "kWh/kWp", "specific yield giving a zero yield component", 0.0)
+    size_best_kwp: float = _key(100.0, "kWp", "size giving the full size component (log scale from "
+                                "sizing.min_kwp)", 0.0, math.inf, low_open=True)
+
+
+@dataclasses.dataclass(frozen=True)
+class VerdictConfig:
+    """Rules of the verdict (see :func:`cadastre.qualify.verdict`)."""
+
+    qualified_payback_years: float = _key(12.0, "yr", "qualified: payback at most this (assumption)", 0.0)
+    study_payback_years: float = _key(20.0, "yr", "not qualified: payback above this (the contract length)", 0.0)
+    qualified_score: float = _key(50.0, "", "qualified: score at least this", 0.0, 100.0)
+    shading_limit: float = _key(0.8, "", "to study: kWp-weighted shading ratio below this (site survey needed)",
+                                0.0, 1.0)
+
+
+@dataclasses.dataclass(frozen=True)
+class MatchingConfig:
+    """Matching of a row's location to a cadastre building."""
+
+    max_distance_m: float = _key(20.0, "m", "a point outside every footprint takes the nearest one within this",
+                                 0.0)
+    ambiguity_margin_m: float = _key(2.0, "m", "two footprints whose distances differ by less are ambiguous",
+                                     0.0)
+
+
+@dataclasses.dataclass(frozen=True)
+class QualifyConfig:
+    """All parameters of ``cadastre qualify`` (sections as attributes)."""
+
+    sizing: SizingConfig = _section(SizingConfig, "size of each installation")
+    bands: BandsConfig = _section(BandsConfig, "installation-size bands (one value per band)")
+    prices: PricesConfig = _section(PricesConfig, "prices: REVIEW before use")
+    economics: EconomicsConfig = _section(EconomicsConfig, "discounting and running costs")
+    production: ProductionConfig = _section(ProductionConfig, "PV model (set the cadastre run's values)")
+    loads: LoadsConfig = _section(LoadsConfig, "load profiles")
+    score: ScoreConfig = _section(ScoreConfig, "score and rank")
+    verdict: VerdictConfig = _section(VerdictConfig, "verdict rules")
+    matching: MatchingConfig = _section(MatchingConfig, "matching rows to buildings")
+
+
+# --------------------------------------------------------------------------- checking
+
+
+def _is_number(value: Any) -> bool:
+    return isinstance(value, int | float) and not isinstance(value, bool)
+
+
+def _interval(meta: dict) -> str:
+    return f"{'(' if meta['low_open'] else '['}{meta['low']:g}, {meta['high']:g}]"
+
+
+def _in_range(value: float, meta: dict) -> bool:
+    above = value > meta["low"] if meta["low_open"] else value >= meta["low"]
+    return math.isfinite(value) and above and value <= meta["high"]
+
+
+def _coerce(where: str, name: str, value: Any, default: Any, meta: dict) -> Any:
+    """``value`` as the type of ``default``, range-checked; OptionError naming ``name`` otherwise."""
+    example = f"write e.g. {name.rsplit('.', 1)[-1]} = {_toml_value(default)}"
+    if isinstance(default, tuple) and default and isinstance(default[0], tuple):
+        if not (isinstance(value, list) and all(isinstance(p, list) and len(p) == 2 for p in value)):
+            raise OptionError(f"{where}: {name} must be a list of [first, last] date pairs; {example}")
+        pairs = tuple((str(a), str(b)) for a, b in value)
+        for first, last in pairs:
+            try:
+                ok = dt.date.fromisoformat(first) <= dt.date.fromisoformat(last)
+            except ValueError:
+                ok = False
+            if not ok:
+                raise OptionError(f"{where}: {name} has [{first}, {last}], not two ISO dates in order; {example}")
+        return pairs
+    if isinstance(default, tuple):
+        if not (isinstance(value, list) and value and all(_is_number(v) for v in value)):
+            raise OptionError(f"{where}: {name} must be a list of numbers, got {value!r}; {example}")
+        out = tuple(float(v) for v in value)
+        bad = [v for v in out if not _in_range(v, meta)]
+        if bad:
+            raise OptionError(f"{where}: {name} has {bad[0]:g}, out of range; give values in {_interval(meta)}")
+        return out
+    if isinstance(default, str):
+        if not isinstance(value, str):
+            raise OptionError(f"{where}: {name} must be a string, got {value!r}; {example}")
+        return value
+    if isinstance(default, int):
+        if not (_is_number(value) and float(value).is_integer()):
+            raise OptionError(f"{where}: {name} must be a whole number, got {value!r}; {example}")
+        value = int(value)
+    elif not _is_number(value):
+        raise OptionError(f"{where}: {name} must be a number, got {value!r}; {example}")
+    if not _in_range(float(value), meta):
+        raise OptionError(f"{where}: {name} = {value:g} {meta['unit']} is out of range; "
+                          f"give a value in {_interval(meta)}".replace("  ", " "))
+    return type(default)(value)
+
+
+def _build(defaults: Any, table: Any, where: str, prefix: str) -> Any:
+    """A copy of dataclass instance ``defaults`` with the values of a TOML table, every value checked."""
+    fields = {f.name: f for f in dataclasses.fields(defaults)}
+    if not isinstance(table, dict):
+        raise OptionError(f"{where}: '{prefix.rstrip('.')}' must be a section; write [{prefix.rstrip('.')}] "
+                          "followed by its keys")
+    values = {}
+    for key, value in table.items():
+        if key not in fields:
+            where_ = f"[{prefix.rstrip('.')}]" if prefix else "the top level"
+            raise OptionError(f"{where}: unknown key '{prefix}{key}'; valid keys of {where_}: {', '.join(fields)}")
+        default = getattr(defaults, key)
+        if dataclasses.is_dataclass(default):
+            values[key] = _build(default, value, where, f"{prefix}{key}.")
+        else:
+            values[key] = _coerce(where, f"{prefix}{key}", value, default, fields[key].metadata)
+    return dataclasses.replace(defaults, **values)
+
+
+def check_qualify_config(config: QualifyConfig, where: str = "config") -> QualifyConfig:
+    """Check the rules that tie several keys together; return ``config`` unchanged.
+
+    Raises
+    ------
+    OptionError
+        Bands of different lengths or not increasing, an unknown sizing mode
+        or temperature model, occupied hours that end before they start,
+        score bounds in the wrong order, all score weights zero, or the
+        qualified payback above the study payback.
+    """
+    b = config.bands
+    lengths = {len(b.kwp_max), len(b.cost_eur_kwp), len(b.subsidy_eur_kwp), len(b.surplus_tariff_eur_kwh)}
+    if len(lengths) != 1:
+        raise OptionError(f"{where}: the lists of [bands] have different lengths; give one value per band in each")
+    if any(hi <= lo for lo, hi in zip(b.kwp_max, b.kwp_max[1:], strict=False)):
+        raise OptionError(f"{where}: bands.kwp_max = {list(b.kwp_max)} is not increasing; sort the bands by size")
+    if config.sizing.mode not in SIZING_MODES:
+        raise OptionError(f"{where}: sizing.mode = {config.sizing.mode!r}; use one of {', '.join(SIZING_MODES)}")
+    if config.sizing.min_kwp > b.kwp_max[-1]:
+        raise OptionError(f"{where}: sizing.min_kwp is above the largest band; lower it below {b.kwp_max[-1]:g}")
+    models = pvlib.temperature.TEMPERATURE_MODEL_PARAMETERS["sapm"]
+    if config.production.temperature_model not in models:
+        raise OptionError(f"{where}: production.temperature_model = {config.production.temperature_model!r}; "
+                          f"use one of {', '.join(models)}")
+    for kind in BUILDING_TYPES:
+        shape = config.loads.shape(kind)
+        if shape.close_hour <= shape.open_hour:
+            raise OptionError(f"{where}: loads.{kind}.close_hour is not after open_hour; give open < close")
+    s = config.score
+    if s.payback_best >= s.payback_worst or s.yield_worst >= s.yield_best:
+        raise OptionError(f"{where}: score bounds in the wrong order; give payback_best < payback_worst and "
+                          "yield_worst < yield_best")
+    if s.weight_payback + s.weight_yield + s.weight_self_consumption + s.weight_size <= 0:
+        raise OptionError(f"{where}: every score weight is 0; give at least one positive weight")
+    v = config.verdict
+    if v.qualified_payback_years > v.study_payback_years:
+        raise OptionError(f"{where}: verdict.qualified_payback_years is above study_payback_years; swap them")
+    return config
+
+
+def qualify_config_from_dict(data: dict, where: str = "config") -> QualifyConfig:
+    """Build and check a :class:`QualifyConfig` from parsed TOML (keys left out keep their defaults)."""
+    return check_qualify_config(_build(QualifyConfig(), data, where, ""), where)
+
+
+def load_qualify_config(path: str | os.PathLike | None = None) -> QualifyConfig:
+    """Read the parameters of ``cadastre qualify`` from a TOML file (``None``: the defaults).
+
+    Raises
+    ------
+    InputFileError
+        The file is missing, a folder, unreadable or not UTF-8.
+    OptionError
+        Invalid TOML, an unknown section or key, a value of the wrong type or
+        out of range (see :func:`check_qualify_config`).
+    """
+    if path is None:
+        return QualifyConfig()
+    return qualify_config_from_dict(read_toml(path, given_to="--config", example=_EXAMPLE), str(path))
+
+
+# --------------------------------------------------------------------------- writing
+
+
+def _toml_value(value: Any) -> str:
+    if isinstance(value, str):
+        return '"' + value.replace("\\", "\\\\").replace('"', '\\"') + '"'
+    if isinstance(value, tuple | list):
+        return "[" + ", ".join(_toml_value(v) for v in value) + "]"
+    return repr(value)
+
+
+def parameters(config: QualifyConfig) -> list[tuple[str, Any, str, str]]:
+    """Every parameter as ``(name, value, unit, note)``, in file order (for reports)."""
+    rows: list[tuple[str, Any, str, str]] = []
+
+    def walk(obj: Any, prefix: str) -> None:
+        for f in dataclasses.fields(obj):
+            value = getattr(obj, f.name)
+            if dataclasses.is_dataclass(value):
+                walk(value, f"{prefix}{f.name}.")
+            else:
+                rows.append((f"{prefix}{f.name}", value, f.metadata["unit"], f.metadata["note"]))
+
+    walk(config, "")
+    return rows
+
+
+def default_qualify_toml(config: QualifyConfig | None = None) -> str:
+    """A commented TOML file with every key (at its default), ready to copy and edit.
+
+    :func:`load_qualify_config` on this text gives ``config`` back.
+    """
+    config = config or QualifyConfig()
+    lines = [
+        "# Parameters of 'cadastre qualify' (first-level PV qualification of municipal buildings).",
+        "# Copy this file, edit what you need and pass it with --config; keys left out keep their defaults.",
+        "# Each key: a comment with its meaning, source and [unit].",
+        "#",
+        "# PRICES, TARIFFS, SUBSIDIES AND COSTS ARE PUBLIC ORDERS OF MAGNITUDE OF 2024 AND CHANGE EVERY QUARTER:",
+        "# REVIEW THEM (sections [prices] and [bands]) before relying on savings, payback or NPV.",
+        "# All money excludes VAT.",
+    ]
+
+    def write(obj: Any, prefix: str) -> None:
+        fields = dataclasses.fields(obj)
+        for f in fields:
+            value = getattr(obj, f.name)
+            if not dataclasses.is_dataclass(value):
+                unit = f.metadata["unit"] or "-"
+                lines.append(f"# {f.metadata['note']}. [{unit}]")
+                lines.append(f"{f.name} = {_toml_value(value)}")
+        for f in fields:
+            value = getattr(obj, f.name)
+            if dataclasses.is_dataclass(value):
+                lines.extend(["", f"[{prefix}{f.name}]", f"# {f.metadata['note']}"])
+                write(value, f"{prefix}{f.name}.")
+
+    write(config, "")
+    return "\n".join(lines) + "\n"

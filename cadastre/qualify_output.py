@@ -1,0 +1,68 @@
+"""The files of ``cadastre qualify``, each written atomically (temporary name, then rename)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from cadastre.aggregate import write_table
+from cadastre.errors import OutputFileError
+from cadastre.qualify import QualifyResult
+from cadastre.qualify_config import default_qualify_toml
+from cadastre.qualify_html import render_html
+from rasters.footprints import write_vector
+from rasters.io import atomic_path, check_output_path
+
+__all__ = ["OUTPUTS", "check_outputs", "write_qualification"]
+
+#: Files written into OUT_DIR.
+OUTPUTS = ("qualification.csv", "qualification.gpkg", "operation.csv", "qualification.html", "qualify.json",
+           "qualify.toml")
+
+
+def check_outputs(out_dir: str | Path, *, overwrite: bool = False) -> Path:
+    """Check before any work that OUT_DIR can receive the outputs.
+
+    Raises
+    ------
+    OutputFileError
+        OUT_DIR is a file, its parent folder is missing, or an output exists
+        and ``overwrite`` is false.
+    """
+    out = Path(out_dir)
+    if out.exists() and not out.is_dir():
+        raise OutputFileError(f"{out}: exists and is not a folder; give a folder for the outputs")
+    if out.is_dir():
+        for name in OUTPUTS:
+            check_output_path(out / name, overwrite=overwrite)
+    elif not out.parent.is_dir():
+        raise OutputFileError(f"{out}: parent folder {out.parent} does not exist; create it first")
+    return out
+
+
+def _write_text(path: Path, text: str) -> None:
+    try:
+        with atomic_path(path) as tmp:
+            tmp.write_text(text, encoding="utf-8")
+    except OSError as exc:
+        raise OutputFileError(f"{path}: cannot write it ({exc.strerror or exc}); check the disk and the folder") from exc
+
+
+def write_qualification(result: QualifyResult, out_dir: str | Path, *, overwrite: bool = False,
+                        top: int = 5) -> list[Path]:
+    """Write :data:`OUTPUTS` into ``out_dir`` (created if missing); return their paths.
+
+    The HTML page is rendered before anything is written, so a failure leaves
+    no new file behind.
+    """
+    out = check_outputs(out_dir, overwrite=overwrite)
+    page = render_html(result, top=top)
+    out.mkdir(exist_ok=True)
+    table = result.table
+    write_table(table.drop(columns="geometry"), out / "qualification.csv", overwrite=overwrite)
+    write_vector(table, out / "qualification.gpkg", overwrite=overwrite, layer="qualification")
+    write_table(result.operation, out / "operation.csv", overwrite=overwrite)
+    _write_text(out / "qualification.html", page)
+    _write_text(out / "qualify.json", json.dumps(result.meta, indent=2, default=str) + "\n")
+    _write_text(out / "qualify.toml", default_qualify_toml(result.config))
+    return [out / name for name in OUTPUTS]

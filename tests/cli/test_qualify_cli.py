@@ -1,0 +1,192 @@
+"""``cadastre qualify`` end to end on a small ``cadastre buildings`` output, and its bad inputs.
+
+The scene: two roofs near Lens (a flat roof and a 20° roof facing south) on flat ground,
+irradiance and buildings computed by the CLI over one clear-sky day. The qualification must
+list every row, write every file, agree with the cadastre's own production of the faces
+(sized to the whole roof: 0.65 x the faces' MWh, within 1 %), keep the operation totals equal
+to the sums of its rows, and produce a self-contained HTML page.
+"""
+
+from __future__ import annotations
+
+import math
+import tomllib
+from pathlib import Path
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import pvlib
+import pytest
+from helpers import X0, Y0, cli_runner
+from rasterio.transform import from_origin
+from shapely.geometry import box
+
+from cadastre.municipal import read_municipal
+from cadastre.qualify_config import QualifyConfig, qualify_config_from_dict
+from cli.main import app
+from rasters.io import to_dataarray, write_bands
+
+OUTPUTS = ("qualification.csv", "qualification.gpkg", "operation.csv", "qualification.html", "qualify.json",
+           "qualify.toml")
+REPORT_COLUMNS = ("insee", "commune", "name", "type", "building_id", "kwp", "mwh", "self_consumption_rate",
+                  "self_sufficiency", "payback_years", "npv_eur", "lcoe_eur_kwh", "co2_t", "score", "rank", "verdict",
+                  "reasons")
+CELL = 0.5
+SHAPE = (80, 100)  # 40 m (N-S) x 50 m (W-E)
+runner = cli_runner()
+
+
+def run(*args):
+    return runner.invoke(app, [str(a) for a in args])
+
+
+def scene_heights() -> np.ndarray:
+    """Ground 0; a flat roof at 8 m (4-20 m east, 4-16 m south); a 20° roof facing south (26-46 m, 6-30 m)."""
+    rows, cols = np.mgrid[0 : SHAPE[0], 0 : SHAPE[1]]
+    x, y = (cols + 0.5) * CELL, (rows + 0.5) * CELL
+    z = np.zeros(SHAPE)
+    z[(x > 4) & (x < 20) & (y > 4) & (y < 16)] = 8.0
+    shed = (x > 26) & (x < 46) & (y > 6) & (y < 30)
+    z[shed] = 5.0 + math.tan(math.radians(20)) * (30 - y[shed])  # rises to the north: faces south
+    return z
+
+
+@pytest.fixture(scope="module")
+def cadastre(tmp_path_factory) -> Path:
+    """The output folder of 'cadastre buildings' on the scene."""
+    folder = tmp_path_factory.mktemp("scene")
+    z = scene_heights()
+    transform = from_origin(X0, Y0, CELL, CELL)
+    write_bands([to_dataarray(z + 30.0, "EPSG:2154", transform, name="dsm", units="m")], folder / "dsm.tif")
+    (folder / "prepared").mkdir()
+    write_bands([to_dataarray(z, "EPSG:2154", transform, name="ndsm", units="m")], folder / "prepared" / "ndsm.tif")
+    boxes = [box(X0 + 4, Y0 - 16, X0 + 20, Y0 - 4), box(X0 + 26, Y0 - 30, X0 + 46, Y0 - 6)]
+    gpd.GeoDataFrame({"name": ["flat", "south"]}, geometry=boxes, crs="EPSG:2154").to_file(folder / "fp.gpkg")
+    times = pd.date_range("2023-06-21 00:30", periods=24, freq="h", tz="UTC")
+    sky = pvlib.location.Location(50.43, 2.83, altitude=40).get_clearsky(times)
+    pd.DataFrame({"time": [t.isoformat() for t in times], "ghi": sky["ghi"], "dni": sky["dni"],
+                  "dhi": sky["dhi"]}).to_csv(folder / "day.csv", index=False)
+    r = run("irradiance", folder / "dsm.tif", "-o", folder / "irr.tif", "--weather", folder / "day.csv",
+            "--directions", "8", "--sky", "perez", "-q")
+    assert r.exit_code == 0, (r.stderr, r.exception)
+    out = folder / "buildings"
+    r = run("buildings", "-i", folder / "irr.tif", "-p", folder / "prepared", "-f", folder / "fp.gpkg",
+            "-w", folder / "day.csv", "-o", out, "-q")
+    assert r.exit_code == 0, (r.stderr, r.exception)
+    return out
+
+
+def municipal(folder: Path, cadastre: Path) -> Path:
+    b = gpd.read_file(cadastre / "buildings.gpkg")
+    insee = b["insee"].iloc[0]
+    south = b.loc[b["name"] == "south"].iloc[0]
+    flat = b.loc[b["name"] == "flat"].iloc[0]
+    inside = south.geometry.representative_point()
+    lon, lat = pvlib_free_lonlat(flat.geometry.representative_point())
+    path = folder / "municipal.csv"
+    path.write_text("\n".join([
+        "insee,name,type,building_id,x,y,lon,lat,consumption_kwh,contracted_kva",
+        f"{insee},Salle,gym,,{inside.x},{inside.y},,,30000,",
+        f"{insee},Ecole,school,,,,{lon},{lat},,",
+        f"{insee},Trop loin,library,,{X0 + 300},{Y0 - 300},,,,",
+        f"99999,Ailleurs,other,{south['building_id']},,,,,,",
+        f"{insee},Negatif,technical,{flat['building_id']},,,,,-10,",
+    ]) + "\n", encoding="utf-8")
+    return path
+
+
+def pvlib_free_lonlat(point):
+    from pyproj import Transformer
+
+    return Transformer.from_crs("EPSG:2154", "EPSG:4326", always_xy=True).transform(point.x, point.y)
+
+
+def test_qualify_end_to_end(cadastre, tmp_path):
+    csv = municipal(tmp_path, cadastre)
+    out = tmp_path / "q"
+    conf = tmp_path / "q.toml"
+    conf.write_text('[sizing]\nmode = "roof"\n')
+    r = run("qualify", cadastre, "--buildings", csv, "-o", out, "--config", conf)
+    assert r.exit_code == 0, (r.stderr, r.exception)
+    assert "cadastre qualify" in r.stdout and "rows with a problem" in r.stdout
+    assert sorted(p.name for p in out.iterdir()) == sorted(OUTPUTS)
+    table = pd.read_csv(out / "qualification.csv", dtype={"insee": str, "building_id": str})
+    assert set(REPORT_COLUMNS) <= set(table.columns)
+    assert table["name"].tolist() == ["Salle", "Ecole", "Trop loin", "Ailleurs", "Negatif"]
+    assert table["status"].tolist() == ["ok", "ok", "error", "error", "error"]
+    assert table["verdict"].isin(["qualified", "to study", "not qualified"]).all()
+    assert sorted(table["rank"].dropna().astype(int)) == [1, 2]
+    assert "no building within 20 m" in table.loc[2, "reasons"]
+    assert "commune 99999" in table.loc[3, "reasons"] and "negative consumption" in table.loc[4, "reasons"]
+
+    # the whole roof (0.65 of the cadastre's usable kWp) produces 0.65 x the cadastre's MWh of its faces
+    roofs = gpd.read_file(cadastre / "roofs.gpkg")
+    for _, row in table[table["status"] == "ok"].iterrows():
+        faces = roofs[(roofs["building_id"].astype(str) == row["building_id"]) & roofs["suitable"]]
+        assert row["kwp"] == pytest.approx(0.65 * faces["kwp"].sum(), rel=1e-9)
+        assert row["mwh"] == pytest.approx(0.65 * faces["mwh"].sum(), rel=0.01)
+
+    layer = gpd.read_file(out / "qualification.gpkg", layer="qualification")
+    assert len(layer) == 5 and layer.crs.to_epsg() == 2154 and layer.geometry.notna().sum() == 2  # the matched rows
+    op = pd.read_csv(out / "operation.csv", dtype={"insee": str})
+    qualified = table[table["verdict"] == "qualified"]
+    assert op.iloc[-1]["commune"] == "(operation)" and op.iloc[-1]["buildings"] == 5
+    assert op.iloc[-1]["mwp"] == pytest.approx(qualified["kwp"].sum() / 1000.0)
+    assert op.iloc[-1]["investment_eur"] == pytest.approx(qualified["investment_eur"].sum())
+    page = (out / "qualification.html").read_text(encoding="utf-8")
+    assert "http:" not in page and "https:" not in page and "<link" not in page and "<script" not in page
+    assert page.count("data:image/png;base64,") == 2 and 'data-key="ranking"' in page and "review" in page
+    assert tomllib.loads((out / "qualify.toml").read_text())["sizing"]["mode"] == "roof"
+
+
+def test_template_and_print_config(tmp_path):
+    r = run("qualify", "--template")
+    assert r.exit_code == 0
+    (tmp_path / "t.csv").write_text(r.stdout, encoding="utf-8")
+    assert len(read_municipal(tmp_path / "t.csv")) == 2
+    r = run("qualify", "--print-config")
+    assert r.exit_code == 0 and qualify_config_from_dict(tomllib.loads(r.stdout)) == QualifyConfig()
+
+
+def one_error_line(result) -> str:
+    assert result.exit_code == 2, (result.exit_code, result.stdout, result.stderr, result.exception)
+    lines = [line for line in result.stderr.splitlines() if line.strip()]
+    assert len(lines) == 1 and lines[0].startswith("error: "), result.stderr
+    return lines[0]
+
+
+@pytest.mark.parametrize(("csv_text", "needle"), [
+    ("insee,name,building_id\n62498,A,1\n", "missing column(s) type"),
+    ("insee,name,type\n62498,A,school\n", "no location column"),
+])
+def test_bad_municipal_file_fails_before_any_output(cadastre, tmp_path, csv_text, needle):
+    csv = tmp_path / "m.csv"
+    csv.write_text(csv_text)
+    out = tmp_path / "q"
+    line = one_error_line(run("qualify", cadastre, "-b", csv, "-o", out))
+    assert needle in line and str(csv) in line
+    assert not out.exists()
+
+
+def test_bad_run_folder_and_config(cadastre, tmp_path):
+    csv = municipal(tmp_path, cadastre)
+    out = tmp_path / "q"
+    assert "not a folder" in one_error_line(run("qualify", tmp_path / "none", "-b", csv, "-o", out))
+    bad = tmp_path / "bad.toml"
+    bad.write_text("[prices]\nimport_price_eur_kwh = -1\n")
+    assert "out of range" in one_error_line(run("qualify", cadastre, "-b", csv, "-o", out, "-c", bad))
+    assert not out.exists()
+
+
+def test_existing_outputs_need_overwrite(cadastre, tmp_path):
+    csv = municipal(tmp_path, cadastre)
+    out = tmp_path / "q"
+    out.mkdir()
+    (out / "qualification.csv").write_text("keep me")
+    assert "--overwrite" in one_error_line(run("qualify", cadastre, "-b", csv, "-o", out, "-q"))
+    assert (out / "qualification.csv").read_text() == "keep me"
+    r = run("qualify", cadastre, "-b", csv, "-o", out, "-q", "--overwrite")
+    assert r.exit_code == 0 and r.stdout == ""
+    assert (out / "qualification.csv").read_text().startswith("line,insee,")
+    assert not [p for p in out.iterdir() if p.name.endswith(".tmp")]
