@@ -41,6 +41,7 @@ def demo_command(
     3. buildings: footprints from the building mask, roof faces, kWp and
        MWh/yr per face and building, totals by commune (the communes around
        the sample: it lies in Montpellier, outside the PMA).
+    Last, the commune report of the demo area: demo-output/report.html.
     Outputs go to ./demo-output/ (replaced on each run).
     """
     with handle_errors():
@@ -100,3 +101,11 @@ def demo_command(
             "buildings.gpkg, communes.csv, epci.csv, territory.csv). Open the .tif and .gpkg in QGIS, the .csv in "
             "a spreadsheet."
         )
+
+        # ---- report (issue 7): the commune report of the demo area; keep this block last ----
+        from cadastre.report import main_commune, write_report  # here: matplotlib costs 0.4 s at every start
+
+        qualification = output / "qualification"
+        report_html = write_report(folder, output / "report.html", commune=main_commune(folder), overwrite=True,
+                                   qualification=qualification if qualification.is_dir() else None)
+        stdout.print(f"Commune report (open it in a browser): {display(report_html)}")

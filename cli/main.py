@@ -9,6 +9,7 @@ from cli.demo import demo_command
 from cli.footprints import footprints_command
 from cli.irradiance import irradiance_command
 from cli.prepare import prepare_command
+from cli.report import report_command
 from cli.run import init_command, run_command
 
 app = typer.Typer(
@@ -25,6 +26,7 @@ app.command("buildings")(buildings_command)
 app.command("run")(run_command)
 app.command("init")(init_command)
 app.command("demo")(demo_command)
+app.command("report")(report_command)
 
 
 def _version(value: bool) -> None:

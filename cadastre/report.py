@@ -1,0 +1,394 @@
+"""Commune and EPCI reports of a finished cadastre: one self-contained HTML page each.
+
+:func:`write_report` writes the report of one commune (or, with ``epci=``, of one EPCI) with
+the area's buildings as CSV and GeoPackage beside it; :func:`write_all` writes one per commune,
+one per EPCI and an ``index.html``. Key figures are the values of the run's ``communes.csv`` /
+``epci.csv`` as written; see ``docs/report.md``. Every output is written in a hidden staging
+folder and moved into place only when all of it is written, so a failure leaves nothing.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import html
+import os
+import shutil
+import uuid
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import geopandas as gpd
+import pandas as pd
+
+from cadastre import report_charts as charts
+from cadastre import report_html as page
+from cadastre.aggregate import write_table
+from cadastre.errors import OptionError, OutputFileError
+from cadastre.report_data import (
+    OUTSIDE,
+    RunData,
+    boundary,
+    find_commune,
+    find_epci,
+    members,
+    no_data_communes,
+    number,
+    population,
+    read_run,
+)
+from cadastre.report_data import main_commune as _main_commune
+from rasters.footprints import check_vector_output, write_vector
+from rasters.io import check_output_path
+
+#: Assumed yearly electricity use of one household [MWh/yr] for the "household equivalent": the
+#: ratio 3,000 GWh ≈ 600,000 households used for the PMA territory (issue 7), the order of
+#: magnitude of a French household's yearly electricity use. An assumption, stated in every report.
+HOUSEHOLD_MWH = 5.0
+#: Key figures: communes.csv / epci.csv column -> decimals shown.
+FIGURES = {"buildings": 0, "suitable_buildings": 0, "usable_area_m2": 0, "mwp_gross": 2, "mwp_net": 2,
+           "gwh_gross": 3, "gwh_net": 3}
+#: Top table: buildings.gpkg column -> decimals shown.
+TOP_COLUMNS = {"usable_area_m2": 0, "kwp": 1, "mwh": 1}
+#: Columns of buildings.gpkg taken as an address for the top table, when the footprints had one.
+ADDRESS_COLUMNS = ("address", "adresse")
+#: Columns of qualification.csv shown when present: column -> (label key, decimals or None for text).
+MUNICIPAL_COLUMNS = {
+    "rank": ("rank", 0), "name": ("name", None), "type": ("type", None), "building_id": ("id", None),
+    "kwp": ("kwp", 1), "mwh": ("production", 1), "production_mwh": ("production", 1),
+    "self_consumption_rate": ("self", 0), "savings_eur": ("savings", 0), "co2_t": ("co2", 1),
+    "payback_years": ("payback", 1), "score": ("score", 2), "verdict": ("verdict", None),
+}
+LANGS = ("fr", "en")
+TOP = 20
+
+
+def _check_lang(lang: str) -> None:
+    if lang not in LANGS:
+        raise OptionError(f"--lang {lang}: unknown language; use one of {', '.join(LANGS)}")
+
+
+def _side_paths(out_html: Path) -> tuple[Path, Path]:
+    return out_html.with_name(out_html.stem + "-buildings.csv"), out_html.with_name(out_html.stem + "-buildings.gpkg")
+
+
+def _check_outputs(out_html: Path, *, overwrite: bool) -> None:
+    """Check the HTML and its two side files can be written, before any work."""
+    if out_html.suffix.lower() not in (".html", ".htm"):
+        raise OutputFileError(f"{out_html}: not an HTML name; give a .html file (e.g. {out_html.with_suffix('.html')})")
+    csv, gpkg = _side_paths(out_html)
+    check_output_path(out_html, overwrite=overwrite)
+    check_output_path(csv, overwrite=overwrite)
+    check_vector_output(gpkg, overwrite=overwrite)
+
+
+@contextlib.contextmanager
+def _staged(folder: Path) -> Iterator[Path]:
+    """A hidden staging folder beside ``folder``'s files; its files move into ``folder`` on success.
+
+    When ``folder`` does not exist yet, the staging folder itself is renamed to it. On any
+    error the staging folder is removed and ``folder`` is untouched.
+    """
+    create = not folder.exists()
+    parent = folder.parent if create else folder
+    tmp = parent / f".{folder.name[:60]}.{uuid.uuid4().hex[:8]}.tmp"
+    try:
+        tmp.mkdir()
+    except OSError as exc:
+        raise OutputFileError(f"{folder}: cannot write there ({exc.strerror or exc}); check the folder") from exc
+    try:
+        yield tmp
+        try:
+            if create:
+                os.replace(tmp, folder)
+            else:
+                for path in sorted(tmp.iterdir()):
+                    os.replace(path, folder / path.name)
+        except OSError as exc:
+            raise OutputFileError(f"{folder}: cannot move the reports there ({exc.strerror or exc}); "
+                                  "check the folder") from exc
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
+def _key_figures(row: pd.Series, territory: pd.DataFrame, text: dict, lang: str) -> str:
+    items = [(key, text[key], str(row.get(key, "")), page.fmt(row.get(key, ""), dec, lang, significant=2 if dec else 0))
+             for key, dec in FIGURES.items()]
+    net = number(row.get("gwh_net"))
+    households = net * 1000.0 / HOUSEHOLD_MWH
+    unit = "MWh/an" if lang == "fr" else "MWh/yr"
+    items.append(("households", f"{text['households']} ({page.fmt(HOUSEHOLD_MWH, 1, lang)} {unit})",
+                  f"{households:.0f}", page.fmt(households, 0, lang)))
+    total = number(territory["gwh_net"].iloc[0]) if len(territory) and "gwh_net" in territory else float("nan")
+    share = 100.0 * net / total if total > 0 else float("nan")
+    items.append(("share", text["share"], f"{share:.2f}", page.fmt(share, 1, lang)))
+    return page.figures(items)
+
+
+def _top_table(buildings: pd.DataFrame, text: dict, lang: str) -> str:
+    """The :data:`TOP` buildings by gross MWh/yr, values of buildings.gpkg as written (rounded for display)."""
+    top = buildings.assign(_m=buildings["mwh"].astype(float)).sort_values("_m", ascending=False, kind="stable")
+    address = next((c for c in ADDRESS_COLUMNS if c in top), None)
+    headers = [text["id"]] + ([text["address"]] if address else [])
+    headers += [text["area"], text["kwp"], text["mwh"], text["class"]]
+    rows = []
+    for _, b in top.head(TOP).iterrows():
+        cells = [str(b["building_id"])] + ([str(b[address]) if pd.notna(b[address]) else ""] if address else [])
+        cells += [page.fmt(b[c], d, lang) for c, d in TOP_COLUMNS.items()]
+        cells.append(str(int(b["class"])) if pd.notna(b["class"]) else "–")
+        rows.append(cells)
+    numeric = [False] + ([False] if address else []) + [True] * 4
+    return page.table(headers, rows, numeric, key="top-roofs")
+
+
+def _municipal_cell(value: str, column: str, decimals: int | None, lang: str) -> str:
+    if decimals is None or value == "":
+        return value
+    if column == "self_consumption_rate" and number(value) <= 1.0:
+        return page.fmt(100.0 * number(value), decimals, lang)
+    return page.fmt(value, decimals, lang)
+
+
+def _municipal(run: RunData, insees: list[str], names: list[str], text: dict, lang: str) -> str:
+    """The area's rows of qualification.csv, with the known columns that the file has."""
+    qual = run.qualification
+    if qual is None:
+        return f'<p data-key="no-qualification">{html.escape(text["no_qual"])}</p>'
+    if "insee" in qual:
+        part = qual[qual["insee"].isin(insees)]
+    elif "commune" in qual:
+        part = qual[qual["commune"].isin(names)]
+    else:
+        part = qual.iloc[0:0]
+    if not len(part):
+        return f'<p data-key="no-municipal">{html.escape(text["no_municipal"])}</p>'
+    if "rank" in part:
+        part = part.assign(_r=part["rank"].map(number)).sort_values("_r", kind="stable")
+    columns = [(c, label, d) for c, (label, d) in MUNICIPAL_COLUMNS.items() if c in part]
+    if "mwh" in part and "production_mwh" in part:
+        columns = [c for c in columns if c[0] != "production_mwh"]
+    rows = [[_municipal_cell(str(r[c]), c, d, lang) for c, _, d in columns] for _, r in part.iterrows()]
+    return page.table([text[label] for _, label, _ in columns], rows, [d is not None for *_, d in columns],
+                      key="municipal")
+
+
+def _method(run: RunData, lang: str) -> tuple[str, str, str]:
+    meta = run.meta
+    net = number(meta.get("net_reduction"))
+    net = net * 100.0 if net <= 1.0 else net
+    directions = run.directions()
+    horizon = "" if directions is None else (f" (horizon calculé dans {directions} directions)" if lang == "fr"
+                                             else f" (horizon in {directions} directions)")
+    sky = {"perez": "Perez", "isotropic": "isotrope" if lang == "fr" else "isotropic"}.get(
+        str(meta.get("sky", "")).lower(), "Perez" if lang == "en" else "de Perez ou isotrope")
+    weather = Path(str(meta.get("weather") or "")).name or "PVGIS TMY"
+    return (page.METHOD[lang].format(horizon=horizon, net=page.fmt(net, 0, lang),
+                                     household=page.fmt(HOUSEHOLD_MWH, 1, lang), sky=html.escape(sky)),
+            page.SOURCES[lang].format(weather=html.escape(weather)),
+            page.LIMITS[lang])
+
+
+def _dash(value: str) -> str:
+    return value if value.strip() else "–"
+
+
+def render(run: RunData, row: pd.Series, *, kind: str, lang: str = "fr") -> tuple[str, gpd.GeoDataFrame]:
+    """HTML of a commune (``kind="commune"``) or EPCI (``kind="epci"``) report, and the area's buildings.
+
+    ``row`` is the area's row of communes.csv or epci.csv (strings as written).
+
+    Raises
+    ------
+    OptionError
+        Unknown ``lang``; the area has no building or no roof face in the layers.
+    """
+    _check_lang(lang)
+    text = page.TEXT[lang]
+    if kind == "commune":
+        insees, name = [row["insee"]], row["commune"]
+        epci = f"{row.get('epci', '')} ({row['epci_siren']})" if row.get("epci_siren") else ""
+        meta_items = [("insee", text["insee"], row["insee"]), ("epci", text["epci"], _dash(epci))]
+    else:
+        insees, name = members(run, row), row["epci"]
+        meta_items = [("siren", text["siren"], row["epci_siren"]),
+                      ("communes", text["communes"], str(row.get("communes", len(insees))))]
+    meta_items += [("population", text["population"], _dash(page.fmt(population(row), 0, lang))),
+                   ("date", text["date"], dt.date.today().isoformat()), ("run", text["run"], run.run_id)]
+    buildings, roofs = run.area(insees)
+    if not len(buildings):
+        raise OptionError(f"{name}: no computed building in {run.folder / 'buildings.gpkg'}; "
+                          "run the cadastre on its tiles first")
+    if not len(roofs):
+        raise OptionError(f"{name}: no roof face of its {len(buildings)} buildings in {run.folder / 'roofs.gpkg'}; "
+                          "rerun the cadastre on its tiles")
+    names = list(run.communes.loc[run.communes["insee"].isin(insees), "commune"])
+    heading = (f'<header id="header"><h1>{html.escape(text["title"])} — {html.escape(name)}</h1>'
+               f"{page.meta_list(meta_items)}</header>")
+    figures = [(charts.irradiation_histogram, "hist"), (charts.production_by_class, "by_class"),
+               (charts.production_by_orientation, "by_orient")]
+    chart = "".join(f"<figure>{page.image(draw(roofs, lang=lang), text[key])}"
+                    f"<figcaption>{html.escape(text[key])}</figcaption></figure>" for draw, key in figures)
+    method, sources, limits = _method(run, lang)
+    roof_map = charts.roof_map(roofs, boundary(run, insees), lang=lang)
+    body = "".join([
+        heading,
+        page.section("key-figures", text["key"], _key_figures(row, run.territory, text, lang)),
+        page.section("map", text["map"], page.image(roof_map, text["map"], ident="roof-map")),
+        page.section("charts", text["charts"], f'<div class="charts">{chart}</div>'),
+        page.section("top-roofs", text["top"], _top_table(buildings, text, lang)),
+        page.section("municipal", text["municipal"], _municipal(run, insees, names, text, lang)),
+        page.section("method", text["method"], method),
+        page.section("sources", text["sources"], sources),
+        page.section("limits", text["limits"], limits),
+        f"<footer>PMA solar cadastre engine — {html.escape(run.run_id)}</footer>",
+    ])
+    return page.page(f"{text['title']} — {name}", body, lang=lang), buildings
+
+
+def _write(html_text: str, buildings: gpd.GeoDataFrame, folder: Path, stem: str) -> None:
+    """Write ``<stem>.html``, ``<stem>-buildings.csv`` and ``<stem>-buildings.gpkg`` into a staging folder."""
+    csv, gpkg = _side_paths(folder / f"{stem}.html")
+    write_vector(buildings, gpkg, layer="buildings")
+    write_table(pd.DataFrame(buildings.drop(columns=buildings.geometry.name)), csv)
+    try:
+        (folder / f"{stem}.html").write_text(html_text, encoding="utf-8")
+    except OSError as exc:
+        raise OutputFileError(f"{folder / stem}.html: cannot write it ({exc.strerror or exc}); "
+                              "check the disk and the folder") from exc
+
+
+def write_report(
+    run_dir: str | os.PathLike,
+    out_html: str | os.PathLike,
+    *,
+    commune: str | None = None,
+    epci: str | None = None,
+    lang: str = "fr",
+    qualification: str | os.PathLike | None = None,
+    overwrite: bool = False,
+) -> Path:
+    """Write the report of one commune (INSEE code or name) or one EPCI (SIREN or name).
+
+    Also writes ``<stem>-buildings.csv`` and ``<stem>-buildings.gpkg`` (the area's buildings,
+    areas [m²], kWp, MWh/yr as in buildings.gpkg) beside the HTML. The three files appear
+    together at the end; nothing is written when anything fails.
+
+    Returns
+    -------
+    pathlib.Path
+        The HTML path.
+
+    Raises
+    ------
+    OptionError
+        Neither or both of ``commune``/``epci``, unknown area, area without data, bad ``lang``.
+    InputFileError
+        The run folder, one of its tables or the qualification is missing or unreadable.
+    OutputFileError
+        An output exists (without ``overwrite``) or cannot be written.
+    """
+    if (commune is None) == (epci is None):
+        raise OptionError("report: give exactly one of --commune, --epci or --all")
+    _check_lang(lang)
+    out = Path(out_html)
+    _check_outputs(out, overwrite=overwrite)
+    run = read_run(run_dir, qualification=qualification)
+    row = find_commune(run, commune) if commune is not None else find_epci(run, epci)
+    html_text, buildings = render(run, row, kind="commune" if commune is not None else "epci", lang=lang)
+    with _staged(out.parent if str(out.parent) else Path(".")) as tmp:
+        _write(html_text, buildings, tmp, out.stem)
+    return out
+
+
+def main_commune(run_dir: str | os.PathLike) -> str:
+    """INSEE code of the commune with the largest net production [GWh/yr] in a result folder."""
+    return _main_commune(read_run(run_dir))
+
+
+@dataclass
+class AllReports:
+    """What :func:`write_all` wrote: the index, the commune and EPCI pages, and communes without data."""
+
+    index: Path
+    communes: list[Path] = field(default_factory=list)
+    epcis: list[Path] = field(default_factory=list)
+    no_data: list[tuple[str, str]] = field(default_factory=list)
+
+
+def write_all(
+    run_dir: str | os.PathLike,
+    out_dir: str | os.PathLike,
+    *,
+    lang: str = "fr",
+    qualification: str | os.PathLike | None = None,
+    overwrite: bool = False,
+    progress: Callable[[int, int], None] | None = None,
+) -> AllReports:
+    """Write ``<insee>.html`` per commune with data, ``epci-<siren>.html`` per EPCI and ``index.html``.
+
+    Each page has its ``-buildings.csv`` and ``-buildings.gpkg`` beside it. ``out_dir`` is
+    created when its parent exists; the pages appear in it together at the end (nothing is
+    written when anything fails). ``progress(done, total)`` is called after each page.
+
+    Raises
+    ------
+    OptionError, InputFileError, OutputFileError
+        As :func:`write_report`; no commune with data; ``out_dir`` is a file.
+    """
+    _check_lang(lang)
+    out = Path(out_dir)
+    if out.exists() and not out.is_dir():
+        raise OutputFileError(f"{out}: is a file; give a folder for --all")
+    if not out.parent.is_dir():
+        raise OutputFileError(f"{out}: folder {out.parent} does not exist; create it first")
+    run = read_run(run_dir, qualification=qualification)
+    table = run.communes[(run.communes["commune"] != OUTSIDE) & (run.communes["buildings"].map(number) > 0)]
+    epcis = run.epci[(run.epci["buildings"].map(number) > 0) & (run.epci["epci_siren"] != "")]
+    if not len(table):
+        raise OptionError(f"{run.folder}: no commune has computed buildings; nothing to report")
+    jobs = [("commune", r, r["insee"]) for _, r in table.iterrows()]
+    jobs += [("epci", r, f"epci-{r['epci_siren']}") for _, r in epcis.iterrows()]
+    if out.is_dir():
+        for *_, stem in jobs:
+            _check_outputs(out / f"{stem}.html", overwrite=overwrite)
+        check_output_path(out / "index.html", overwrite=overwrite)
+    elif not os.access(out.parent, os.W_OK | os.X_OK):
+        raise OutputFileError(f"{out}: folder {out.parent} is not writable")
+    result = AllReports(index=out / "index.html", no_data=no_data_communes(run))
+    run.preload()
+    with _staged(out) as tmp:
+        for done, (kind, row, stem) in enumerate(jobs, start=1):
+            html_text, buildings = render(run, row, kind=kind, lang=lang)
+            _write(html_text, buildings, tmp, stem)
+            (result.communes if kind == "commune" else result.epcis).append(out / f"{stem}.html")
+            if progress is not None:
+                progress(done, len(jobs))
+        (tmp / "index.html").write_text(_index(run, table, epcis, result.no_data, lang), encoding="utf-8")
+    return result
+
+
+def _index(run: RunData, table: pd.DataFrame, epcis: pd.DataFrame, no_data, lang: str) -> str:
+    text = page.TEXT[lang]
+
+    def links(rows, label, href):
+        items = "".join(f'<tr><td><a href="{href(r)}">{html.escape(label(r))}</a></td>'
+                        f'<td class="n">{page.fmt(r["buildings"], 0, lang)}</td>'
+                        f'<td class="n">{page.fmt(r["mwp_net"], 2, lang)}</td>'
+                        f'<td class="n" data-key="gwh_net" data-value="{html.escape(r["gwh_net"])}">'
+                        f'{page.fmt(r["gwh_net"], 3, lang)}</td></tr>'
+                        for _, r in rows.iterrows())
+        return (f"<table><thead><tr><th>{text['name']}</th><th>{text['buildings']}</th><th>{text['mwp_net']}</th>"
+                f"<th>{text['gwh_net']}</th></tr></thead><tbody>{items}</tbody></table>")
+
+    missing = "".join(f"<li>{html.escape(name)} ({html.escape(code)})</li>" for code, name in no_data)
+    meta = [("run", text["run"], run.run_id), ("date", text["date"], dt.date.today().isoformat())]
+    body = f'<header id="header"><h1>{html.escape(text["index"])}</h1>{page.meta_list(meta)}</header>'
+    if len(epcis):
+        body += page.section("epci", text["epci"], links(epcis, lambda r: f"{r['epci']} ({r['epci_siren']})",
+                                                         lambda r: f"epci-{r['epci_siren']}.html"))
+    body += page.section("communes", text["communes"], links(table, lambda r: f"{r['commune']} ({r['insee']})",
+                                                             lambda r: f"{r['insee']}.html"))
+    body += page.section("no-data", text["no_data"],
+                         f'<ul data-key="no-data">{missing or "<li>" + text["none"] + "</li>"}</ul>')
+    return page.page(text["index"], body, lang=lang)
