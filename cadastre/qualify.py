@@ -513,6 +513,10 @@ def qualify(run_dir: str | Path, municipal: str | Path, *, config: QualifyConfig
         config = dataclasses.replace(config, production=dataclasses.replace(
             config.production, albedo=float(run.meta["albedo"])))
     cal = calendar(weather.data.index, config.loads)
+    hours = len(weather.data) * weather.interval_hours
+    if abs(hours - 8760.0) > 24.0:
+        run.notes.append(f"the weather covers {hours:,.0f} h, not a year: energies, money and CO2 are for that "
+                         "period, consumptions scaled to it")
     altitude = _site(run.meta)[2]
     rows["problem"] = [
         p if isinstance(p, str) or r.insee in run.communes else f"commune {r.insee} is not among the run's communes"

@@ -65,7 +65,7 @@ from typing import Any
 
 import pvlib
 
-from cadastre.config import PVConfig, read_toml
+from cadastre.config import PVConfig, _toml_value, read_toml
 from cadastre.errors import OptionError
 
 __all__ = [
@@ -433,14 +433,6 @@ def load_qualify_config(path: str | os.PathLike | None = None) -> QualifyConfig:
 
 
 # --------------------------------------------------------------------------- writing
-
-
-def _toml_value(value: Any) -> str:
-    if isinstance(value, str):
-        return '"' + value.replace("\\", "\\\\").replace('"', '\\"') + '"'
-    if isinstance(value, tuple | list):
-        return "[" + ", ".join(_toml_value(v) for v in value) + "]"
-    return repr(value)
 
 
 def parameters(config: QualifyConfig) -> list[tuple[str, Any, str, str]]:

@@ -9,7 +9,6 @@ from cadastre.aggregate import write_table
 from cadastre.errors import OutputFileError
 from cadastre.qualify import QualifyResult
 from cadastre.qualify_config import default_qualify_toml
-from cadastre.qualify_html import render_html
 from rasters.footprints import write_vector
 from rasters.io import atomic_path, check_output_path
 
@@ -45,7 +44,8 @@ def _write_text(path: Path, text: str) -> None:
         with atomic_path(path) as tmp:
             tmp.write_text(text, encoding="utf-8")
     except OSError as exc:
-        raise OutputFileError(f"{path}: cannot write it ({exc.strerror or exc}); check the disk and the folder") from exc
+        message = exc.strerror or exc
+        raise OutputFileError(f"{path}: cannot write it ({message}); check the disk and the folder") from exc
 
 
 def write_qualification(result: QualifyResult, out_dir: str | Path, *, overwrite: bool = False,
@@ -55,6 +55,8 @@ def write_qualification(result: QualifyResult, out_dir: str | Path, *, overwrite
     The HTML page is rendered before anything is written, so a failure leaves
     no new file behind.
     """
+    from cadastre.qualify_html import render_html  # here: matplotlib costs 0.4 s at every start of the CLI
+
     out = check_outputs(out_dir, overwrite=overwrite)
     page = render_html(result, top=top)
     out.mkdir(exist_ok=True)

@@ -40,7 +40,9 @@ def demo_command(
     2. irradiance: 64 directions, Perez sky, the Lens proxy TMY;
     3. buildings: footprints from the building mask, roof faces, kWp and
        MWh/yr per face and building, totals by commune (the communes around
-       the sample: it lies in Montpellier, outside the PMA).
+       the sample: it lies in Montpellier, outside the PMA);
+    4. qualify: the example samples/municipal.csv (invented municipal
+       buildings on the demo roofs) to demo-output/qualification/.
     Last, the commune report of the demo area: demo-output/report.html.
     Outputs go to ./demo-output/ (replaced on each run).
     """
@@ -101,6 +103,22 @@ def demo_command(
             "buildings.gpkg, communes.csv, epci.csv, territory.csv). Open the .tif and .gpkg in QGIS, the .csv in "
             "a spreadsheet."
         )
+
+        # ---- qualification (issue 8): the example samples/municipal.csv on the demo buildings ----
+        municipal = samples / "municipal.csv"
+        if municipal.is_file():
+            from cadastre.qualify import qualify
+            from cadastre.qualify_output import write_qualification
+            from cli.qualify import print_summary
+
+            started_q = time.perf_counter()
+            qualified_dir = output / "qualification"
+            with progress_bar("qualify (buildings)", 1, quiet=quiet) as update:
+                result_q = qualify(folder, municipal, progress=update)
+            write_qualification(result_q, qualified_dir, overwrite=True)
+            print_summary(result_q, qualified_dir, time.perf_counter() - started_q)
+            stdout.print(f"Qualification of the example municipal buildings: {display(qualified_dir)}/ "
+                         "(qualification.csv, .gpkg, .html, operation.csv)")
 
         # ---- report (issue 7): the commune report of the demo area; keep this block last ----
         from cadastre.report import main_commune, write_report  # here: matplotlib costs 0.4 s at every start

@@ -9,6 +9,7 @@ from cli.demo import demo_command
 from cli.footprints import footprints_command
 from cli.irradiance import irradiance_command
 from cli.prepare import prepare_command
+from cli.qualify import qualify_command
 from cli.report import report_command
 from cli.run import init_command, run_command
 
@@ -26,6 +27,7 @@ app.command("buildings")(buildings_command)
 app.command("run")(run_command)
 app.command("init")(init_command)
 app.command("demo")(demo_command)
+app.command("qualify")(qualify_command)
 app.command("report")(report_command)
 
 

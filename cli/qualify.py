@@ -89,12 +89,13 @@ def print_summary(result: QualifyResult, output: Path, seconds: float, *, top: i
     best = t[t["status"] == "ok"].sort_values("rank").head(top)
     if top and len(best):
         table = Table(title=f"top {len(best)} buildings")
-        for column in ("rank", "commune", "building", "kWp", "MWh/yr", "self-cons.", "payback", "score", "verdict"):
-            table.add_column(column, justify="left" if column in ("commune", "building", "verdict") else "right")
+        for column in ("rank", "building", "commune", "kWp", "MWh/yr", "self-cons.", "payback", "verdict"):
+            table.add_column(column, justify="left" if column in ("commune", "building", "verdict") else "right",
+                             no_wrap=column in ("verdict", "payback"))
         for _, r in best.iterrows():
             payback = "-" if pd.isna(r["payback_years"]) else f"{r['payback_years']:.1f} yr"
-            table.add_row(str(r["rank"]), str(r["commune"]), str(r["name"]), f"{r['kwp']:,.1f}", f"{r['mwh']:,.1f}",
-                          f"{r['self_consumption_rate']:.0%}", payback, f"{r['score']:.0f}", str(r["verdict"]))
+            table.add_row(str(r["rank"]), str(r["name"]), str(r["commune"]), f"{r['kwp']:,.1f}", f"{r['mwh']:,.1f}",
+                          f"{r['self_consumption_rate']:.0%}", payback, str(r["verdict"]))
         stdout.print(table)
     bad = t[t["status"] == "error"]
     if len(bad):

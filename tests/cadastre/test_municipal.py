@@ -6,13 +6,12 @@ import geopandas as gpd
 import pandas as pd
 import pytest
 from pyproj import Transformer
+from helpers import X0, Y0
 from shapely.geometry import box
 
 from cadastre.errors import InputFileError
 from cadastre.municipal import match_rows, municipal_template, read_municipal
 from cadastre.qualify_config import MatchingConfig
-
-X0, Y0 = 687000.0, 7036000.0
 
 
 def write(tmp_path, text, name="m.csv", encoding="utf-8"):

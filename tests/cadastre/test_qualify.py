@@ -19,6 +19,7 @@ import pvlib
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from helpers import X0, Y0
 from hypothesis.extra.numpy import arrays
 from shapely.geometry import box
 
@@ -37,7 +38,6 @@ from cadastre.weather import default_weather_path, load_weather
 
 WEATHER = load_weather(default_weather_path())
 SITE = (50.43, 2.83, 40.0)  # Lens
-X0, Y0 = 687000.0, 7036000.0  # Lambert-93, in Lens
 
 
 def pvlib_direct(weather, latitude, longitude, altitude, tilt, azimuth, *, losses=0.14, gamma=-0.0037,
@@ -286,7 +286,7 @@ def test_pipeline_roof_production_equals_pvlib(run_dir, tmp_path):
     csv = write_csv(tmp_path / "m.csv", ["62498,Mairie,town_hall,2,,,40000,"])
     config = qualify_config_from_dict({"sizing": {"mode": "roof"}})
     row = qualify(run_dir, csv, config=config).table.iloc[0]
-    lon, lat = pvlib_lonlat(X0 + 37.5, Y0 + 4.0)
+    lon, lat = to_lonlat(X0 + 37.5, Y0 + 4.0)
     expected = sum(kwp * 0.65 * ratio * pvlib_direct(WEATHER, lat, lon, 0.0, tilt, az).sum() / 1e6
                    for _, _, tilt, az, _, ratio, ok, kwp in FACES[2:4])
     assert row["kwp"] == pytest.approx(24.0 * 0.65)
@@ -294,7 +294,7 @@ def test_pipeline_roof_production_equals_pvlib(run_dir, tmp_path):
     assert row["faces"] == 2 and row["status"] == "ok"
 
 
-def pvlib_lonlat(x, y):
+def to_lonlat(x, y):
     from pyproj import Transformer
 
     return Transformer.from_crs("EPSG:2154", "EPSG:4326", always_xy=True).transform(x, y)

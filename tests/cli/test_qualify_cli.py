@@ -83,7 +83,7 @@ def municipal(folder: Path, cadastre: Path) -> Path:
     south = b.loc[b["name"] == "south"].iloc[0]
     flat = b.loc[b["name"] == "flat"].iloc[0]
     inside = south.geometry.representative_point()
-    lon, lat = pvlib_free_lonlat(flat.geometry.representative_point())
+    lon, lat = to_lonlat(flat.geometry.representative_point())
     path = folder / "municipal.csv"
     path.write_text("\n".join([
         "insee,name,type,building_id,x,y,lon,lat,consumption_kwh,contracted_kva",
@@ -96,7 +96,7 @@ def municipal(folder: Path, cadastre: Path) -> Path:
     return path
 
 
-def pvlib_free_lonlat(point):
+def to_lonlat(point):
     from pyproj import Transformer
 
     return Transformer.from_crs("EPSG:2154", "EPSG:4326", always_xy=True).transform(point.x, point.y)
