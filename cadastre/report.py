@@ -58,7 +58,7 @@ MUNICIPAL_COLUMNS = {
     "rank": ("rank", 0), "name": ("name", None), "type": ("type", None), "building_id": ("id", None),
     "kwp": ("kwp", 1), "mwh": ("production", 1), "production_mwh": ("production", 1),
     "self_consumption_rate": ("self", 0), "savings_eur": ("savings", 0), "co2_t": ("co2", 1),
-    "payback_years": ("payback", 1), "score": ("score", 2), "verdict": ("verdict", None),
+    "payback_years": ("payback", 1), "score": ("score", 0), "verdict": ("verdict", None),
 }
 LANGS = ("fr", "en")
 TOP = 20

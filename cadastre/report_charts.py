@@ -158,27 +158,26 @@ def irradiation_histogram(roofs: pd.DataFrame, *, lang: str = "fr") -> bytes:
     return _png(fig)
 
 
-def production_by_class(roofs: pd.DataFrame, *, lang: str = "fr") -> bytes:
-    """Bar chart of the roofs' production [MWh/yr] by suitability class 1–5."""
-    text = LABELS[lang]
-    classes = roofs["class"].fillna(0).astype(int)
-    sums = roofs["mwh"].astype(float).groupby(classes).sum().reindex(range(1, 6), fill_value=0.0)
+def _bars(labels: list[str], values: np.ndarray, colours, xlabel: str, lang: str) -> bytes:
+    """A bar chart of production [MWh/yr] with the given category labels."""
     fig, ax = plt.subplots(figsize=(4.6, 3.0))
-    ax.bar([str(c) for c in sums.index], sums.to_numpy(), color=[CLASS_COLOURS[c] for c in sums.index])
-    ax.set_xlabel(text["class"])
-    ax.set_ylabel(text["mwh"])
+    ax.bar(labels, values, color=colours)
+    ax.set_xlabel(xlabel)
+    ax.set_ylabel(LABELS[lang]["mwh"])
     fig.tight_layout()
     return _png(fig)
+
+
+def production_by_class(roofs: pd.DataFrame, *, lang: str = "fr") -> bytes:
+    """Bar chart of the roof faces' gross production [MWh/yr] by suitability class 1–5."""
+    classes = roofs["class"].fillna(0).astype(int)
+    sums = roofs["mwh"].astype(float).groupby(classes).sum().reindex(range(1, 6), fill_value=0.0)
+    return _bars([str(c) for c in sums.index], sums.to_numpy(), [CLASS_COLOURS[c] for c in sums.index],
+                 LABELS[lang]["class"], lang)
 
 
 def production_by_orientation(roofs: pd.DataFrame, *, lang: str = "fr") -> bytes:
-    """Bar chart of the roofs' production [MWh/yr] by orientation sector (N ... NW, flat)."""
-    text = LABELS[lang]
+    """Bar chart of the roof faces' gross production [MWh/yr] by orientation sector (N ... NW, flat)."""
     names = sector(roofs["azimuth"].fillna(180.0), roofs["flat"].fillna(False))
     sums = roofs["mwh"].astype(float).groupby(names).sum().reindex([*SECTORS, FLAT], fill_value=0.0)
-    fig, ax = plt.subplots(figsize=(4.6, 3.0))
-    ax.bar([*SECTORS, text["flat"]], sums.to_numpy(), color="#e08a1e")
-    ax.set_xlabel(text["orient"])
-    ax.set_ylabel(text["mwh"])
-    fig.tight_layout()
-    return _png(fig)
+    return _bars([*SECTORS, LABELS[lang]["flat"]], sums.to_numpy(), "#e08a1e", LABELS[lang]["orient"], lang)

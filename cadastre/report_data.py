@@ -8,6 +8,7 @@ areas with :meth:`RunData.preload`.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import unicodedata
@@ -74,6 +75,12 @@ def _meta(folder: Path) -> dict:
             except (OSError, ValueError) as exc:
                 raise InputFileError(f"{path}: not readable JSON ({exc}); rerun the cadastre") from exc
     raise InputFileError(f"{folder}: neither run.json nor buildings.json; {_NOT_A_FOLDER}")
+
+
+def _content_id(folder: Path) -> str:
+    """An id for a folder without run id (``cadastre buildings``): 12 hex digits of its metadata's SHA-256."""
+    path = next(p for p in (folder / "run.json", folder / "buildings.json") if p.is_file())
+    return hashlib.sha256(path.read_bytes()).hexdigest()[:12]
 
 
 def _resolve(folder: Path, value) -> Path | None:
@@ -202,7 +209,7 @@ def read_run(folder: str | os.PathLike, *, qualification: str | os.PathLike | No
     return RunData(
         folder=folder,
         meta=meta,
-        run_id=str(meta.get("run_id") or folder.resolve().name),
+        run_id=str(meta.get("run_id") or _content_id(folder)),
         communes=communes,
         epci=_csv(folder / "epci.csv"),
         territory=_csv(folder / "territory.csv"),

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import base64
 import contextlib
+import html
 import io
 import re
 import subprocess
@@ -37,6 +38,7 @@ from cli import report as cli_report
 from cli.main import app
 
 runner = cli_runner()
+SAMPLES = Path(__file__).resolve().parents[2] / "samples"
 
 
 def run(*args):
@@ -196,3 +198,20 @@ def test_demo_ends_with_the_report_of_the_demo_area(tmp_path):
     row = main_row(tmp_path / "demo" / "buildings")
     assert row["commune"] in text
     assert all(key_figures(text)[key][0] == row[key] for key in FIGURES)
+    # with the real output of `cadastre qualify` (issue 8) on the example municipal buildings of the sample
+    qual = run("qualify", tmp_path / "demo" / "buildings", "--buildings", SAMPLES / "municipal.csv",
+               "-o", tmp_path / "qual", "-q")
+    assert qual.exit_code == 0, (qual.stdout, qual.stderr)
+    out = tmp_path / "with-qualification.html"
+    done = run("report", tmp_path / "demo" / "buildings", "--commune", row["insee"], "-o", out, "--qualification",
+               tmp_path / "qual", "--lang", "en")
+    assert done.exit_code == 0, (done.stdout, done.stderr)
+    table = pd.read_csv(tmp_path / "qual" / "qualification.csv", dtype=str, keep_default_na=False)
+    table = table[table["insee"] == row["insee"]]  # by rank, unranked rows (not matched) last
+    table = table.sort_values("rank", key=lambda r: pd.to_numeric(r, errors="coerce"), kind="stable")
+    shown = rows_of(out.read_text(encoding="utf-8"), "municipal")
+    assert len(shown) == len(table) > 0
+    assert [r[1] for r in shown] == [html.escape(n, quote=False) for n in table["name"]]
+    assert [r[-1] for r in shown] == list(table["verdict"])
+    for cells, kwp in zip(shown, table["kwp"], strict=True):
+        assert cells[4] == kwp if kwp == "" else shown_number(cells[4], "en") == pytest.approx(float(kwp), abs=0.05)
