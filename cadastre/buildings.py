@@ -36,6 +36,7 @@ import numpy as np
 import pandas as pd
 import xarray as xr
 import shapely
+from affine import Affine
 from shapely import make_valid
 
 from cadastre.aggregate import aggregate, assign_communes
@@ -193,7 +194,11 @@ def compute_buildings(
     say(f"{len(fp):,} buildings on the raster")
     ids = rasterize_footprints(fp, t, (grid.height, grid.width))
     roof = roof_cells(ids, irradiance["global"].values, ndsm=ndsm, vegetation=vegetation, min_height=config.roofs.min_height)
-    labels, table = faces(irradiance, roof, config.roofs)
+    # faces are local: work on the bounding box of the roof cells (a tile's halo holds few of them)
+    rows, cols = np.flatnonzero(roof.any(axis=1)), np.flatnonzero(roof.any(axis=0))
+    box = (slice(rows[0], rows[-1] + 1), slice(cols[0], cols[-1] + 1)) if rows.size else (slice(0, 1), slice(0, 1))
+    window = irradiance.isel(y=box[0], x=box[1])
+    labels, table = faces(window, roof[box], config.roofs)
     say(f"{len(table):,} roof faces")
     lat, lon, alt = (irradiance.attrs.get(k) for k in ("latitude", "longitude", "altitude"))
     if lat is None:
@@ -205,7 +210,7 @@ def compute_buildings(
     table = face_energy(table, yields, config)
     net = 1.0 - config.aggregate.net_reduction
 
-    polys = face_polygons(labels, t, grid.crs)
+    polys = face_polygons(labels, t * Affine.translation(box[1].start, box[0].start), grid.crs)
     roofs = polys.merge(table, on="face", how="left")
     roofs.insert(1, "building_id", roofs["building"].to_numpy())
     roofs = roofs.drop(columns=["building"])

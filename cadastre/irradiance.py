@@ -19,7 +19,7 @@ from cadastre.weather import Weather, load_weather
 from kernels import (
     accumulate_direction,
     apply_far,
-    far_horizon,
+    far_sweep,
     horizon_tan,
     horn_normals,
     runs_along_rows,
@@ -88,6 +88,7 @@ def irradiance(
     time_label: str | None = None,
     site: tuple[float, float, float] | None = None,
     far_field: FarField | None = None,
+    cells: np.ndarray | None = None,
     progress: Callable[[int, int], None] | None = None,
 ) -> xr.Dataset:
     """Irradiation of every cell of a DSM, summed over the weather period.
@@ -123,6 +124,12 @@ def irradiance(
         the coarse surface from ``max_distance`` to ``far_field.distance``
         (:mod:`kernels.farfield`). Without it nothing beyond ``max_distance``
         shades.
+    cells : 2-D bool array, optional
+        On the DSM's grid: the cells whose irradiation is wanted (a tile's
+        roofs, its core). The horizons are traced only where these cells need
+        them and the sky is accumulated only on them; every other cell is NaN
+        in the result but for ``slope`` and ``aspect``. The wanted cells get
+        the values of a run without ``cells``. Default: every cell.
     progress : callable, optional
         Called as ``progress(done, total)`` after each direction.
 
@@ -154,8 +161,17 @@ def irradiance(
     if np.isnan(z).all():
         raise AllNodataError("DSM: every cell is nodata; nothing to compute")
     south_up = grid.transform.e > 0
+    need = None
+    if cells is not None:
+        need = np.asarray(cells, dtype=bool)
+        if need.shape != z.shape:
+            raise OptionError(f"cells: shape {need.shape} differs from the DSM's {z.shape}")
+        need = need & ~np.isnan(z)
+        if not need.any():
+            raise AllNodataError("cells: no wanted cell has surface data; nothing to compute")
     if south_up:
         z = z[::-1].copy()
+        need = None if need is None else need[::-1].copy()
     lat, lon, alt = site_of(dsm) if site is None else (float(v) for v in site)
     if not isinstance(weather, Weather):
         weather = load_weather(weather, time_label=time_label, latitude=lat, longitude=lon, altitude=alt)
@@ -165,9 +181,9 @@ def irradiance(
     far = None
     if far_field is not None:
         start = max_distance if far_field.start is None else far_field.start
-        far = far_setup(far_field, z, origin, grid.cellsize, start)
+        far = far_setup(far_field, z, origin, grid.cellsize, start, wanted=need)
     out = _compute(z, grid.cellsize, tables, max_distance=max_distance, albedo=albedo, progress=progress,
-                   origin=origin, far=far)
+                   origin=origin, far=far, need=need)
     if south_up:
         out = {k: v[::-1] for k, v in out.items()}
     ds = xr.Dataset(
@@ -195,7 +211,7 @@ def irradiance(
 
 
 def _compute(z, cellsize, tables: SunTables, *, max_distance, albedo, progress=None,
-             origin=(0, 0), far=None) -> dict[str, np.ndarray]:
+             origin=(0, 0), far=None, need=None) -> dict[str, np.ndarray]:
     """Run the kernels over every direction; return float32 arrays by band name.
 
     Directions whose lines run along rows are computed on the transposed
@@ -203,6 +219,7 @@ def _compute(z, cellsize, tables: SunTables, *, max_distance, albedo, progress=N
     ``origin``: global (row, col) of cell [0, 0], which anchors the horizon
     lines to the global grid (tiles of a run then agree with one raster).
     ``far``: a :class:`rasters.coarse.FarSetup` whose far-field horizon raises the near one.
+    ``need``: the wanted cells (bool), or None for all; the others end NaN.
     """
     shape = z.shape
     f4 = np.float32
@@ -215,23 +232,27 @@ def _compute(z, cellsize, tables: SunTables, *, max_distance, albedo, progress=N
     for transposed in (False, True):
         if transposed:
             arrays = [np.ascontiguousarray(a.T) for a in (z, n_e, n_n, n_u)]
+            mask = None if need is None else np.ascontiguousarray(need.T)
         else:
             arrays = [z, n_e, n_n, n_u]
+            mask = need
         accumulators = [np.zeros(arrays[0].shape, f4) for _ in range(5)]
-        layouts[transposed] = (arrays, accumulators, np.empty(arrays[0].shape, f4))
+        # cells left out by the mask keep a NaN horizon, which the accumulation skips
+        horizon = np.empty(arrays[0].shape, f4) if mask is None else np.full(arrays[0].shape, np.nan, f4)
+        layouts[transposed] = (arrays, accumulators, horizon, mask)
     n = tables.n_directions
     if far is not None:
         far_tan, far_dist = np.empty_like(far.obs_z), np.empty_like(far.obs_z)
     for k, azimuth in enumerate(tables.azimuths):
         azimuth = float(azimuth)
         transposed = runs_along_rows(azimuth)
-        (zz, ne, nn, nu), accumulators, horizon = layouts[transposed]
+        (zz, ne, nn, nu), accumulators, horizon, mask = layouts[transposed]
         row0, col0 = (origin[1], origin[0]) if transposed else origin
         horizon_tan(zz, transposed_azimuth(azimuth) if transposed else azimuth, cellsize, max_distance, horizon,
-                    row0, col0)
+                    row0, col0, mask)
         if far is not None:
-            far_horizon(far.pyramid, far.offsets, far.rows, far.cols, far.cell, far.obs_r, far.obs_c, far.obs_z,
-                        azimuth, far.d0, far.dmax, far.ratio, far_tan, far_dist)
+            far_sweep(far.surface, azimuth, far.cell, far.d0, far.dmax, far.row0, far.col0, far.obs_z, far.orow,
+                      far.ocol, far_tan, far_dist)
             apply_far(horizon, zz, far.obs_row, far.obs_col, far.obs_z, far_tan, far_dist, transposed)
         accumulate_direction(
             horizon,
@@ -253,6 +274,8 @@ def _compute(z, cellsize, tables: SunTables, *, max_distance, albedo, progress=N
     )
     del layouts
     nodata = np.isnan(n_u)
+    if need is not None:
+        nodata_sky = nodata | ~need
     svf /= n
     np.clip(svf, 0.0, 1.0, out=svf)
     sin_beta = np.sqrt(n_e**2 + n_n**2)
@@ -269,6 +292,6 @@ def _compute(z, cellsize, tables: SunTables, *, max_distance, albedo, progress=N
         "slope": slope,
         "aspect": aspect,
     }
-    for v in out.values():
-        v[nodata] = np.nan
+    for name, v in out.items():
+        v[nodata if need is None or name in ("slope", "aspect") else nodata_sky] = np.nan
     return out

@@ -101,7 +101,7 @@ def merge_fragments(labels: np.ndarray, roof: np.ndarray, min_cells: int, passes
         edges = np.concatenate(pairs) if pairs else np.empty((0, 2), np.int64)
         if not len(edges):
             break
-        uniq, border = np.unique(edges, axis=0, return_counts=True)
+        uniq, border = _unique_pairs(edges, counts.size)
         order = np.lexsort((-border, uniq[:, 0]))
         uniq = uniq[order]
         first = np.r_[True, uniq[1:, 0] != uniq[:-1, 0]]
@@ -109,6 +109,13 @@ def merge_fragments(labels: np.ndarray, roof: np.ndarray, min_cells: int, passes
         mapping[uniq[first, 0]] = uniq[first, 1]
         out = mapping[out]
     return out
+
+
+def _unique_pairs(pairs: np.ndarray, base: int) -> tuple[np.ndarray, np.ndarray]:
+    """Sorted distinct rows of a (n, 2) array of non-negative ints below ``base``, and their counts."""
+    key = pairs[:, 0].astype(np.int64) * base + pairs[:, 1]
+    uniq, counts = np.unique(key, return_counts=True)
+    return np.stack([uniq // base, uniq % base], axis=1), counts
 
 
 def _shared_cells(labels: np.ndarray, core: np.ndarray, roof: np.ndarray):
@@ -131,7 +138,8 @@ def _shared_cells(labels: np.ndarray, core: np.ndarray, roof: np.ndarray):
         good = core[r, c] & (roof[r, c] == roof.ravel()[f]) & (labels[r, c] > 0)
         cand_cell.append(f[good])
         cand_face.append(labels[r, c][good])
-    pairs = np.unique(np.stack([np.concatenate(cand_cell), np.concatenate(cand_face)], axis=1), axis=0)
+    pairs = _unique_pairs(np.stack([np.concatenate(cand_cell), np.concatenate(cand_face)], axis=1),
+                          max(h * w, int(labels.max()) + 1))[0]
     k = np.zeros(h * w, np.int64)
     np.add.at(k, pairs[:, 0], 1)
     lonely = frag[k[frag] == 0]
@@ -175,10 +183,10 @@ def faces(irradiance: xr.Dataset, roof: np.ndarray, config: RoofConfig = RoofCon
     grow_faces(roof, n_e, n_n, n_u, slope, config.flat_slope, config.max_face_angle, grown)
     merged = merge_fragments(grown, roof, max(1, int(round(config.min_fragment_area / (cell * cell)))))
     # renumber the surviving faces 1..n
-    survivors, labels = np.unique(merged, return_inverse=True)
-    labels = labels.reshape(merged.shape).astype(np.int32)
-    if survivors[0] != 0:
-        labels += 1
+    present = np.bincount(merged.ravel()) > 0
+    present[0] = True
+    renumber = np.cumsum(present) - 1
+    labels = renumber[merged].astype(np.int32)
     n = int(labels.max())
     nb = n + 1
     flat_idx = labels.ravel()

@@ -26,6 +26,8 @@ A TOML file with the inputs, the tiling and every parameter of the stages::
     max_distance = 150.0     # reach of the horizon search (<= halo) [m]; default: the halo
     far_distance = 5000.0    # reach of the far field on the coarse surface [m]; 0 = no far field
     far_cell = 5.0           # cell of the coarse max-pooled surface [m] (a multiple of resolution)
+    cells = "roofs"          # where the irradiance is computed: "roofs" (the roof cells of the
+                             # buildings a tile owns) or "core" (every cell of the core)
 
     [pv] / [roofs] / [aggregate]   # as in 'cadastre buildings'
 
@@ -46,6 +48,8 @@ from cadastre.errors import InputFileError, OptionError
 from cadastre.irradiance import BANDS, MIN_DIRECTIONS
 
 LIDAR_SUFFIXES = (".las", ".laz")
+CELLS = ("roofs", "core")
+"""Values of ``irradiance.cells``: where a tile computes the irradiance."""
 RASTER_SUFFIXES = (".tif", ".tiff", ".vrt")
 
 
@@ -67,6 +71,7 @@ class RunConfig:
     max_distance: float | None = None
     far_distance: float = 5000.0
     far_cell: float = 5.0
+    cells: str = "roofs"
     config: Config = dataclasses.field(default_factory=Config)
     source: Path | None = None
 
@@ -86,6 +91,7 @@ class RunConfig:
                 "resolution": self.resolution, "size": self.size, "halo": self.halo, "rasters": list(self.rasters),
                 "directions": self.directions, "reach": self.reach, "config": dataclasses.asdict(self.config),
                 "far_distance": self.far_distance, "far_cell": self.far_cell if self.far_distance else None,
+                "cells": self.cells,
             }
         return hashlib.sha256(json.dumps(part, sort_keys=True, default=str).encode()).hexdigest()
 
@@ -150,7 +156,7 @@ def load_run_config(path: str | os.PathLike) -> RunConfig:
     for name, table, keys in (
         ("inputs", inputs, ("lidar", "dsm", "footprints", "communes", "weather", "crs")),
         ("tiles", tiles, ("size", "resolution", "halo", "rasters")),
-        ("irradiance", irr, ("directions", "max_distance", "far_distance", "far_cell")),
+        ("irradiance", irr, ("directions", "max_distance", "far_distance", "far_cell", "cells")),
     ):
         if not isinstance(table, dict):
             raise OptionError(f"{where}: '{name}' must be a section [{name}]")
@@ -193,6 +199,9 @@ def load_run_config(path: str | os.PathLike) -> RunConfig:
         if abs(far_cell / resolution - round(far_cell / resolution)) > 1e-6 or far_cell < resolution:
             raise OptionError(f"{where}: irradiance.far_cell = {far_cell:g} m is not a whole multiple of "
                               f"tiles.resolution = {resolution:g} m")
+    cells = irr.get("cells", "roofs")
+    if cells not in CELLS:
+        raise OptionError(f"{where}: irradiance.cells = {cells!r}; give one of {', '.join(repr(c) for c in CELLS)}")
     crs = inputs.get("crs") or None
     return RunConfig(
         lidar=lidar, dsm=dsm,
@@ -200,7 +209,7 @@ def load_run_config(path: str | os.PathLike) -> RunConfig:
         communes=_optional_path(where, "communes", inputs.get("communes"), base),
         weather=weather, crs=crs, size=size, resolution=resolution, halo=halo, rasters=tuple(rasters),
         directions=directions, max_distance=max_distance, far_distance=far_distance, far_cell=far_cell,
-        config=config, source=Path(path),
+        cells=cells, config=config, source=Path(path),
     )
 
 
@@ -249,6 +258,10 @@ directions = 64
 # 0 = no far field. default: 5000 and 5
 far_distance = 5000.0
 far_cell = 5.0
+# Where the irradiance is computed: "roofs" = the roof cells of the buildings each tile owns (the
+# horizons are traced and the sky summed only where they need it: the fastest), "core" = every cell
+# of the tiles (a full irradiance map, slower). Rasters hold nodata where nothing was computed.
+cells = "roofs"
 
 # ---- parameters of the roofs and buildings stage (as 'cadastre buildings --print-config') ----
 

@@ -54,10 +54,11 @@ import pyogrio
 from pyproj import CRS, Transformer
 
 from cadastre.aggregate import aggregate, default_communes_path, load_communes, write_table
-from cadastre.buildings import RESULT_COLUMNS, compute_buildings, owned_by_raster
+from cadastre.buildings import RESULT_COLUMNS, compute_buildings, owned_by_raster, prepare_footprints
 from cadastre.energy import yield_table
 from cadastre.errors import CadastreError, CRSError, GridError, InputFileError, NoOverlapError, OutputFileError
 from cadastre.irradiance import irradiance
+from cadastre.roofs import rasterize_footprints, roof_cells
 from cadastre.runconfig import RunConfig
 from cadastre.weather import Weather, default_weather_path, load_weather
 from rasters.coarse import FarField, block_max, far_bounds, read_coarse
@@ -91,8 +92,20 @@ class Plan:
     sources: tuple[Source, ...]
     config: RunConfig
 
-    def sources_of(self, bounds: Bounds, *, closed: bool = False) -> list[Path]:
-        return [s.path for s in self.sources if overlaps(s.bounds, bounds, closed=closed)]
+    def sources_of(self, bounds: Bounds) -> list[Path]:
+        """The input files with data in ``bounds`` (overlapping it with positive area)."""
+        return [s.path for s in self.sources if overlaps(s.bounds, bounds)]
+
+    def points_of(self, core: Bounds) -> list[Path]:
+        """The LAS/LAZ files that may hold points of ``core``.
+
+        A point belongs to the core when it lies in [xmin, xmax) x [ymin, ymax)
+        (the convention of :func:`kernels.binning.bin_points`): a file whose extent
+        only touches the core's east or north side holds none of them.
+        """
+        x0, y0, x1, y1 = core
+        return [s.path for s in self.sources
+                if s.bounds[0] < x1 and s.bounds[2] >= x0 and s.bounds[1] < y1 and s.bounds[3] >= y0]
 
     def estimate(self) -> dict:
         """Cells, time on one core and disk of the run (rough; see :data:`SECONDS_PER_MCELL`)."""
@@ -357,6 +370,31 @@ def _far_region(tile: Tile, footprints: gpd.GeoDataFrame) -> Bounds:
     return (max(x0, w[0]), max(y0, w[1]), min(x1, w[2]), min(y1, w[3]))
 
 
+def _wanted_cells(config: RunConfig, tile: Tile, footprints: gpd.GeoDataFrame, crs: CRS, shape: tuple[int, int],
+                  transform, core: tuple[slice, slice], extra: dict[str, np.ndarray]) -> np.ndarray:
+    """Cells of the window whose irradiance the tile computes (``irradiance.cells``).
+
+    Always the roof cells (as :func:`cadastre.roofs.roof_cells` finds them)
+    of the buildings the tile owns, which may stick out of the core, and
+    the roof cells of the core (for the tile's raster); with ``"core"`` every
+    cell of the core.
+    """
+    wanted = np.zeros(shape, bool)
+    if config.cells == "core":
+        wanted[core] = True
+    if len(footprints):
+        fp, _repaired = prepare_footprints(footprints, crs)
+        owned = owned_by_raster(fp, tile.core)
+        flat = np.ones(shape, np.float32)
+        kw = dict(ndsm=extra.get("ndsm"), vegetation=extra.get("vegetation"), min_height=config.config.roofs.min_height)
+        wanted |= roof_cells(rasterize_footprints(fp[owned], transform, shape), flat, **kw) > 0
+        if config.cells == "roofs" and not owned.all():
+            others = np.zeros(shape, bool)
+            others[core] = roof_cells(rasterize_footprints(fp[~owned], transform, shape), flat, **kw)[core] > 0
+            wanted |= others
+    return wanted
+
+
 def _compute_tile(run_dir: Path, tile: Tile, layers: dict[str, list[str]], config: RunConfig, shared: Shared) -> dict:
     res = config.resolution
     if not layers.get("dsm"):
@@ -386,13 +424,17 @@ def _compute_tile(run_dir: Path, tile: Tile, layers: dict[str, list[str]], confi
     else:
         raise InputFileError(f"tile {tile.id}: no footprints; set inputs.footprints, or use LiDAR inputs (building mask)")
     dsm = to_dataarray(z, crs, transform, name="dsm", units="m")
+    cells = _wanted_cells(config, tile, fp, crs, (height, width), transform, core, extra)
+    if not cells.any():
+        return {"outputs": {}, "buildings": 0, "faces": 0, "note": "no roof cell in the core"}
     far = None
     if config.far_distance and layers.get("coarse"):
         surface = read_coarse(layers["coarse"], far_bounds(tile.window, config.far_distance, config.far_cell),
                               config.far_cell)
         far = FarField(surface, config.far_distance, region=_far_region(tile, fp))
     irr = irradiance(dsm, shared.weather, n_directions=config.directions, max_distance=config.reach,
-                     albedo=config.config.albedo, sky=config.config.sky, site=shared.site, far_field=far)
+                     albedo=config.config.albedo, sky=config.config.sky, site=shared.site, far_field=far,
+                     cells=cells)
     outs = {}
     core_ds = irr.isel(y=core[0], x=core[1])
     outs["irradiance"] = write_bands([core_ds[b] for b in config.rasters], folder / "irradiance.tif",
@@ -530,7 +572,7 @@ def run(
 
     entries: list[dict] = []
     if plan.kind == "lidar":
-        calls = [(str(run_dir), t, [str(p) for p in plan.sources_of(t.core, closed=True)], config, threads)
+        calls = [(str(run_dir), t, [str(p) for p in plan.points_of(t.core)], config, threads)
                  for t in plan.tiles]
         results = ex.map(prepare_task, calls, step("prepare", len(calls)))
         entries += results

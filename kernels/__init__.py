@@ -5,7 +5,7 @@ raster); azimuths are clockwise from north; angles at public boundaries in
 degrees; surface normals as (east, north, up) unit-vector components.
 """
 
-from kernels.farfield import apply_far, far_horizon, far_horizon_bruteforce, max_pool2, observer_heights
+from kernels.farfield import apply_far, far_sweep, far_sweep_bruteforce, observer_heights
 from kernels.horizon import horizon_tan, horizon_tan_bruteforce, line_step, runs_along_rows, transposed_azimuth
 from kernels.irradiance import accumulate_direction
 from kernels.terrain import horn_normals, slope_aspect
@@ -13,13 +13,12 @@ from kernels.terrain import horn_normals, slope_aspect
 __all__ = [
     "accumulate_direction",
     "apply_far",
-    "far_horizon",
-    "far_horizon_bruteforce",
+    "far_sweep",
+    "far_sweep_bruteforce",
     "horizon_tan",
     "horizon_tan_bruteforce",
     "horn_normals",
     "line_step",
-    "max_pool2",
     "observer_heights",
     "runs_along_rows",
     "slope_aspect",

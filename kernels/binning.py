@@ -29,10 +29,12 @@ def bin_points(
     """Accumulate points into the cells of a north-up grid.
 
     A point at (x, y) falls in column ``floor((x - x0) / resolution)`` and row
-    ``floor((y0 - y) / resolution)``: cells are closed on their west and north
-    sides, open on their east and south sides, so that a point on the border
-    of two adjacent tiles belongs to exactly one of them. Points outside the
-    grid and points with ``keep`` false are skipped.
+    ``ceil((y0 - y) / resolution) - 1``: cells are closed on their west and
+    south sides, open on their east and north sides, as IGN LiDAR HD tiles are
+    ([x0, x0 + 1 km) x [y0, y0 + 1 km)), so that a point on the border of two
+    adjacent tiles belongs to exactly one of them and a tile's points all fall
+    in its own core. Points outside the grid and points with ``keep`` false
+    are skipped.
 
     Parameters
     ----------
@@ -61,7 +63,7 @@ def bin_points(
         if not keep[k]:
             continue
         c = int(math.floor((x[k] - x0) * inv))
-        r = int(math.floor((y0 - y[k]) * inv))
+        r = -int(math.floor((y[k] - y0) * inv)) - 1
         if c < 0 or r < 0 or c >= ncols or r >= nrows:
             continue
         cl = classification[k]

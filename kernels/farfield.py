@@ -4,13 +4,13 @@ The near field (:func:`kernels.horizon.horizon_tan`) traces every cell's
 horizon at full resolution up to a reach ``d0`` (the halo of a tile). Beyond
 it, hills and slag heaps kilometres away still shade, but tracing them at
 0.5 m would cost far too much. The far field traces them instead on a
-*pyramid* of max-pooled surfaces: level ``L`` has cells of ``cell * 2**L``
-metres, each holding the highest surface of the finer cells under it, and a
-ray samples level ``L`` from the distance ``ratio * cell * 2**L`` on, one
-sample per level cell. Max pooling never lowers an obstacle; the angular error
-it adds is at most ``slope * 0.7 / ratio`` radians (a cell's height spread).
+*coarse* max-pooled surface (e.g. 5 m cells, each holding the highest
+surface of the fine cells under it: max pooling never lowers an obstacle),
+from ``d0`` to ``dmax``, with the same convex-hull sweep along lines as the
+near field (:func:`far_sweep`): amortised O(1) work per coarse cell and
+direction, plus two binary searches per observer.
 
-Observers stand at the centres of the level-0 cells. The horizon of a cell at
+Observers stand at the centres of the coarse cells. The horizon of a cell at
 height ``z`` seen from a fixed point is a convex, decreasing function of
 ``z``: ``f(z) = max_i (Z_i - z) / d_i``. Each observer records, for a few
 reference heights ``z_k`` (the lowest to the highest fine cell it serves),
@@ -18,8 +18,7 @@ the horizon ``f(z_k)`` and the distance ``d_k`` of the obstacle that makes it.
 A fine cell at height ``z`` then takes ``max_k f(z_k) - (z - z_k) / d_k``:
 the tangents of ``f``, exact at every ``z_k`` and never above ``f``.
 
-Positions are in level-0 cell units of the pyramid's array (row down, column
-right); azimuths are clockwise from north in degrees.
+Azimuths are clockwise from north in degrees; rows run north to south.
 """
 
 from __future__ import annotations
@@ -29,111 +28,169 @@ import math
 import numpy as np
 
 from kernels._jit import njit, pjit, prange
+from kernels.horizon import _anchor, _line_tables, _off, _sample, _setup, _track, _u_range
 
 
 @njit
-def max_pool2(z, out):
-    """2x2 max pooling of ``z`` into ``out`` (shape ``ceil(z.shape / 2)``); NaN (nodata) is ignored."""
-    nr, nc = z.shape
-    for i in range(out.shape[0]):
-        for j in range(out.shape[1]):
-            m = np.nan
-            for a in range(2 * i, min(2 * i + 2, nr)):
-                for b in range(2 * j, min(2 * j + 2, nc)):
-                    v = z[a, b]
-                    if v == v and not (v <= m):
-                        m = v
-            out[i, j] = m
+def _tangent_point(zt, idx, first, count, reverse, m, zq):
+    """Index of the hull sample of largest slope from (m, zq) (binary search; see horizon._tangent)."""
+    lo = 0
+    hi = count - 1
+    while lo < hi:
+        mid = (lo + hi) // 2
+        a = idx[first + count - 1 - mid] if reverse else idx[first + mid]
+        b = idx[first + count - 2 - mid] if reverse else idx[first + mid + 1]
+        if (zt[b] - zq) * (a - m) <= (zt[a] - zq) * (b - m):
+            hi = mid
+        else:
+            lo = mid + 1
+    return idx[first + count - 1 - lo] if reverse else idx[first + lo]
 
 
 @njit
-def _clip_axis(p, dp, n, lo, hi):
-    if abs(dp) < 1e-12:
-        if p < 0.0 or p >= n:
-            return 1.0, 0.0
-        return lo, hi
-    t1 = (0.0 - p) / dp
-    t2 = (n - p) / dp
-    if t1 > t2:
-        t1, t2 = t2, t1
-    return max(lo, t1), min(hi, t2)
-
-
-@njit
-def _clip(r, c, dr, dc, nr, nc, lo, hi):
-    """Distance range [lo, hi] (cell units) in which the ray r + t*dr, c + t*dc stays inside the array."""
-    lo, hi = _clip_axis(r, dr, float(nr), lo, hi)
-    return _clip_axis(c, dc, float(nc), lo, hi)
+def _observe(zt, idx, count, reverse, m, o, obs_z, step, out_tan, out_dist):
+    """Raise observer ``o``'s horizons (each reference height) with the hull ``idx[:count]``, seen from sample m."""
+    nco = obs_z.shape[1]
+    i = o // nco
+    j = o - i * nco
+    for h in range(obs_z.shape[2]):
+        zq = obs_z[i, j, h]
+        q = _tangent_point(zt, idx, 0, count, reverse, m, zq)
+        d = (q - m) * step
+        tn = (zt[q] - zq) / d
+        if tn > out_tan[i, j, h]:
+            out_tan[i, j, h] = tn
+            out_dist[i, j, h] = d
 
 
 @pjit
-def far_horizon(pyramid, offsets, rows, cols, cell, obs_r, obs_c, obs_z, azimuth, d0, dmax, ratio, out_tan,
-                out_dist):
-    """tan of the far-field horizon of a grid of observers in one direction.
+def far_sweep(zc, azimuth, cell, d0, dmax, row0, col0, obs_z, orow, ocol, out_tan, out_dist):
+    """tan of the far-field horizon of observers on a coarse surface, in one direction.
+
+    The lines and their tracks are those of :func:`kernels.horizon.horizon_tan`
+    on the coarse grid, anchored to the global grid (windows agree with the
+    whole surface). An observer stands on its cell's line; its horizon is the
+    largest elevation angle of the track samples from ``d0`` to ``dmax`` ahead
+    of it, seen from each of its reference heights (exact on the discrete
+    profile; the tangent is found on upper convex hulls of blocks of the line,
+    as in :func:`kernels.horizon._sweep_line`).
 
     Parameters
     ----------
-    pyramid : 1-D float array
-        The levels of max-pooled heights [m], each row-major, level ``L`` at
-        ``offsets[L]`` with shape ``(rows[L], cols[L])``; level ``L + 1`` pools
-        2x2 cells of level ``L``. NaN: no surface.
-    cell : float
-        Level-0 cell size. [m]
-    obs_r, obs_c : 1-D float arrays
-        Rows and columns of the observer grid (observer ``(a, b)`` stands at
-        ``(obs_r[a], obs_c[b])``), in level-0 cell units.
-    obs_z : (len(obs_r), len(obs_c), K) float array
-        Reference heights of each observer [m]; NaN: skip the observer.
+    zc : 2-D float array
+        Coarse surface: highest height of each coarse cell [m], NaN no data.
     azimuth : float
         Direction, clockwise from north. [degrees]
+    cell : float
+        Coarse cell size. [m]
     d0, dmax : float
-        The ray is sampled from ``d0`` to ``dmax``. [m]
-    ratio : float
-        Level ``L`` is used from ``ratio * cell * 2**L`` metres on.
+        The samples between these distances are obstacles. [m]
+    row0, col0 : int
+        Global (coarse) row and column of ``zc[0, 0]``.
+    obs_z : (nro, nco, K) float array
+        Reference heights [m] of the observers at coarse cells
+        ``(orow + a, ocol + b)`` of ``zc``; NaN in ``[..., 0]``: skip it.
+    orow, ocol : int
+        Position in ``zc`` of observer ``[0, 0]``.
     out_tan, out_dist : arrays shaped like ``obs_z``
         tan of the horizon for each reference height (``-inf`` when nothing
         is seen) and the distance of the obstacle that makes it [m].
     """
-    a = math.radians(azimuth)
-    dr = -math.cos(a)
-    dc = math.sin(a)
-    n_levels = offsets.shape[0]
+    nrows, ncols = zc.shape
     nro, nco, n_k = obs_z.shape
-    for o in prange(nro * nco):
-        i = o // nco
-        j = o - i * nco
-        for k in range(n_k):
-            out_tan[i, j, k] = -np.inf
-            out_dist[i, j, k] = np.inf
-        if obs_z[i, j, 0] != obs_z[i, j, 0]:  # serves no cell
-            continue
-        r0 = obs_r[i]
-        c0 = obs_c[j]
-        lo, hi = _clip(r0, c0, dr, dc, rows[0], cols[0], d0 / cell, dmax / cell)
-        if lo > hi:
-            continue
-        d = d0
-        level = 0
-        scale = 1.0
-        while d <= dmax:
-            while level + 1 < n_levels and ratio * cell * scale * 2.0 <= d:
-                level += 1
-                scale *= 2.0
-            t = d / cell
-            if t > hi:
-                break
-            if t >= lo:
-                ii = int(math.floor((r0 + dr * t) / scale))
-                jj = int(math.floor((c0 + dc * t) / scale))
-                if 0 <= ii < rows[level] and 0 <= jj < cols[level]:
-                    v = pyramid[offsets[level] + ii * cols[level] + jj]
-                    if v == v:
-                        for k in range(n_k):
-                            tn = (v - obs_z[i, j, k]) / d
-                            if tn > out_tan[i, j, k]:
-                                out_tan[i, j, k] = tn
-                                out_dist[i, j, k] = d
-            d += cell * scale
+    for a in range(nro):
+        for b in range(nco):
+            for h in range(n_k):
+                out_tan[a, b, h] = -np.inf
+                out_dist[a, b, h] = np.inf
+    main_col, fwd, t, nu, nv, step, k1, jump = _setup(nrows, ncols, azimuth, cell, dmax)
+    k0 = max(1, int(math.ceil(d0 / step - 1e-9)))
+    if k1 < k0:
+        return
+    width = k1 - k0 + 1  # samples in an observer's window [m + k0, m + k1]
+    shift, base = _anchor(main_col, fwd, t, nu, row0, col0)
+    offs, wts, nbs = _line_tables(t, nu, shift, base)
+    last = offs[nu - 1]
+    c0 = -last if t >= 0.0 else 0
+    c1 = nv - 1 if t >= 0.0 else nv - 1 - last
+    nlines = c1 - c0 + 1
+    nchunks = min(nlines, 64)
+    per = (nlines + nchunks - 1) // nchunks
+    for ch in prange(nchunks):
+        zt = np.empty(nu)
+        obs = np.empty(nu, np.int64)
+        stk = np.empty(nu, np.int64)
+        hull = np.empty(nu, np.int64)
+        for c in range(c0 + ch * per, min(c0 + (ch + 1) * per, c1 + 1)):
+            lo, hi = _u_range(t, c, nu, nv, shift, base)
+            n = hi - lo + 1
+            first = -1
+            final = -1
+            for m in range(n):
+                u = lo + m
+                a = u if fwd > 0 else nu - 1 - u
+                v = c + offs[u]
+                i = (v if main_col else a) - orow
+                j = (a if main_col else v) - ocol
+                obs[m] = -1
+                if 0 <= i < nro and 0 <= j < nco and obs_z[i, j, 0] == obs_z[i, j, 0]:
+                    obs[m] = i * nco + j
+                    if first < 0:
+                        first = m
+                    final = m
+            if first < 0:
+                continue
+            s_lo = first + k0
+            s_hi = min(n - 1, final + k1)
+            if s_lo > s_hi:
+                continue
+            for m in range(s_lo, s_hi + 1):
+                u = lo + m
+                a = u if fwd > 0 else nu - 1 - u
+                zt[m] = _track(zc, main_col, a, c + offs[u], nv, wts[u], nbs[u], jump)[0]
+            bs = s_lo
+            while bs <= s_hi:
+                be = min(bs + width - 1, s_hi)
+                # samples [s, be] of the block: upper hull built backwards; observer m = s - k0
+                top = 0
+                for s in range(be, bs - 1, -1):
+                    zs = zt[s]
+                    if zs == zs:
+                        while top >= 2:
+                            p = stk[top - 2]
+                            q = stk[top - 1]
+                            if (zt[p] - zs) * (q - s) >= (zt[q] - zs) * (p - s):
+                                top -= 1
+                            else:
+                                break
+                        stk[top] = s
+                        top += 1
+                    m = s - k0
+                    if m <= final and obs[m] >= 0 and top >= 1:
+                        _observe(zt, stk, top, True, m, obs[m], obs_z, step, out_tan, out_dist)
+                # samples of the next block up to m + k1: upper hull built forwards
+                if be < s_hi:
+                    hn = 0
+                    nxt = be + 1
+                    for s in range(bs + 1, be + 1):
+                        e = min(s + width - 1, s_hi)
+                        while nxt <= e:
+                            zr = zt[nxt]
+                            if zr == zr:
+                                while hn >= 2:
+                                    p1 = hull[hn - 2]
+                                    p2 = hull[hn - 1]
+                                    if (p2 - p1) * (zr - zt[p1]) - (zt[p2] - zt[p1]) * (nxt - p1) >= 0.0:
+                                        hn -= 1
+                                    else:
+                                        break
+                                hull[hn] = nxt
+                                hn += 1
+                            nxt += 1
+                        m = s - k0
+                        if m <= final and obs[m] >= 0 and hn >= 1:
+                            _observe(zt, hull, hn, False, m, obs[m], obs_z, step, out_tan, out_dist)
+                bs = be + 1
 
 
 @njit
@@ -175,14 +232,15 @@ def apply_far(horizon, z, obs_row, obs_col, obs_z, far_tan, far_dist, transposed
     ``horizon`` and ``z`` share a layout; when ``transposed`` their element
     ``[a, b]`` is the cell at row ``b``, column ``a`` (see
     :func:`kernels.horizon.transposed_azimuth`). ``obs_row``/``obs_col`` map the
-    cell's row/column to its observer (:func:`observer_heights`).
+    cell's row/column to its observer (:func:`observer_heights`). Cells with a
+    NaN horizon (nodata, or not wanted) are left as they are.
     """
     n0, n1 = horizon.shape
     n_k = obs_z.shape[2]
     for a in prange(n0):
         for b in range(n1):
             v = z[a, b]
-            if v != v:
+            if v != v or horizon[a, b] != horizon[a, b]:  # nodata, or a cell not wanted (NaN horizon)
                 continue
             if transposed:
                 oi = obs_row[b]
@@ -201,21 +259,41 @@ def apply_far(horizon, z, obs_row, obs_col, obs_z, far_tan, far_dist, transposed
                 horizon[a, b] = best
 
 
-def far_horizon_bruteforce(z, cell, row, col, height, azimuth, d0, dmax, step):
-    """tan of the horizon of one point on a full-resolution surface, by dense ray sampling (test oracle).
-
-    ``z``: heights [m] on cells of ``cell`` metres; ``(row, col)``: the point
-    in cell units (float); samples every ``step`` metres from ``d0`` to
-    ``dmax``, nearest cell. Returns -inf when nothing is seen.
-    """
-    a = math.radians(azimuth)
-    d = np.arange(d0, dmax + 1e-9, step)
-    r = np.floor(row - math.cos(a) * d / cell).astype(np.int64)
-    c = np.floor(col + math.sin(a) * d / cell).astype(np.int64)
-    inside = (r >= 0) & (r < z.shape[0]) & (c >= 0) & (c < z.shape[1])
-    if not inside.any():
-        return -np.inf
-    v = z[r[inside], c[inside]]
-    t = (v - height) / d[inside]
-    t = t[np.isfinite(t)]
-    return float(t.max()) if t.size else -np.inf
+@njit
+def far_sweep_bruteforce(zc, azimuth, cell, d0, dmax, row0, col0, obs_z, orow, ocol, out_tan, out_dist):
+    """Same result as :func:`far_sweep` by marching each observer's line sample by sample: the test oracle."""
+    nrows, ncols = zc.shape
+    nro, nco, n_k = obs_z.shape
+    main_col, fwd, t, nu, nv, step, k1, jump = _setup(nrows, ncols, azimuth, cell, dmax)
+    k0 = max(1, int(math.ceil(d0 / step - 1e-9)))
+    shift, base = _anchor(main_col, fwd, t, nu, row0, col0)
+    for i in range(nro):
+        for j in range(nco):
+            for h in range(n_k):
+                out_tan[i, j, h] = -np.inf
+                out_dist[i, j, h] = np.inf
+            if obs_z[i, j, 0] != obs_z[i, j, 0]:
+                continue
+            r = orow + i
+            q = ocol + j
+            if r < 0 or q < 0 or r >= nrows or q >= ncols:
+                continue
+            a = q if main_col else r
+            v = r if main_col else q
+            u = a if fwd > 0 else nu - 1 - a
+            c = v - (_off(t, u + shift) - base)
+            for s in range(k0, k1 + 1):
+                u2 = u + s
+                if u2 >= nu:
+                    break
+                v2 = c + _off(t, u2 + shift) - base
+                if v2 < 0 or v2 >= nv:
+                    break
+                zs = _sample(zc, main_col, fwd, nu, nv, t, c, u2, jump, shift, base)[0]
+                if zs != zs:
+                    continue
+                for h in range(n_k):
+                    tn = (zs - obs_z[i, j, h]) / (s * step)
+                    if tn > out_tan[i, j, h]:
+                        out_tan[i, j, h] = tn
+                        out_dist[i, j, h] = s * step

@@ -206,11 +206,14 @@ def _sweep_line(zt, zo, n, k, res, stk, hull):
         if be < n:
             hn = 0
             nxt = be
+            top_z = -np.inf  # highest sample of the prefix
             for m in range(bs, be):
                 w = min(m + k, n - 1)
                 while nxt <= w:
                     zr = zt[nxt]
                     if not math.isnan(zr):
+                        if zr > top_z:
+                            top_z = zr
                         while hn >= 2:
                             p1 = hull[hn - 2]
                             p2 = hull[hn - 1]
@@ -224,6 +227,9 @@ def _sweep_line(zt, zo, n, k, res, stk, hull):
                     nxt += 1
                 zq = zo[m]
                 if hn == 0 or math.isnan(zq):
+                    continue
+                gap = top_z - zq  # the prefix's samples lie be - m to w - m samples ahead: bound their slope
+                if (gap / (be - m) if gap >= 0.0 else gap / (w - m)) <= res[m]:
                     continue
                 s = _tangent(zt, hull, 0, hn, False, m, zq)
                 if s > res[m]:
@@ -293,8 +299,7 @@ def _anchor(main_col, fwd, t, nu, row0, col0):
     return shift, _off(t, shift)
 
 
-@pjit
-def horizon_tan(z, azimuth, cellsize, max_distance, out, row0=0, col0=0):
+def horizon_tan(z, azimuth, cellsize, max_distance, out, row0=0, col0=0, need=None):
     """Tangent of the horizon angle of every cell in one azimuth.
 
     Parameters
@@ -315,6 +320,13 @@ def horizon_tan(z, azimuth, cellsize, max_distance, out, row0=0, col0=0):
         Global indices of cell [0, 0]: the lines are laid on the global grid,
         so a window of a larger grid gets the larger grid's horizons in every
         cell whose reach lies inside the window. Default 0.
+    need : 2-D bool or uint8 array, optional
+        The cells whose horizon is wanted (e.g. a tile's roofs): only the part
+        of each line from its first needed cell to ``max_distance`` beyond its
+        last is traced, lines without a needed cell are skipped, and ``out``
+        is left unchanged where ``need`` is false (fill it with NaN first).
+        The needed cells get exactly the values of a run without ``need``.
+        Default: every cell.
 
     Notes
     -----
@@ -330,6 +342,22 @@ def horizon_tan(z, azimuth, cellsize, max_distance, out, row0=0, col0=0):
        radiation modeling from digital elevation data", IEEE TGRS 28(5),
        963-969, 1990. :doi:`10.1109/36.58986`
     """
+    if need is None:
+        _horizon_tan(z, float(azimuth), float(cellsize), float(max_distance), out, int(row0), int(col0),
+                     _NO_MASK, False)
+    else:
+        if need.shape != z.shape:
+            raise ValueError(f"horizon_tan: need has shape {need.shape}, z has {z.shape}")
+        _horizon_tan(z, float(azimuth), float(cellsize), float(max_distance), out, int(row0), int(col0),
+                     need.view(np.uint8) if need.dtype == np.bool_ else need, True)
+
+
+_NO_MASK = np.ones((1, 1), np.uint8)
+
+
+@pjit
+def _horizon_tan(z, azimuth, cellsize, max_distance, out, row0, col0, need, use_need):
+    """:func:`horizon_tan` with the mask always given (``use_need`` false: every cell)."""
     nrows, ncols = z.shape
     main_col, fwd, t, nu, nv, step, k, jump = _setup(nrows, ncols, azimuth, cellsize, max_distance)
     shift, base = _anchor(main_col, fwd, t, nu, row0, col0)
@@ -348,6 +376,19 @@ def horizon_tan(z, azimuth, cellsize, max_distance, out, row0=0, col0=0):
         hull = np.empty(nu, np.int64)
         for c in range(c0 + ch * per, min(c0 + (ch + 1) * per, c1 + 1)):
             lo, hi = _u_range(t, c, nu, nv, shift, base)
+            if use_need:
+                first = hi + 1
+                final = lo - 1
+                for u in range(lo, hi + 1):
+                    a = u if fwd > 0 else nu - 1 - u
+                    v = c + offs[u]
+                    if (need[v, a] if main_col else need[a, v]) != 0:
+                        if first > hi:
+                            first = u
+                        final = u
+                if first > hi:
+                    continue
+                lo, hi = first, min(hi, final + k)
             n = hi - lo + 1
             if n <= 0:
                 continue
@@ -359,11 +400,14 @@ def horizon_tan(z, azimuth, cellsize, max_distance, out, row0=0, col0=0):
             for m in range(n):
                 u = lo + m
                 a = u if fwd > 0 else nu - 1 - u
+                v = c + offs[u]
+                if use_need and (need[v, a] if main_col else need[a, v]) == 0:
+                    continue
                 val = np.nan if math.isnan(zo[m]) else res[m] / step
                 if main_col:
-                    out[c + offs[u], a] = val
+                    out[v, a] = val
                 else:
-                    out[a, c + offs[u]] = val
+                    out[a, v] = val
 
 
 @pjit

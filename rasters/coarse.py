@@ -20,12 +20,10 @@ import numpy as np
 import xarray as xr
 
 from rasters.errors import GridError, OptionError
-from kernels.farfield import max_pool2, observer_heights
+from kernels.farfield import observer_heights
 from rasters.grid import grid_of
 from rasters.tiling import Bounds, read_window
 
-RATIO = 100.0
-"""A pyramid level of cell ``c`` is sampled from ``RATIO * c`` metres on (angular error <= slope * 0.7 / RATIO rad, i.e. slope * 0.4°)."""
 HEIGHT_LEVELS = 3
 """Reference heights per observer (:func:`kernels.farfield.observer_heights`)."""
 
@@ -98,19 +96,14 @@ def read_coarse(paths: Sequence[str | os.PathLike], bounds: Bounds, cell: float)
 
 
 def far_bounds(bounds: Bounds, distance: float, cell: float) -> Bounds:
-    """Extent of the coarse surface that the far field of ``bounds`` reads, reach ``distance`` [m]."""
-    step = cell * 2 ** pyramid_levels(distance, cell)
-    grow = distance + step
-    return (math.floor((bounds[0] - grow) / step) * step, math.floor((bounds[1] - grow) / step) * step,
-            math.ceil((bounds[2] + grow) / step) * step, math.ceil((bounds[3] + grow) / step) * step)
+    """Extent of the coarse surface that the far field of ``bounds`` reads, reach ``distance`` [m].
 
-
-def pyramid_levels(distance: float, cell: float, ratio: float = RATIO) -> int:
-    """Index of the coarsest pyramid level a ray of ``distance`` metres samples."""
-    levels = 0
-    while ratio * cell * 2 ** (levels + 1) <= distance:
-        levels += 1
-    return levels
+    Grown by the reach and two coarse cells (a line's track may pass a cell beside
+    its observer's), snapped out to the coarse grid.
+    """
+    grow = distance + 2 * cell
+    return (math.floor((bounds[0] - grow) / cell) * cell, math.floor((bounds[1] - grow) / cell) * cell,
+            math.ceil((bounds[2] + grow) / cell) * cell, math.ceil((bounds[3] + grow) / cell) * cell)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -136,56 +129,46 @@ class FarField:
 class FarSetup:
     """The arrays the far-field kernels take for one fine grid (:func:`far_setup`)."""
 
-    pyramid: np.ndarray
-    offsets: np.ndarray
-    rows: np.ndarray
-    cols: np.ndarray
+    surface: np.ndarray
+    """Coarse heights [m] (float64, NaN no data); ``surface[0, 0]`` is global coarse cell (row0, col0)."""
+    row0: int
+    col0: int
     cell: float
-    obs_r: np.ndarray
-    obs_c: np.ndarray
     obs_z: np.ndarray
+    """(n_rows, n_cols, K): reference heights of the observers, NaN for observers skipped."""
+    orow: int
+    ocol: int
+    """Position in ``surface`` of observer [0, 0]."""
     obs_row: np.ndarray
     obs_col: np.ndarray
+    """Observer row (column) of each fine row (column)."""
     d0: float
     dmax: float
-    ratio: float
 
 
 def far_setup(far: FarField, z: np.ndarray, origin: tuple[int, int], resolution: float, d0: float,
-              ratio: float = RATIO) -> FarSetup:
-    """Pyramid, observers and reference heights of the fine grid ``z`` (north-up, ``origin``: global row, col)."""
+              wanted: np.ndarray | None = None) -> FarSetup:
+    """Coarse surface, observers and reference heights of the fine grid ``z`` (north-up, ``origin``: global row, col).
+
+    ``wanted``: bool mask on ``z``'s grid; observers serving no wanted cell are skipped (their
+    reference heights still come from every cell, so the wanted cells get the values of a full run).
+    """
     s = far.surface
+    if far.distance <= d0:
+        raise GridError(f"far-field distance {far.distance:g} m does not exceed the near-field reach {d0:g} m")
     f = _factor(s.cell, resolution)
-    top_levels = pyramid_levels(far.distance, s.cell, ratio)
-    step = 2**top_levels
-    # pad the surface so that its origin and size are multiples of the coarsest level (global alignment)
-    r0 = (s.row0 // step) * step
-    c0 = (s.col0 // step) * step
-    nr = -(-(s.row0 - r0 + s.values.shape[0]) // step) * step
-    nc = -(-(s.col0 - c0 + s.values.shape[1]) // step) * step
-    base = np.full((nr, nc), np.nan, dtype=np.float64)
-    base[s.row0 - r0 : s.row0 - r0 + s.values.shape[0], s.col0 - c0 : s.col0 - c0 + s.values.shape[1]] = s.values
-    levels = [base]
-    for _ in range(top_levels):
-        prev = levels[-1]
-        out = np.empty(((prev.shape[0] + 1) // 2, (prev.shape[1] + 1) // 2))
-        max_pool2(prev, out)
-        levels.append(out)
-    offsets = np.cumsum([0] + [a.size for a in levels[:-1]]).astype(np.int64)
-    pyramid = np.concatenate([a.ravel() for a in levels])
-    rows = np.array([a.shape[0] for a in levels], dtype=np.int64)
-    cols = np.array([a.shape[1] for a in levels], dtype=np.int64)
     # observers: the coarse cells over the fine grid
-    fine_rows = origin[0] + np.arange(z.shape[0])
-    fine_cols = origin[1] + np.arange(z.shape[1])
-    coarse_rows = fine_rows // f
-    coarse_cols = fine_cols // f
+    coarse_rows = (origin[0] + np.arange(z.shape[0])) // f
+    coarse_cols = (origin[1] + np.arange(z.shape[1])) // f
     obs_row = (coarse_rows - coarse_rows[0]).astype(np.int64)
     obs_col = (coarse_cols - coarse_cols[0]).astype(np.int64)
-    obs_r = np.arange(coarse_rows[0], coarse_rows[-1] + 1) - r0 + 0.5
-    obs_c = np.arange(coarse_cols[0], coarse_cols[-1] + 1) - c0 + 0.5
-    obs_z = np.empty((obs_r.size, obs_c.size, HEIGHT_LEVELS))
+    obs_z = np.empty((int(obs_row[-1]) + 1, int(obs_col[-1]) + 1, HEIGHT_LEVELS))
     observer_heights(z, obs_row, obs_col, obs_z)
+    if wanted is not None:
+        serves = np.zeros(obs_z.shape[:2], bool)
+        rr, cc = np.nonzero(wanted)
+        serves[obs_row[rr], obs_col[cc]] = True
+        obs_z[~serves, :] = np.nan
     if far.region is not None:
         # observers whose coarse cell does not meet the region serve no cell that is kept: skip them
         x0, y0, x1, y1 = far.region
@@ -196,7 +179,6 @@ def far_setup(far: FarField, z: np.ndarray, origin: tuple[int, int], resolution:
         keep_r = (cy + half > y0) & (cy - half < y1)
         obs_z[~keep_r, :, :] = np.nan
         obs_z[:, ~keep_c, :] = np.nan
-    if far.distance <= d0:
-        raise GridError(f"far-field distance {far.distance:g} m does not exceed the near-field reach {d0:g} m")
-    return FarSetup(pyramid, offsets, rows, cols, float(s.cell), obs_r.astype(np.float64), obs_c.astype(np.float64),
-                    obs_z, obs_row, obs_col, float(d0), float(far.distance), float(ratio))
+    return FarSetup(np.asarray(s.values, dtype=np.float64), int(s.row0), int(s.col0), float(s.cell), obs_z,
+                    int(coarse_rows[0] - s.row0), int(coarse_cols[0] - s.col0), obs_row, obs_col, float(d0),
+                    float(far.distance))

@@ -64,7 +64,8 @@ def _write_dsm(path: Path, z: np.ndarray) -> Path:
     return path
 
 
-def _config(folder: Path, dsm: Path, footprints: Path, *, size=50, halo=40, extra="", name="run.toml") -> Path:
+def _config(folder: Path, dsm: Path, footprints: Path, *, size=50, halo=40, extra="", name="run.toml",
+            cells="core") -> Path:
     communes = default_communes_path().with_name("communes-lidar-samples.geojson")
     text = f"""
 [inputs]
@@ -79,6 +80,7 @@ rasters = ["global", "svf"]
 [irradiance]
 directions = 16
 max_distance = 20
+cells = "{cells}"
 {extra}
 """
     path = folder / name
@@ -170,6 +172,33 @@ def test_tiles_with_halo_equal_one_raster(scene, tiled):
     assert merged["building_id"].is_unique
     communes_csv = pd.read_csv(out / "communes.csv")
     np.testing.assert_allclose(communes_csv["gwh_gross"].sum(), single.communes["gwh_gross"].sum(), rtol=1e-9)
+
+
+def test_roof_cells_only_give_the_same_roofs_and_buildings(scene, tiled, tmp_path):
+    """irradiance.cells = "roofs": the roof cells and every building as with every core cell computed."""
+    folder, dsm, fp, _cfg = scene
+    out, full = tiled
+    cfg = _config(folder, dsm, fp, cells="roofs", name="roofs.toml")
+    summary = run(load_run_config(cfg), tmp_path / "roofs")
+    assert summary["tiles_done"] == full["tiles_done"] and not summary["tiles_failed"]
+    with rasterio.open(out / "irradiance.vrt") as src:
+        every = np.ma.filled(src.read(1, masked=True).astype(float), np.nan)
+    with rasterio.open(tmp_path / "roofs" / "irradiance.vrt") as src:
+        roofs = np.ma.filled(src.read(1, masked=True).astype(float), np.nan)
+    computed = np.isfinite(roofs)
+    # the roof cells are computed (inside the footprints, above the ground) and nothing else
+    inside = np.zeros(every.shape, bool)
+    for geom in gpd.read_file(fp).geometry:
+        x0, y0, x1, y1 = geom.bounds
+        inside[int(round((Y1 - y1) / RES)):int(round((Y1 - y0) / RES)), int(round((x0 - X0) / RES)):int(round((x1 - X0) / RES))] = True
+    assert computed.any() and not (computed & ~inside).any()
+    assert computed.sum() == inside.sum()  # every footprint cell is a roof cell on this scene (eaves > 2 m)
+    np.testing.assert_allclose(roofs[computed], every[computed], rtol=1e-6)
+    a = gpd.read_file(out / "buildings.gpkg").set_index("name").sort_index()
+    b = gpd.read_file(tmp_path / "roofs" / "buildings.gpkg").set_index("name").sort_index()
+    for column in ("roof_area_m2", "usable_area_m2", "kwp", "mwh", "faces", "irradiation"):
+        np.testing.assert_allclose(b[column].to_numpy(float), a[column].to_numpy(float), rtol=1e-6, err_msg=column)
+    assert (tmp_path / "roofs" / "communes.csv").read_text() == (out / "communes.csv").read_text()
 
 
 def test_resume_recomputes_only_missing_or_invalid_tiles(scene, tiled, tmp_path):

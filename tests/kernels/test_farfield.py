@@ -1,4 +1,4 @@
-"""Two-level horizon (near field + far field on a max-pooled pyramid) against a full-resolution horizon."""
+"""Two-level horizon (near field + far field swept on a max-pooled coarse surface) against a full-resolution horizon."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from hypothesis.extra.numpy import arrays
 
-from kernels import apply_far, far_horizon, far_horizon_bruteforce, horizon_tan, max_pool2, observer_heights
+from kernels import apply_far, far_sweep, far_sweep_bruteforce, horizon_tan, observer_heights
 from rasters.coarse import CoarseSurface, FarField, block_max, far_setup
 
 RES = 4.0  # fine cell [m]
@@ -59,8 +59,8 @@ def _two_level(z, azimuth, coarse_cell, origin=(0, 0), surface=None, region=None
     surface = _coarse(z, coarse_cell, origin) if surface is None else surface
     setup = far_setup(FarField(surface, FAR, region=region), z, origin, RES, NEAR)
     t, d = np.empty_like(setup.obs_z), np.empty_like(setup.obs_z)
-    far_horizon(setup.pyramid, setup.offsets, setup.rows, setup.cols, setup.cell, setup.obs_r, setup.obs_c,
-                setup.obs_z, azimuth, setup.d0, setup.dmax, setup.ratio, t, d)
+    far_sweep(setup.surface, azimuth, setup.cell, setup.d0, setup.dmax, setup.row0, setup.col0, setup.obs_z,
+              setup.orow, setup.ocol, t, d)
     apply_far(near, z, setup.obs_row, setup.obs_col, setup.obs_z, t, d, False)
     return near
 
@@ -142,19 +142,48 @@ def test_region_limits_the_far_field_to_its_cells():
     assert (full[outside] != near[outside]).any()
 
 
-@settings(max_examples=60, deadline=None)
-@given(z=arrays(np.float64, st.tuples(st.integers(1, 17), st.integers(1, 17)),
-                elements=st.one_of(st.floats(-20, 80), st.just(np.nan))))
-def test_max_pool_is_the_block_maximum(z):
-    out = np.empty(((z.shape[0] + 1) // 2, (z.shape[1] + 1) // 2))
-    max_pool2(z, out)
-    for i in range(out.shape[0]):
-        for j in range(out.shape[1]):
-            block = z[2 * i : 2 * i + 2, 2 * j : 2 * j + 2]
-            if np.isnan(block).all():
-                assert np.isnan(out[i, j])
-            else:
-                assert out[i, j] == np.nanmax(block)
+@settings(max_examples=150, deadline=None)
+@given(
+    zc=arrays(np.float64, st.tuples(st.integers(1, 40), st.integers(1, 40)),
+              elements=st.one_of(st.floats(-20, 120), st.just(np.nan))),
+    azimuth=st.floats(0, 360, exclude_max=True),
+    d0=st.floats(0, 60),
+    span=st.floats(1, 200),
+    origin=st.tuples(st.integers(-300, 300), st.integers(-300, 300)),
+    observers=st.tuples(st.integers(-3, 10), st.integers(-3, 10), st.integers(1, 30), st.integers(1, 30)),
+    seed=st.integers(0, 2**16),
+)
+def test_far_sweep_equals_the_line_march(zc, azimuth, d0, span, origin, observers, seed):
+    """Property: the hull sweep gives each observer the largest angle of the samples d0..dmax ahead on its line,
+    and the distance of that sample, as marching the line sample by sample does."""
+    rng = np.random.default_rng(seed)
+    orow, ocol, nro, nco = observers
+    obs_z = np.sort(rng.uniform(-30, 130, (nro, nco, 3)), axis=2)
+    obs_z[rng.random((nro, nco)) < 0.2] = np.nan
+    cell, dmax = 5.0, d0 + span
+    got_t, got_d, ref_t, ref_d = (np.empty_like(obs_z) for _ in range(4))
+    far_sweep(zc, azimuth, cell, d0, dmax, *origin, obs_z, orow, ocol, got_t, got_d)
+    far_sweep_bruteforce(zc, azimuth, cell, d0, dmax, *origin, obs_z, orow, ocol, ref_t, ref_d)
+    assert np.array_equal(np.isinf(got_t), np.isinf(ref_t))
+    fin = np.isfinite(ref_t)
+    np.testing.assert_allclose(got_t[fin], ref_t[fin], rtol=1e-9, atol=1e-12)
+    # the obstacle's distance: equal unless two samples give the same angle
+    same = np.isclose(got_d[fin], ref_d[fin], rtol=1e-12)
+    assert same.mean() > 0.9 if same.size else True
+
+
+def test_far_sweep_reaches_between_d0_and_dmax():
+    """A lone 100 m peak is seen only when its distance lies within [d0, dmax]."""
+    zc = np.zeros((1, 200))
+    zc[0, 150] = 100.0  # 5 m cells: the peak 100 cells = 500 m east of column 50
+    obs_z = np.zeros((1, 1, 1))
+    t, d = np.empty_like(obs_z), np.empty_like(obs_z)
+    for d0, dmax, seen in ((200.0, 1000.0, True), (505.0, 1000.0, False), (100.0, 495.0, False)):
+        far_sweep(zc, 90.0, 5.0, d0, dmax, 0, 0, obs_z, 0, 50, t, d)
+        if seen:
+            assert t[0, 0, 0] == pytest.approx(100.0 / 500.0) and d[0, 0, 0] == pytest.approx(500.0)
+        else:
+            assert t[0, 0, 0] <= 0.0
 
 
 @settings(max_examples=40, deadline=None)
@@ -179,21 +208,22 @@ def test_tangents_never_exceed_the_exact_far_horizon(heights, azimuth, levels):
     equal at the reference heights."""
     rng = np.random.default_rng(int(sum(heights) * 10) % 2**16)
     zc = rng.uniform(0, 120, (64, 64))
-    pyr = zc.ravel().copy()
-    offsets, rows, cols = np.array([0]), np.array([64]), np.array([64])
     obs_z = np.sort(np.array(heights[:levels]))[None, None, :]
     t, d = np.empty_like(obs_z), np.empty_like(obs_z)
-    far_horizon(pyr, offsets, rows, cols, 5.0, np.array([32.5]), np.array([32.5]), obs_z, azimuth, 20.0, 150.0,
-                1e9, t, d)
+    far_sweep(zc, azimuth, 5.0, 20.0, 150.0, 0, 0, obs_z, 32, 32, t, d)
+
+    def exact(h):
+        one, dist = np.empty((1, 1, 1)), np.empty((1, 1, 1))
+        far_sweep_bruteforce(zc, azimuth, 5.0, 20.0, 150.0, 0, 0, np.array([[[h]]]), 32, 32, one, dist)
+        return one[0, 0, 0]
+
     for k in range(levels):
-        ref = far_horizon_bruteforce(zc, 5.0, 32.5, 32.5, obs_z[0, 0, k], azimuth, 20.0, 150.0, 5.0)
-        assert math.isclose(t[0, 0, k], ref, rel_tol=1e-9, abs_tol=1e-9)
+        assert math.isclose(t[0, 0, k], exact(obs_z[0, 0, k]), rel_tol=1e-9, abs_tol=1e-9)
     for h in heights:
         zz = np.array([[h]])
         horizon = np.array([[-np.inf]])
         apply_far(horizon, zz, np.array([0]), np.array([0]), obs_z, t, d, False)
-        exact = far_horizon_bruteforce(zc, 5.0, 32.5, 32.5, h, azimuth, 20.0, 150.0, 5.0)
-        assert horizon[0, 0] <= exact + 1e-9
+        assert horizon[0, 0] <= exact(h) + 1e-9
 
 
 def test_observer_heights_span_the_cells_served():

@@ -51,6 +51,38 @@ def test_sweep_equals_bruteforce(z, azimuth, cellsize, max_distance, holes, seed
     assert np.allclose(a[fin], b[fin], rtol=1e-9, atol=1e-9)
 
 
+@settings(max_examples=200, deadline=None)
+@given(
+    z=arrays(np.float64, st.tuples(st.integers(1, 30), st.integers(1, 30)), elements=heights),
+    azimuth=st.floats(0, 360, exclude_max=True),
+    max_distance=st.floats(0.3, 40.0),
+    wanted=st.floats(0, 1),
+    seed=st.integers(0, 2**16),
+    origin=st.tuples(st.integers(-500, 500), st.integers(-500, 500)),
+)
+def test_needed_cells_equal_the_brute_force(z, azimuth, max_distance, wanted, seed, origin):
+    """Property: with a mask of needed cells, those cells get the ray march's horizon; the others are untouched."""
+    rng = np.random.default_rng(seed)
+    z = z.copy()
+    z[rng.random(z.shape) < 0.1] = np.nan
+    need = rng.random(z.shape) < wanted
+    a = np.full_like(z, 123.0)
+    b = np.empty_like(z)
+    horizon_tan(z, azimuth, 0.5, max_distance, a, *origin, need=need)
+    horizon_tan_bruteforce(z, azimuth, 0.5, max_distance, b, *origin)
+    assert (a[~need] == 123.0).all()
+    assert np.array_equal(np.isnan(a[need]), np.isnan(b[need]))
+    assert np.array_equal(np.isinf(a[need]), np.isinf(b[need]))
+    fin = need & np.isfinite(b)
+    assert np.allclose(a[fin], b[fin], rtol=1e-9, atol=1e-9)
+
+
+def test_need_mask_of_wrong_shape_is_refused():
+    z = np.zeros((5, 6))
+    with pytest.raises(ValueError, match="shape"):
+        horizon_tan(z, 10.0, 0.5, 5.0, np.empty_like(z), need=np.ones((6, 5), bool))
+
+
 @pytest.mark.parametrize("azimuth", np.arange(0, 360, 360 / 64))
 def test_sweep_equals_bruteforce_on_urban_scene(azimuth):
     """Same, on a blocky urban scene (walls, flat and tilted roofs) in all 64 directions."""

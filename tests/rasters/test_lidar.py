@@ -2,7 +2,7 @@
 
 The oracles read the points with laspy (not through the engine) and bin them
 with NumPy: a point falls in column ``floor((x - x0) / res)`` and row
-``floor((y0 - y) / res)`` of the engine's grid; the DSM of a cell holding kept
+``ceil((y0 - y) / res) - 1`` of the engine's grid; the DSM of a cell holding kept
 points (class not in ``NOISE_CLASSES``, not withheld) is their highest height,
 exact to the float32 cast.
 
@@ -101,7 +101,7 @@ def oracle(paths, transform, shape) -> dict:
     order = np.arange(x.size)
     res, x0, y0 = transform.a, transform.c, transform.f
     col = np.floor((x - x0) / res).astype(np.int64)
-    row = np.floor((y0 - y) / res).astype(np.int64)
+    row = (np.ceil((y0 - y) / res) - 1).astype(np.int64)
     inside = keep & (col >= 0) & (row >= 0) & (col < shape[1]) & (row < shape[0])
     r, c, z, cls, order = row[inside], col[inside], z[inside], cls[inside], order[inside]
     top = np.full(shape, -np.inf)
@@ -294,11 +294,11 @@ def test_separate_tiles_mosaic_onto_the_joint_grid(first, second):
 
     - Cells holding points: DSM, masks and (where the cell has ground points)
       DTM are exactly equal, except in the few seam cells that also hold
-      points of the *other* file: IGN tiles carry points exactly on their
-      east and south edges (x == xmax, y == ymin); the engine's cells are
-      closed on their west and north sides, so those points belong to the
-      neighbour's first column (row) and a tile prepared alone cannot see
-      them. There the joint DSM is >= the separate one.
+      points of the *other* file: these sample tiles carry points exactly on
+      their east and north edges (x == xmax, y == ymax); the engine's cells
+      are closed on their west and south sides, so those points belong to
+      the neighbour's first column (last row) and a tile prepared alone
+      cannot see them. There the joint DSM is >= the separate one.
     - Interpolated DTM cells (no ground point) may differ near the seam:
       without a halo each tile interpolates from its own ground points only.
       Measured on these tiles: at most 0.13 m, within 8 m of the seam; the
@@ -309,7 +309,7 @@ def test_separate_tiles_mosaic_onto_the_joint_grid(first, second):
     j = layers(joint)
     mosaic = {k: np.full_like(v, np.nan if v.dtype.kind == "f" else 0) for k, v in j.items()}
     placed = np.zeros(joint["dsm"].shape, bool)
-    first_line = np.zeros(joint["dsm"].shape, bool)  # first row and first column of each tile
+    first_line = np.zeros(joint["dsm"].shape, bool)  # last row and first column of each tile
     for name in (first, second):
         alone, _ = run((name,))
         t = alone.rio.transform()
@@ -320,7 +320,7 @@ def test_separate_tiles_mosaic_onto_the_joint_grid(first, second):
         cols = slice(int(c0), int(c0) + alone.sizes["x"])
         assert not placed[rows, cols].any()
         placed[rows, cols] = True
-        first_line[rows.start, cols] = first_line[rows, cols.start] = True
+        first_line[rows.stop - 1, cols] = first_line[rows, cols.start] = True
         for k, v in layers(alone).items():
             mosaic[k][rows, cols] = v
     assert placed.all()
@@ -432,14 +432,15 @@ def test_gable_roof(gable):
     check_against_oracle(ds, report, [gable], res)
     dsm, dtm, ndsm, bld, veg = (ds[k].values.astype(np.float64) for k in LAYERS)
     t = ds.rio.transform()
-    north_edge = t.f - res * np.arange(ds.sizes["y"])  # closed edge of each row
+    north_edge = t.f - res * np.arange(ds.sizes["y"])  # open edge of each row (the south one is closed)
     xs = t.c + res * (np.arange(ds.sizes["x"]) + 0.5)
     # roof interior: two cells from the ridge, the eaves and the gable ends
     south = (north_edge <= RIDGE_Y - 2 * res) & (north_edge - res >= RIDGE_Y - HALF + 2 * res)
     north = (north_edge - res >= RIDGE_Y + 2 * res) & (north_edge <= RIDGE_Y + HALF - 2 * res)
     cols = (xs > X0 + 10 + 2 * res) & (xs < X0 + 30 - 2 * res)
     assert south.sum() == north.sum() == 16 and cols.sum() == 36
-    # analytic maximum over each cell: at its north edge on the south slope, south edge on the north slope
+    # analytic maximum over each cell: at its north edge on the south slope (open: within 2 cm of points),
+    # at its south edge on the north slope
     best = np.where(north_edge <= RIDGE_Y, roof_height(north_edge), roof_height(north_edge - res))
     for side in (south, north):
         inner = np.ix_(side, cols)
