@@ -18,13 +18,16 @@ def chromium() -> str:
     apt = shutil.which("apt-get")
     if apt is None:
         pytest.skip("chromium is not installed and apt-get is not available")
-    command = [apt, "install", "-y", "chromium"]
+    prefix = []
     if os.geteuid() != 0:
         if shutil.which("sudo") is None:
             pytest.skip("chromium is not installed; `apt-get install chromium` needs root and sudo is missing")
-        command = ["sudo", "-n", *command]
+        prefix = ["sudo", "-n"]
+    install = [*prefix, apt, "install", "-y", "--no-install-recommends", "chromium"]
     try:
-        subprocess.run(command, check=True, capture_output=True, timeout=600)
+        if subprocess.run(install, capture_output=True, timeout=600).returncode != 0:  # stale package lists?
+            subprocess.run([*prefix, apt, "update"], check=True, capture_output=True, timeout=300)
+            subprocess.run(install, check=True, capture_output=True, timeout=600)
     except (subprocess.SubprocessError, OSError) as exc:
         pytest.skip(f"chromium is not installed and `apt-get install -y chromium` failed ({type(exc).__name__})")
     found = shutil.which("chromium")

@@ -10,7 +10,10 @@
 - ``--all``: progress bar, index.html, the communes without data listed.
 - Chromium (Debian package ``chromium``, installed by the fixture when missing) renders the
   report to a PNG: not blank, and the roof map is drawn (its class colours are on screen as
-  many times as in the map image, beyond what the charts account for).
+  many times as in the map image, beyond what the charts account for); printed to PDF, it
+  gives A4 pages.
+- ``cadastre demo`` ends with the report of the demo area, with the municipal buildings of the
+  demo's qualification step, and prints its path.
 """
 
 from __future__ import annotations
@@ -38,7 +41,6 @@ from cli import report as cli_report
 from cli.main import app
 
 runner = cli_runner()
-SAMPLES = Path(__file__).resolve().parents[2] / "samples"
 
 
 def run(*args):
@@ -187,6 +189,16 @@ def test_chromium_screenshot_shows_the_map(folders, tmp_path, chromium):
     # images are shown at their own size: the screen holds the map's roof pixels and the charts' bars
     assert on_screen - in_charts >= 0.9 * in_map, (on_screen, in_map, in_charts)
     assert on_screen <= 1.05 * (in_map + in_charts), (on_screen, in_map, in_charts)
+    # printed: the print style's A4 pages (595 x 842 pt)
+    pdf = tmp_path / "report.pdf"
+    printing = [*command[:command.index(f"--screenshot={png}")], "--no-pdf-header-footer", f"--print-to-pdf={pdf}",
+                html.resolve().as_uri()]
+    subprocess.run(printing, check=True, capture_output=True, timeout=120)
+    data = pdf.read_bytes()
+    boxes = re.findall(rb"/MediaBox\s*\[\s*0\s+0\s+([\d.]+)\s+([\d.]+)\s*\]", data)
+    pages = len(re.findall(rb"/Type\s*/Page\b(?!s)", data))
+    assert pages >= 2 and boxes, (pages, boxes[:2])
+    assert all(abs(float(w) - 595.3) < 1.5 and abs(float(h) - 841.9) < 1.5 for w, h in boxes), boxes[:2]
 
 
 def test_demo_ends_with_the_report_of_the_demo_area(tmp_path):
@@ -198,20 +210,18 @@ def test_demo_ends_with_the_report_of_the_demo_area(tmp_path):
     row = main_row(tmp_path / "demo" / "buildings")
     assert row["commune"] in text
     assert all(key_figures(text)[key][0] == row[key] for key in FIGURES)
-    # with the real output of `cadastre qualify` (issue 8) on the example municipal buildings of the sample
-    qual = run("qualify", tmp_path / "demo" / "buildings", "--buildings", SAMPLES / "municipal.csv",
-               "-o", tmp_path / "qual", "-q")
-    assert qual.exit_code == 0, (qual.stdout, qual.stderr)
-    out = tmp_path / "with-qualification.html"
-    done = run("report", tmp_path / "demo" / "buildings", "--commune", row["insee"], "-o", out, "--qualification",
-               tmp_path / "qual", "--lang", "en")
-    assert done.exit_code == 0, (done.stdout, done.stderr)
-    table = pd.read_csv(tmp_path / "qual" / "qualification.csv", dtype=str, keep_default_na=False)
+    # the demo's qualification step (issue 8) ran before: its qualification.csv is in the report
+    table = pd.read_csv(tmp_path / "demo" / "qualification" / "qualification.csv", dtype=str, keep_default_na=False)
     table = table[table["insee"] == row["insee"]]  # by rank, unranked rows (not matched) last
     table = table.sort_values("rank", key=lambda r: pd.to_numeric(r, errors="coerce"), kind="stable")
-    shown = rows_of(out.read_text(encoding="utf-8"), "municipal")
-    assert len(shown) == len(table) > 0
-    assert [r[1] for r in shown] == [html.escape(n, quote=False) for n in table["name"]]
-    assert [r[-1] for r in shown] == list(table["verdict"])
-    for cells, kwp in zip(shown, table["kwp"], strict=True):
-        assert cells[4] == kwp if kwp == "" else shown_number(cells[4], "en") == pytest.approx(float(kwp), abs=0.05)
+    out = tmp_path / "in-english.html"
+    done = run("report", tmp_path / "demo" / "buildings", "--commune", row["insee"], "-o", out, "--qualification",
+               tmp_path / "demo" / "qualification", "--lang", "en")
+    assert done.exit_code == 0, (done.stdout, done.stderr)
+    for page, lang in ((text, "fr"), (out.read_text(encoding="utf-8"), "en")):
+        shown = rows_of(page, "municipal")
+        assert len(shown) == len(table) > 0
+        assert [r[1] for r in shown] == [html.escape(n, quote=False) for n in table["name"]]
+        assert [r[-1] for r in shown] == list(table["verdict"])
+        for cells, kwp in zip(shown, table["kwp"], strict=True):
+            assert cells[4] == kwp if kwp == "" else shown_number(cells[4], lang) == pytest.approx(float(kwp), abs=0.05)
