@@ -17,8 +17,10 @@ from cadastre.errors import OptionError
 from cadastre.sky import HORIZON_BAND_WIDTH, SunTables, build_sun_tables, check_sky
 from cadastre.weather import Weather, load_weather
 from kernels import (
+    accumulate_cells,
     accumulate_direction,
     apply_far,
+    apply_far_cells,
     far_sweep,
     horizon_tan,
     horn_normals,
@@ -190,7 +192,7 @@ def irradiance(
         {k: xr.DataArray(out[k].astype(np.float32), dims=("y", "x"), name=k, attrs={"units": UNITS[k]}) for k in BANDS},
         coords={"y": dsm["y"].values, "x": dsm["x"].values},
     )
-    ds = ds.rio.write_crs(grid.crs).rio.write_transform(grid.transform)
+    ds.rio.write_crs(grid.crs, inplace=True).rio.write_transform(grid.transform, inplace=True)
     ds.attrs.update(
         weather=str(weather.source),
         weather_kind=weather.kind,
@@ -219,7 +221,9 @@ def _compute(z, cellsize, tables: SunTables, *, max_distance, albedo, progress=N
     ``origin``: global (row, col) of cell [0, 0], which anchors the horizon
     lines to the global grid (tiles of a run then agree with one raster).
     ``far``: a :class:`rasters.coarse.FarSetup` whose far-field horizon raises the near one.
-    ``need``: the wanted cells (bool), or None for all; the others end NaN.
+    ``need``: the wanted cells (bool), or None for all; the others end NaN. With
+    it the sky is summed on the list of wanted cells only (memory and time in
+    proportion to them, not to the raster).
     """
     shape = z.shape
     f4 = np.float32
@@ -227,71 +231,110 @@ def _compute(z, cellsize, tables: SunTables, *, max_distance, albedo, progress=N
     horn_normals(z, cellsize, n_e, n_n, n_u)
     slope, aspect = np.empty(shape, f4), np.empty(shape, f4)
     slope_aspect(n_e, n_n, n_u, slope, aspect)
+    if need is None:
+        sums = _sum_every_cell(z, (n_e, n_n, n_u), cellsize, tables, max_distance, progress, origin, far)
+        normals = (n_e, n_n, n_u)
+    else:
+        rows, cols = np.nonzero(need)
+        normals = tuple(a[rows, cols] for a in (n_e, n_n, n_u))
+        sums = _sum_listed_cells(z, need, rows, cols, normals, cellsize, tables, max_distance, progress, origin, far)
+    sky = _totals(*sums, normals, tables, albedo)
+    if need is not None:
+        for name, values in sky.items():
+            full = np.full(shape, np.nan, f4)
+            full[rows, cols] = values
+            sky[name] = full
+    nodata = np.isnan(n_u)
+    out = {**sky, "slope": slope, "aspect": aspect}
+    for v in out.values():
+        v[nodata] = np.nan
+    return out
+
+
+def _sum_every_cell(z, normals, cellsize, tables: SunTables, max_distance, progress, origin, far):
+    """Per-direction sums (sky view, beam, circumsolar, horizon band seen and its weight) on every cell."""
+    f4 = np.float32
     perez = tables.sky == "perez"
     layouts = {}
     for transposed in (False, True):
-        if transposed:
-            arrays = [np.ascontiguousarray(a.T) for a in (z, n_e, n_n, n_u)]
-            mask = None if need is None else np.ascontiguousarray(need.T)
-        else:
-            arrays = [z, n_e, n_n, n_u]
-            mask = need
-        accumulators = [np.zeros(arrays[0].shape, f4) for _ in range(5)]
-        # cells left out by the mask keep a NaN horizon, which the accumulation skips
-        horizon = np.empty(arrays[0].shape, f4) if mask is None else np.full(arrays[0].shape, np.nan, f4)
-        layouts[transposed] = (arrays, accumulators, horizon, mask)
-    n = tables.n_directions
+        arrays = [np.ascontiguousarray(a.T) for a in (z, *normals)] if transposed else [z, *normals]
+        layouts[transposed] = (arrays, [np.zeros(arrays[0].shape, f4) for _ in range(5)], np.empty(arrays[0].shape, f4))
     if far is not None:
         far_tan, far_dist = np.empty_like(far.obs_z), np.empty_like(far.obs_z)
     for k, azimuth in enumerate(tables.azimuths):
         azimuth = float(azimuth)
         transposed = runs_along_rows(azimuth)
-        (zz, ne, nn, nu), accumulators, horizon, mask = layouts[transposed]
+        (zz, ne, nn, nu), accumulators, horizon = layouts[transposed]
+        row0, col0 = (origin[1], origin[0]) if transposed else origin
+        horizon_tan(zz, transposed_azimuth(azimuth) if transposed else azimuth, cellsize, max_distance, horizon,
+                    row0, col0)
+        if far is not None:
+            far_sweep(far.surface, azimuth, far.cell, far.d0, far.dmax, far.row0, far.col0, far.obs_z, far.orow,
+                      far.ocol, far_tan, far_dist)
+            apply_far(horizon, zz, far.obs_row, far.obs_col, far.obs_z, far_tan, far_dist, transposed)
+        accumulate_direction(horizon, ne, nn, nu, azimuth, tables.beam[k], tables.circumsolar[k], tables.step,
+                             HORIZON_BAND_WIDTH, perez, *accumulators)
+        if progress is not None:
+            progress(k + 1, tables.n_directions)
+    return [a + b.T for a, b in zip(layouts[False][1], layouts[True][1], strict=True)]
+
+
+def _sum_listed_cells(z, need, rows, cols, normals, cellsize, tables: SunTables, max_distance, progress, origin, far):
+    """The sums of :func:`_sum_every_cell` on the wanted cells only, as 1-D arrays over ``rows, cols``.
+
+    Each layout lists the cells in its own memory order (the transposed one
+    column by column), so that reading the horizons stays cache friendly.
+    """
+    f4 = np.float32
+    perez = tables.sky == "perez"
+    heights = z[rows, cols]
+    if far is not None:
+        far_tan, far_dist = np.empty_like(far.obs_z), np.empty_like(far.obs_z)
+        obs_i, obs_j = far.obs_row[rows], far.obs_col[cols]
+    layouts = {}
+    for transposed in (False, True):
+        order = np.lexsort((rows, cols)) if transposed else np.arange(rows.size)
+        zz, mask = (np.ascontiguousarray(z.T), np.ascontiguousarray(need.T)) if transposed else (z, need)
+        where = (cols[order], rows[order]) if transposed else (rows, cols)
+        cell = [a[order] for a in normals] + [heights[order]]
+        if far is not None:
+            cell += [obs_i[order], obs_j[order]]
+        # cells left out by the mask keep a NaN horizon; one set of sums per layout, added at the end in the
+        # order of _sum_every_cell, so that both give the same float32 sums
+        layouts[transposed] = (zz, mask, np.full(zz.shape, np.nan, f4), where, cell, order,
+                               [np.zeros(rows.size, f4) for _ in range(5)])
+    for k, azimuth in enumerate(tables.azimuths):
+        azimuth = float(azimuth)
+        transposed = runs_along_rows(azimuth)
+        zz, mask, horizon, (ri, ci), cell, _order, sums = layouts[transposed]
         row0, col0 = (origin[1], origin[0]) if transposed else origin
         horizon_tan(zz, transposed_azimuth(azimuth) if transposed else azimuth, cellsize, max_distance, horizon,
                     row0, col0, mask)
         if far is not None:
             far_sweep(far.surface, azimuth, far.cell, far.d0, far.dmax, far.row0, far.col0, far.obs_z, far.orow,
                       far.ocol, far_tan, far_dist)
-            apply_far(horizon, zz, far.obs_row, far.obs_col, far.obs_z, far_tan, far_dist, transposed)
-        accumulate_direction(
-            horizon,
-            ne,
-            nn,
-            nu,
-            azimuth,
-            tables.beam[k],
-            tables.circumsolar[k],
-            tables.step,
-            HORIZON_BAND_WIDTH,
-            perez,
-            *accumulators,
-        )
+            apply_far_cells(horizon, ri, ci, cell[3], cell[4], cell[5], far.obs_z, far_tan, far_dist)
+        accumulate_cells(horizon, ri, ci, *cell[:3], azimuth, tables.beam[k], tables.circumsolar[k], tables.step,
+                         HORIZON_BAND_WIDTH, perez, *sums)
         if progress is not None:
-            progress(k + 1, n)
-    svf, beam, circ, band_seen, band_weight = (
-        a + b.T for a, b in zip(layouts[False][1], layouts[True][1], strict=True)
-    )
-    del layouts
-    nodata = np.isnan(n_u)
-    if need is not None:
-        nodata_sky = nodata | ~need
-    svf /= n
+            progress(k + 1, tables.n_directions)
+    order = layouts[True][5]
+    out = []
+    for a, b in zip(layouts[False][6], layouts[True][6], strict=True):
+        back = np.empty_like(b)
+        back[order] = b
+        out.append(a + back)
+    return out
+
+
+def _totals(svf, beam, circ, band_seen, band_weight, normals, tables: SunTables, albedo) -> dict[str, np.ndarray]:
+    """Global, beam, diffuse, reflected and sky-view factor from the per-direction sums."""
+    n_e, n_n, _n_u = normals
+    svf = svf / tables.n_directions
     np.clip(svf, 0.0, 1.0, out=svf)
     sin_beta = np.sqrt(n_e**2 + n_n**2)
     with np.errstate(invalid="ignore", divide="ignore"):
         band_seen = np.where(band_weight > 0, band_seen / band_weight, 1.0)
     diffuse = tables.diffuse_isotropic * svf + circ + tables.horizon_band * sin_beta * band_seen
     reflected = albedo * tables.ghi * (1.0 - svf)
-    out = {
-        "global": beam + diffuse + reflected,
-        "beam": beam,
-        "diffuse": diffuse,
-        "reflected": reflected,
-        "svf": svf,
-        "slope": slope,
-        "aspect": aspect,
-    }
-    for name, v in out.items():
-        v[nodata if need is None or name in ("slope", "aspect") else nodata_sky] = np.nan
-    return out
+    return {"global": beam + diffuse + reflected, "beam": beam, "diffuse": diffuse, "reflected": reflected, "svf": svf}

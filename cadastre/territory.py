@@ -234,7 +234,7 @@ def prepare_task(run_dir: str, tile: Tile, paths: list[str], config: RunConfig, 
         outs = {}
         for name in PREPARED:
             mask = name in ("buildings", "vegetation")
-            outs[name] = write_bands([ds[name]], folder / f"{name}.tif", overwrite=True,
+            outs[name] = write_bands([ds[name]], folder / f"{name}.tif", overwrite=True, cog=False,
                                      nodata=MASK_NODATA if mask else NODATA, dtype="uint8" if mask else "float32")
         entry.update(status="done", outputs=_outputs(outs, run_dir), points=report.get("points"))
     except Exception as exc:  # a failed tile is recorded and the run goes on
@@ -276,7 +276,7 @@ def coarse_task(run_dir: str, tile: Tile, files: list[tuple[str, str]], config: 
             folder = run_dir / "tiles" / tile.id
             folder.mkdir(parents=True, exist_ok=True)
             da = to_dataarray(values, crs, transform, name="surface_max", units="m")
-            outs["coarse"] = write_bands([da], folder / "coarse.tif", overwrite=True)
+            outs["coarse"] = write_bands([da], folder / "coarse.tif", overwrite=True, cog=False)
         entry.update(status="done", outputs=_outputs(outs, run_dir))
     except Exception as exc:
         entry.update(status="failed", error=_error_line(exc), traceback=traceback.format_exc(limit=5))

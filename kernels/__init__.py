@@ -5,14 +5,16 @@ raster); azimuths are clockwise from north; angles at public boundaries in
 degrees; surface normals as (east, north, up) unit-vector components.
 """
 
-from kernels.farfield import apply_far, far_sweep, far_sweep_bruteforce, observer_heights
+from kernels.farfield import apply_far, apply_far_cells, far_sweep, far_sweep_bruteforce, observer_heights
 from kernels.horizon import horizon_tan, horizon_tan_bruteforce, line_step, runs_along_rows, transposed_azimuth
-from kernels.irradiance import accumulate_direction
+from kernels.irradiance import accumulate_cells, accumulate_direction
 from kernels.terrain import horn_normals, slope_aspect
 
 __all__ = [
+    "accumulate_cells",
     "accumulate_direction",
     "apply_far",
+    "apply_far_cells",
     "far_sweep",
     "far_sweep_bruteforce",
     "horizon_tan",

@@ -225,6 +225,19 @@ def observer_heights(z, obs_row, obs_col, out):
                     out[a, b, k] = lo[a, b] + w * (hi[a, b] - lo[a, b])
 
 
+@njit
+def _far_at(v, oi, oj, obs_z, far_tan, far_dist):
+    """The tangent rule: far-field tan of a cell at height ``v`` served by observer (oi, oj)."""
+    best = -np.inf
+    for k in range(obs_z.shape[2]):
+        t = far_tan[oi, oj, k]
+        if t > -np.inf:
+            t = t - (v - obs_z[oi, oj, k]) / far_dist[oi, oj, k]
+            if t > best:
+                best = t
+    return best
+
+
 @pjit
 def apply_far(horizon, z, obs_row, obs_col, obs_z, far_tan, far_dist, transposed):
     """Raise each cell's horizon tan to its far-field horizon where that is higher.
@@ -236,27 +249,32 @@ def apply_far(horizon, z, obs_row, obs_col, obs_z, far_tan, far_dist, transposed
     NaN horizon (nodata, or not wanted) are left as they are.
     """
     n0, n1 = horizon.shape
-    n_k = obs_z.shape[2]
     for a in prange(n0):
         for b in range(n1):
             v = z[a, b]
             if v != v or horizon[a, b] != horizon[a, b]:  # nodata, or a cell not wanted (NaN horizon)
                 continue
             if transposed:
-                oi = obs_row[b]
-                oj = obs_col[a]
+                best = _far_at(v, obs_row[b], obs_col[a], obs_z, far_tan, far_dist)
             else:
-                oi = obs_row[a]
-                oj = obs_col[b]
-            best = -np.inf
-            for k in range(n_k):
-                t = far_tan[oi, oj, k]
-                if t > -np.inf:
-                    t = t - (v - obs_z[oi, oj, k]) / far_dist[oi, oj, k]
-                    if t > best:
-                        best = t
+                best = _far_at(v, obs_row[a], obs_col[b], obs_z, far_tan, far_dist)
             if best > horizon[a, b]:
                 horizon[a, b] = best
+
+
+@pjit
+def apply_far_cells(horizon, rows, cols, z, obs_i, obs_j, obs_z, far_tan, far_dist):
+    """:func:`apply_far` for a list of cells: cell ``k`` at ``horizon[rows[k], cols[k]]``, height ``z[k]``
+    [m], served by observer ``(obs_i[k], obs_j[k])``."""
+    for k in prange(rows.shape[0]):
+        r = rows[k]
+        c = cols[k]
+        v = z[k]
+        if v != v or horizon[r, c] != horizon[r, c]:
+            continue
+        best = _far_at(v, obs_i[k], obs_j[k], obs_z, far_tan, far_dist)
+        if best > horizon[r, c]:
+            horizon[r, c] = best
 
 
 @njit

@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import math
 
-from kernels._jit import pjit, prange
+from kernels._jit import njit, pjit, prange
 
 HALF_PI = 0.5 * math.pi
 
@@ -89,46 +89,87 @@ def accumulate_direction(
     inv_step = 1.0 / table_step
     band_rad = math.radians(band_width)
     band_tan = math.tan(band_rad)
-    last = beam_table.shape[0] - 1
     nrows, ncols = n_up.shape
     for i in prange(nrows):
         for j in range(ncols):
-            nu = n_up[i, j]
-            ht = horizon[i, j]
-            if math.isnan(nu) or math.isnan(ht):
-                continue
-            ne = n_east[i, j]
-            nn = n_north[i, j]
-            nd = ne * de + nn * dn
-            t_terrain = ht if ht > 0.0 else 0.0
-            t_plane = -nd / (nu if nu > 1e-9 else 1e-9)
-            t = t_terrain if t_terrain > t_plane else t_plane
-            h = math.atan(t)
-            q = 1.0 / (1.0 + t * t)
-            svf[i, j] += nu * q + nd * (HALF_PI - h - t * q)
-            if perez and nd > 0.0:
-                if t_terrain <= 0.0:
-                    seen = 1.0
-                elif t_terrain >= band_tan:
-                    seen = 0.0
-                else:
-                    seen = 1.0 - (h if t == t_terrain else math.atan(t_terrain)) / band_rad
-                band_seen[i, j] += nd * seen
-                band_weight[i, j] += nd
-            x = math.degrees(h) * inv_step
-            if x >= last:
-                continue  # no sun above this horizon in this sector
-            r = int(x)
-            f = x - r
-            g = 1.0 - f
-            beam[i, j] += (
-                ne * (g * beam_table[r, 0] + f * beam_table[r + 1, 0])
-                + nn * (g * beam_table[r, 1] + f * beam_table[r + 1, 1])
-                + nu * (g * beam_table[r, 2] + f * beam_table[r + 1, 2])
-            )
-            if perez:
-                circumsolar[i, j] += (
-                    ne * (g * circumsolar_table[r, 0] + f * circumsolar_table[r + 1, 0])
-                    + nn * (g * circumsolar_table[r, 1] + f * circumsolar_table[r + 1, 1])
-                    + nu * (g * circumsolar_table[r, 2] + f * circumsolar_table[r + 1, 2])
-                )
+            _add_cell(horizon[i, j], n_east[i, j], n_north[i, j], n_up[i, j], de, dn, beam_table, circumsolar_table,
+                      inv_step, band_rad, band_tan, perez, svf, beam, circumsolar, band_seen, band_weight, (i, j))
+
+
+@pjit
+def accumulate_cells(
+    horizon,
+    rows,
+    cols,
+    n_east,
+    n_north,
+    n_up,
+    azimuth,
+    beam_table,
+    circumsolar_table,
+    table_step,
+    band_width,
+    perez,
+    svf,
+    beam,
+    circumsolar,
+    band_seen,
+    band_weight,
+):
+    """:func:`accumulate_direction` for a list of cells: the wanted cells of a raster.
+
+    Cell ``k`` reads its horizon at ``horizon[rows[k], cols[k]]``; its normal
+    (``n_east[k]``...) and its accumulators (``svf[k]``...) are 1-D arrays
+    over the list. Same units and conventions as :func:`accumulate_direction`.
+    """
+    az = math.radians(azimuth)
+    de = math.sin(az)
+    dn = math.cos(az)
+    inv_step = 1.0 / table_step
+    band_rad = math.radians(band_width)
+    band_tan = math.tan(band_rad)
+    for k in prange(rows.shape[0]):
+        _add_cell(horizon[rows[k], cols[k]], n_east[k], n_north[k], n_up[k], de, dn, beam_table, circumsolar_table,
+                  inv_step, band_rad, band_tan, perez, svf, beam, circumsolar, band_seen, band_weight, k)
+
+
+@njit
+def _add_cell(ht, ne, nn, nu, de, dn, beam_table, circumsolar_table, inv_step, band_rad, band_tan, perez, svf, beam,
+              circumsolar, band_seen, band_weight, at):
+    """Add one cell's share of one direction to the accumulators at index ``at`` (see accumulate_direction)."""
+    if math.isnan(nu) or math.isnan(ht):
+        return
+    nd = ne * de + nn * dn
+    t_terrain = ht if ht > 0.0 else 0.0
+    t_plane = -nd / (nu if nu > 1e-9 else 1e-9)
+    t = t_terrain if t_terrain > t_plane else t_plane
+    h = math.atan(t)
+    q = 1.0 / (1.0 + t * t)
+    svf[at] += nu * q + nd * (HALF_PI - h - t * q)
+    if perez and nd > 0.0:
+        if t_terrain <= 0.0:
+            seen = 1.0
+        elif t_terrain >= band_tan:
+            seen = 0.0
+        else:
+            seen = 1.0 - (h if t == t_terrain else math.atan(t_terrain)) / band_rad
+        band_seen[at] += nd * seen
+        band_weight[at] += nd
+    x = math.degrees(h) * inv_step
+    last = beam_table.shape[0] - 1
+    if x >= last:
+        return  # no sun above this horizon in this sector
+    r = int(x)
+    f = x - r
+    g = 1.0 - f
+    beam[at] += (
+        ne * (g * beam_table[r, 0] + f * beam_table[r + 1, 0])
+        + nn * (g * beam_table[r, 1] + f * beam_table[r + 1, 1])
+        + nu * (g * beam_table[r, 2] + f * beam_table[r + 1, 2])
+    )
+    if perez:
+        circumsolar[at] += (
+            ne * (g * circumsolar_table[r, 0] + f * circumsolar_table[r + 1, 0])
+            + nn * (g * circumsolar_table[r, 1] + f * circumsolar_table[r + 1, 1])
+            + nu * (g * circumsolar_table[r, 2] + f * circumsolar_table[r + 1, 2])
+        )

@@ -108,7 +108,7 @@ def to_dataarray(values: np.ndarray, crs, transform, *, name: str, units: str, n
     xs = transform.c + transform.a * (np.arange(width) + 0.5)
     ys = transform.f + transform.e * (np.arange(height) + 0.5)
     da = xr.DataArray(values, dims=("y", "x"), coords={"y": ys, "x": xs}, name=name, attrs={"units": units})
-    da = da.rio.write_crs(crs).rio.write_transform(transform)
+    da.rio.write_crs(crs, inplace=True).rio.write_transform(transform, inplace=True)
     if nodata is not None:
         da.attrs["source_nodata"] = float(nodata)
     return da
@@ -164,12 +164,15 @@ def write_bands(
     nodata: float = NODATA,
     dtype: str = "float32",
     tags: dict | None = None,
+    cog: bool = True,
 ) -> Path:
     """Write 2-D DataArrays on one grid as a multi-band Cloud-Optimised GeoTIFF.
 
     Each band gets its DataArray's name as description and its units as a
     band tag; NaN becomes ``nodata`` (float types). The file is written to a
-    temporary name and renamed at the end.
+    temporary name and renamed at the end. ``cog=False`` writes a plain tiled
+    GeoTIFF (512-cell blocks, fast ZSTD compression, no overviews) instead:
+    about 8 times faster, for intermediate rasters that only the engine reads.
     """
     out = check_output_path(path, overwrite=overwrite)
     first = bands[0]
@@ -184,18 +187,12 @@ def write_bands(
         "transform": first.rio.transform(recalc=True),
         "nodata": nodata,
     }
+    if not cog:
+        return _write_plain(bands, out, profile, tags)
     try:
         with atomic_path(out) as tmp, MemoryFile() as mem:
             with mem.open(**profile) as dst:
-                for k, band in enumerate(bands, start=1):
-                    values = np.asarray(band.values)
-                    if np.issubdtype(np.dtype(dtype), np.floating):
-                        values = np.where(np.isnan(values), nodata, values)
-                    dst.write(values.astype(dtype), k)
-                    dst.set_band_description(k, str(band.name))
-                    dst.update_tags(k, units=band.attrs.get("units", ""))
-                if tags:
-                    dst.update_tags(**{k: str(v) for k, v in tags.items()})
+                _fill_bands(dst, bands, profile, tags)
             with mem.open() as src:
                 rasterio.shutil.copy(
                     src,
@@ -207,6 +204,35 @@ def write_bands(
                     overviews="auto",
                     resampling="nearest" if np.dtype(dtype).kind in "ui" else "average",
                 )
+    except (RasterioError, CPLE_BaseError, OSError) as exc:
+        first = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+        raise OutputFileError(f"{out}: cannot write ({first})") from exc
+    return out
+
+
+def _fill_bands(dst, bands: Sequence[xr.DataArray], profile: dict, tags: dict | None) -> None:
+    dtype, nodata = profile["dtype"], profile["nodata"]
+    for k, band in enumerate(bands, start=1):
+        values = np.asarray(band.values)
+        if np.issubdtype(np.dtype(dtype), np.floating):
+            values = np.where(np.isnan(values), nodata, values)
+        dst.write(values.astype(dtype), k)
+        dst.set_band_description(k, str(band.name))
+        dst.update_tags(k, units=band.attrs.get("units", ""))
+    if tags:
+        dst.update_tags(**{k: str(v) for k, v in tags.items()})
+
+
+def _write_plain(bands: Sequence[xr.DataArray], out: Path, profile: dict, tags: dict | None) -> Path:
+    """A tiled GeoTIFF with ZSTD (level 1) and a predictor, written atomically."""
+    predictor = 3 if np.dtype(profile["dtype"]).kind == "f" else 2
+    options = dict(tiled=True, blockxsize=512, blockysize=512, compress="zstd", zstd_level=1, predictor=predictor)
+    if profile["width"] < 512 or profile["height"] < 512:
+        options.update(tiled=False)
+        options.pop("blockxsize"), options.pop("blockysize")
+    try:
+        with atomic_path(out) as tmp, rasterio.open(tmp, "w", **profile, **options) as dst:
+            _fill_bands(dst, bands, profile, tags)
     except (RasterioError, CPLE_BaseError, OSError) as exc:
         first = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
         raise OutputFileError(f"{out}: cannot write ({first})") from exc
@@ -248,7 +274,8 @@ def read_bands(path: str | os.PathLike, *, required: Sequence[str] = (), name: s
     for k, band in enumerate(names):
         values = np.ma.filled(data[k].astype(np.float64), np.nan)
         variables[band] = to_dataarray(values, crs, transform, name=band, units="")
-    ds = xr.Dataset(variables).rio.write_crs(crs).rio.write_transform(transform)
+    ds = xr.Dataset(variables)
+    ds.rio.write_crs(crs, inplace=True).rio.write_transform(transform, inplace=True)
     for key, value in tags.items():
         try:
             ds.attrs[key] = float(value)

@@ -408,7 +408,8 @@ def prepare(
         "buildings": to_dataarray(buildings, crs_out, transform, name="buildings", units="1"),
         "vegetation": to_dataarray(vegetation, crs_out, transform, name="vegetation", units="1"),
     }
-    ds = xr.Dataset(layers).rio.write_crs(crs_out).rio.write_transform(transform)
+    ds = xr.Dataset(layers)
+    ds.rio.write_crs(crs_out, inplace=True).rio.write_transform(transform, inplace=True)
     cells = width * height
     covered = int(has_points.sum())
     kept = int(point_count.sum())
