@@ -99,10 +99,11 @@ def wait_quiet(max_wait: float, min_idle: float = 0.9) -> float:
 # --------------------------------------------------------------------------- synthetic tile
 
 
-def synthetic_tile(path: Path, points: int, seed: int = 0, x0: float = 700_000.0, y0: float = 6_600_000.0) -> None:
+def synthetic_tile(path: Path, points: int, seed: int = 0, x0: float = 700_000.0, y0: float = 6_600_000.0,
+                   built: float = 0.25) -> None:
     """A seeded 1 km x 1 km LAZ tile (LAS 1.4, point format 6, EPSG:2154), written in chunks.
 
-    ≈ 25 % of the area under box buildings (flat or gabled, 8-35 m wide, 4-15 m
+    ``built`` (default ≈ 25 %) of the area under box buildings (flat or gabled, 8-35 m wide, 4-15 m
     high), ≈ 32 % under round trees (2-8 m radius, 5-20 m high): about 45 %
     ground, 25 % building, 25 % vegetation, 4 % unclassified and 0.2 % noise
     points. Points come in scan lines (as the scanner delivers them), with
@@ -118,7 +119,7 @@ def synthetic_tile(path: Path, points: int, seed: int = 0, x0: float = 700_000.0
     bid = np.full((n, n), -1, np.int32)
     bx, by, bw, bd, bh, pitch, along_x = [], [], [], [], [], [], []
     covered = 0
-    while covered < 0.25 * n * n:
+    while covered < built * n * n:
         w, d = rng.uniform(8, 35, 2)
         cx, cy = rng.uniform(w / 2, 1000 - w / 2), rng.uniform(d / 2, 1000 - d / 2)
         c0, c1 = int((cx - w / 2) / cell), int((cx + w / 2) / cell)

@@ -3,18 +3,28 @@
 Usage (from the repository root):
 
     python benchmarks/bench_territory.py --lidar ../shared/data/lidar/ign_decimated_tiles
-    python benchmarks/bench_territory.py --synthetic 1 4 16 --tile 250
+    python benchmarks/bench_territory.py --laz 4 --built 0.25 0.08 0.02
+    python benchmarks/bench_territory.py --synthetic 1 4 16
 
-``--lidar``: every LAS/LAZ file of the folder as 1 km tiles (halo 200 m, 0.5 m, 64 directions),
-in this process (``--scheduler synchronous``), so the figures are per worker. ``--synthetic N``:
-a synthetic DSM of N tiles of ``--tile`` metres (gabled houses on a plain), to show time linear
-in the tiles and memory flat. Results go to stdout as a table; copy them into RESULTS.md.
+``--lidar DIR``: every LAS/LAZ file of the folder as 1 km tiles. ``--laz N``: N synthetic 1 km LiDAR
+tiles (a square block of them, 15 points/m², the seeded town of ``bench_prepare.synthetic_tile``)
+for each building cover of ``--built`` (fraction of the area under buildings: 0.25 a dense town
+centre, 0.08 a suburb, 0.02 farmland with a hamlet); generated once into ``--cache``.
+``--synthetic N``: a synthetic DSM of N tiles of ``--tile`` metres (gabled houses on a plain, 18 %
+built) without LiDAR preparation, to show time linear in the tiles and memory flat.
+
+Every run uses the run defaults (halo 200 m, 0.5 m, 64 directions, far field 5 km on 5 m cells,
+irradiance on the roofs) on the default local Dask cluster (one worker per core), or in this
+process with ``--synchronous``. Per run: wall time, seconds per tile, the single-core seconds of
+each stage per tile (from the tiles' manifest entries) and the peak memory of a worker. Results go
+to stdout as a table; copy them into RESULTS.md.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import os
 import subprocess
 import sys
 import tempfile
@@ -27,18 +37,28 @@ import rasterio
 import shapely
 from affine import Affine
 
+HERE = Path(__file__).resolve().parent
+PMA_TILES = 1128
 
-def _cadastre(config: Path, out: Path) -> dict:
+
+def _cadastre(config: Path, out: Path, synchronous: bool) -> dict:
     exe = Path(sys.executable).with_name("cadastre")
+    command = [str(exe), "run", str(config), "-o", str(out), "-q"]
+    if synchronous:
+        command += ["--scheduler", "synchronous"]
     started = time.perf_counter()
-    subprocess.run([str(exe), "run", str(config), "-o", str(out), "--scheduler", "synchronous", "-q"], check=True)
+    subprocess.run(command, check=True)
     wall = time.perf_counter() - started
     summary = json.loads((out / "run.json").read_text())
+    stages: dict[str, list[float]] = {}
+    for entry in json.loads((out / "manifest.json").read_text())["entries"]:
+        stages.setdefault(entry["stage"], []).append(entry.get("seconds", 0.0))
     return {"wall_s": wall, "tiles": summary["tiles"], "peak_rss_mib": summary["peak_rss_mib"],
-            "task_s": summary["task_seconds"], "buildings": summary["buildings"]}
+            "buildings": summary["buildings"], "stage_s": {k: float(np.mean(v)) for k, v in stages.items()}}
 
 
 def synthetic_dsm(path: Path, tiles_side: int, tile: float, res: float = 0.5) -> None:
+    """Gabled houses (8-20 m) on a flat plain every 30 m, about 18 % of the area built; footprints beside."""
     n = int(round(tiles_side * tile / res))
     rng = np.random.default_rng(0)
     z = np.full((n, n), 40.0, dtype=np.float32)
@@ -58,33 +78,64 @@ def synthetic_dsm(path: Path, tiles_side: int, tile: float, res: float = 0.5) ->
     gpd.GeoDataFrame(geometry=boxes, crs="EPSG:2154").to_file(path.with_suffix(".gpkg"))
 
 
+def synthetic_laz(cache: Path, count: int, built: float) -> Path:
+    """A folder of ``count`` adjacent synthetic 1 km LAZ tiles (generated once)."""
+    sys.path.insert(0, str(HERE))
+    from bench_prepare import synthetic_tile
+
+    side = int(round(np.sqrt(count)))
+    folder = cache / f"laz_{side}x{side}_built{built:g}"
+    folder.mkdir(parents=True, exist_ok=True)
+    for i in range(side):
+        for j in range(side):
+            path = folder / f"synthetic_{700 + j}_{6601 + i}.laz"
+            if not path.exists():
+                synthetic_tile(path, 15_000_000, seed=100 * i + j, x0=700_000.0 + 1000 * j,
+                               y0=6_600_000.0 + 1000 * i, built=built)
+    return folder
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--lidar", type=Path)
+    ap.add_argument("--laz", type=int, default=0, help="synthetic LiDAR tiles per building cover (a square number)")
+    ap.add_argument("--built", type=float, nargs="*", default=[0.25])
     ap.add_argument("--synthetic", type=int, nargs="*", default=[])
     ap.add_argument("--tile", type=float, default=1000.0)
     ap.add_argument("--directions", type=int, default=64)
+    ap.add_argument("--synchronous", action="store_true", help="run in this process (Numba on all cores)")
+    ap.add_argument("--cache", type=Path, default=Path(tempfile.gettempdir()) / "pma-cadastre-bench")
     args = ap.parse_args()
     rows = []
     with tempfile.TemporaryDirectory() as tmp:
         tmp = Path(tmp)
-        if args.lidar:
-            cfg = tmp / "lidar.toml"
-            cfg.write_text(f'[inputs]\nlidar = ["{args.lidar.resolve()}"]\n[tiles]\nsize = 1000\nhalo = 200\n'
+        lidar_runs = [("lidar " + args.lidar.name, args.lidar.resolve())] if args.lidar else []
+        lidar_runs += [(f"synthetic LiDAR, {b:.0%} built", synthetic_laz(args.cache, args.laz, b))
+                       for b in (args.built if args.laz else [])]
+        for k, (name, folder) in enumerate(lidar_runs):
+            cfg = tmp / f"lidar{k}.toml"
+            cfg.write_text(f'[inputs]\nlidar = ["{folder}"]\n[tiles]\nsize = 1000\nhalo = 200\n'
                            f'[irradiance]\ndirections = {args.directions}\n')
-            rows.append(("lidar " + args.lidar.name, _cadastre(cfg, tmp / "lidar-run")))
+            rows.append((name, _cadastre(cfg, tmp / f"lidar{k}-run", args.synchronous)))
         for n in args.synthetic:
             side = int(round(np.sqrt(n)))
             dsm = tmp / f"dsm{n}.tif"
             synthetic_dsm(dsm, side, args.tile)
-            footprints = f'footprints = "{dsm.with_suffix(".gpkg")}"\n'
             cfg = tmp / f"syn{n}.toml"
-            cfg.write_text(f'[inputs]\ndsm = ["{dsm}"]\n{footprints}[tiles]\nsize = {args.tile}\nhalo = 200\n'
-                           f'rasters = ["global"]\n[irradiance]\ndirections = {args.directions}\n')
-            rows.append((f"synthetic {side * side} x {args.tile:g} m", _cadastre(cfg, tmp / f"syn{n}-run")))
-    print(f"{'run':<40} {'tiles':>5} {'wall s':>8} {'s/tile':>8} {'peak MiB':>9}")
+            cfg.write_text(f'[inputs]\ndsm = ["{dsm}"]\nfootprints = "{dsm.with_suffix(".gpkg")}"\n[tiles]\n'
+                           f'size = {args.tile}\nhalo = 200\n[irradiance]\ndirections = {args.directions}\n')
+            rows.append((f"synthetic DSM, {side * side} x {args.tile:g} m", _cadastre(cfg, tmp / f"syn{n}-run",
+                                                                                     args.synchronous)))
+    workers = 1 if args.synchronous else os.cpu_count()
+    print(f"{workers} worker(s), {os.cpu_count()} cores")
+    print(f"{'run':<34} {'tiles':>5} {'bldgs':>6} {'wall s':>7} {'s/tile':>7} {'prepare':>8} {'coarse':>7} "
+          f"{'tile':>6} {'peak MiB':>9} {'PMA h':>6}")
     for name, r in rows:
-        print(f"{name:<40} {r['tiles']:>5} {r['wall_s']:>8.1f} {r['wall_s'] / r['tiles']:>8.1f} {r['peak_rss_mib']:>9.0f}")
+        s = r["stage_s"]
+        per = r["wall_s"] / r["tiles"]
+        print(f"{name:<34} {r['tiles']:>5} {r['buildings']:>6} {r['wall_s']:>7.1f} {per:>7.1f} "
+              f"{s.get('prepare', 0):>8.1f} {s.get('coarse', 0):>7.1f} {s.get('tile', 0):>6.1f} "
+              f"{r['peak_rss_mib']:>9.0f} {PMA_TILES * per / 3600:>6.1f}")
 
 
 if __name__ == "__main__":

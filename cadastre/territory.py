@@ -70,8 +70,13 @@ from rasters.tiling import (Bounds, Tile, overlaps, plan_tiles, raster_bounds, r
                             write_vrt)
 
 PREPARED = ("dsm", "dtm", "ndsm", "buildings", "vegetation")
-SECONDS_PER_MCELL = 6.0
-"""Rough cost of the tile stage per million window cells on one core [s] (benchmarks/RESULTS.md), for --dry-run."""
+SECONDS_PER_MCELL = 3.7
+"""Cost of the tile stage per million window cells on one core, 64 directions, dense town [s] (benchmarks/RESULTS.md).
+
+Measured on synthetic 1 km tiles a quarter covered by buildings (irradiance on the roofs): an upper
+figure; tiles with fewer roofs trace fewer lines. For --dry-run."""
+PREPARE_SECONDS_PER_MCELL = 1.8
+"""Cost of the LiDAR preparation per million core cells on one core (15 points/m²) [s] (benchmarks/RESULTS.md)."""
 
 
 @dataclasses.dataclass(frozen=True)
@@ -113,6 +118,8 @@ class Plan:
         window_cells = sum((t.window[2] - t.window[0]) * (t.window[3] - t.window[1]) / r**2 for t in self.tiles)
         core_cells = sum((t.core[2] - t.core[0]) * (t.core[3] - t.core[1]) / r**2 for t in self.tiles)
         per_core = SECONDS_PER_MCELL * window_cells / 1e6 * self.config.directions / 64
+        if self.kind == "lidar":
+            per_core += PREPARE_SECONDS_PER_MCELL * core_cells / 1e6
         raster_bytes = core_cells * 4 * len(self.config.rasters) * 0.6
         prepared = core_cells * (3 * 4 * 0.5 + 2 * 0.1) if self.kind == "lidar" else 0.0
         return {"tiles": len(self.tiles), "core_cells": core_cells, "window_cells": window_cells,
@@ -334,10 +341,12 @@ def _dsm_layers(plan: Plan) -> dict[str, dict[str, tuple[str, str]]]:
 
 
 def tile_task(run_dir: str, tile: Tile, layers: dict[str, list[tuple[str, str]]], config: RunConfig,
-              shared: Shared, threads: int | None = None) -> dict:
-    """Stage 2 of a tile: irradiance, roofs and buildings of its core, with its halo as context.
+              shared: Shared, threads: int | None = None, missing: Sequence[str] = ()) -> dict:
+    """Stage 3 of a tile: irradiance, roofs and buildings of its core, with its halo as context.
 
     ``layers``: per raster layer, (path, SHA-256) of the files meeting the window.
+    ``missing``: neighbours whose surface is missing (their prepare failed): the
+    tile is computed without their part of the halo and its entry says so.
     """
     run_dir = Path(run_dir)
     started = time.perf_counter()
@@ -348,6 +357,8 @@ def tile_task(run_dir: str, tile: Tile, layers: dict[str, list[tuple[str, str]]]
         return {**done, "reused": True}
     _threads(threads)
     entry = {"stage": "tile", "tile": tile.id, "key": key}
+    if missing:
+        entry["halo_incomplete"] = sorted(missing)
     try:
         paths = {name: [path for path, _digest in files] for name, files in layers.items()}
         entry.update(_compute_tile(run_dir, tile, paths, config, shared), status="done")
@@ -599,17 +610,27 @@ def run(
                   for e in results if e["status"] == "done" and "coarse" in e.get("outputs", {})}
         if coarse:
             write_vrt([p for p, _d in coarse.values()], run_dir / "farfield.vrt")
-    calls = []
+    calls, skipped = [], []
     for t in plan.tiles:
+        if plan.kind == "lidar" and t.id not in prepared:
+            # no surface for its core: nothing to compute (its prepare entry holds the error)
+            skipped.append({"stage": "tile", "tile": t.id, "key": "", "status": "failed",
+                            "error": "not computed: the prepare stage of this tile failed"})
+            continue
         layers = _layers(plan, prepared, t)
         if coarse:
             reach = far_bounds(t.window, config.far_distance, config.far_cell)
             layers["coarse"] = [coarse[k.id] for k in plan.tiles if k.id in coarse and overlaps(k.core, reach)]
-        calls.append((str(run_dir), t, layers, config, shared, threads))
-    results = ex.map(tile_task, calls, step("tiles", len(calls)))
+        missing = [k.id for k in plan.tiles if plan.kind == "lidar" and k.id not in prepared and k.id != t.id
+                   and overlaps(k.core, t.window)]
+        calls.append((str(run_dir), t, layers, config, shared, threads, missing))
+    results = ex.map(tile_task, calls, step("tiles", len(calls))) + skipped
     entries += results
     summary = merge(run_dir, plan, results, communes)
     summary.update(_run_json(config, plan, entries, site, weather, started))
+    if config.source is not None and Path(config.source).is_file():  # the configuration this run used
+        with atomic_path(run_dir / "config.toml") as tmp:
+            tmp.write_bytes(Path(config.source).read_bytes())
     with atomic_path(run_dir / "manifest.json") as tmp:
         tmp.write_text(json.dumps({"entries": entries}, indent=1, default=str))
     with atomic_path(run_dir / "run.json") as tmp:
@@ -639,6 +660,8 @@ def _run_json(config: RunConfig, plan: Plan, entries: list[dict], site, weather:
         "tiles_reused": sum(bool(e.get("reused")) for e in tiles),
         "tasks_reused": sum(bool(e.get("reused")) for e in entries),
         "tiles_failed": failed,
+        "tiles_halo_incomplete": [{"tile": e["tile"], "missing": e["halo_incomplete"]} for e in tiles
+                                  if e.get("halo_incomplete")],
         "peak_rss_mib": max((e.get("peak_rss_mib", 0.0) for e in entries), default=0.0),
         "task_seconds": sum(e.get("seconds", 0.0) for e in entries if not e.get("reused")),
         "seconds": time.perf_counter() - started,

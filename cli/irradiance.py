@@ -8,9 +8,11 @@ from pathlib import Path
 import typer
 from rich.table import Table
 
+from cadastre.errors import OptionError
 from cadastre.irradiance import BANDS, check_options, irradiance, site_of
 from cadastre.weather import TIME_LABELS, load_weather
 from cli.options import OVERWRITE, QUIET, display, handle_errors, progress_bar, stdout
+from rasters.coarse import FarField, coarse_surface
 from rasters.io import check_output_path, read_dsm, write_bands
 
 
@@ -36,6 +38,12 @@ def irradiance_command(
         "PVGIS and EPW files have their own conventions.",
         show_default=False,
     ),
+    far_distance: float = typer.Option(
+        0.0, "--far-distance", help="Far field: trace the horizon from --max-distance up to this distance [m] on the "
+        "DSM max-pooled to --far-cell cells (hills, slag heaps). 0 = off.",
+    ),
+    far_cell: float = typer.Option(5.0, "--far-cell", help="Cell of the far field's max-pooled surface [m], a whole "
+                                   "multiple of the DSM's."),
     overwrite: bool = OVERWRITE,
     quiet: bool = QUIET,
 ) -> None:
@@ -53,8 +61,18 @@ def irradiance_command(
     with handle_errors():
         started = time.perf_counter()
         check_options(n_directions=directions, max_distance=max_distance, albedo=albedo, sky=sky)
+        if not (far_distance == 0 or far_distance > max_distance):
+            raise OptionError(f"--far-distance: {far_distance:g} m; give 0 (off) or more than --max-distance "
+                              f"({max_distance:g} m)")
         check_output_path(output, overwrite=overwrite)
         surface = read_dsm(dsm)
+        far = None
+        if far_distance:
+            cell = abs(surface.rio.transform().a)
+            ratio = far_cell / cell
+            if ratio < 1 or abs(ratio - round(ratio)) > 1e-6:
+                raise OptionError(f"--far-cell: {far_cell:g} m is not a whole multiple of the DSM's {cell:g} m cells")
+            far = FarField(coarse_surface(surface, far_cell), far_distance)
         lat, lon, alt = site_of(surface)
         met = load_weather(weather, time_label=time_label, latitude=lat, longitude=lon, altitude=alt)
         with progress_bar("horizon directions", directions, quiet=quiet) as update:
@@ -65,6 +83,7 @@ def irradiance_command(
                 max_distance=max_distance,
                 albedo=albedo,
                 sky=sky,
+                far_field=far,
                 progress=update,
             )
         write_bands([result[b] for b in BANDS], output, overwrite=overwrite, tags=result.attrs)

@@ -83,6 +83,9 @@ def run_command(
                 cluster.close()
         if not quiet:
             stdout.print(summary_table(summary, output))
+        for h in summary.get("tiles_halo_incomplete", []):
+            console.print(f"[yellow]warning[/yellow] tile {h['tile']}: computed without the halo of "
+                          f"{', '.join(h['missing'])} (failed); rerun once they are fixed")
         if summary["tiles_failed"]:
             for f in summary["tiles_failed"]:
                 console.print(f"[red]failed[/red] tile {f['tile']} ({f['stage']}): {f['error']}")
@@ -117,7 +120,8 @@ def plan_table(plan, output: Path, workers: int) -> Table:
                   f"{plan.config.resolution:g} m cells")
     table.add_row("cells", f"{est['core_cells'] / 1e6:,.1f} M in the cores, {est['window_cells'] / 1e6:,.1f} M read")
     hours = est["cpu_seconds"] / workers / 3600
-    table.add_row("estimated time", f"{hours:,.2f} h on {workers} worker(s) (rough)")
+    table.add_row("estimated time", f"{hours:,.2f} h on {workers} worker(s) (rough: dense town; rural tiles are "
+                  "faster)")
     table.add_row("estimated disk", f"{est['disk_bytes'] / 2**30:,.2f} GiB in {display(output)}/")
     return table
 

@@ -263,10 +263,9 @@ def write_vector(
     """
     out = check_vector_output(path, overwrite=overwrite)
     try:
-        with atomic_path(out) as tmp:
+        with atomic_path(out, suffix=".gpkg") as tmp:
             try:
                 with warnings.catch_warnings():
-                    # the temporary name ends in .tmp, not .gpkg; the final name does
                     warnings.filterwarnings("ignore", message=".*extension should be 'gpkg'.*")
                     multi = bool(len(gdf)) and bool((gdf.geom_type == "MultiPolygon").any())
                     pyogrio.write_dataframe(

@@ -139,14 +139,16 @@ def check_output_path(path: str | os.PathLike, *, overwrite: bool = False) -> Pa
 
 
 @contextlib.contextmanager
-def atomic_path(path: str | os.PathLike) -> Iterator[Path]:
+def atomic_path(path: str | os.PathLike, suffix: str = "") -> Iterator[Path]:
     """Yield a temporary path beside ``path``; rename it to ``path`` on success.
 
     On any exception the temporary file is removed and ``path`` is untouched,
-    so a reader never sees a half-written output.
+    so a reader never sees a half-written output. The temporary name is
+    ``.NAME.xxxxxxxx.tmp`` followed by ``suffix`` (e.g. ``.gpkg``, for drivers
+    that check the extension).
     """
     final = Path(path)
-    tmp = final.with_name(f".{final.name[:80]}.{uuid.uuid4().hex[:8]}.tmp")
+    tmp = final.with_name(f".{final.name[:80]}.{uuid.uuid4().hex[:8]}.tmp{suffix}")
     try:
         yield tmp
         os.replace(tmp, final)

@@ -140,6 +140,7 @@ def test_tiles_with_halo_equal_one_raster(scene, tiled):
     folder, dsm_path, fp_path, cfg = scene
     out, summary = tiled
     assert summary["tiles"] == 8 and summary["tiles_done"] == 8 and not summary["tiles_failed"]
+    assert (out / "config.toml").read_text() == cfg.read_text()
     site = tuple(summary["site"][k] for k in ("latitude", "longitude", "altitude"))
     config = load_run_config(cfg)
     weather = load_weather(None, latitude=site[0], longitude=site[1], altitude=site[2])
@@ -236,6 +237,47 @@ def test_config_change_invalidates_exactly_the_affected_stage(tmp_path):
     assert second["totals"]["mwp_gross"] == pytest.approx(first["totals"]["mwp_gross"], rel=1e-12)
 
 
+def test_corrupt_laz_fails_its_tile_and_the_run_goes_on(tmp_path):
+    """A truncated LAZ: its tile fails with the reason, its neighbours are flagged, the others are computed;
+    the CLI exits 1. Replacing the file and rerunning recomputes what it touched and equals a clean run."""
+    import shutil
+
+    samples = Path(__file__).resolve().parents[2] / "samples" / "lidar"
+    inputs = tmp_path / "lidar"
+    shutil.copytree(samples, inputs)
+    victim = inputs / "test_data_77055_627755_LA93_IGN69.laz"
+    data = victim.read_bytes()
+    victim.write_bytes(data[: len(data) // 2])  # the header is intact: the plan still sees the tile
+    communes = default_communes_path().with_name("communes-lidar-samples.geojson")
+    text = f'[inputs]\nlidar = ["{inputs}"]\ncommunes = "{communes}"\n[tiles]\nsize = 50\nhalo = 20\n' \
+           '[irradiance]\ndirections = 8\nfar_distance = 0\n'
+    (tmp_path / "run.toml").write_text(text)
+    result = _cadastre("run", tmp_path / "run.toml", "-o", tmp_path / "run", "--scheduler", "synchronous")
+    assert result.returncode == 1, result.stderr
+    summary = json.loads((tmp_path / "run" / "run.json").read_text())
+    plan = make_plan(load_run_config(tmp_path / "run.toml"))
+    # the cores that need points of the file (these sample tiles hold points on their east and north edges)
+    hit = {t.id for t in plan.tiles if victim in plan.points_of(t.core)}
+    assert "770550_6277550" in hit and len(hit) < 6
+    failed = {(f["tile"], f["stage"]): f["error"] for f in summary["tiles_failed"]}
+    assert set(failed) == {(t, stage) for t in hit for stage in ("prepare", "tile")}
+    assert all("truncated or corrupt" in failed[(t, "prepare")] and victim.name in failed[(t, "prepare")]
+               for t in hit)
+    assert summary["tiles_done"] == 6 - len(hit) and summary["buildings"] > 0
+    flagged = {h["tile"]: set(h["missing"]) for h in summary["tiles_halo_incomplete"]}
+    assert set(flagged) == {t.id for t in plan.tiles if t.id not in hit}  # every other tile borders a failed one
+    assert all(missing <= hit for missing in flagged.values())
+    assert "truncated or corrupt" in result.stderr and "without the halo of" in result.stderr
+    # the file is fixed: the rerun keeps the untouched tasks and ends as a clean run
+    victim.write_bytes(data)
+    again = run(load_run_config(tmp_path / "run.toml"), tmp_path / "run")
+    assert again["tiles_done"] == 6 and not again["tiles_failed"] and not again["tiles_halo_incomplete"]
+    clean = run(load_run_config(tmp_path / "run.toml"), tmp_path / "clean")
+    assert (tmp_path / "run" / "communes.csv").read_text() == (tmp_path / "clean" / "communes.csv").read_text()
+    pd.testing.assert_frame_equal(_attributes(tmp_path / "run" / "buildings.gpkg"),
+                                  _attributes(tmp_path / "clean" / "buildings.gpkg"))
+
+
 def _cadastre(*args, **kw):
     exe = Path(sys.executable).with_name("cadastre")
     return subprocess.run([str(exe), *map(str, args)], capture_output=True, text=True, timeout=300, **kw)
@@ -269,7 +311,7 @@ def test_kill_and_resume_equals_a_clean_run(scene, tiled, tmp_path):
     assert (out / "communes.csv").read_text() == (clean / "communes.csv").read_text()
     with rasterio.open(out / "irradiance.vrt") as a, rasterio.open(clean / "irradiance.vrt") as b:
         np.testing.assert_array_equal(a.read(), b.read())
-    assert not list(out.rglob(".*.tmp")), "no temporary file left"
+    assert not list(out.rglob(".*.tmp*")), "no temporary file left"
 
 
 def test_same_results_on_a_dask_scheduler(scene, tiled, tmp_path):

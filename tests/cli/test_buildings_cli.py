@@ -61,7 +61,7 @@ def run(*args):
 
 
 def tmp_files(folder: Path) -> list[Path]:
-    return [p for p in folder.rglob("*") if p.name.endswith(".tmp")]
+    return [p for p in folder.rglob("*") if ".tmp" in p.name]
 
 
 def assert_bad(result, out: Path, folder: Path, *needles: str) -> str:

@@ -126,7 +126,7 @@ def run(*args) -> object:
 
 
 def tmp_files(folder: Path) -> list[Path]:
-    return [p for p in folder.rglob("*") if p.name.endswith(".tmp")]
+    return [p for p in folder.rglob("*") if ".tmp" in p.name]
 
 
 def assert_bad(result, out: Path, folder: Path, *needles: str, output_gone: bool = True) -> str:
@@ -380,11 +380,39 @@ def test_bad_weather(tmp_path, dsm, out, make, needles):
         pytest.param("--max-distance", "-5", id="max-distance-negative"),
         pytest.param("--sky", "foo", id="sky-foo"),
         pytest.param("--time-label", "foo", id="time-label-foo"),
+        pytest.param("--far-distance", "0.5", id="far-distance-within-reach"),
     ],
 )
 def test_bad_option(tmp_path, dsm, weather, out, option, value):
     result = run("irradiance", dsm, "-o", out, "--weather", weather, *FAST, option, value)
     assert_bad(result, out, tmp_path, option, value)
+
+
+def test_far_field_option(tmp_path, weather):
+    """--far-distance: a tall block beyond --max-distance shades (lower sky view) only with the far field on."""
+    z = np.full((20, 120), 30.0, dtype="float32")
+    z[:, 100:] = 60.0  # a 30 m wall 40-50 m east of the western cells
+    dsm = write_raster(tmp_path / "far.tif", z)
+    near, far = tmp_path / "near.tif", tmp_path / "far_on.tif"
+    common = ["--weather", weather, *FAST, "--max-distance", "5", "-q"]
+    assert run("irradiance", dsm, "-o", near, *common).exit_code == 0
+    result = run("irradiance", dsm, "-o", far, *common, "--far-distance", "200", "--far-cell", "1")
+    assert result.exit_code == 0, result.output
+    with rasterio.open(near) as a, rasterio.open(far) as b:
+        svf_near, svf_far = a.read(5)[:, :20], b.read(5)[:, :20]
+        assert b.tags()["far_distance"] == "200.0"
+    # the wall, D = 50 - x m east of a cell, hides the sky of one direction in 8 up to h = atan(30 / D):
+    # a flat cell's sky view is 1 - sin²(h) / 8 (D within the coarse cell and the track's 1.5 m)
+    x = (np.arange(20) + 0.5) * CELL
+    expect = [1 - np.sin(np.arctan(30.0 / (50.0 - x + dd))) ** 2 / 8 for dd in (-1.5, 1.5)]
+    assert (svf_near > 0.99).all()
+    assert ((svf_far >= expect[0][None, :] - 1e-4) & (svf_far <= expect[1][None, :] + 1e-4)).all()
+
+
+def test_far_cell_must_be_a_multiple_of_the_dsm_cell(tmp_path, dsm, weather, out):
+    result = run("irradiance", dsm, "-o", out, "--weather", weather, *FAST, "--far-distance", "2000",
+                 "--far-cell", "0.7")
+    assert_bad(result, out, tmp_path, "--far-cell", "0.7")
 
 
 def test_bad_time_label(tmp_path, dsm, weather, out):
@@ -477,6 +505,8 @@ def test_irradiance_help_lists_every_option():
         "--albedo",
         "--sky",
         "--time-label",
+        "--far-distance",
+        "--far-cell",
         "--overwrite",
         "--quiet",
         "--help",

@@ -50,7 +50,7 @@ def run(*args) -> object:
 
 
 def tmp_files(folder: Path) -> list[Path]:
-    return [p for p in folder.rglob("*") if p.name.endswith(".tmp")]
+    return [p for p in folder.rglob("*") if ".tmp" in p.name]
 
 
 def snapshot(folder: Path) -> dict:

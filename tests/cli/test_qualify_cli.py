@@ -189,4 +189,4 @@ def test_existing_outputs_need_overwrite(cadastre, tmp_path):
     r = run("qualify", cadastre, "-b", csv, "-o", out, "-q", "--overwrite")
     assert r.exit_code == 0 and r.stdout == ""
     assert (out / "qualification.csv").read_text().startswith("line,insee,")
-    assert not [p for p in out.iterdir() if p.name.endswith(".tmp")]
+    assert not [p for p in out.iterdir() if ".tmp" in p.name]

@@ -90,7 +90,7 @@ def run(*args) -> object:
 
 
 def tmp_files(folder: Path) -> list[Path]:
-    return [p for p in folder.rglob("*") if p.name.endswith(".tmp") or ".tmp-" in p.name]
+    return [p for p in folder.rglob("*") if ".tmp" in p.name]
 
 
 def assert_bad(result, out: Path, folder: Path, *needles: str, output_gone: bool = True) -> str:
