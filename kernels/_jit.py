@@ -12,4 +12,6 @@ import numba
 
 njit = numba.njit(nogil=True, cache=True)
 pjit = numba.njit(nogil=True, cache=True, parallel=True)
+inline = numba.njit(nogil=True, cache=True, inline="always")
+"""A small helper compiled into each kernel that calls it (no call in the inner loop)."""
 prange = numba.prange

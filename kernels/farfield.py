@@ -27,7 +27,7 @@ import math
 
 import numpy as np
 
-from kernels._jit import njit, pjit, prange
+from kernels._jit import inline, njit, pjit, prange
 from kernels.horizon import _anchor, _line_tables, _off, _sample, _setup, _track, _u_range
 
 
@@ -225,7 +225,7 @@ def observer_heights(z, obs_row, obs_col, out):
                     out[a, b, k] = lo[a, b] + w * (hi[a, b] - lo[a, b])
 
 
-@njit
+@inline
 def _far_at(v, oi, oj, obs_z, far_tan, far_dist):
     """The tangent rule: far-field tan of a cell at height ``v`` served by observer (oi, oj)."""
     best = -np.inf

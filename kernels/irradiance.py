@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import math
 
-from kernels._jit import njit, pjit, prange
+from kernels._jit import inline, pjit, prange
 
 HALF_PI = 0.5 * math.pi
 
@@ -133,7 +133,7 @@ def accumulate_cells(
                   inv_step, band_rad, band_tan, perez, svf, beam, circumsolar, band_seen, band_weight, k)
 
 
-@njit
+@inline
 def _add_cell(ht, ne, nn, nu, de, dn, beam_table, circumsolar_table, inv_step, band_rad, band_tan, perez, svf, beam,
               circumsolar, band_seen, band_weight, at):
     """Add one cell's share of one direction to the accumulators at index ``at`` (see accumulate_direction)."""
