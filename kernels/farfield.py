@@ -28,23 +28,7 @@ import math
 import numpy as np
 
 from kernels._jit import inline, njit, pjit, prange
-from kernels.horizon import _anchor, _line_tables, _off, _sample, _setup, _track, _u_range
-
-
-@njit
-def _tangent_point(zt, idx, first, count, reverse, m, zq):
-    """Index of the hull sample of largest slope from (m, zq) (binary search; see horizon._tangent)."""
-    lo = 0
-    hi = count - 1
-    while lo < hi:
-        mid = (lo + hi) // 2
-        a = idx[first + count - 1 - mid] if reverse else idx[first + mid]
-        b = idx[first + count - 2 - mid] if reverse else idx[first + mid + 1]
-        if (zt[b] - zq) * (a - m) <= (zt[a] - zq) * (b - m):
-            hi = mid
-        else:
-            lo = mid + 1
-    return idx[first + count - 1 - lo] if reverse else idx[first + lo]
+from kernels.horizon import _anchor, _line_tables, _off, _sample, _setup, _tangent, _track, _u_range
 
 
 @njit
@@ -55,7 +39,7 @@ def _observe(zt, idx, count, reverse, m, o, obs_z, step, out_tan, out_dist):
     j = o - i * nco
     for h in range(obs_z.shape[2]):
         zq = obs_z[i, j, h]
-        q = _tangent_point(zt, idx, 0, count, reverse, m, zq)
+        q = _tangent(zt, idx, 0, count, reverse, m, zq)
         d = (q - m) * step
         tn = (zt[q] - zq) / d
         if tn > out_tan[i, j, h]:

@@ -146,7 +146,7 @@ def _setup(nrows, ncols, azimuth, cellsize, max_distance):
 
 @njit
 def _tangent(zt, idx, first, count, reverse, m, zq):
-    """Largest slope from (m, zq) to an upper hull left of it (binary search).
+    """Index of the hull sample seen at the largest slope from (m, zq), left of the hull (binary search).
 
     The hull's samples are ``idx[first .. first+count-1]``, left to right, or
     right to left when ``reverse``.
@@ -161,8 +161,7 @@ def _tangent(zt, idx, first, count, reverse, m, zq):
             hi = mid
         else:
             lo = mid + 1
-    q = idx[first + count - 1 - lo] if reverse else idx[first + lo]
-    return (zt[q] - zq) / (q - m)
+    return idx[first + count - 1 - lo] if reverse else idx[first + lo]
 
 
 @njit
@@ -190,7 +189,8 @@ def _sweep_line(zt, zo, n, k, res, stk, hull):
                 continue
             on_track = zq == zs
             if not on_track and top >= 1:
-                res[m] = _tangent(zt, stk, 0, top, True, m, zq)
+                q = _tangent(zt, stk, 0, top, True, m, zq)
+                res[m] = (zt[q] - zq) / (q - m)
             while top >= 2:
                 a = stk[top - 2]
                 b = stk[top - 1]
@@ -231,7 +231,8 @@ def _sweep_line(zt, zo, n, k, res, stk, hull):
                 gap = top_z - zq  # the prefix's samples lie be - m to w - m samples ahead: bound their slope
                 if (gap / (be - m) if gap >= 0.0 else gap / (w - m)) <= res[m]:
                     continue
-                s = _tangent(zt, hull, 0, hn, False, m, zq)
+                q = _tangent(zt, hull, 0, hn, False, m, zq)
+                s = (zt[q] - zq) / (q - m)
                 if s > res[m]:
                     res[m] = s
         bs = be
