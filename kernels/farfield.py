@@ -28,7 +28,7 @@ import math
 import numpy as np
 
 from kernels._jit import inline, njit, pjit, prange
-from kernels.horizon import _anchor, _line_tables, _off, _sample, _setup, _tangent, _track, _u_range
+from kernels.horizon import _anchor, _lines, _off, _sample, _setup, _tangent, _track, _u_range
 
 
 @njit
@@ -92,14 +92,7 @@ def far_sweep(zc, azimuth, cell, d0, dmax, row0, col0, obs_z, orow, ocol, out_ta
     if k1 < k0:
         return
     width = k1 - k0 + 1  # samples in an observer's window [m + k0, m + k1]
-    shift, base = _anchor(main_col, fwd, t, nu, row0, col0)
-    offs, wts, nbs = _line_tables(t, nu, shift, base)
-    last = offs[nu - 1]
-    c0 = -last if t >= 0.0 else 0
-    c1 = nv - 1 if t >= 0.0 else nv - 1 - last
-    nlines = c1 - c0 + 1
-    nchunks = min(nlines, 64)
-    per = (nlines + nchunks - 1) // nchunks
+    shift, base, offs, wts, nbs, c0, c1, nchunks, per = _lines(main_col, fwd, t, nu, nv, row0, col0, 64)
     for ch in prange(nchunks):
         zt = np.empty(nu)
         obs = np.empty(nu, np.int64)

@@ -356,19 +356,26 @@ def horizon_tan(z, azimuth, cellsize, max_distance, out, row0=0, col0=0, need=No
 _NO_MASK = np.ones((1, 1), np.uint8)
 
 
-@pjit
-def _horizon_tan(z, azimuth, cellsize, max_distance, out, row0, col0, need, use_need):
-    """:func:`horizon_tan` with the mask always given (``use_need`` false: every cell)."""
-    nrows, ncols = z.shape
-    main_col, fwd, t, nu, nv, step, k, jump = _setup(nrows, ncols, azimuth, cellsize, max_distance)
+@njit
+def _lines(main_col, fwd, t, nu, nv, row0, col0, max_chunks):
+    """The lines of a direction anchored at global (row0, col0): anchor, per-step tables, first and last
+    line index, and their split into at most ``max_chunks`` chunks of ``per`` neighbouring lines."""
     shift, base = _anchor(main_col, fwd, t, nu, row0, col0)
     offs, wts, nbs = _line_tables(t, nu, shift, base)
     last = offs[nu - 1]
     c0 = -last if t >= 0.0 else 0
     c1 = nv - 1 if t >= 0.0 else nv - 1 - last
-    nlines = c1 - c0 + 1
-    nchunks = min(nlines, 128)
-    per = (nlines + nchunks - 1) // nchunks
+    nchunks = min(c1 - c0 + 1, max_chunks)
+    per = (c1 - c0 + nchunks) // nchunks
+    return shift, base, offs, wts, nbs, c0, c1, nchunks, per
+
+
+@pjit
+def _horizon_tan(z, azimuth, cellsize, max_distance, out, row0, col0, need, use_need):
+    """:func:`horizon_tan` with the mask always given (``use_need`` false: every cell)."""
+    nrows, ncols = z.shape
+    main_col, fwd, t, nu, nv, step, k, jump = _setup(nrows, ncols, azimuth, cellsize, max_distance)
+    shift, base, offs, wts, nbs, c0, c1, nchunks, per = _lines(main_col, fwd, t, nu, nv, row0, col0, 128)
     for ch in prange(nchunks):
         zt = np.empty(nu)
         zo = np.empty(nu)
