@@ -53,8 +53,9 @@ import pandas as pd
 import pyogrio
 from pyproj import CRS, Transformer
 
-from cadastre.aggregate import aggregate, default_communes_path, load_communes, write_table
-from cadastre.buildings import RESULT_COLUMNS, compute_buildings, owned_by_raster, prepare_footprints
+from cadastre.aggregate import (ASSIGNED_COLUMNS, BUILDING_COLUMNS, aggregate, default_communes_path,
+                                load_communes, write_table)
+from cadastre.buildings import compute_buildings, owned_by_raster, prepare_footprints
 from cadastre.energy import yield_table
 from cadastre.errors import CadastreError, CRSError, GridError, InputFileError, NoOverlapError, OutputFileError
 from cadastre.irradiance import irradiance
@@ -683,8 +684,8 @@ def merge(run_dir: Path, plan: Plan, entries: list[dict], communes: gpd.GeoDataF
         try:
             for k, part in enumerate(parts):
                 frame = gpd.read_file(part, layer=layer)
-                if layer == "buildings":
-                    tables.append(pd.DataFrame(frame.drop(columns=frame.geometry.name)))
+                if layer == "buildings":  # only what the aggregation sums: a few numbers per building
+                    tables.append(pd.DataFrame(frame[list(ASSIGNED_COLUMNS + BUILDING_COLUMNS)]))
                 pyogrio.write_dataframe(frame, tmp, layer=layer, append=k > 0, promote_to_multi=True)
             if not parts:
                 empty = gpd.GeoDataFrame({"building_id": pd.Series(dtype=str)}, geometry=[], crs=plan.crs)
@@ -692,8 +693,7 @@ def merge(run_dir: Path, plan: Plan, entries: list[dict], communes: gpd.GeoDataF
             os.replace(tmp, final)
         finally:
             tmp.unlink(missing_ok=True)
-    columns = ["building_id", "tile", *RESULT_COLUMNS[1:]]
-    b = pd.concat(tables, ignore_index=True) if tables else pd.DataFrame(columns=columns)
+    b = pd.concat(tables, ignore_index=True) if tables else pd.DataFrame(columns=ASSIGNED_COLUMNS + BUILDING_COLUMNS)
     for col in ("insee", "commune", "epci_siren", "epci"):
         b[col] = b[col].astype("string")
     totals = {}
