@@ -344,6 +344,7 @@ def test_dry_run_prints_the_plan_and_writes_nothing(scene, tmp_path):
         ('[inputs]\ndsm = ["dsm_scene.tif"]\n[tiles]\nwidth = 5\n', "unknown key 'tiles.width'"),
         ('[inputs]\ndsm = ["dsm_scene.tif"]\n[tiles]\nresolution = 0.5\n', "cell size 1 m differs"),
         ('[inputs]\ndsm = ["dsm_scene.tif"]\n[irradiance]\ndirections = 4\n', "irradiance.directions"),
+        ('[inputs]\ndsm = ["dsm_scene.tif"]\n[irradiance]\ncells = "all"\n', "irradiance.cells = 'all'"),
         ("[inputs\n", "invalid TOML"),
     ],
 )
