@@ -56,3 +56,20 @@ def cli_runner():
         return CliRunner(mix_stderr=False)
     except TypeError:
         return CliRunner()
+
+
+def tmp_files(folder) -> list:
+    """Temporary files (``.NAME.xxxxxxxx.tmp...``) left anywhere below ``folder``."""
+    return [p for p in folder.rglob("*") if ".tmp" in p.name]
+
+
+def error_line(result, *needles: str) -> str:
+    """The one ``error: `` line of a failed CLI run (exit 2), holding every needle."""
+    assert result.exit_code == 2, (result.exit_code, result.stdout, result.stderr, result.exception)
+    lines = [line for line in result.stderr.splitlines() if line.strip()]
+    assert len(lines) == 1, result.stderr
+    line = lines[0]
+    assert line.startswith("error: "), line
+    for needle in needles:
+        assert needle in line, (needle, line)
+    return line

@@ -25,7 +25,7 @@ import pandas as pd
 import pvlib
 import pytest
 import rasterio
-from helpers import X0, Y0, cli_runner
+from helpers import X0, Y0, cli_runner, error_line, tmp_files
 from rasterio.transform import from_origin
 from shapely.geometry import Polygon, box
 
@@ -60,21 +60,12 @@ def run(*args):
     return runner.invoke(app, [str(a) for a in args])
 
 
-def tmp_files(folder: Path) -> list[Path]:
-    return [p for p in folder.rglob("*") if ".tmp" in p.name]
-
-
 def assert_bad(result, out: Path, folder: Path, *needles: str) -> str:
     """Exit 2, one ``error: `` line on stderr holding every needle, no output written."""
-    assert result.exit_code == 2, (result.exit_code, result.stdout, result.stderr, result.exception)
-    lines = [line for line in result.stderr.splitlines() if line.strip()]
-    assert len(lines) == 1, result.stderr
-    assert lines[0].startswith("error: "), lines[0]
-    for needle in needles:
-        assert needle in lines[0], (needle, lines[0])
+    line = error_line(result, *needles)
     assert not out.exists()
     assert tmp_files(folder) == []
-    return lines[0]
+    return line
 
 
 # ---------------------------------------------------------------------------

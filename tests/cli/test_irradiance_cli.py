@@ -26,7 +26,7 @@ from affine import Affine
 from rasterio.transform import from_origin
 
 from cadastre import __version__
-from helpers import cli_runner
+from helpers import cli_runner, error_line, tmp_files
 
 from cli.main import app
 
@@ -125,19 +125,9 @@ def run(*args) -> object:
     return runner.invoke(app, [str(a) for a in args])
 
 
-def tmp_files(folder: Path) -> list[Path]:
-    return [p for p in folder.rglob("*") if ".tmp" in p.name]
-
-
 def assert_bad(result, out: Path, folder: Path, *needles: str, output_gone: bool = True) -> str:
     """Exit 2, one ``error: `` line on stderr holding every needle, nothing written."""
-    assert result.exit_code == 2, (result.exit_code, result.output, result.exception)
-    lines = [line for line in result.stderr.splitlines() if line.strip()]
-    assert len(lines) == 1, result.stderr
-    line = lines[0]
-    assert line.startswith("error: "), line
-    for needle in needles:
-        assert needle in line, (needle, line)
+    line = error_line(result, *needles)
     if output_gone:
         assert not out.exists()
     assert tmp_files(folder) == []

@@ -19,7 +19,7 @@ import numpy as np
 import pytest
 import rasterio
 
-from helpers import cli_runner
+from helpers import cli_runner, error_line, tmp_files
 
 from cli.main import app
 from cli.prepare import OUTPUTS
@@ -49,10 +49,6 @@ def run(*args) -> object:
     return runner.invoke(app, ["prepare", *[str(a) for a in args]])
 
 
-def tmp_files(folder: Path) -> list[Path]:
-    return [p for p in folder.rglob("*") if ".tmp" in p.name]
-
-
 def snapshot(folder: Path) -> dict:
     return {p.name: (p.stat().st_mtime_ns, p.read_bytes()) for p in sorted(folder.iterdir())}
 
@@ -62,13 +58,7 @@ def assert_bad(result, out: Path, folder: Path, *needles: str, before: dict | No
 
     ``before``: the output folder's content before the run (None: it did not exist).
     """
-    assert result.exit_code == 2, (result.exit_code, result.output, result.exception)
-    lines = [line for line in result.stderr.splitlines() if line.strip()]
-    assert len(lines) == 1, result.stderr
-    line = lines[0]
-    assert line.startswith("error: "), line
-    for needle in needles:
-        assert needle in line, (needle, line)
+    line = error_line(result, *needles)
     if before is None:
         assert not out.exists()
     else:
