@@ -198,6 +198,15 @@ def _pvwatts(rows: _Rows, poa: np.ndarray, pv: PVConfig) -> tuple[np.ndarray, np
     return np.asarray(temp_cell), np.asarray(p_dc), np.clip(np.nan_to_num(np.asarray(p_ac)), 0.0, pac0)
 
 
+def _plane(weather: Weather, latitude, longitude, altitude, tilt, azimuth, sky, albedo) -> tuple[_Rows, np.ndarray]:
+    """Checked inputs, the weather rows' sun and the plane's unshaded POA [W m-2], shape (rows, 1)."""
+    sky, albedo = check_sky(sky), _check_albedo(albedo)
+    _check_site(latitude, longitude, altitude)
+    _check_plane(tilt, azimuth)
+    rows = _rows(weather, latitude, longitude, altitude)
+    return rows, _poa_global(rows, np.array([tilt]), np.array([azimuth]), sky, albedo)
+
+
 def pvwatts_hourly(
     weather: Weather,
     latitude: float,
@@ -245,11 +254,7 @@ def pvwatts_hourly(
     OptionError
         Unknown sky model, albedo outside [0, 1], site or plane out of range.
     """
-    sky, albedo = check_sky(sky), _check_albedo(albedo)
-    _check_site(latitude, longitude, altitude)
-    _check_plane(surface_tilt, surface_azimuth)
-    rows = _rows(weather, latitude, longitude, altitude)
-    poa = _poa_global(rows, np.array([surface_tilt]), np.array([surface_azimuth]), sky, albedo)
+    rows, poa = _plane(weather, latitude, longitude, altitude, surface_tilt, surface_azimuth, sky, albedo)
     temp_cell, p_dc, p_ac = _pvwatts(rows, poa, pv)
     return pd.DataFrame(
         {"poa_global": poa[:, 0], "temp_cell": temp_cell[:, 0], "p_dc": p_dc[:, 0], "p_ac": p_ac[:, 0]},
@@ -278,11 +283,7 @@ def poa_annual(
         Irradiation of the plane over the period (per year for a TMY).
         [kWh m-2]
     """
-    sky, albedo = check_sky(sky), _check_albedo(albedo)
-    _check_site(latitude, longitude, altitude)
-    _check_plane(surface_tilt, surface_azimuth)
-    rows = _rows(weather, latitude, longitude, altitude)
-    poa = _poa_global(rows, np.array([surface_tilt]), np.array([surface_azimuth]), sky, albedo)
+    _unused, poa = _plane(weather, latitude, longitude, altitude, surface_tilt, surface_azimuth, sky, albedo)
     return float(poa.sum() * weather.interval_hours / 1000.0)
 
 
