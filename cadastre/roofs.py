@@ -112,7 +112,7 @@ def merge_fragments(labels: np.ndarray, roof: np.ndarray, min_cells: int, passes
 
 
 def _unique_pairs(pairs: np.ndarray, base: int) -> tuple[np.ndarray, np.ndarray]:
-    """Sorted distinct rows of a (n, 2) array of non-negative ints below ``base``, and their counts."""
+    """Sorted distinct rows of a (n, 2) array of non-negative ints (second column below ``base``), and their counts."""
     key = pairs[:, 0].astype(np.int64) * base + pairs[:, 1]
     uniq, counts = np.unique(key, return_counts=True)
     return np.stack([uniq // base, uniq % base], axis=1), counts
@@ -139,7 +139,7 @@ def _shared_cells(labels: np.ndarray, core: np.ndarray, roof: np.ndarray):
         cand_cell.append(f[good])
         cand_face.append(labels[r, c][good])
     pairs = _unique_pairs(np.stack([np.concatenate(cand_cell), np.concatenate(cand_face)], axis=1),
-                          max(h * w, int(labels.max()) + 1))[0]
+                          int(labels.max()) + 1)[0]
     k = np.zeros(h * w, np.int64)
     np.add.at(k, pairs[:, 0], 1)
     lonely = frag[k[frag] == 0]

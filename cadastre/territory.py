@@ -370,18 +370,6 @@ def tile_task(run_dir: str, tile: Tile, layers: dict[str, list[tuple[str, str]]]
     return _write_entry(run_dir, tile, "tile", entry)
 
 
-def _far_region(tile: Tile, footprints: gpd.GeoDataFrame) -> Bounds:
-    """Where a tile needs the far field: its core and the footprints it owns (which may stick out of it)."""
-    x0, y0, x1, y1 = tile.core
-    if len(footprints):
-        inside = owned_by_raster(footprints, tile.core)
-        if inside.any():
-            b = footprints.geometry[inside].total_bounds
-            x0, y0, x1, y1 = min(x0, b[0]), min(y0, b[1]), max(x1, b[2]), max(y1, b[3])
-    w = tile.window
-    return (max(x0, w[0]), max(y0, w[1]), min(x1, w[2]), min(y1, w[3]))
-
-
 def _wanted_cells(config: RunConfig, tile: Tile, footprints: gpd.GeoDataFrame, crs: CRS, shape: tuple[int, int],
                   transform, core: tuple[slice, slice], extra: dict[str, np.ndarray]) -> np.ndarray:
     """Cells of the window whose irradiance the tile computes (``irradiance.cells``).
@@ -443,7 +431,7 @@ def _compute_tile(run_dir: Path, tile: Tile, layers: dict[str, list[str]], confi
     if config.far_distance and layers.get("coarse"):
         surface = read_coarse(layers["coarse"], far_bounds(tile.window, config.far_distance, config.far_cell),
                               config.far_cell)
-        far = FarField(surface, config.far_distance, region=_far_region(tile, fp))
+        far = FarField(surface, config.far_distance)  # traced only for the observers of wanted cells
     irr = irradiance(dsm, shared.weather, n_directions=config.directions, max_distance=config.reach,
                      albedo=config.config.albedo, sky=config.config.sky, site=shared.site, far_field=far,
                      cells=cells)
@@ -694,7 +682,7 @@ def merge(run_dir: Path, plan: Plan, entries: list[dict], communes: gpd.GeoDataF
         finally:
             tmp.unlink(missing_ok=True)
     b = pd.concat(tables, ignore_index=True) if tables else pd.DataFrame(columns=ASSIGNED_COLUMNS + BUILDING_COLUMNS)
-    for col in ("insee", "commune", "epci_siren", "epci"):
+    for col in ASSIGNED_COLUMNS:
         b[col] = b[col].astype("string")
     totals = {}
     for name, by in (("communes", "insee"), ("epci", "epci_siren"), ("territory", None)):

@@ -189,9 +189,11 @@ def write_bands(
         "transform": first.rio.transform(recalc=True),
         "nodata": nodata,
     }
-    if not cog:
-        return _write_plain(bands, out, profile, tags)
     try:
+        if not cog:
+            with atomic_path(out) as tmp, rasterio.open(tmp, "w", **profile, **_plain_options(profile)) as dst:
+                _fill_bands(dst, bands, profile, tags)
+            return out
         with atomic_path(out) as tmp, MemoryFile() as mem:
             with mem.open(**profile) as dst:
                 _fill_bands(dst, bands, profile, tags)
@@ -225,20 +227,12 @@ def _fill_bands(dst, bands: Sequence[xr.DataArray], profile: dict, tags: dict | 
         dst.update_tags(**{k: str(v) for k, v in tags.items()})
 
 
-def _write_plain(bands: Sequence[xr.DataArray], out: Path, profile: dict, tags: dict | None) -> Path:
-    """A tiled GeoTIFF with ZSTD (level 1) and a predictor, written atomically."""
-    predictor = 3 if np.dtype(profile["dtype"]).kind == "f" else 2
-    options = dict(tiled=True, blockxsize=512, blockysize=512, compress="zstd", zstd_level=1, predictor=predictor)
-    if profile["width"] < 512 or profile["height"] < 512:
-        options.update(tiled=False)
-        options.pop("blockxsize"), options.pop("blockysize")
-    try:
-        with atomic_path(out) as tmp, rasterio.open(tmp, "w", **profile, **options) as dst:
-            _fill_bands(dst, bands, profile, tags)
-    except (RasterioError, CPLE_BaseError, OSError) as exc:
-        first = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
-        raise OutputFileError(f"{out}: cannot write ({first})") from exc
-    return out
+def _plain_options(profile: dict) -> dict:
+    """Creation options of a plain GeoTIFF: ZSTD (level 1) with a predictor, 512-cell tiles when it is that large."""
+    options = dict(compress="zstd", zstd_level=1, predictor=3 if np.dtype(profile["dtype"]).kind == "f" else 2)
+    if profile["width"] >= 512 and profile["height"] >= 512:
+        options.update(tiled=True, blockxsize=512, blockysize=512)
+    return options
 
 
 def read_bands(path: str | os.PathLike, *, required: Sequence[str] = (), name: str | None = None) -> xr.Dataset:
