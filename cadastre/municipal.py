@@ -124,7 +124,11 @@ def _row_problems(row: dict) -> list[str]:
     has_point = any(row.get(a) is not None and row.get(b) is not None for a, b in (("x", "y"), ("lon", "lat")))
     if not row.get("building_id") and not has_point:
         problems.append("no location (give building_id, x and y, or lon and lat)")
-    if row.get("lon") is not None and not (-180 <= row["lon"] <= 180 and -90 <= row.get("lat", 0.0) <= 90):
+    for a, b in LOCATION_COLUMNS[1:]:
+        if (row.get(a) is None) != (row.get(b) is None):
+            problems.append(f"{a if row.get(a) is None else b} is empty while {b if row.get(a) is None else a} is given")
+    if row.get("lon") is not None and row.get("lat") is not None and not (
+            -180 <= row["lon"] <= 180 and -90 <= row["lat"] <= 90):
         problems.append(f"lon/lat {row['lon']:g}, {row['lat']:g} out of range")
     for column, label in (("consumption_kwh", "consumption"), ("contracted_kva", "contracted power")):
         if row.get(column) is not None and row[column] < 0:

@@ -56,7 +56,8 @@ def test_bad_rows_get_a_problem_and_are_kept(tmp_path):
             "62498,E,school,,200,95,,,\n"
             "62498,F,school,1,,,abc,,\n"
             "62498,G,school,1,,,,-1,0\n"
-            "62498,H,library,,2.83,50.43,,,\n")
+            "62498,H,library,,2.83,50.43,,,\n"
+            "62498,I,school,,2.83,,,,\n")
     rows = read_municipal(write(tmp_path, text)).set_index("name")["problem"]
     assert "negative consumption" in rows["A"]
     assert "no INSEE code" in rows["B"]
@@ -66,6 +67,7 @@ def test_bad_rows_get_a_problem_and_are_kept(tmp_path):
     assert "consumption_kwh 'abc' is not a number" in rows["F"]
     assert "negative contracted power" in rows["G"] and "floor area 0" in rows["G"]
     assert rows["H"] is None
+    assert "lat is empty while lon is given" in rows["I"] and "no location" in rows["I"]
 
 
 def test_template_reads_back(tmp_path):
