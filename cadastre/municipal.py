@@ -45,6 +45,7 @@ from pyproj import Transformer
 
 from cadastre.errors import InputFileError
 from cadastre.qualify_config import BUILDING_TYPES, MatchingConfig
+from cadastre.rundir import insee_code
 
 __all__ = [
     "LOCATION_COLUMNS",
@@ -190,8 +191,7 @@ def read_municipal(path: str | os.PathLike) -> pd.DataFrame:
         problems = []
         for column in _TEXT_COLUMNS:
             row[column] = cells.get(column, "") or None
-        insee = row["insee"] or ""
-        row["insee"] = insee.zfill(5) if insee.isdigit() else insee
+        row["insee"] = insee_code(row["insee"])
         row["type"] = (row["type"] or "").lower()
         row["name"] = row["name"] or f"line {number}"
         for column in NUMERIC_COLUMNS:

@@ -39,7 +39,6 @@ share of the production is that of the first year for the whole lifetime.
 from __future__ import annotations
 
 import dataclasses
-import json
 import math
 from collections.abc import Callable
 from pathlib import Path
@@ -57,6 +56,7 @@ from cadastre.errors import InputFileError
 from cadastre.loads import calendar, load_profile
 from cadastre.municipal import Match, match_rows, read_municipal
 from cadastre.qualify_config import QualifyConfig, ScoreConfig
+from cadastre.rundir import insee_code, read_layer, read_meta, resolve
 from cadastre.weather import Weather, default_weather_path, load_weather
 
 __all__ = [
@@ -106,27 +106,6 @@ class RunFolder:
     notes: list[str]
 
 
-def _read_json(path: Path) -> dict:
-    try:
-        return json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError) as exc:
-        raise InputFileError(f"{path}: cannot read the run's metadata ({exc}); rerun the cadastre") from None
-
-
-def _layer(path: Path, **kwargs) -> gpd.GeoDataFrame | pd.DataFrame:
-    if not path.is_file():
-        raise InputFileError(f"{path}: missing; give the output folder of 'cadastre buildings' or 'cadastre run'")
-    try:
-        return pyogrio.read_dataframe(path, **kwargs)
-    except Exception as exc:  # pyogrio/GDAL errors have no common base class
-        raise InputFileError(f"{path}: cannot read it ({str(exc).splitlines()[0]}); rerun the cadastre") from None
-
-
-def _insee(value: object) -> str:
-    text = "" if pd.isna(value) else str(value).strip()
-    return text.zfill(5) if text.isdigit() else text
-
-
 def read_run_folder(folder: str | Path) -> RunFolder:
     """Read the buildings, roof faces, communes and metadata of a result folder.
 
@@ -146,32 +125,28 @@ def read_run_folder(folder: str | Path) -> RunFolder:
         raise InputFileError(f"{folder}: not a folder; give the output folder of 'cadastre buildings' or "
                              "'cadastre run'")
     notes: list[str] = []
-    meta_path = next((folder / n for n in ("run.json", "buildings.json") if (folder / n).is_file()), None)
-    meta = _read_json(meta_path) if meta_path else {}
-    buildings = _layer(folder / "buildings.gpkg")
-    if "building_id" not in buildings.columns or buildings.crs is None:
-        raise InputFileError(f"{folder / 'buildings.gpkg'}: no building_id column or no CRS; rerun the cadastre")
-    buildings = buildings.assign(building_id=buildings["building_id"].astype(str))
+    meta = read_meta(folder) or {}
+    buildings = read_layer(folder / "buildings.gpkg")
+    if buildings.crs is None:
+        raise InputFileError(f"{folder / 'buildings.gpkg'}: no CRS; rerun the cadastre")
     info = pyogrio.read_info(folder / "roofs.gpkg") if (folder / "roofs.gpkg").is_file() else None
     missing = [] if info is None else [c for c in _ROOF_COLUMNS if c not in list(info["fields"])]
     if missing:
         raise InputFileError(f"{folder / 'roofs.gpkg'}: missing columns {', '.join(missing)}; rerun the cadastre")
-    roofs = _layer(folder / "roofs.gpkg", read_geometry=False, columns=_ROOF_COLUMNS)
-    roofs = roofs.assign(building_id=roofs["building_id"].astype(str), suitable=roofs["suitable"].astype(bool))
+    roofs = read_layer(folder / "roofs.gpkg", read_geometry=False, columns=_ROOF_COLUMNS)
+    roofs = roofs.assign(suitable=roofs["suitable"].astype(bool))
     communes: dict[str, str] = {}
     if (folder / "communes.csv").is_file():
         table = pd.read_csv(folder / "communes.csv", dtype=str, keep_default_na=False)
-        communes = {_insee(i): n for i, n in zip(table.get("insee", []), table.get("commune", []), strict=False) if i}
+        communes = {insee_code(i): n for i, n in zip(table.get("insee", []), table.get("commune", []), strict=False) if i}
     else:
         notes.append("no communes.csv in the run: communes taken from the buildings")
     for code, name in zip(buildings.get("insee", []), buildings.get("commune", []), strict=False):
-        if pd.notna(code) and _insee(code) not in communes:
-            communes[_insee(code)] = "" if pd.isna(name) else str(name)
+        if pd.notna(code) and insee_code(code) not in communes:
+            communes[insee_code(code)] = "" if pd.isna(name) else str(name)
     weather = str(meta.get("weather") or "")
     if weather.strip().lower() != "clearsky":
-        path = Path(weather) if weather else None
-        if path is not None and not path.is_absolute():
-            path = folder / path
+        path = resolve(folder, weather)
         if path is None or not path.is_file():
             notes.append(f"weather {weather or '(not recorded)'} not found: the shipped default weather is used")
             path = default_weather_path()
@@ -538,7 +513,7 @@ def qualify(run_dir: str | Path, municipal: str | Path, *, config: QualifyConfig
         else:
             lon, lat = _lonlat(geometry, run.buildings.crs)
             figures, prof = _qualify_building(row, match, run, weather, config, (lat, lon, altitude), cal, sky)
-            own = _insee(building.get("insee"))
+            own = insee_code(building.get("insee"))
             if own and own != row.insee and figures.get("reasons"):
                 figures["reasons"] += f"; the building lies in commune {own}"
             record.update(figures)

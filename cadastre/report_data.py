@@ -9,7 +9,6 @@ areas with :meth:`RunData.preload`.
 from __future__ import annotations
 
 import hashlib
-import json
 import os
 import unicodedata
 from dataclasses import dataclass, field
@@ -17,15 +16,14 @@ from pathlib import Path
 
 import geopandas as gpd
 import pandas as pd
-import pyogrio
 import rasterio
 
 from cadastre.aggregate import default_communes_path, load_communes, pma_table
 from cadastre.errors import InputFileError, OptionError
+from cadastre.rundir import NOT_A_FOLDER, insee_code, meta_path, read_layer, read_meta, resolve
 
 OUTSIDE = "(outside the communes)"
 QUALIFICATION = "qualification.csv"
-_NOT_A_FOLDER = "give the output folder of `cadastre buildings` or `cadastre run`"
 
 
 def number(value) -> float:
@@ -36,60 +34,25 @@ def number(value) -> float:
         return float("nan")
 
 
-def _insee(code: str) -> str:
-    """An INSEE code as 5 characters (a numeric code written without its leading zero gets it back)."""
-    code = str(code).strip()
-    return code.zfill(5) if code.isdigit() else code
-
-
 def _csv(path: Path) -> pd.DataFrame:
     if not path.is_file():
-        raise InputFileError(f"{path}: missing; {_NOT_A_FOLDER}")
+        raise InputFileError(f"{path}: missing; {NOT_A_FOLDER}")
     try:
         return pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8")
     except (OSError, ValueError, UnicodeDecodeError) as exc:
         raise InputFileError(f"{path}: cannot read it ({exc}); rerun the cadastre") from exc
 
 
-def _read_layer(path: Path, **filters) -> gpd.GeoDataFrame:
-    """A GeoPackage layer (optionally filtered: pyogrio's ``where``/``bbox``) with ``building_id`` as text."""
-    if not path.is_file():
-        raise InputFileError(f"{path}: missing; {_NOT_A_FOLDER}")
-    try:
-        gdf = pyogrio.read_dataframe(path, **filters)
-    except (pyogrio.errors.DataSourceError, pyogrio.errors.DataLayerError, pyogrio.errors.FieldError,
-            OSError) as exc:
-        raise InputFileError(f"{path}: cannot read it ({str(exc).splitlines()[0]}); rerun the cadastre") from exc
-    if "building_id" not in gdf:
-        raise InputFileError(f"{path}: no building_id column; {_NOT_A_FOLDER}")
-    gdf["building_id"] = gdf["building_id"].astype(str)
-    return gdf
-
-
 def _meta(folder: Path) -> dict:
-    for name in ("run.json", "buildings.json"):
-        path = folder / name
-        if path.is_file():
-            try:
-                return json.loads(path.read_text(encoding="utf-8"))
-            except (OSError, ValueError) as exc:
-                raise InputFileError(f"{path}: not readable JSON ({exc}); rerun the cadastre") from exc
-    raise InputFileError(f"{folder}: neither run.json nor buildings.json; {_NOT_A_FOLDER}")
+    meta = read_meta(folder)
+    if meta is None:
+        raise InputFileError(f"{folder}: neither run.json nor buildings.json; {NOT_A_FOLDER}")
+    return meta
 
 
 def _content_id(folder: Path) -> str:
     """An id for a folder without run id (``cadastre buildings``): 12 hex digits of its metadata's SHA-256."""
-    path = next(p for p in (folder / "run.json", folder / "buildings.json") if p.is_file())
-    return hashlib.sha256(path.read_bytes()).hexdigest()[:12]
-
-
-def _resolve(folder: Path, value) -> Path | None:
-    if not value:
-        return None
-    path = Path(value)
-    if not path.is_absolute():
-        path = folder / path
-    return path if path.exists() else None
+    return hashlib.sha256(meta_path(folder).read_bytes()).hexdigest()[:12]
 
 
 def find_qualification(folder: Path, given: str | os.PathLike | None = None) -> Path | None:
@@ -134,9 +97,9 @@ class RunData:
     def preload(self) -> None:
         """Read both layers once (for many reports of the same run)."""
         if self._layers is None:
-            buildings = _read_layer(self.folder / "buildings.gpkg")
-            buildings["insee"] = buildings["insee"].map(_insee, na_action="ignore")
-            self._layers = buildings, _read_layer(self.folder / "roofs.gpkg")
+            buildings = read_layer(self.folder / "buildings.gpkg")
+            buildings["insee"] = buildings["insee"].map(insee_code, na_action="ignore")
+            self._layers = buildings, read_layer(self.folder / "roofs.gpkg")
 
     def area(self, insees: list[str]) -> tuple[gpd.GeoDataFrame, gpd.GeoDataFrame]:
         """The buildings of the given communes and their roof faces (layers as written)."""
@@ -146,12 +109,12 @@ class RunData:
             return part, roofs[roofs["building_id"].isin(set(part["building_id"]))]
         codes = sorted({c.lstrip("0") or "0" for c in insees} | set(insees))
         quoted = ", ".join("'" + c.replace("'", "''") + "'" for c in codes)
-        buildings = _read_layer(self.folder / "buildings.gpkg", where=f"CAST(insee AS TEXT) IN ({quoted})")
-        buildings["insee"] = buildings["insee"].map(_insee, na_action="ignore")
+        buildings = read_layer(self.folder / "buildings.gpkg", where=f"CAST(insee AS TEXT) IN ({quoted})")
+        buildings["insee"] = buildings["insee"].map(insee_code, na_action="ignore")
         buildings = buildings[buildings["insee"].isin(insees)]
         if not len(buildings):
-            return buildings, _read_layer(self.folder / "roofs.gpkg", max_features=0)
-        roofs = _read_layer(self.folder / "roofs.gpkg", bbox=tuple(buildings.total_bounds))
+            return buildings, read_layer(self.folder / "roofs.gpkg", max_features=0)
+        roofs = read_layer(self.folder / "roofs.gpkg", bbox=tuple(buildings.total_bounds))
         return buildings, roofs[roofs["building_id"].isin(set(buildings["building_id"]))]
 
     def directions(self) -> int | None:
@@ -193,19 +156,19 @@ def read_run(folder: str | os.PathLike, *, qualification: str | os.PathLike | No
     """
     folder = Path(folder)
     if not folder.is_dir():
-        raise InputFileError(f"{folder}: not a folder; {_NOT_A_FOLDER}")
+        raise InputFileError(f"{folder}: not a folder; {NOT_A_FOLDER}")
     meta = _meta(folder)
     communes = _csv(folder / "communes.csv")
-    communes["insee"] = communes["insee"].map(_insee)
+    communes["insee"] = communes["insee"].map(insee_code)
     qpath = find_qualification(folder, qualification)
     qual = None
     if qpath is not None:
         qual = _csv(qpath)
         if "insee" in qual:
-            qual["insee"] = qual["insee"].map(_insee)
+            qual["insee"] = qual["insee"].map(insee_code)
     for name in ("buildings.gpkg", "roofs.gpkg"):
         if not (folder / name).is_file():
-            raise InputFileError(f"{folder / name}: missing; {_NOT_A_FOLDER}")
+            raise InputFileError(f"{folder / name}: missing; {NOT_A_FOLDER}")
     return RunData(
         folder=folder,
         meta=meta,
@@ -214,7 +177,7 @@ def read_run(folder: str | os.PathLike, *, qualification: str | os.PathLike | No
         epci=_csv(folder / "epci.csv"),
         territory=_csv(folder / "territory.csv"),
         qualification=qual,
-        communes_path=_resolve(folder, meta.get("communes")) or default_communes_path(),
+        communes_path=resolve(folder, meta.get("communes")) or default_communes_path(),
     )
 
 
@@ -249,7 +212,7 @@ def find_commune(run: RunData, key: str) -> pd.Series:
     if not key.strip():
         raise OptionError("--commune: empty; give an INSEE code or a commune name")
     table = run.communes[run.communes["commune"] != OUTSIDE]
-    code = _insee(key) if key.strip().isdigit() else None
+    code = insee_code(key) if key.strip().isdigit() else None
     rows = table[table["insee"] == code] if code else table[table["commune"].map(_fold) == _fold(key)]
     if len(rows) > 1:
         raise OptionError(f"--commune {key}: several communes have this name ({', '.join(rows['insee'])}); "
