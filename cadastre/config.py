@@ -434,6 +434,23 @@ def check_config(config: Config, where: str = "config") -> Config:
 # --------------------------------------------------------------------------
 
 
+def read_input_bytes(path: str | os.PathLike, *, given_to: str, what: str) -> bytes:
+    """The bytes of an input file; a missing, folder, forbidden or unreadable path is a one-line InputFileError.
+
+    ``given_to`` names where the user gave the path, ``what`` the kind of file expected (for the messages).
+    """
+    try:
+        return Path(path).read_bytes()
+    except FileNotFoundError:
+        raise InputFileError(f"{path}: file not found; check the path given to {given_to}") from None
+    except IsADirectoryError:
+        raise InputFileError(f"{path}: is a folder; give {what} to {given_to}") from None
+    except PermissionError:
+        raise InputFileError(f"{path}: permission denied; make the file readable") from None
+    except OSError as exc:
+        raise InputFileError(f"{path}: cannot read ({exc.strerror or exc}); check the file") from None
+
+
 def _read_toml(path: str | os.PathLike, *, given_to: str = "--config",
                example: str = "cadastre buildings --print-config") -> dict:
     """Parse a TOML file; OS errors -> InputFileError, syntax errors -> OptionError.
@@ -441,17 +458,7 @@ def _read_toml(path: str | os.PathLike, *, given_to: str = "--config",
     ``given_to`` names where the user gave the path, ``example`` the command that
     prints a valid file (both for the messages).
     """
-    p = Path(path)
-    try:
-        raw = p.read_bytes()
-    except FileNotFoundError:
-        raise InputFileError(f"{path}: file not found; check the path given to {given_to}") from None
-    except IsADirectoryError:
-        raise InputFileError(f"{path}: is a folder; give a TOML file to {given_to}") from None
-    except PermissionError:
-        raise InputFileError(f"{path}: permission denied; make the file readable") from None
-    except OSError as exc:
-        raise InputFileError(f"{path}: cannot read ({exc.strerror or exc}); check the file") from None
+    raw = read_input_bytes(path, given_to=given_to, what="a TOML file")
     try:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError:

@@ -43,6 +43,7 @@ import pandas as pd
 import shapely
 from pyproj import Transformer
 
+from cadastre.config import read_input_bytes
 from cadastre.errors import InputFileError
 from cadastre.qualify_config import BUILDING_TYPES, MatchingConfig
 from cadastre.rundir import insee_code
@@ -90,14 +91,7 @@ def municipal_template() -> str:
 
 
 def _read_text(path: Path) -> str:
-    try:
-        raw = path.read_bytes()
-    except FileNotFoundError:
-        raise InputFileError(f"{path}: file not found; check the path given to --buildings") from None
-    except IsADirectoryError:
-        raise InputFileError(f"{path}: is a folder; give the municipal CSV file ({_FIX})") from None
-    except OSError as exc:
-        raise InputFileError(f"{path}: cannot read ({exc.strerror or exc}); check the file") from None
+    raw = read_input_bytes(path, given_to="--buildings", what="the municipal CSV file")
     if b"\x00" in raw:
         raise InputFileError(f"{path}: binary file, not a CSV; save the list as CSV ({_FIX})")
     try:
