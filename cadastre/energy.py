@@ -68,6 +68,7 @@ __all__ = [
     "YieldTable",
     "poa_annual",
     "pvwatts_hourly",
+    "pvwatts_planes",
     "specific_yield",
     "yield_table",
 ]
@@ -260,6 +261,33 @@ def pvwatts_hourly(
         {"poa_global": poa[:, 0], "temp_cell": temp_cell[:, 0], "p_dc": p_dc[:, 0], "p_ac": p_ac[:, 0]},
         index=weather.data.index,
     )
+
+
+def pvwatts_planes(
+    weather: Weather,
+    latitude: float,
+    longitude: float,
+    altitude: float,
+    surface_tilts,
+    surface_azimuths,
+    *,
+    pv: PVConfig = PVConfig(),  # noqa: B008 (frozen, immutable)
+    sky: str = "perez",
+    albedo: float = 0.2,
+) -> np.ndarray:
+    """PVWatts AC power of 1 kWp on each of several unshaded planes, row by row. [W kWp-1]
+
+    The ``p_ac`` of :func:`pvwatts_hourly` for each plane (``surface_tilts``,
+    ``surface_azimuths``: 1-D, degrees), with the sun positions computed once:
+    shape ``(rows, planes)``. Parameters and errors as :func:`pvwatts_hourly`.
+    """
+    sky, albedo = check_sky(sky), _check_albedo(albedo)
+    _check_site(latitude, longitude, altitude)
+    tilts, azimuths = np.asarray(surface_tilts, np.float64), np.asarray(surface_azimuths, np.float64)
+    for tilt, azimuth in zip(tilts, azimuths, strict=True):
+        _check_plane(tilt, azimuth)
+    rows = _rows(weather, latitude, longitude, altitude)
+    return _pvwatts(rows, _poa_global(rows, tilts, azimuths, sky, albedo), pv)[2]
 
 
 def poa_annual(

@@ -8,7 +8,7 @@ or a ``cadastre run`` RUN_DIR, docs/run-dir.md):
    ``roof_fraction`` of their kWp (obstacles, access, structure).
 2. **Production**, row by row over the run's weather: pvlib PVWatts with cell
    temperature for each face's tilt and azimuth
-   (:func:`cadastre.energy.pvwatts_hourly`, at the building's longitude and
+   (:func:`cadastre.energy.pvwatts_planes`, at the building's longitude and
    latitude, with the run's sky model), times the face's shading ratio from
    the cadastre. [kW]
 3. **Load**: the building type's hourly shape scaled to the given yearly
@@ -51,7 +51,7 @@ from pyproj import Transformer
 
 from cadastre.aggregate import default_communes_path
 from cadastre.economics import economics, self_consumption
-from cadastre.energy import pvwatts_hourly
+from cadastre.energy import pvwatts_planes
 from cadastre.errors import InputFileError
 from cadastre.loads import calendar, load_profile
 from cadastre.municipal import Match, match_rows, read_municipal
@@ -199,14 +199,13 @@ def face_production(weather: Weather, latitude: float, longitude: float, altitud
         Shape ``(len(faces), len(weather.data))``: PVWatts AC power of 1 kWp
         of modules on the face's plane times its shading ratio. [kW kWp-1]
     """
-    pv, albedo = config.production.pv(), config.production.albedo
-    out = np.zeros((len(faces), len(weather.data)))
-    for k, face in enumerate(faces.itertuples(index=False)):
-        p_ac = pvwatts_hourly(weather, latitude, longitude, altitude, float(face.tilt), float(face.azimuth),
-                              pv=pv, sky=sky, albedo=albedo)["p_ac"].to_numpy()
-        ratio = 1.0 if pd.isna(face.shading_ratio) else float(face.shading_ratio)
-        out[k] = p_ac / 1000.0 * ratio
-    return out
+    if faces.empty:
+        return np.zeros((0, len(weather.data)))
+    p_ac = pvwatts_planes(weather, latitude, longitude, altitude, faces["tilt"].to_numpy(float),
+                          faces["azimuth"].to_numpy(float), pv=config.production.pv(), sky=sky,
+                          albedo=config.production.albedo)
+    ratio = faces["shading_ratio"].astype(float).fillna(1.0).to_numpy()
+    return (p_ac / 1000.0 * ratio[None, :]).T
 
 
 def _fill(capacity: np.ndarray, kwp: np.ndarray) -> np.ndarray:

@@ -20,6 +20,7 @@ from cadastre.energy import (
     YieldTable,
     poa_annual,
     pvwatts_hourly,
+    pvwatts_planes,
     specific_yield,
     yield_table,
 )
@@ -113,6 +114,17 @@ def test_hourly_matches_pvlib_with_other_system(weather):
     assert hourly.index.equals(weather.data.index)
     np.testing.assert_allclose(hourly["poa_global"], poa, atol=1e-6)
     np.testing.assert_allclose(hourly["p_ac"], ac, atol=1e-6)
+
+
+def test_planes_match_pvlib_plane_by_plane(weather):
+    """pvwatts_planes (sun positions once, every plane together) = pvlib run plane by plane."""
+    planes = [(30, 200), (0, 180), (45, 90), (12, 300)]
+    p_ac = pvwatts_planes(weather, *SITE, [t for t, _ in planes], [a for _, a in planes], albedo=0.3)
+    assert p_ac.shape == (len(weather.data), len(planes))
+    for k, (tilt, azimuth) in enumerate(planes):
+        np.testing.assert_allclose(p_ac[:, k], reference(weather, tilt, azimuth, albedo=0.3)[1], atol=1e-6)
+    with pytest.raises(OptionError, match="surface_tilt"):
+        pvwatts_planes(weather, *SITE, [30, 200], [180, 180])
 
 
 def test_defaults_without_temperature_and_wind(weather):
