@@ -376,10 +376,13 @@ def _profiles(production: np.ndarray, load: np.ndarray, used: np.ndarray, month:
     return Profiles(monthly(production), monthly(load), monthly(used), daily(production), daily(load))
 
 
-def _qualify_building(row, match: Match, run: RunFolder, weather: Weather, config: QualifyConfig,
-                      site: tuple[float, float, float], cal, sky: str) -> tuple[dict, Profiles | None]:
-    """Figures, verdict and reasons of one matched row (an error row when the roof is unusable)."""
-    building = run.buildings.loc[run.buildings["building_id"] == match.building_id].iloc[0]
+def _qualify_building(row, match: Match, building: pd.Series, run: RunFolder, weather: Weather,
+                      config: QualifyConfig, site: tuple[float, float, float], cal,
+                      sky: str) -> tuple[dict, Profiles | None]:
+    """Figures, verdict and reasons of one matched row (an error row when the roof is unusable).
+
+    ``building``: the matched row of the run's buildings.
+    """
     faces = run.roofs[(run.roofs["building_id"] == match.building_id) & run.roofs["suitable"]
                       & (run.roofs["kwp"] > 0)]
     if faces.empty:
@@ -511,7 +514,8 @@ def qualify(run_dir: str | Path, municipal: str | Path, *, config: QualifyConfig
             record.update(status="error", reasons=problem)
         else:
             lon, lat = _lonlat(geometry, run.buildings.crs)
-            figures, prof = _qualify_building(row, match, run, weather, config, (lat, lon, altitude), cal, sky)
+            figures, prof = _qualify_building(row, match, building, run, weather, config, (lat, lon, altitude),
+                                              cal, sky)
             own = insee_code(building.get("insee"))
             if own and own != row.insee and figures.get("reasons"):
                 figures["reasons"] += f"; the building lies in commune {own}"
