@@ -6,9 +6,7 @@ and inlined as base64 ``data:`` URIs; the style sheet is inline.
 
 from __future__ import annotations
 
-import base64
 import html
-import io
 import math
 
 import numpy as np
@@ -17,6 +15,8 @@ from matplotlib.figure import Figure
 
 from cadastre.qualify import QualifyResult
 from cadastre.qualify_config import parameters
+from cadastre.report_charts import png
+from cadastre.report_html import image
 
 __all__ = ["production_chart", "render_html"]
 
@@ -63,14 +63,8 @@ def _table(frame: pd.DataFrame, columns: list[tuple[str, str, object]], key: str
     return f'<table data-key="{key}"><thead><tr>{head}</tr></thead><tbody>{"".join(body)}</tbody></table>'
 
 
-def _png(fig: Figure) -> str:
-    buffer = io.BytesIO()
-    fig.savefig(buffer, format="png", dpi=80, bbox_inches="tight")
-    return base64.b64encode(buffer.getvalue()).decode("ascii")
-
-
-def production_chart(profiles, title: str) -> str:
-    """Base64 PNG: monthly production, load and self-consumption, and the mean day (production vs load)."""
+def production_chart(profiles, title: str) -> bytes:
+    """PNG: monthly production, load and self-consumption, and the mean day (production vs load)."""
     fig = Figure(figsize=(9.5, 3.2))
     left, right = fig.subplots(1, 2, gridspec_kw={"width_ratios": [1.3, 1]})
     months = np.arange(1, 13)
@@ -90,7 +84,7 @@ def production_chart(profiles, title: str) -> str:
     right.set_ylabel("kW")
     right.legend(fontsize=8)
     fig.suptitle(title, fontsize=10)
-    return _png(fig)
+    return png(fig, dpi=80, tight=True)
 
 
 def render_html(result: QualifyResult, *, top: int = 5) -> str:
@@ -137,10 +131,9 @@ def render_html(result: QualifyResult, *, top: int = 5) -> str:
         if prof is None:
             continue
         title = f"#{row['rank']} {row['name']} ({row['commune']}): {row['kwp']:.1f} kWp"
-        parts.append(f'<figure><img alt="{html.escape(title)}" src="data:image/png;base64,'
-                     f'{production_chart(prof, title)}"><figcaption>{html.escape(title)}: monthly energies and '
-                     "the mean day (self-consumption is computed hour by hour, not on these means)"
-                     "</figcaption></figure>")
+        parts.append(f"<figure>{image(production_chart(prof, title), title)}<figcaption>{html.escape(title)}: "
+                     "monthly energies and the mean day (self-consumption is computed hour by hour, not on these "
+                     "means)</figcaption></figure>")
     parts.append('<h2 id="problems">Rows with a problem</h2>')
     if len(errors):
         parts.append(_table(errors, [("line", "line", 0), ("insee", "insee", None), ("name", "building", None),

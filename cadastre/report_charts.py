@@ -49,9 +49,10 @@ LABELS = {
 }
 
 
-def _png(fig) -> bytes:
+def png(fig, *, dpi: int = 110, tight: bool = False) -> bytes:
+    """A figure as PNG bytes (``tight``: cropped to its content); the figure is closed."""
     buf = io.BytesIO()
-    fig.savefig(buf, format="png", dpi=110)
+    fig.savefig(buf, format="png", dpi=dpi, bbox_inches="tight" if tight else None)
     plt.close(fig)
     return buf.getvalue()
 
@@ -141,7 +142,7 @@ def roof_map(roofs: gpd.GeoDataFrame, boundary: gpd.GeoDataFrame | None, *, lang
         handles.append(Patch(facecolor=AREA_FILL, edgecolor=BOUNDARY, linestyle="--", label=text["boundary"]))
     ax.legend(handles=handles, loc="lower right", fontsize=8, framealpha=0.9)
     fig.tight_layout()
-    return _png(fig)
+    return png(fig)
 
 
 def irradiation_histogram(roofs: pd.DataFrame, *, lang: str = "fr") -> bytes:
@@ -155,7 +156,7 @@ def irradiation_histogram(roofs: pd.DataFrame, *, lang: str = "fr") -> bytes:
     ax.set_xlabel(text["irr"])
     ax.set_ylabel(text["area"])
     fig.tight_layout()
-    return _png(fig)
+    return png(fig)
 
 
 def _bars(labels: list[str], values: np.ndarray, colours, xlabel: str, lang: str) -> bytes:
@@ -165,7 +166,7 @@ def _bars(labels: list[str], values: np.ndarray, colours, xlabel: str, lang: str
     ax.set_xlabel(xlabel)
     ax.set_ylabel(LABELS[lang]["mwh"])
     fig.tight_layout()
-    return _png(fig)
+    return png(fig)
 
 
 def production_by_class(roofs: pd.DataFrame, *, lang: str = "fr") -> bytes:
