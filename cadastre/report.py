@@ -56,7 +56,7 @@ ADDRESS_COLUMNS = ("address", "adresse")
 #: Columns of qualification.csv shown when present: column -> (label key, decimals or None for text).
 MUNICIPAL_COLUMNS = {
     "rank": ("rank", 0), "name": ("name", None), "type": ("type", None), "building_id": ("id", None),
-    "kwp": ("kwp", 1), "mwh": ("production", 1), "production_mwh": ("production", 1),
+    "kwp": ("kwp", 1), "mwh": ("production", 1),
     "self_consumption_rate": ("self", 0), "savings_eur": ("savings", 0), "co2_t": ("co2", 1),
     "payback_years": ("payback", 1), "score": ("score", 0), "verdict": ("verdict", None),
 }
@@ -166,8 +166,6 @@ def _municipal(run: RunData, insees: list[str], names: list[str], text: dict, la
     if "rank" in part:
         part = part.assign(_r=part["rank"].map(number)).sort_values("_r", kind="stable")
     columns = [(c, label, d) for c, (label, d) in MUNICIPAL_COLUMNS.items() if c in part]
-    if "mwh" in part and "production_mwh" in part:
-        columns = [c for c in columns if c[0] != "production_mwh"]
     rows = [[_municipal_cell(str(r[c]), c, d, lang) for c, _, d in columns] for _, r in part.iterrows()]
     return page.table([text[label] for _, label, _ in columns], rows, [d is not None for *_, d in columns],
                       key="municipal")
