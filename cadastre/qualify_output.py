@@ -10,7 +10,7 @@ from cadastre.errors import OutputFileError
 from cadastre.qualify import QualifyResult
 from cadastre.qualify_config import default_qualify_toml
 from rasters.footprints import write_vector
-from rasters.io import atomic_path, check_output_path
+from rasters.io import atomic_path, check_output_folder
 
 __all__ = ["OUTPUTS", "check_outputs", "write_qualification"]
 
@@ -28,15 +28,7 @@ def check_outputs(out_dir: str | Path, *, overwrite: bool = False) -> Path:
         OUT_DIR is a file, its parent folder is missing, or an output exists
         and ``overwrite`` is false.
     """
-    out = Path(out_dir)
-    if out.exists() and not out.is_dir():
-        raise OutputFileError(f"{out}: exists and is not a folder; give a folder for the outputs")
-    if out.is_dir():
-        for name in OUTPUTS:
-            check_output_path(out / name, overwrite=overwrite)
-    elif not out.parent.is_dir():
-        raise OutputFileError(f"{out}: parent folder {out.parent} does not exist; create it first")
-    return out
+    return check_output_folder(out_dir, OUTPUTS, overwrite=overwrite)
 
 
 def _write_text(path: Path, text: str) -> None:

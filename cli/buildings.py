@@ -15,12 +15,12 @@ from rich.table import Table
 from cadastre.aggregate import default_communes_path, load_communes, write_table
 from cadastre.buildings import compute_buildings
 from cadastre.config import load_config
-from cadastre.errors import InputFileError, OptionError, OutputFileError
+from cadastre.errors import InputFileError, OptionError
 from cadastre.irradiance import site_of
 from cadastre.weather import load_weather
 from cli.options import OVERWRITE, QUIET, console, display, handle_errors, stdout
 from rasters.footprints import footprints_from_mask, write_vector
-from rasters.io import atomic_path, check_output_path, read_bands, read_on_grid
+from rasters.io import atomic_path, check_output_folder, read_bands, read_on_grid
 
 OUTPUTS = ("roofs.gpkg", "buildings.gpkg", "communes.csv", "epci.csv", "territory.csv", "buildings.json")
 
@@ -94,13 +94,7 @@ def buildings_command(
         if top < 0:
             raise OptionError(f"--top: {top}; give a number >= 0")
         cfg = load_config(config)
-        if output.exists() and not output.is_dir():
-            raise OutputFileError(f"{output}: exists and is not a folder")
-        if output.is_dir():
-            for name in OUTPUTS:
-                check_output_path(output / name, overwrite=overwrite)
-        elif not output.parent.is_dir():
-            raise OutputFileError(f"{output}: parent folder {output.parent} does not exist; create it first")
+        check_output_folder(output, OUTPUTS, overwrite=overwrite)
         irr = read_bands(irradiance, required=("global", "slope", "aspect"))
         like = irr["global"]
         ndsm = vegetation = mask = None

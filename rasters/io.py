@@ -138,6 +138,26 @@ def check_output_path(path: str | os.PathLike, *, overwrite: bool = False) -> Pa
     return out
 
 
+def check_output_folder(folder: str | os.PathLike, names: Sequence[str], *, overwrite: bool = False) -> Path:
+    """Check before any work that ``folder`` (created later if missing) can receive the files ``names``.
+
+    Raises
+    ------
+    OutputFileError
+        ``folder`` is a file, its parent folder is missing, or one of the files
+        exists and ``overwrite`` is false (see :func:`check_output_path`).
+    """
+    out = Path(folder)
+    if out.exists() and not out.is_dir():
+        raise OutputFileError(f"{out}: exists and is not a folder; give a folder for the outputs")
+    if out.is_dir():
+        for name in names:
+            check_output_path(out / name, overwrite=overwrite)
+    elif not out.parent.is_dir():
+        raise OutputFileError(f"{out}: parent folder {out.parent} does not exist; create it first")
+    return out
+
+
 @contextlib.contextmanager
 def atomic_path(path: str | os.PathLike, suffix: str = "") -> Iterator[Path]:
     """Yield a temporary path beside ``path``; rename it to ``path`` on success.
