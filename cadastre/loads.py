@@ -108,6 +108,7 @@ def load_profile(
     *,
     loads: LoadsConfig = LoadsConfig(),  # noqa: B008 (frozen, immutable)
     interval_hours: float = 1.0,
+    cal: Calendar | None = None,
 ) -> np.ndarray:
     """Load of a building of type ``kind`` for every row of ``index``. [kW]
 
@@ -123,6 +124,8 @@ def load_profile(
         Calendar and shapes.
     interval_hours : float
         Length of one row. [h]
+    cal : Calendar, optional
+        ``calendar(index, loads)`` when the caller has it already (many buildings, one weather).
 
     Returns
     -------
@@ -140,7 +143,7 @@ def load_profile(
     if not (np.isfinite(annual_kwh) and annual_kwh >= 0):
         raise OptionError(f"consumption: {annual_kwh} kWh; give a number >= 0")
     shape = loads.shape(kind)
-    cal = calendar(index, loads)
+    cal = calendar(index, loads) if cal is None else cal
     level = np.choose(cal.day_kind, [1.0, shape.saturday, shape.sunday])
     level = np.where(cal.school_holiday, level * shape.school_holidays, level)
     occupied = (cal.hour >= shape.open_hour) & (cal.hour < shape.close_hour)

@@ -401,7 +401,8 @@ def _qualify_building(row, match: Match, building: pd.Series, run: RunFolder, we
         area = row.floor_area_m2 if math.isfinite(row.floor_area_m2) else float(building["footprint_area_m2"])
         consumption, source = shape.kwh_m2 * area, "estimated"
         notes.append(f"consumption estimated: {shape.kwh_m2:g} kWh/m2 x {area:,.0f} m2 ({row.type} default)")
-    load = load_profile(weather.data.index, row.type, consumption, loads=config.loads, interval_hours=interval)
+    load = load_profile(weather.data.index, row.type, consumption, loads=config.loads, interval_hours=interval,
+                        cal=cal)
     sizing = size_installation(per_kwp, capacity, load, config)
     notes += list(sizing.notes)
     production = sizing.face_kwp @ per_kwp
