@@ -322,9 +322,9 @@ def horizon_tan(z, azimuth, cellsize, max_distance, out, row0=0, col0=0, need=No
         so a window of a larger grid gets the larger grid's horizons in every
         cell whose reach lies inside the window. Default 0.
     need : 2-D bool or uint8 array, optional
-        The cells whose horizon is wanted (e.g. a tile's roofs): only the part
-        of each line from its first needed cell to ``max_distance`` beyond its
-        last is traced, lines without a needed cell are skipped, and ``out``
+        The cells whose horizon is wanted (e.g. a tile's roofs): only the parts
+        of each line from a needed cell to ``max_distance`` beyond it are
+        traced, lines without a needed cell are skipped, and ``out``
         is left unchanged where ``need`` is false (fill it with NaN first).
         The needed cells get exactly the values of a run without ``need``.
         Default: every cell.
@@ -370,9 +370,38 @@ def _lines(main_col, fwd, t, nu, nv, row0, col0, max_chunks):
     return shift, base, offs, wts, nbs, c0, c1, nchunks, per
 
 
+@njit
+def _trace(z, main_col, fwd, c, lo, hi, offs, wts, nbs, nu, nv, jump, k, step, zt, zo, res, stk, hull, out,
+           need, use_need):
+    """Sweep steps ``lo..hi`` of line ``c`` and write the horizon of its (needed) cells into ``out``."""
+    n = hi - lo + 1
+    for m in range(n):
+        u = lo + m
+        a = u if fwd > 0 else nu - 1 - u
+        zt[m], zo[m] = _track(z, main_col, a, c + offs[u], nv, wts[u], nbs[u], jump)
+    _sweep_line(zt, zo, n, k, res, stk, hull)
+    for m in range(n):
+        u = lo + m
+        a = u if fwd > 0 else nu - 1 - u
+        v = c + offs[u]
+        if use_need and (need[v, a] if main_col else need[a, v]) == 0:
+            continue
+        val = np.nan if math.isnan(zo[m]) else res[m] / step
+        if main_col:
+            out[v, a] = val
+        else:
+            out[a, v] = val
+
+
 @pjit
 def _horizon_tan(z, azimuth, cellsize, max_distance, out, row0, col0, need, use_need):
-    """:func:`horizon_tan` with the mask always given (``use_need`` false: every cell)."""
+    """:func:`horizon_tan` with the mask always given (``use_need`` false: every cell).
+
+    With ``use_need`` a line is traced in segments: each group of needed cells
+    from its first cell to ``k`` samples beyond its last, a new group starting
+    at a needed cell farther than that from the previous one (the samples
+    between are nobody's horizon).
+    """
     nrows, ncols = z.shape
     main_col, fwd, t, nu, nv, step, k, jump = _setup(nrows, ncols, azimuth, cellsize, max_distance)
     shift, base, offs, wts, nbs, c0, c1, nchunks, per = _lines(main_col, fwd, t, nu, nv, row0, col0, 128)
@@ -384,38 +413,28 @@ def _horizon_tan(z, azimuth, cellsize, max_distance, out, row0, col0, need, use_
         hull = np.empty(nu, np.int64)
         for c in range(c0 + ch * per, min(c0 + (ch + 1) * per, c1 + 1)):
             lo, hi = _u_range(t, c, nu, nv, shift, base)
-            if use_need:
-                first = hi + 1
-                final = lo - 1
-                for u in range(lo, hi + 1):
-                    a = u if fwd > 0 else nu - 1 - u
-                    v = c + offs[u]
-                    if (need[v, a] if main_col else need[a, v]) != 0:
-                        if first > hi:
-                            first = u
-                        final = u
-                if first > hi:
-                    continue
-                lo, hi = first, min(hi, final + k)
-            n = hi - lo + 1
-            if n <= 0:
+            if hi < lo:
                 continue
-            for m in range(n):
-                u = lo + m
-                a = u if fwd > 0 else nu - 1 - u
-                zt[m], zo[m] = _track(z, main_col, a, c + offs[u], nv, wts[u], nbs[u], jump)
-            _sweep_line(zt, zo, n, k, res, stk, hull)
-            for m in range(n):
-                u = lo + m
+            if not use_need:
+                _trace(z, main_col, fwd, c, lo, hi, offs, wts, nbs, nu, nv, jump, k, step, zt, zo, res, stk, hull,
+                       out, need, use_need)
+                continue
+            start = -1
+            final = -1
+            for u in range(lo, hi + 1):
                 a = u if fwd > 0 else nu - 1 - u
                 v = c + offs[u]
-                if use_need and (need[v, a] if main_col else need[a, v]) == 0:
-                    continue
-                val = np.nan if math.isnan(zo[m]) else res[m] / step
-                if main_col:
-                    out[v, a] = val
-                else:
-                    out[a, v] = val
+                if (need[v, a] if main_col else need[a, v]) != 0:
+                    if start < 0:
+                        start = u
+                    elif u > final + k:
+                        _trace(z, main_col, fwd, c, start, final + k, offs, wts, nbs, nu, nv, jump, k, step, zt, zo,
+                               res, stk, hull, out, need, use_need)
+                        start = u
+                    final = u
+            if start >= 0:
+                _trace(z, main_col, fwd, c, start, min(hi, final + k), offs, wts, nbs, nu, nv, jump, k, step, zt, zo,
+                       res, stk, hull, out, need, use_need)
 
 
 @pjit

@@ -77,6 +77,28 @@ def test_needed_cells_equal_the_brute_force(z, azimuth, max_distance, wanted, se
     assert np.allclose(a[fin], b[fin], rtol=1e-9, atol=1e-9)
 
 
+@pytest.mark.parametrize("azimuth", [0.0, 33.0, 90.0, 201.0, 300.0])
+def test_needed_groups_far_apart_are_traced_separately_and_exactly(azimuth):
+    """Clusters of needed cells farther apart than the reach, with towers in the gaps: each cluster
+    is traced on its own (segments) and still gets the ray march's horizon."""
+    rng = np.random.default_rng(7)
+    z = rng.normal(10.0, 2.0, (120, 160))
+    z[40:44, 60:64] = 60.0  # towers in the gaps, some within reach of a cluster, some not
+    z[90:93, 20:24] = 45.0
+    z[10:12, 130:135] = 80.0
+    need = np.zeros(z.shape, bool)
+    for r, c in [(5, 5), (50, 70), (100, 140), (60, 10), (20, 120), (110, 30)]:
+        need[r:r + 6, c:c + 6] = True
+    a = np.full_like(z, 123.0)
+    b = np.empty_like(z)
+    horizon_tan(z, azimuth, 0.5, 6.0, a, need=need)  # reach 12 samples, clusters ~50 apart
+    horizon_tan_bruteforce(z, azimuth, 0.5, 6.0, b)
+    assert (a[~need] == 123.0).all()
+    fin = need & np.isfinite(b)
+    assert np.array_equal(np.isfinite(a[need]), np.isfinite(b[need]))
+    assert np.allclose(a[fin], b[fin], rtol=1e-12, atol=1e-12)
+
+
 def test_need_mask_of_wrong_shape_is_refused():
     z = np.zeros((5, 6))
     with pytest.raises(ValueError, match="shape"):
