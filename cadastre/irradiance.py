@@ -24,6 +24,7 @@ from kernels import (
     far_sweep,
     horizon_tan,
     horn_normals,
+    need_blocks,
     runs_along_rows,
     slope_aspect,
     transposed_azimuth,
@@ -305,15 +306,15 @@ def _sum_listed_cells(z, need, rows, cols, normals, cellsize, tables: SunTables,
             cell += [obs_i[order], obs_j[order]]
         # cells left out by the mask keep a NaN horizon; one set of sums per layout, added at the end in the
         # order of _sum_every_cell, so that both give the same float32 sums
-        layouts[transposed] = (zz, mask, np.full(zz.shape, np.nan, f4), where, cell, order,
+        layouts[transposed] = (zz, mask, need_blocks(mask), np.full(zz.shape, np.nan, f4), where, cell, order,
                                [np.zeros(rows.size, f4) for _ in range(5)])
     for k, azimuth in enumerate(tables.azimuths):
         azimuth = float(azimuth)
         transposed = runs_along_rows(azimuth)
-        zz, mask, horizon, (ri, ci), cell, _order, sums = layouts[transposed]
+        zz, mask, blocks, horizon, (ri, ci), cell, _order, sums = layouts[transposed]
         row0, col0 = (origin[1], origin[0]) if transposed else origin
         horizon_tan(zz, transposed_azimuth(azimuth) if transposed else azimuth, cellsize, max_distance, horizon,
-                    row0, col0, mask)
+                    row0, col0, mask, blocks)
         if far is not None:
             far_sweep(far.surface, azimuth, far.cell, far.d0, far.dmax, far.row0, far.col0, far.obs_z, far.orow,
                       far.ocol, far_tan, far_dist)
@@ -322,9 +323,9 @@ def _sum_listed_cells(z, need, rows, cols, normals, cellsize, tables: SunTables,
                          HORIZON_BAND_WIDTH, perez, *sums)
         if progress is not None:
             progress(k + 1, tables.n_directions)
-    order = layouts[True][5]
+    order = layouts[True][6]
     out = []
-    for a, b in zip(layouts[False][6], layouts[True][6], strict=True):
+    for a, b in zip(layouts[False][7], layouts[True][7], strict=True):
         back = np.empty_like(b)
         back[order] = b
         out.append(a + back)

@@ -6,7 +6,14 @@ degrees; surface normals as (east, north, up) unit-vector components.
 """
 
 from kernels.farfield import apply_far, apply_far_cells, far_sweep, far_sweep_bruteforce, observer_heights
-from kernels.horizon import horizon_tan, horizon_tan_bruteforce, line_step, runs_along_rows, transposed_azimuth
+from kernels.horizon import (
+    horizon_tan,
+    horizon_tan_bruteforce,
+    line_step,
+    need_blocks,
+    runs_along_rows,
+    transposed_azimuth,
+)
 from kernels.irradiance import accumulate_cells, accumulate_direction
 from kernels.terrain import horn_normals, slope_aspect
 
@@ -21,6 +28,7 @@ __all__ = [
     "horizon_tan_bruteforce",
     "horn_normals",
     "line_step",
+    "need_blocks",
     "observer_heights",
     "runs_along_rows",
     "slope_aspect",

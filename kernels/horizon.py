@@ -32,7 +32,7 @@ import math
 
 import numpy as np
 
-from kernels._jit import njit, pjit, prange
+from kernels._jit import inline, njit, pjit, prange
 
 
 @njit
@@ -253,7 +253,7 @@ def _line_tables(t, nu, shift, base):
     return offs, wts, nbs
 
 
-@njit
+@inline
 def _track(z, main_col, a, v, nv, w, nb, jump):
     """Track height and observer height beside cell (minor ``v``, main ``a``).
 
@@ -300,7 +300,7 @@ def _anchor(main_col, fwd, t, nu, row0, col0):
     return shift, _off(t, shift)
 
 
-def horizon_tan(z, azimuth, cellsize, max_distance, out, row0=0, col0=0, need=None):
+def horizon_tan(z, azimuth, cellsize, max_distance, out, row0=0, col0=0, need=None, blocks=None):
     """Tangent of the horizon angle of every cell in one azimuth.
 
     Parameters
@@ -328,6 +328,9 @@ def horizon_tan(z, azimuth, cellsize, max_distance, out, row0=0, col0=0, need=No
         is left unchanged where ``need`` is false (fill it with NaN first).
         The needed cells get exactly the values of a run without ``need``.
         Default: every cell.
+    blocks : 2-D uint8 array, optional
+        :func:`need_blocks` of ``need``, when the caller sweeps the same mask
+        in many directions. Default: computed here.
 
     Notes
     -----
@@ -345,15 +348,38 @@ def horizon_tan(z, azimuth, cellsize, max_distance, out, row0=0, col0=0, need=No
     """
     if need is None:
         _horizon_tan(z, float(azimuth), float(cellsize), float(max_distance), out, int(row0), int(col0),
-                     _NO_MASK, False)
+                     _NO_MASK, _NO_MASK, False)
     else:
         if need.shape != z.shape:
             raise ValueError(f"horizon_tan: need has shape {need.shape}, z has {z.shape}")
+        need = need.view(np.uint8) if need.dtype == np.bool_ else need
+        if blocks is None:
+            blocks = need_blocks(need)
         _horizon_tan(z, float(azimuth), float(cellsize), float(max_distance), out, int(row0), int(col0),
-                     need.view(np.uint8) if need.dtype == np.bool_ else need, True)
+                     need, blocks, True)
 
 
 _NO_MASK = np.ones((1, 1), np.uint8)
+
+NEED_BLOCK_SHIFT = 4
+"""Blocks of 16 x 16 cells summarise the mask of needed cells (:func:`need_blocks`)."""
+
+
+@njit
+def _any_in_blocks(need, out):
+    for i in range(need.shape[0]):
+        bi = i >> NEED_BLOCK_SHIFT
+        for j in range(need.shape[1]):
+            if need[i, j] != 0:
+                out[bi, j >> NEED_BLOCK_SHIFT] = 1
+
+
+def need_blocks(need: np.ndarray) -> np.ndarray:
+    """1 where a block of 16 x 16 cells of ``need`` holds a needed cell (uint8): lets the sweep skip empty ground."""
+    n = 1 << NEED_BLOCK_SHIFT
+    out = np.zeros(((need.shape[0] + n - 1) // n, (need.shape[1] + n - 1) // n), np.uint8)
+    _any_in_blocks(need.view(np.uint8) if need.dtype == np.bool_ else need, out)
+    return out
 
 
 @njit
@@ -394,7 +420,7 @@ def _trace(z, main_col, fwd, c, lo, hi, offs, wts, nbs, nu, nv, jump, k, step, z
 
 
 @pjit
-def _horizon_tan(z, azimuth, cellsize, max_distance, out, row0, col0, need, use_need):
+def _horizon_tan(z, azimuth, cellsize, max_distance, out, row0, col0, need, blocks, use_need):
     """:func:`horizon_tan` with the mask always given (``use_need`` false: every cell).
 
     With ``use_need`` a line is traced in segments: each group of needed cells
@@ -421,17 +447,32 @@ def _horizon_tan(z, azimuth, cellsize, max_distance, out, row0, col0, need, use_
                 continue
             start = -1
             final = -1
-            for u in range(lo, hi + 1):
+            u = lo
+            while u <= hi:
+                # the steps of this line inside one block column: skipped at once when the (at most two)
+                # blocks they cross hold no needed cell
                 a = u if fwd > 0 else nu - 1 - u
-                v = c + offs[u]
-                if (need[v, a] if main_col else need[a, v]) != 0:
-                    if start < 0:
-                        start = u
-                    elif u > final + k:
-                        _trace(z, main_col, fwd, c, start, final + k, offs, wts, nbs, nu, nv, jump, k, step, zt, zo,
-                               res, stk, hull, out, need, use_need)
-                        start = u
-                    final = u
+                ab = a >> NEED_BLOCK_SHIFT
+                ue = min(hi, u + (((ab + 1) << NEED_BLOCK_SHIFT) - 1 - a if fwd > 0 else a - (ab << NEED_BLOCK_SHIFT)))
+                vb1 = (c + offs[u]) >> NEED_BLOCK_SHIFT
+                vb2 = (c + offs[ue]) >> NEED_BLOCK_SHIFT
+                if main_col:
+                    empty = blocks[vb1, ab] == 0 and blocks[vb2, ab] == 0
+                else:
+                    empty = blocks[ab, vb1] == 0 and blocks[ab, vb2] == 0
+                if not empty:
+                    for uu in range(u, ue + 1):
+                        a = uu if fwd > 0 else nu - 1 - uu
+                        v = c + offs[uu]
+                        if (need[v, a] if main_col else need[a, v]) != 0:
+                            if start < 0:
+                                start = uu
+                            elif uu > final + k:
+                                _trace(z, main_col, fwd, c, start, final + k, offs, wts, nbs, nu, nv, jump, k, step,
+                                       zt, zo, res, stk, hull, out, need, use_need)
+                                start = uu
+                            final = uu
+                u = ue + 1
             if start >= 0:
                 _trace(z, main_col, fwd, c, start, min(hi, final + k), offs, wts, nbs, nu, nv, jump, k, step, zt, zo,
                        res, stk, hull, out, need, use_need)

@@ -14,7 +14,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from hypothesis.extra.numpy import arrays
 
-from kernels import horizon_tan, horizon_tan_bruteforce, line_step
+from kernels import horizon_tan, horizon_tan_bruteforce, line_step, need_blocks
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -97,6 +97,16 @@ def test_needed_groups_far_apart_are_traced_separately_and_exactly(azimuth):
     fin = need & np.isfinite(b)
     assert np.array_equal(np.isfinite(a[need]), np.isfinite(b[need]))
     assert np.allclose(a[fin], b[fin], rtol=1e-12, atol=1e-12)
+
+
+@settings(max_examples=50, deadline=None)
+@given(shape=st.tuples(st.integers(1, 70), st.integers(1, 70)), wanted=st.floats(0, 0.05), seed=st.integers(0, 999))
+def test_need_blocks_mark_the_blocks_holding_a_needed_cell(shape, wanted, seed):
+    need = np.random.default_rng(seed).random(shape) < wanted
+    pad = np.zeros((-(-shape[0] // 16) * 16, -(-shape[1] // 16) * 16), bool)
+    pad[: shape[0], : shape[1]] = need
+    expected = pad.reshape(pad.shape[0] // 16, 16, pad.shape[1] // 16, 16).any(axis=(1, 3))
+    assert np.array_equal(need_blocks(need).astype(bool), expected)
 
 
 def test_need_mask_of_wrong_shape_is_refused():
