@@ -173,8 +173,11 @@ def _sweep_line(zt, zo, n, k, res, stk, hull):
     convex hull of the samples ahead (amortised O(1) when the observer is on
     the track, a binary search otherwise); the part in the next block, a
     prefix that grows by one sample per step, by a forward hull and a binary
-    search for the tangent (O(log hull)). NaN samples neither obstruct nor get
-    a value; -inf means nothing lies ahead.
+    search for the tangent (O(log hull)). The forward hull is only built as
+    far as an observer needs it: one whose slope to the highest sample of
+    the prefix, taken at the prefix's nearest distance, cannot beat what it
+    already has skips the search. NaN samples neither obstruct nor get a
+    value; -inf means nothing lies ahead.
     """
     for m in range(n):
         res[m] = -np.inf
@@ -205,32 +208,36 @@ def _sweep_line(zt, zo, n, k, res, stk, hull):
             top += 1
         if be < n:
             hn = 0
+            built = be  # next sample of the prefix to enter the hull (built only when a search needs it)
             nxt = be
             top_z = -np.inf  # highest sample of the prefix
             for m in range(bs, be):
                 w = min(m + k, n - 1)
                 while nxt <= w:
                     zr = zt[nxt]
-                    if not math.isnan(zr):
-                        if zr > top_z:
-                            top_z = zr
-                        while hn >= 2:
-                            p1 = hull[hn - 2]
-                            p2 = hull[hn - 1]
-                            cross = (p2 - p1) * (zr - zt[p1]) - (zt[p2] - zt[p1]) * (nxt - p1)
-                            if cross >= 0.0:
-                                hn -= 1
-                            else:
-                                break
-                        hull[hn] = nxt
-                        hn += 1
+                    if zr > top_z:
+                        top_z = zr
                     nxt += 1
                 zq = zo[m]
-                if hn == 0 or math.isnan(zq):
+                if top_z == -np.inf or math.isnan(zq):
                     continue
                 gap = top_z - zq  # the prefix's samples lie be - m to w - m samples ahead: bound their slope
                 if (gap / (be - m) if gap >= 0.0 else gap / (w - m)) <= res[m]:
                     continue
+                while built <= w:
+                    zr = zt[built]
+                    if not math.isnan(zr):
+                        while hn >= 2:
+                            p1 = hull[hn - 2]
+                            p2 = hull[hn - 1]
+                            cross = (p2 - p1) * (zr - zt[p1]) - (zt[p2] - zt[p1]) * (built - p1)
+                            if cross >= 0.0:
+                                hn -= 1
+                            else:
+                                break
+                        hull[hn] = built
+                        hn += 1
+                    built += 1
                 q = _tangent(zt, hull, 0, hn, False, m, zq)
                 s = (zt[q] - zq) / (q - m)
                 if s > res[m]:
