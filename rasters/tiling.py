@@ -18,6 +18,7 @@ import numpy as np
 import rasterio
 import rasterio.merge
 from affine import Affine
+from rasterio.enums import MaskFlags
 from rasterio.errors import RasterioError
 
 from rasters.errors import GridError, InputFileError, OptionError, OutputFileError
@@ -106,6 +107,17 @@ def window_transform(bounds: Bounds, resolution: float) -> tuple[Affine, int, in
     return Affine(resolution, 0.0, xmin, 0.0, -resolution, ymax), width, height
 
 
+def _read_band(src, window) -> np.ndarray:
+    """Band 1 of ``src`` in ``window`` as float64, NaN where the dataset masks it (nodata, mask band, alpha)."""
+    flags = src.mask_flag_enums[0]
+    if MaskFlags.per_dataset in flags or MaskFlags.alpha in flags:
+        return np.ma.filled(src.read(1, window=window, masked=True).astype(np.float64), np.nan)
+    values = src.read(1, window=window, out_dtype=np.float64)  # converted by GDAL: no masked copy
+    if src.nodata is not None and not np.isnan(src.nodata):
+        values[values == src.nodata] = np.nan
+    return values
+
+
 def read_window(
     paths: Sequence[str | os.PathLike], bounds: Bounds, resolution: float, *, nodata: float | None = None
 ) -> np.ndarray:
@@ -131,16 +143,15 @@ def read_window(
                 if not (inter[0] < inter[2] and inter[1] < inter[3]):
                     continue
                 win = rasterio.windows.from_bounds(*inter, transform=src.transform).round_offsets().round_lengths()
-                data = src.read(1, window=win, masked=True).astype(np.float64)
-                values = np.ma.filled(data, np.nan)
+                values = _read_band(src, win)
                 if nodata is not None:
                     values[values == nodata] = np.nan
                 col = int(round((inter[0] - bounds[0]) / resolution))
                 row = int(round((bounds[3] - inter[3]) / resolution))
                 h, w = values.shape
                 target = out[row : row + h, col : col + w]
-                valid = ~np.isnan(values[: target.shape[0], : target.shape[1]])
-                target[valid] = values[: target.shape[0], : target.shape[1]][valid]
+                values = values[: target.shape[0], : target.shape[1]]
+                np.copyto(target, values, where=~np.isnan(values))
         except RasterioError as exc:
             raise InputFileError(f"{path}: cannot read raster ({str(exc).splitlines()[0]})") from exc
     return out

@@ -135,6 +135,26 @@ def test_vrt_and_windows_rebuild_the_raster(tmp_path):
     np.testing.assert_array_equal(window[:, :50], z[5:35, 10:60])
 
 
+def test_windows_read_nodata_and_mask_bands_as_nan(tmp_path):
+    """A nodata value, an internal mask band and NaN all read as NaN; other cells as they are."""
+    z = np.arange(20 * 30, dtype=float).reshape(20, 30)
+    hole = np.zeros(z.shape, bool)
+    hole[3:7, 4:9] = True
+    profile = dict(driver="GTiff", width=30, height=20, count=1, dtype="float32", crs=CRS,
+                   transform=Affine(RES, 0, X0, 0, -RES, Y1))
+    with rasterio.open(tmp_path / "nodata.tif", "w", **profile, nodata=-9999.0) as dst:
+        dst.write(np.where(hole, -9999.0, z).astype("float32"), 1)
+    with rasterio.Env(GDAL_TIFF_INTERNAL_MASK=True), rasterio.open(tmp_path / "mask.tif", "w", **profile) as dst:
+        dst.write(np.where(hole, 5.0, z).astype("float32"), 1)
+        dst.write_mask(np.where(hole, 0, 255).astype("uint8"))
+    with rasterio.open(tmp_path / "nan.tif", "w", **profile, nodata=np.nan) as dst:
+        dst.write(np.where(hole, np.nan, z).astype("float32"), 1)
+    expected = np.where(hole, np.nan, z)
+    for name in ("nodata", "mask", "nan"):
+        window = read_window([tmp_path / f"{name}.tif"], (X0, Y1 - 20, X0 + 30, Y1), RES)
+        np.testing.assert_array_equal(window, expected, err_msg=name)
+
+
 def test_tiles_with_halo_equal_one_raster(scene, tiled):
     """Seam test: every core cell and every building as in a single-raster computation."""
     folder, dsm_path, fp_path, cfg = scene
