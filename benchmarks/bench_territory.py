@@ -3,13 +3,17 @@
 Usage (from the repository root):
 
     python benchmarks/bench_territory.py --lidar ../shared/data/lidar/ign_decimated_tiles
-    python benchmarks/bench_territory.py --laz 4 --built 0.25 0.08 0.02
+    python benchmarks/bench_territory.py --laz 4 16 --built 0.25 0.05 0.02
     python benchmarks/bench_territory.py --synthetic 1 4 16
 
-``--lidar DIR``: every LAS/LAZ file of the folder as 1 km tiles. ``--laz N``: N synthetic 1 km LiDAR
-tiles (a square block of them, 15 points/m², the seeded town of ``bench_prepare.synthetic_tile``)
-for each building cover of ``--built`` (fraction of the area under buildings: 0.25 a dense town
-centre, 0.08 a suburb, 0.02 farmland with a hamlet); generated once into ``--cache``.
+``--lidar DIR``: every LAS/LAZ file of the folder as 1 km tiles. ``--laz N [N ...]``: runs of N synthetic
+1 km LiDAR tiles (a square block of them, 15 points/m², the seeded town of
+``bench_prepare.synthetic_tile``) for each building cover of ``--built`` (fraction of the area under
+buildings: 0.25 a dense town centre, 0.05 the PMA's assumed average, 0.02 farmland with a hamlet);
+generated once into ``--cache``. With two sizes or more, the *marginal* wall time per tile (the
+slope between the two largest runs) leaves out what a run pays once: the cluster's start-up and
+each worker's first imports and compiled-code loading; the PMA extrapolation is then the largest
+run's wall time plus the marginal time for each of the remaining tiles.
 ``--synthetic N``: a synthetic DSM of N tiles of ``--tile`` metres (gabled houses on a plain, 18 %
 built) without LiDAR preparation, to show time linear in the tiles and memory flat.
 
@@ -98,7 +102,8 @@ def synthetic_laz(cache: Path, count: int, built: float) -> Path:
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--lidar", type=Path)
-    ap.add_argument("--laz", type=int, default=0, help="synthetic LiDAR tiles per building cover (a square number)")
+    ap.add_argument("--laz", type=int, nargs="*", default=[],
+                    help="sizes of the synthetic LiDAR runs, in tiles (square numbers), per building cover")
     ap.add_argument("--built", type=float, nargs="*", default=[0.25])
     ap.add_argument("--synthetic", type=int, nargs="*", default=[])
     ap.add_argument("--tile", type=float, default=1000.0)
@@ -109,14 +114,14 @@ def main() -> None:
     rows = []
     with tempfile.TemporaryDirectory() as tmp:
         tmp = Path(tmp)
-        lidar_runs = [("lidar " + args.lidar.name, args.lidar.resolve())] if args.lidar else []
-        lidar_runs += [(f"synthetic LiDAR, {b:.0%} built", synthetic_laz(args.cache, args.laz, b))
-                       for b in (args.built if args.laz else [])]
-        for k, (name, folder) in enumerate(lidar_runs):
+        lidar_runs = [("lidar " + args.lidar.name, args.lidar.resolve(), "real")] if args.lidar else []
+        lidar_runs += [(f"synthetic LiDAR, {b:.0%} built", synthetic_laz(args.cache, n, b), f"built {b}")
+                       for b in args.built for n in args.laz]
+        for k, (name, folder, group) in enumerate(lidar_runs):
             cfg = tmp / f"lidar{k}.toml"
             cfg.write_text(f'[inputs]\nlidar = ["{folder}"]\n[tiles]\nsize = 1000\nhalo = 200\n'
                            f'[irradiance]\ndirections = {args.directions}\n')
-            rows.append((name, _cadastre(cfg, tmp / f"lidar{k}-run", args.synchronous)))
+            rows.append((name, _cadastre(cfg, tmp / f"lidar{k}-run", args.synchronous), group))
         for n in args.synthetic:
             side = int(round(np.sqrt(n)))
             dsm = tmp / f"dsm{n}.tif"
@@ -125,17 +130,25 @@ def main() -> None:
             cfg.write_text(f'[inputs]\ndsm = ["{dsm}"]\nfootprints = "{dsm.with_suffix(".gpkg")}"\n[tiles]\n'
                            f'size = {args.tile}\nhalo = 200\n[irradiance]\ndirections = {args.directions}\n')
             rows.append((f"synthetic DSM, {side * side} x {args.tile:g} m", _cadastre(cfg, tmp / f"syn{n}-run",
-                                                                                     args.synchronous)))
+                                                                                     args.synchronous), "dsm"))
     workers = 1 if args.synchronous else os.cpu_count()
     print(f"{workers} worker(s), {os.cpu_count()} cores")
-    print(f"{'run':<34} {'tiles':>5} {'bldgs':>6} {'wall s':>7} {'s/tile':>7} {'prepare':>8} {'coarse':>7} "
-          f"{'tile':>6} {'peak MiB':>9} {'PMA h':>6}")
-    for name, r in rows:
+    print(f"{'run':<34} {'tiles':>5} {'bldgs':>6} {'wall s':>7} {'s/tile':>7} {'marg.':>6} {'prepare':>8} "
+          f"{'coarse':>7} {'tile':>6} {'peak MiB':>9} {'PMA h':>6}")
+    for name, r, group in rows:
         s = r["stage_s"]
         per = r["wall_s"] / r["tiles"]
-        print(f"{name:<34} {r['tiles']:>5} {r['buildings']:>6} {r['wall_s']:>7.1f} {per:>7.1f} "
+        smaller = [q for _n, q, g in rows if g == group and q["tiles"] < r["tiles"]]
+        pma = PMA_TILES * per
+        marginal = "—"
+        if smaller:  # slope from the next smaller run of the same kind
+            q = max(smaller, key=lambda x: x["tiles"])
+            slope = (r["wall_s"] - q["wall_s"]) / (r["tiles"] - q["tiles"])
+            pma = r["wall_s"] + (PMA_TILES - r["tiles"]) * slope
+            marginal = f"{slope:.1f}"
+        print(f"{name:<34} {r['tiles']:>5} {r['buildings']:>6} {r['wall_s']:>7.1f} {per:>7.1f} {marginal:>6} "
               f"{s.get('prepare', 0):>8.1f} {s.get('coarse', 0):>7.1f} {s.get('tile', 0):>6.1f} "
-              f"{r['peak_rss_mib']:>9.0f} {PMA_TILES * per / 3600:>6.1f}")
+              f"{r['peak_rss_mib']:>9.0f} {pma / 3600:>6.1f}")
 
 
 if __name__ == "__main__":
