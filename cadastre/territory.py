@@ -238,7 +238,7 @@ def prepare_task(run_dir: str, tile: Tile, paths: list[str], config: RunConfig, 
     try:
         folder = run_dir / "tiles" / tile.id / "prepared"
         folder.mkdir(parents=True, exist_ok=True)
-        ds, report = prepare(paths, resolution=config.resolution, crs=config.crs, bounds=tile.core)
+        ds, report = prepare(paths, resolution=config.resolution, crs=config.crs, bounds=tile.core, threads=threads)
         outs = {}
         for name in PREPARED:
             mask = name in ("buildings", "vegetation")

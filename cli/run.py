@@ -63,9 +63,14 @@ def run_command(
         if scheduler is None:
             from distributed import Client, LocalCluster
 
+            import dask
+
             threads = max(1, cores // n)
-            cluster = LocalCluster(n_workers=n, threads_per_worker=1, processes=True, dashboard_address=None,
-                                   silence_logs=50)
+            environ = dict(dask.config.get("distributed.nanny.pre-spawn-environ", {}))
+            environ.pop("MALLOC_TRIM_THRESHOLD_", None)
+            with dask.config.set({"distributed.nanny.pre-spawn-environ": environ}):
+                cluster = LocalCluster(n_workers=n, threads_per_worker=1, processes=True, dashboard_address=None,
+                                       silence_logs=50)
             client = Client(cluster)
         elif scheduler != "synchronous":
             from distributed import Client

@@ -23,6 +23,7 @@ bounded by the grid, never by the number of points.
 from __future__ import annotations
 
 import dataclasses
+import functools
 import hashlib
 import math
 import os
@@ -50,6 +51,8 @@ VEGETATION_CLASSES = (3, 4, 5)
 CHUNK_POINTS = 2_000_000
 LAZ_BACKEND = laspy.LazBackend.LazrsParallel if laspy.LazBackend.LazrsParallel.is_available() else None
 """Decompress LAZ on all cores when lazrs is installed (about twice as fast on 2 cores)."""
+LAZ_BACKEND_ONE_THREAD = laspy.LazBackend.Lazrs if laspy.LazBackend.Lazrs.is_available() else None
+"""Decompress on the calling thread: for workers that share the cores (a run's cluster)."""
 _D = laspy.DecompressionSelection
 LAYERS = _D.XY_RETURNS_CHANNEL | _D.Z | _D.CLASSIFICATION | _D.FLAGS
 """LAZ 1.4 layers decoded: coordinates, classes and flags only (a third faster; other formats decode whole)."""
@@ -81,7 +84,17 @@ class LasSource:
 
 
 def sha256(path: str | os.PathLike) -> str:
-    """Hex SHA-256 of a file, read in 1 MiB blocks."""
+    """Hex SHA-256 of a file, read in 1 MiB blocks.
+
+    Remembered for the file's path, size and modification time, so a run that
+    checks an input and then records it reads it once.
+    """
+    st = os.stat(path)
+    return _sha256(os.path.abspath(path), st.st_size, st.st_mtime_ns)
+
+
+@functools.lru_cache(maxsize=256)
+def _sha256(path: str, _size: int, _mtime_ns: int) -> str:
     digest = hashlib.sha256()
     with open(path, "rb") as f:
         for block in iter(lambda: f.read(1 << 20), b""):
@@ -210,11 +223,11 @@ def check_sources(paths: Sequence[str | os.PathLike], crs) -> list[LasSource]:
     return sources
 
 
-def _chunks(src: LasSource, chunk_points: int):
+def _chunks(src: LasSource, chunk_points: int, backend=LAZ_BACKEND):
     """Yield (x, y, z, classification, keep) arrays of a file, chunk by chunk."""
     read = 0
     try:
-        with laspy.open(src.path, laz_backend=LAZ_BACKEND, decompression_selection=LAYERS) as reader:
+        with laspy.open(src.path, laz_backend=backend, decompression_selection=LAYERS) as reader:
             for points in reader.chunk_iterator(chunk_points):
                 n = len(points)
                 if n == 0:
@@ -298,6 +311,7 @@ def prepare(
     bounds: Sequence[float] | None = None,
     max_hole: float = 2.0,
     chunk_points: int = CHUNK_POINTS,
+    threads: int | None = None,
     progress: Callable[[int, int], None] | None = None,
 ) -> tuple[xr.Dataset, dict]:
     """Surface rasters from LiDAR tiles, on one grid aligned to multiples of ``resolution``.
@@ -317,6 +331,9 @@ def prepare(
         surroundings; larger ones from the DTM when enclosed by data, else nodata. [m]
     chunk_points : int
         Points read at a time (memory bound).
+    threads : int, optional
+        1: decompress LAZ on the calling thread (workers sharing the cores);
+        default: on all cores.
     progress : callable, optional
         ``progress(points_done, points_total)``.
 
@@ -361,7 +378,8 @@ def prepare(
     done = 0
     inputs = []
     for src in sources:
-        for x, y, z, cls, keep in _chunks(src, chunk_points):
+        backend = LAZ_BACKEND_ONE_THREAD if threads == 1 else LAZ_BACKEND
+        for x, y, z, cls, keep in _chunks(src, chunk_points, backend):
             class_counts += np.bincount(cls, minlength=256)
             bin_points(
                 x, y, z, cls, keep, x0, y0, resolution, ground_lut, BUILDING_CLASS,

@@ -37,6 +37,7 @@ from rasters.lidar import (
     inspect_las,
     plan_grid,
     prepare,
+    sha256,
 )
 
 REPO = Path(__file__).resolve().parents[2]
@@ -135,9 +136,11 @@ def oracle(paths, transform, shape) -> dict:
 
 
 @functools.lru_cache(maxsize=64)
-def run(names: tuple, resolution: float = 0.5, bounds: tuple | None = None, chunk_points: int | None = None):
+def run(names: tuple, resolution: float = 0.5, bounds: tuple | None = None, chunk_points: int | None = None,
+        threads: int | None = None):
     """``prepare`` on sample tiles, cached (callers must not modify the result)."""
     kwargs = {} if chunk_points is None else {"chunk_points": chunk_points}
+    kwargs.update({} if threads is None else {"threads": threads})
     return prepare(sample(*names), resolution=resolution, bounds=bounds, **kwargs)
 
 
@@ -357,6 +360,29 @@ def test_small_chunks_give_the_same_rasters():
         np.testing.assert_array_equal(chunked[k].values, default[k].values, err_msg=k)
     for key in ("points_total", "points_in_grid", "points_per_class", "coverage", "cells_filled_small_holes"):
         assert r1[key] == r2[key], key
+
+
+def test_one_decompression_thread_gives_the_same_rasters():
+    names = (CLASSIFIED_V12, WEST)
+    default, r1 = run(names)
+    single, r2 = run(names, threads=1)
+    for k in LAYERS:
+        np.testing.assert_array_equal(single[k].values, default[k].values, err_msg=k)
+    assert r1["points_per_class"] == r2["points_per_class"]
+
+
+def test_file_checksum_follows_the_file(tmp_path):
+    """The remembered SHA-256 changes when the file does (size or modification time)."""
+    import hashlib
+
+    f = tmp_path / "a.bin"
+    f.write_bytes(b"first")
+    assert sha256(f) == hashlib.sha256(b"first").hexdigest()
+    f.write_bytes(b"second, longer")
+    assert sha256(f) == hashlib.sha256(b"second, longer").hexdigest()
+    f.write_bytes(b"third, longer!")  # same size as before, another modification time
+    os.utime(f, ns=(2_000_000_000, 2_000_000_000))
+    assert sha256(f) == hashlib.sha256(b"third, longer!").hexdigest()
 
 
 def test_progress_reaches_the_total():
