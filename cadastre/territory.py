@@ -35,6 +35,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import gc
 import hashlib
 import json
 import math
@@ -210,6 +211,13 @@ def _peak_mib() -> float:
     return rss / 2**20 if sys.platform == "darwin" else rss / 1024
 
 
+def _release() -> None:
+    """Free the task's arrays now: xarray objects that used an accessor (``.rio``) sit in reference
+    cycles, which only the cyclic collector frees, and it runs too seldom (large arrays do not count
+    towards its thresholds): a worker grew by ~300 MiB a tile without this."""
+    gc.collect()
+
+
 def _threads(n: int | None) -> None:
     if n:
         import numba
@@ -247,6 +255,7 @@ def prepare_task(run_dir: str, tile: Tile, paths: list[str], config: RunConfig, 
         entry.update(status="done", outputs=_outputs(outs, run_dir), points=report.get("points"))
     except Exception as exc:  # a failed tile is recorded and the run goes on
         entry.update(status="failed", error=_error_line(exc), traceback=traceback.format_exc(limit=5))
+    _release()
     entry.update(seconds=time.perf_counter() - started, peak_rss_mib=_peak_mib(),
                  finished=dt.datetime.now(dt.UTC).isoformat(timespec="seconds"))
     return _write_entry(run_dir, tile, "prepare", entry)
@@ -288,6 +297,7 @@ def coarse_task(run_dir: str, tile: Tile, files: list[tuple[str, str]], config: 
         entry.update(status="done", outputs=_outputs(outs, run_dir))
     except Exception as exc:
         entry.update(status="failed", error=_error_line(exc), traceback=traceback.format_exc(limit=5))
+    _release()
     entry.update(seconds=time.perf_counter() - started, peak_rss_mib=_peak_mib(),
                  finished=dt.datetime.now(dt.UTC).isoformat(timespec="seconds"))
     return _write_entry(run_dir, tile, "coarse", entry)
@@ -365,6 +375,7 @@ def tile_task(run_dir: str, tile: Tile, layers: dict[str, list[tuple[str, str]]]
         entry.update(_compute_tile(run_dir, tile, paths, config, shared), status="done")
     except Exception as exc:
         entry.update(status="failed", error=_error_line(exc), traceback=traceback.format_exc(limit=5))
+    _release()
     entry.update(seconds=time.perf_counter() - started, peak_rss_mib=_peak_mib(),
                  finished=dt.datetime.now(dt.UTC).isoformat(timespec="seconds"))
     return _write_entry(run_dir, tile, "tile", entry)
