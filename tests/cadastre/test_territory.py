@@ -239,6 +239,33 @@ def test_resume_recomputes_only_missing_or_invalid_tiles(scene, tiled, tmp_path)
     assert ratio == pytest.approx(0.9, rel=1e-9)
 
 
+def test_tasks_free_their_rasters_when_they_end(scene, tmp_path, monkeypatch):
+    """A worker's memory stays that of one tile: the irradiance of a finished tile is freed at once,
+    even though xarray's accessors hold it in a reference cycle (the collector is off here)."""
+    import gc
+    import weakref
+
+    import cadastre.territory as territory
+
+    folder, _dsm, _fp, cfg = scene
+    alive = []
+    original = territory.irradiance
+
+    def tracked(*args, **kwargs):
+        ds = original(*args, **kwargs)
+        alive.append(weakref.ref(ds["global"].values))  # the array itself, whoever holds it
+        return ds
+
+    monkeypatch.setattr(territory, "irradiance", tracked)
+    gc.disable()
+    try:
+        run(load_run_config(cfg), tmp_path / "run")
+        assert len(alive) > 1
+        assert [ref() for ref in alive] == [None] * len(alive)
+    finally:
+        gc.enable()
+
+
 def test_config_change_invalidates_exactly_the_affected_stage(tmp_path):
     """LiDAR sample: a PV change keeps every prepare task, recomputes every tile task."""
     samples = Path(__file__).resolve().parents[2] / "samples" / "lidar"
