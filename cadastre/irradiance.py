@@ -190,7 +190,7 @@ def irradiance(
     if south_up:
         out = {k: v[::-1] for k, v in out.items()}
     ds = xr.Dataset(
-        {k: xr.DataArray(out[k].astype(np.float32), dims=("y", "x"), name=k, attrs={"units": UNITS[k]}) for k in BANDS},
+        {k: xr.DataArray(out[k].astype(np.float32, copy=False), dims=("y", "x"), name=k, attrs={"units": UNITS[k]}) for k in BANDS},
         coords={"y": dsm["y"].values, "x": dsm["x"].values},
     )
     ds.rio.write_crs(grid.crs, inplace=True).rio.write_transform(grid.transform, inplace=True)
