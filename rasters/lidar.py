@@ -377,8 +377,8 @@ def prepare(
     total = sum(s.points for s in sources)
     done = 0
     inputs = []
+    backend = LAZ_BACKEND_ONE_THREAD if threads == 1 else LAZ_BACKEND
     for src in sources:
-        backend = LAZ_BACKEND_ONE_THREAD if threads == 1 else LAZ_BACKEND
         for x, y, z, cls, keep in _chunks(src, chunk_points, backend):
             class_counts += np.bincount(cls, minlength=256)
             bin_points(
