@@ -54,51 +54,63 @@ def roof_cells(
     return np.where(roof, building, 0).astype(np.int32)
 
 
-def _setback_mask(labels: np.ndarray, radius_cells: float) -> np.ndarray:
-    """Cells whose neighbours within ``radius_cells`` all belong to the same face."""
-    keep = labels > 0
+# Faces work on the list of roof cells, as flat indices into a copy of the grid
+# padded with ``margin`` empty cells on every side: the neighbour at (di, dj) of
+# cell k is k + di * width + dj, inside the grid without bounds checks, for
+# |di|, |dj| <= margin. Bincounts then run over the cells in raster order, as
+# they would over the whole grid.
+
+
+def _setback_mask(labels: np.ndarray, cells: np.ndarray, face: np.ndarray, width: int, radius_cells: float) -> np.ndarray:
+    """Cells whose neighbours within ``radius_cells`` all belong to their face.
+
+    ``labels``: padded flat grid of face numbers; ``cells``: flat indices of the
+    face cells; ``face``: their face numbers.
+    """
+    keep = np.ones(cells.size, bool)
     r = int(math.floor(radius_cells + 1e-9))
-    if r <= 0:
-        return keep
-    padded = np.pad(labels, r, constant_values=0)
-    h, w = labels.shape
     for di in range(-r, r + 1):
         for dj in range(-r, r + 1):
             if (di == 0 and dj == 0) or di * di + dj * dj > radius_cells * radius_cells + 1e-9:
                 continue
-            keep &= padded[r + di : r + di + h, r + dj : r + dj + w] == labels
+            keep &= labels[cells + (di * width + dj)] == face
     return keep
 
 
-def merge_fragments(labels: np.ndarray, roof: np.ndarray, min_cells: int, passes: int = 3) -> np.ndarray:
+def merge_fragments(labels: np.ndarray, cells: np.ndarray, building: np.ndarray, width: int, min_cells: int,
+                    passes: int = 3) -> np.ndarray:
     """Merge fragments into the neighbour face (same building) they share most border with.
 
     A fragment has fewer than ``min_cells`` cells or is a strip at most two
     cells wide. Ridges, hips and eaves give such cells, whose 3x3 normals
     belong to no plane (flat along a symmetric ridge, steep along an eave).
     Fragments with no such neighbour stay.
+
+    ``labels``: padded flat grid of face numbers (not modified); ``cells``: flat
+    indices of the face cells; ``building``: their building numbers. Returns
+    the new face number of each cell.
     """
     out = labels.copy()
+    face = out[cells]
     for _ in range(passes):
-        counts = np.bincount(out.ravel())
-        padded = np.pad(out, 1)
-        interior = (
-            (padded[:-2, 1:-1] == out) & (padded[2:, 1:-1] == out) & (padded[1:-1, :-2] == out) & (padded[1:-1, 2:] == out)
-        )
-        thick = np.bincount(out.ravel(), weights=interior.ravel(), minlength=counts.size)
+        counts = np.bincount(face, minlength=1)
+        interior = ((out[cells - width] == face) & (out[cells + width] == face)
+                    & (out[cells - 1] == face) & (out[cells + 1] == face))
+        thick = np.bincount(face, weights=interior, minlength=counts.size)
         # small, or a strip at most two cells wide (no cell with its four neighbours in the face)
         small = (counts < min_cells) | (thick == 0)
         small[0] = False
-        if not small[out].any():
+        if not small[face].any():
             break
         owner = np.zeros(counts.size, np.int64)
-        owner[out.ravel()] = roof.ravel()
+        owner[face] = building
         pairs = []
-        for a, b in ((out[:, :-1], out[:, 1:]), (out[:-1, :], out[1:, :]), (out[:, 1:], out[:, :-1]), (out[1:, :], out[:-1, :])):
-            m = (a > 0) & (b > 0) & (a != b) & small[a] & ~small[b]
-            m &= owner[a] == owner[b]
-            pairs.append(np.stack([a[m], b[m]], axis=1))
-        edges = np.concatenate(pairs) if pairs else np.empty((0, 2), np.int64)
+        for step in (1, width, -1, -width):
+            other = out[cells + step]
+            m = (other > 0) & (face != other) & small[face] & ~small[other]
+            m &= owner[face] == owner[other]
+            pairs.append(np.stack([face[m], other[m]], axis=1))
+        edges = np.concatenate(pairs)
         if not len(edges):
             break
         uniq, border = _unique_pairs(edges, counts.size)
@@ -107,8 +119,9 @@ def merge_fragments(labels: np.ndarray, roof: np.ndarray, min_cells: int, passes
         first = np.r_[True, uniq[1:, 0] != uniq[:-1, 0]]
         mapping = np.arange(counts.size)
         mapping[uniq[first, 0]] = uniq[first, 1]
-        out = mapping[out]
-    return out
+        face = mapping[face]
+        out[cells] = face
+    return face
 
 
 def _unique_pairs(pairs: np.ndarray, base: int) -> tuple[np.ndarray, np.ndarray]:
@@ -118,35 +131,35 @@ def _unique_pairs(pairs: np.ndarray, base: int) -> tuple[np.ndarray, np.ndarray]
     return np.stack([uniq // base, uniq % base], axis=1), counts
 
 
-def _shared_cells(labels: np.ndarray, core: np.ndarray, roof: np.ndarray):
-    """(cell index, face, weight) triples: a core cell counts fully for its face; a
+def _shared_cells(labels: np.ndarray, cells: np.ndarray, face: np.ndarray, core: np.ndarray, building: np.ndarray,
+                  width: int):
+    """(cell position, face, weight) triples: a core cell counts fully for its face; a
     fragment cell is split evenly between the core faces of its building among its
-    four neighbours (or counts for its own face when it touches none)."""
-    h, w = labels.shape
-    flat_labels = labels.ravel()
-    cells = np.flatnonzero(flat_labels > 0)
-    is_core = core.ravel()[cells]
-    idx = [cells[is_core]]
-    face = [flat_labels[cells[is_core]]]
-    frag = cells[~is_core]
-    rows, cols = np.divmod(frag, w)
+    four neighbours (or counts for its own face when it touches none).
+
+    Positions index ``cells``; ``labels`` is the padded flat grid of face numbers.
+    """
+    size = labels.size
+    core_grid = np.zeros(size, bool)
+    core_grid[cells[core]] = True
+    building_grid = np.zeros(size, building.dtype)
+    building_grid[cells] = building
+    at_core = np.flatnonzero(core)
+    frag = np.flatnonzero(~core)
     cand_cell, cand_face = [], []
-    for di, dj in ((-1, 0), (1, 0), (0, -1), (0, 1)):
-        r, c = rows + di, cols + dj
-        ok = (r >= 0) & (r < h) & (c >= 0) & (c < w)
-        r, c, f = r[ok], c[ok], frag[ok]
-        good = core[r, c] & (roof[r, c] == roof.ravel()[f]) & (labels[r, c] > 0)
-        cand_cell.append(f[good])
-        cand_face.append(labels[r, c][good])
+    for step in (-width, width, -1, 1):
+        other = cells[frag] + step
+        good = core_grid[other] & (building_grid[other] == building[frag]) & (labels[other] > 0)
+        cand_cell.append(frag[good])
+        cand_face.append(labels[other][good])
     pairs = _unique_pairs(np.stack([np.concatenate(cand_cell), np.concatenate(cand_face)], axis=1),
-                          int(labels.max()) + 1)[0]
-    k = np.zeros(h * w, np.int64)
-    np.add.at(k, pairs[:, 0], 1)
+                          int(face.max(initial=0)) + 1)[0]
+    k = np.bincount(pairs[:, 0], minlength=cells.size)
     lonely = frag[k[frag] == 0]
-    idx += [pairs[:, 0], lonely]
-    face += [pairs[:, 1], flat_labels[lonely]]
-    weights = [np.ones(int(is_core.sum())), 1.0 / k[pairs[:, 0]], np.ones(lonely.size)]
-    return np.concatenate(idx), np.concatenate(face).astype(np.int64), np.concatenate(weights)
+    idx = [at_core, pairs[:, 0], lonely]
+    faces_ = [face[at_core], pairs[:, 1], face[lonely]]
+    weights = [np.ones(at_core.size), 1.0 / k[pairs[:, 0]], np.ones(lonely.size)]
+    return np.concatenate(idx), np.concatenate(faces_).astype(np.int64), np.concatenate(weights)
 
 
 def faces(irradiance: xr.Dataset, roof: np.ndarray, config: RoofConfig = RoofConfig()) -> tuple[np.ndarray, pd.DataFrame]:
@@ -171,67 +184,87 @@ def faces(irradiance: xr.Dataset, roof: np.ndarray, config: RoofConfig = RoofCon
         (true area), ``irradiation`` (area-weighted mean of ``global``
         [kWh m-2]), ``usable_cells``, ``usable_area_m2`` (true area),
         ``usable_irradiation`` [kWh m-2], ``flat`` (bool).
+
+    Work and memory beyond one pass over the grid are in proportion to the
+    roof cells, not to the grid.
     """
-    slope = np.asarray(irradiance["slope"].values, np.float64)
-    aspect = np.asarray(irradiance["aspect"].values, np.float64)
-    glob = np.asarray(irradiance["global"].values, np.float64)
     cell = abs(irradiance.rio.transform().a)
-    s, a = np.radians(slope), np.radians(aspect)
-    n_e, n_n, n_u = np.sin(s) * np.sin(a), np.sin(s) * np.cos(a), np.cos(s)
-    n_u = np.where(roof > 0, n_u, np.nan)
-    grown = np.zeros(roof.shape, np.int32)
-    grow_faces(roof, n_e, n_n, n_u, slope, config.flat_slope, config.max_face_angle, grown)
-    merged = merge_fragments(grown, roof, max(1, int(round(config.min_fragment_area / (cell * cell)))))
+    h, w = roof.shape
+    rows, cols = np.nonzero(roof)
+    slope_r = np.asarray(irradiance["slope"].values[rows, cols], np.float64)
+    aspect_r = np.asarray(irradiance["aspect"].values[rows, cols], np.float64)
+    s, a = np.radians(slope_r), np.radians(aspect_r)
+    normal = np.sin(s) * np.sin(a), np.sin(s) * np.cos(a), np.cos(s)
+    grids = [np.zeros(roof.shape) for _ in range(4)]  # east, north, up, slope: read only on roof cells
+    for grid, values in zip(grids, (*normal, slope_r), strict=True):
+        grid[rows, cols] = values
+    grown_grid = np.zeros(roof.shape, np.int32)
+    grow_faces(roof, *grids[:3], grids[3], config.flat_slope, config.max_face_angle, grown_grid)
+    del grids
+    grown = grown_grid[rows, cols]
+    keep = grown > 0  # roof cells with a normal
+    radius = config.setback / cell
+    margin = max(1, int(math.floor(radius + 1e-9)))
+    width = w + 2 * margin
+    cells = (rows[keep] + margin) * width + cols[keep] + margin
+    grown, building = grown[keep], roof[rows[keep], cols[keep]]
+    slope = slope_r[keep]
+    n_e, n_n, n_u = (v[keep] for v in normal)
+    glob = np.asarray(irradiance["global"].values[rows[keep], cols[keep]], np.float64)
+    del grown_grid, rows, cols
+    grid = np.zeros((h + 2 * margin) * width, np.int32)
+    grid[cells] = grown
+    merged = merge_fragments(grid, cells, building, width, max(1, int(round(config.min_fragment_area / (cell * cell)))))
     # renumber the surviving faces 1..n
-    present = np.bincount(merged.ravel()) > 0
+    present = np.bincount(merged, minlength=1) > 0
     present[0] = True
     renumber = np.cumsum(present) - 1
-    labels = renumber[merged].astype(np.int32)
-    n = int(labels.max())
-    nb = n + 1
-    flat_idx = labels.ravel()
+    face = renumber[merged].astype(np.int32)
+    grid[cells] = face
+    nb = int(face.max(initial=0)) + 1
     # the plane of a face: the mean normal of the cells it grew from (not the absorbed fragments)
-    core = (grown > 0) & (merged == grown)
-    usable = _setback_mask(labels, config.setback / cell) & (slope <= config.max_slope)
+    core = merged == grown
+    usable = _setback_mask(grid, cells, face, width, radius) & (slope <= config.max_slope)
 
     def total(values, where=None):
-        v = values.ravel() if where is None else np.where(where, values, 0.0).ravel()
-        return np.bincount(flat_idx, weights=np.nan_to_num(v), minlength=nb)[1:]
+        v = values if where is None else np.where(where, values, 0.0)
+        return np.bincount(face, weights=np.nan_to_num(v), minlength=nb)[1:]
 
-    cells = np.bincount(flat_idx, minlength=nb)[1:]
+    counts = np.bincount(face, minlength=nb)[1:]
     se, sn, su = total(n_e, core), total(n_n, core), total(np.nan_to_num(n_u), core)
     norm = np.sqrt(se**2 + sn**2 + su**2)
     with np.errstate(invalid="ignore", divide="ignore"):
         tilt = np.degrees(np.arccos(np.clip(su / norm, -1, 1)))
         azimuth = np.degrees(np.arctan2(se, sn)) % 360.0
         # true area: horizontal area over the cosine of the face's plane
-        stretch = 1.0 / np.maximum(np.cos(np.radians(np.minimum(np.nan_to_num(tilt), 85.0))), 1e-6)
-        area = np.where(labels > 0, cell * cell * np.r_[0.0, stretch][labels], 0.0)
+        stretch = np.r_[0.0, 1.0 / np.maximum(np.cos(np.radians(np.minimum(np.nan_to_num(tilt), 85.0))), 1e-6)]
+        area = cell * cell * stretch[face]
         # ridge, hip and eave cells are shared by the faces they touch
-        idx, face_of, weight = _shared_cells(labels, core, roof)
-        cell_area = weight * cell * cell * np.r_[0.0, stretch][face_of]
+        idx, face_of, weight = _shared_cells(grid, cells, face, core, building, width)
+        cell_area = weight * cell * cell * stretch[face_of]
         area_m2 = np.bincount(face_of, weights=cell_area, minlength=nb)[1:]
-        irr = np.bincount(face_of, weights=cell_area * np.nan_to_num(glob.ravel()[idx]), minlength=nb)[1:] / area_m2
+        irr = np.bincount(face_of, weights=cell_area * np.nan_to_num(glob[idx]), minlength=nb)[1:] / area_m2
         u_area = total(area, usable)
         u_irr = np.where(u_area > 0, total(glob * area, usable) / np.where(u_area > 0, u_area, 1), np.nan)
     building_of = np.zeros(nb, np.int64)
-    building_of[flat_idx] = roof.ravel()
+    building_of[face] = building
     flat_face = np.r_[False, np.nan_to_num(tilt, nan=0.0) < config.flat_slope]
     table = pd.DataFrame(
         {
             "face": np.arange(1, nb),
             "building": building_of[1:],
-            "cells": cells,
+            "cells": counts,
             "tilt": tilt,
             "azimuth": azimuth,
             "area_m2": area_m2,
             "irradiation": irr,
-            "usable_cells": np.bincount(flat_idx, weights=usable.ravel(), minlength=nb)[1:].astype(np.int64),
+            "usable_cells": np.bincount(face, weights=usable, minlength=nb)[1:].astype(np.int64),
             "usable_area_m2": u_area,
             "usable_irradiation": u_irr,
             "flat": flat_face[1:],
         }
     )
+    labels = np.ascontiguousarray(grid.reshape(h + 2 * margin, width)[margin : margin + h, margin : margin + w])
     return labels, table
 
 
