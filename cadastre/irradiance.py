@@ -225,6 +225,9 @@ def _compute(z, cellsize, tables: SunTables, *, max_distance, albedo, progress=N
     ``need``: the wanted cells (bool), or None for all; the others end NaN. With
     it the sky is summed on the list of wanted cells only (memory and time in
     proportion to them, not to the raster).
+    Terrain horizons are clamped at 0 (§4), so the sweeps are asked for
+    ``max(tan, 0)`` (``floor=0``): the ground below a roof then stays out of
+    its hulls.
     """
     shape = z.shape
     f4 = np.float32
@@ -272,7 +275,7 @@ def _sum_every_cell(z, normals, cellsize, tables: SunTables, max_distance, progr
         (zz, ne, nn, nu), accumulators, horizon = layouts[transposed]
         row0, col0 = (origin[1], origin[0]) if transposed else origin
         horizon_tan(zz, transposed_azimuth(azimuth) if transposed else azimuth, cellsize, max_distance, horizon,
-                    row0, col0)
+                    row0, col0, floor=0.0)
         if far is not None:
             far_sweep(far.surface, azimuth, far.cell, far.d0, far.dmax, far.row0, far.col0, far.obs_z, far.orow,
                       far.ocol, far_tan, far_dist)
@@ -314,7 +317,7 @@ def _sum_listed_cells(z, need, rows, cols, normals, cellsize, tables: SunTables,
         zz, mask, blocks, horizon, (ri, ci), cell, _order, sums = layouts[transposed]
         row0, col0 = (origin[1], origin[0]) if transposed else origin
         horizon_tan(zz, transposed_azimuth(azimuth) if transposed else azimuth, cellsize, max_distance, horizon,
-                    row0, col0, mask, blocks)
+                    row0, col0, mask, blocks, floor=0.0)
         if far is not None:
             far_sweep(far.surface, azimuth, far.cell, far.d0, far.dmax, far.row0, far.col0, far.obs_z, far.orow,
                       far.ocol, far_tan, far_dist)

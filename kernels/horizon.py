@@ -165,7 +165,7 @@ def _tangent(zt, idx, first, count, reverse, m, zq):
 
 
 @njit
-def _sweep_line(zt, zo, n, k, res, stk, hull):
+def _sweep_line(zt, zo, n, k, res, stk, hull, low):
     """Largest slope (dz per sample) from each observer to the track ahead within k.
 
     The line is cut into blocks of ``k`` samples. The part of a window inside
@@ -176,8 +176,9 @@ def _sweep_line(zt, zo, n, k, res, stk, hull):
     search for the tangent (O(log hull)). The forward hull is only built as
     far as an observer needs it: one whose slope to the highest sample of
     the prefix, taken at the prefix's nearest distance, cannot beat what it
-    already has skips the search. NaN samples neither obstruct nor get a
-    value; -inf means nothing lies ahead.
+    already has skips the search. NaN samples, and samples below ``low``
+    (-inf: none), neither obstruct nor get a value; NaN observers (``zo``)
+    get no value; -inf means nothing lies ahead.
     """
     for m in range(n):
         res[m] = -np.inf
@@ -187,11 +188,11 @@ def _sweep_line(zt, zo, n, k, res, stk, hull):
         top = 0
         for m in range(be - 1, bs - 1, -1):
             zs = zt[m]
-            zq = zo[m]
-            if math.isnan(zs):
+            if not zs >= low:  # NaN or too low to matter
                 continue
+            zq = zo[m]
             on_track = zq == zs
-            if not on_track and top >= 1:
+            if not on_track and top >= 1 and not math.isnan(zq):
                 q = _tangent(zt, stk, 0, top, True, m, zq)
                 res[m] = (zt[q] - zq) / (q - m)
             while top >= 2:
@@ -215,7 +216,7 @@ def _sweep_line(zt, zo, n, k, res, stk, hull):
                 w = min(m + k, n - 1)
                 while nxt <= w:
                     zr = zt[nxt]
-                    if zr > top_z:
+                    if zr > top_z and zr >= low:
                         top_z = zr
                     nxt += 1
                 zq = zo[m]
@@ -226,7 +227,7 @@ def _sweep_line(zt, zo, n, k, res, stk, hull):
                     continue
                 while built <= w:
                     zr = zt[built]
-                    if not math.isnan(zr):
+                    if zr >= low:
                         while hn >= 2:
                             p1 = hull[hn - 2]
                             p2 = hull[hn - 1]
@@ -307,7 +308,7 @@ def _anchor(main_col, fwd, t, nu, row0, col0):
     return shift, _off(t, shift)
 
 
-def horizon_tan(z, azimuth, cellsize, max_distance, out, row0=0, col0=0, need=None, blocks=None):
+def horizon_tan(z, azimuth, cellsize, max_distance, out, row0=0, col0=0, need=None, blocks=None, floor=-np.inf):
     """Tangent of the horizon angle of every cell in one azimuth.
 
     Parameters
@@ -338,6 +339,13 @@ def horizon_tan(z, azimuth, cellsize, max_distance, out, row0=0, col0=0, need=No
     blocks : 2-D uint8 array, optional
         :func:`need_blocks` of ``need``, when the caller sweeps the same mask
         in many directions. Default: computed here.
+    floor : float, optional
+        Smallest tangent wanted: ``out`` gets ``max(tan, floor)``. The engine
+        clamps terrain horizons at 0 (the far ground of a flat territory), so
+        it passes 0; samples lower than every observer of a line then cannot
+        matter and stay out of the hulls, which makes the sweep several times
+        faster on roofs. Default ``-inf``: the exact angles, negative ones
+        included.
 
     Notes
     -----
@@ -355,7 +363,7 @@ def horizon_tan(z, azimuth, cellsize, max_distance, out, row0=0, col0=0, need=No
     """
     if need is None:
         _horizon_tan(z, float(azimuth), float(cellsize), float(max_distance), out, int(row0), int(col0),
-                     _NO_MASK, _NO_MASK, False)
+                     _NO_MASK, _NO_MASK, False, float(floor))
     else:
         if need.shape != z.shape:
             raise ValueError(f"horizon_tan: need has shape {need.shape}, z has {z.shape}")
@@ -363,7 +371,7 @@ def horizon_tan(z, azimuth, cellsize, max_distance, out, row0=0, col0=0, need=No
         if blocks is None:
             blocks = need_blocks(need)
         _horizon_tan(z, float(azimuth), float(cellsize), float(max_distance), out, int(row0), int(col0),
-                     need, blocks, True)
+                     need, blocks, True, float(floor))
 
 
 _NO_MASK = np.ones((1, 1), np.uint8)
@@ -404,22 +412,48 @@ def _lines(main_col, fwd, t, nu, nv, row0, col0, max_chunks):
 
 
 @njit
-def _trace(z, main_col, fwd, c, lo, hi, offs, wts, nbs, nu, nv, jump, k, step, zt, zo, res, stk, hull, out,
-           need, use_need):
-    """Sweep steps ``lo..hi`` of line ``c`` and write the horizon of its (needed) cells into ``out``."""
+def _trace(z, main_col, fwd, c, lo, hi, offs, wts, nbs, nu, nv, jump, k, step, zt, zo, res, stk, hull, wanted, out,
+           need, use_need, floor):
+    """Sweep steps ``lo..hi`` of line ``c`` and write the horizon of its (needed) cells into ``out``.
+
+    Only needed cells are observers. With a ``floor`` (> -inf), samples lower
+    than the lowest observer by more than the floor allows are left out of the
+    hulls: they cannot raise any observer's horizon above the floor.
+    """
     n = hi - lo + 1
-    for m in range(n):
-        u = lo + m
-        a = u if fwd > 0 else nu - 1 - u
-        zt[m], zo[m] = _track(z, main_col, a, c + offs[u], nv, wts[u], nbs[u], jump)
-    _sweep_line(zt, zo, n, k, res, stk, hull)
+    count = 0
+    lowest = np.inf
     for m in range(n):
         u = lo + m
         a = u if fwd > 0 else nu - 1 - u
         v = c + offs[u]
+        ts, os_ = _track(z, main_col, a, v, nv, wts[u], nbs[u], jump)
+        zt[m] = ts
         if use_need and (need[v, a] if main_col else need[a, v]) == 0:
+            zo[m] = np.nan
             continue
-        val = np.nan if math.isnan(zo[m]) else res[m] / step
+        zo[m] = os_
+        wanted[count] = m
+        count += 1
+        if os_ < lowest:
+            lowest = os_
+    if count == 0:
+        return
+    if lowest < np.inf:  # some observer has a height
+        low = -np.inf
+        if floor > -np.inf:
+            low = lowest + (floor * k * step if floor < 0.0 else 0.0)
+        _sweep_line(zt, zo, n, k, res, stk, hull, low)
+    for i in range(count):
+        m = wanted[i]
+        u = lo + m
+        a = u if fwd > 0 else nu - 1 - u
+        v = c + offs[u]
+        val = np.nan
+        if not math.isnan(zo[m]):
+            val = res[m] / step
+            if val < floor:
+                val = floor
         if main_col:
             out[v, a] = val
         else:
@@ -427,7 +461,7 @@ def _trace(z, main_col, fwd, c, lo, hi, offs, wts, nbs, nu, nv, jump, k, step, z
 
 
 @pjit
-def _horizon_tan(z, azimuth, cellsize, max_distance, out, row0, col0, need, blocks, use_need):
+def _horizon_tan(z, azimuth, cellsize, max_distance, out, row0, col0, need, blocks, use_need, floor):
     """:func:`horizon_tan` with the mask always given (``use_need`` false: every cell).
 
     With ``use_need`` a line is traced in segments: each group of needed cells
@@ -444,13 +478,14 @@ def _horizon_tan(z, azimuth, cellsize, max_distance, out, row0, col0, need, bloc
         res = np.empty(nu)
         stk = np.empty(nu, np.int64)
         hull = np.empty(nu, np.int64)
+        wanted = np.empty(nu, np.int64)
         for c in range(c0 + ch * per, min(c0 + (ch + 1) * per, c1 + 1)):
             lo, hi = _u_range(t, c, nu, nv, shift, base)
             if hi < lo:
                 continue
             if not use_need:
                 _trace(z, main_col, fwd, c, lo, hi, offs, wts, nbs, nu, nv, jump, k, step, zt, zo, res, stk, hull,
-                       out, need, use_need)
+                       wanted, out, need, use_need, floor)
                 continue
             start = -1
             final = -1
@@ -476,13 +511,13 @@ def _horizon_tan(z, azimuth, cellsize, max_distance, out, row0, col0, need, bloc
                                 start = uu
                             elif uu > final + k:
                                 _trace(z, main_col, fwd, c, start, final + k, offs, wts, nbs, nu, nv, jump, k, step,
-                                       zt, zo, res, stk, hull, out, need, use_need)
+                                       zt, zo, res, stk, hull, wanted, out, need, use_need, floor)
                                 start = uu
                             final = uu
                 u = ue + 1
             if start >= 0:
                 _trace(z, main_col, fwd, c, start, min(hi, final + k), offs, wts, nbs, nu, nv, jump, k, step, zt, zo,
-                       res, stk, hull, out, need, use_need)
+                       res, stk, hull, wanted, out, need, use_need, floor)
 
 
 @pjit

@@ -77,6 +77,61 @@ def test_needed_cells_equal_the_brute_force(z, azimuth, max_distance, wanted, se
     assert np.allclose(a[fin], b[fin], rtol=1e-9, atol=1e-9)
 
 
+@settings(max_examples=300, deadline=None)
+@given(
+    z=arrays(np.float64, st.tuples(st.integers(1, 30), st.integers(1, 30)), elements=heights),
+    azimuth=st.floats(0, 360, exclude_max=True),
+    max_distance=st.floats(0.3, 40.0),
+    wanted=st.one_of(st.none(), st.floats(0, 1)),
+    floor=st.one_of(st.just(0.0), st.floats(-3.0, 3.0)),
+    roofs=st.booleans(),
+    relief=st.floats(0.0, 1.0),
+    gradient=st.tuples(st.floats(-3.0, 3.0), st.floats(-3.0, 3.0)),
+    seed=st.integers(0, 2**16),
+)
+def test_floor_equals_the_clamped_brute_force(z, azimuth, max_distance, wanted, floor, roofs, relief, gradient,
+                                              seed):
+    """Property: with a floor, every (needed) cell gets max(ray march, floor); NaN stays NaN.
+
+    The heights are random bumps (scaled by ``relief``) on a tilted plane
+    (``gradient``, m per cell), so that negative horizons, where a negative
+    floor matters, are common. ``roofs``: the needed cells are raised 5-20 m
+    above the rest, as roofs are above the ground between them (most samples
+    then fall below the floor's cut).
+    """
+    rng = np.random.default_rng(seed)
+    rows, cols = np.indices(z.shape)
+    z = relief * z + gradient[0] * rows + gradient[1] * cols
+    z[rng.random(z.shape) < 0.1] = np.nan
+    need = None if wanted is None else rng.random(z.shape) < wanted
+    if roofs and need is not None:
+        z[need] += rng.uniform(5, 20, int(need.sum()))
+    a = np.full_like(z, 123.0)
+    b = np.empty_like(z)
+    horizon_tan(z, azimuth, 0.5, max_distance, a, need=need, floor=floor)
+    horizon_tan_bruteforce(z, azimuth, 0.5, max_distance, b)
+    mask = np.ones(z.shape, bool) if need is None else need
+    assert (a[~mask] == 123.0).all()
+    assert np.array_equal(np.isnan(a[mask]), np.isnan(b[mask]))
+    fin = mask & ~np.isnan(b)
+    assert (a[fin] >= floor).all()
+    assert np.allclose(a[fin], np.maximum(b[fin], floor), rtol=1e-9, atol=1e-9)
+
+
+def test_negative_floor_keeps_far_samples_below_the_observer():
+    """A cell atop a 10 m cliff over a plain rising 0.2 m per cell: its horizon east is set by the
+    far plain, 2 m below it 20 m away (tan -0.11); a floor of -3 must not cut it."""
+    z = np.tile(np.r_[10.0, np.arange(40) * 0.2], (3, 1))
+    a = np.empty_like(z)
+    b = np.empty_like(z)
+    need = np.zeros(z.shape, bool)
+    need[1, 0] = True  # the only observer of its line
+    horizon_tan(z, 90.0, 0.5, 20.0, a, need=need, floor=-3.0)
+    horizon_tan_bruteforce(z, 90.0, 0.5, 20.0, b)
+    assert -0.2 < b[1, 0] < 0.0
+    assert a[1, 0] == pytest.approx(b[1, 0], rel=1e-12)
+
+
 @pytest.mark.parametrize("azimuth", [0.0, 33.0, 90.0, 201.0, 300.0])
 def test_needed_groups_far_apart_are_traced_separately_and_exactly(azimuth):
     """Clusters of needed cells farther apart than the reach, with towers in the gaps: each cluster
