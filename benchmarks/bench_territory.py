@@ -7,7 +7,7 @@ Usage (from the repository root):
     python benchmarks/bench_territory.py --synthetic 1 4 16
 
 ``--lidar DIR``: every LAS/LAZ file of the folder as 1 km tiles. ``--laz N [N ...]``: runs of N synthetic
-1 km LiDAR tiles (a square block of them, 15 points/m², the seeded town of
+1 km LiDAR tiles (a square block of them, 15 points/m² or ``--density``, the seeded town of
 ``bench_prepare.synthetic_tile``) for each building cover of ``--built`` (fraction of the area under
 buildings: 0.25 a dense town centre, 0.05 the PMA's assumed average, 0.02 farmland with a hamlet);
 generated once into ``--cache``. With two sizes or more, the *marginal* wall time per tile (the
@@ -82,19 +82,19 @@ def synthetic_dsm(path: Path, tiles_side: int, tile: float, res: float = 0.5) ->
     gpd.GeoDataFrame(geometry=boxes, crs="EPSG:2154").to_file(path.with_suffix(".gpkg"))
 
 
-def synthetic_laz(cache: Path, count: int, built: float) -> Path:
-    """A folder of ``count`` adjacent synthetic 1 km LAZ tiles (generated once)."""
+def synthetic_laz(cache: Path, count: int, built: float, density: float = 15.0) -> Path:
+    """A folder of ``count`` adjacent synthetic 1 km LAZ tiles of ``density`` points/m² (generated once)."""
     sys.path.insert(0, str(HERE))
     from bench_prepare import synthetic_tile
 
     side = int(round(np.sqrt(count)))
-    folder = cache / f"laz_{side}x{side}_built{built:g}"
+    folder = cache / (f"laz_{side}x{side}_built{built:g}" + ("" if density == 15.0 else f"_d{density:g}"))
     folder.mkdir(parents=True, exist_ok=True)
     for i in range(side):
         for j in range(side):
             path = folder / f"synthetic_{700 + j}_{6601 + i}.laz"
             if not path.exists():
-                synthetic_tile(path, 15_000_000, seed=100 * i + j, x0=700_000.0 + 1000 * j,
+                synthetic_tile(path, int(round(density * 1e6)), seed=100 * i + j, x0=700_000.0 + 1000 * j,
                                y0=6_600_000.0 + 1000 * i, built=built)
     return folder
 
@@ -105,6 +105,8 @@ def main() -> None:
     ap.add_argument("--laz", type=int, nargs="*", default=[],
                     help="sizes of the synthetic LiDAR runs, in tiles (square numbers), per building cover")
     ap.add_argument("--built", type=float, nargs="*", default=[0.25])
+    ap.add_argument("--density", type=float, default=15.0,
+                    help="points per m² of the synthetic LiDAR (IGN LiDAR HD: about 10 pulses/m², 20-40 points/m²)")
     ap.add_argument("--synthetic", type=int, nargs="*", default=[])
     ap.add_argument("--tile", type=float, default=1000.0)
     ap.add_argument("--directions", type=int, default=64)
@@ -115,8 +117,9 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         tmp = Path(tmp)
         lidar_runs = [("lidar " + args.lidar.name, args.lidar.resolve(), "real")] if args.lidar else []
-        lidar_runs += [(f"synthetic LiDAR, {b:.0%} built", synthetic_laz(args.cache, n, b), f"built {b}")
-                       for b in args.built for n in args.laz]
+        dens = "" if args.density == 15.0 else f", {args.density:g} pts/m²"
+        lidar_runs += [(f"synthetic LiDAR, {b:.0%} built{dens}", synthetic_laz(args.cache, n, b, args.density),
+                        f"built {b}") for b in args.built for n in args.laz]
         for k, (name, folder, group) in enumerate(lidar_runs):
             cfg = tmp / f"lidar{k}.toml"
             cfg.write_text(f'[inputs]\nlidar = ["{folder}"]\n[tiles]\nsize = 1000\nhalo = 200\n'

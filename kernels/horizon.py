@@ -342,10 +342,10 @@ def horizon_tan(z, azimuth, cellsize, max_distance, out, row0=0, col0=0, need=No
     floor : float, optional
         Smallest tangent wanted: ``out`` gets ``max(tan, floor)``. The engine
         clamps terrain horizons at 0 (the far ground of a flat territory), so
-        it passes 0; samples lower than every observer of a line then cannot
-        matter and stay out of the hulls, which makes the sweep several times
-        faster on roofs. Default ``-inf``: the exact angles, negative ones
-        included.
+        it passes 0; samples lower than every observer of a line part then
+        cannot matter and stay out of the hulls (on roofs, the ground between
+        them: the sweep takes about half the time). Default ``-inf``: the
+        exact angles, negative ones included.
 
     Notes
     -----
