@@ -72,7 +72,7 @@ from rasters.tiling import (Bounds, Tile, overlaps, plan_tiles, raster_bounds, r
                             write_vrt)
 
 PREPARED = ("dsm", "dtm", "ndsm", "buildings", "vegetation")
-SECONDS_PER_MCELL = 3.9
+SECONDS_PER_MCELL = 2.9
 """Cost of the tile stage per million window cells on one core, 64 directions, dense town [s] (benchmarks/RESULTS.md).
 
 Measured on synthetic 1 km tiles a quarter covered by buildings (irradiance on the roofs): an upper
