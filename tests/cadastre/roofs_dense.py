@@ -7,6 +7,7 @@ until December 2026. The two must give the same labels and the same table.
 
 from __future__ import annotations
 
+import collections
 import math
 
 import numpy as np
@@ -34,13 +35,7 @@ def _setback_mask(labels: np.ndarray, radius_cells: float) -> np.ndarray:
 
 
 def merge_fragments(labels: np.ndarray, roof: np.ndarray, min_cells: int, passes: int = 3) -> np.ndarray:
-    """Merge fragments into the neighbour face (same building) they share most border with.
-
-    A fragment has fewer than ``min_cells`` cells or is a strip at most two
-    cells wide. Ridges, hips and eaves give such cells, whose 3x3 normals
-    belong to no plane (flat along a symmetric ridge, steep along an eave).
-    Fragments with no such neighbour stay.
-    """
+    """:func:`cadastre.roofs.merge_fragments` on the whole grid, the choice of face by a dictionary."""
     out = labels.copy()
     for _ in range(passes):
         counts = np.bincount(out.ravel())
@@ -61,15 +56,18 @@ def merge_fragments(labels: np.ndarray, roof: np.ndarray, min_cells: int, passes
             m = (a > 0) & (b > 0) & (a != b) & small[a] & ~small[b]
             m &= owner[a] == owner[b]
             pairs.append(np.stack([a[m], b[m]], axis=1))
-        edges = np.concatenate(pairs) if pairs else np.empty((0, 2), np.int64)
+        edges = np.concatenate(pairs)
         if not len(edges):
             break
-        uniq, border = _unique_pairs(edges, counts.size)
-        order = np.lexsort((-border, uniq[:, 0]))
-        uniq = uniq[order]
-        first = np.r_[True, uniq[1:, 0] != uniq[:-1, 0]]
+        # each fragment goes to the face it shares most border with (ties: the lowest face number)
+        border = collections.Counter(map(tuple, edges.tolist()))
+        best = {}
+        for (a, b), n in border.items():
+            if a not in best or (-n, b) < best[a]:
+                best[a] = (-n, b)
         mapping = np.arange(counts.size)
-        mapping[uniq[first, 0]] = uniq[first, 1]
+        for a, (_n, b) in best.items():
+            mapping[a] = b
         out = mapping[out]
     return out
 
@@ -113,28 +111,7 @@ def _shared_cells(labels: np.ndarray, core: np.ndarray, roof: np.ndarray):
 
 
 def dense_faces(irradiance: xr.Dataset, roof: np.ndarray, config: RoofConfig = RoofConfig()) -> tuple[np.ndarray, pd.DataFrame]:
-    """Segment roof cells into faces and describe each face.
-
-    Parameters
-    ----------
-    irradiance : xarray.Dataset
-        Output of :func:`cadastre.irradiance` (``global``, ``slope``, ``aspect``).
-    roof : 2-D int array
-        Building number of each roof cell (:func:`roof_cells`), 0 elsewhere.
-    config : RoofConfig
-        Segmentation and usability parameters.
-
-    Returns
-    -------
-    labels : 2-D int32 array
-        Face number of each roof cell (1..n), 0 elsewhere.
-    table : pandas.DataFrame
-        One row per face: ``face`` (1..n), ``building`` (number), ``cells``,
-        ``tilt`` and ``azimuth`` of the mean normal [degrees], ``area_m2``
-        (true area), ``irradiation`` (area-weighted mean of ``global``
-        [kWh m-2]), ``usable_cells``, ``usable_area_m2`` (true area),
-        ``usable_irradiation`` [kWh m-2], ``flat`` (bool).
-    """
+    """:func:`cadastre.roofs.faces` on whole arrays: same arguments, same labels and table."""
     slope = np.asarray(irradiance["slope"].values, np.float64)
     aspect = np.asarray(irradiance["aspect"].values, np.float64)
     glob = np.asarray(irradiance["global"].values, np.float64)
