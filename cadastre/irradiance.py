@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable
+from typing import NamedTuple
 
 import numpy as np
 import xarray as xr
@@ -287,6 +288,19 @@ def _sum_every_cell(z, normals, cellsize, tables: SunTables, max_distance, progr
     return [a + b.T for a, b in zip(layouts[False][1], layouts[True][1], strict=True)]
 
 
+class _Layout(NamedTuple):
+    """One memory layout of :func:`_sum_listed_cells` (the grid as given, or transposed)."""
+
+    z: np.ndarray
+    need: np.ndarray
+    blocks: np.ndarray  # need_blocks(need)
+    horizon: np.ndarray  # one direction's horizons, NaN off the wanted cells
+    where: tuple[np.ndarray, np.ndarray]  # (row, col) of the listed cells in this layout
+    cell: list[np.ndarray]  # per listed cell: normal (east, north, up), height, far-field observer (row, col)
+    order: np.ndarray  # position of each listed cell in the caller's list
+    sums: list[np.ndarray]  # the five per-cell sums
+
+
 def _sum_listed_cells(z, need, rows, cols, normals, cellsize, tables: SunTables, max_distance, progress, origin, far):
     """The sums of :func:`_sum_every_cell` on the wanted cells only, as 1-D arrays over ``rows, cols``.
 
@@ -309,8 +323,8 @@ def _sum_listed_cells(z, need, rows, cols, normals, cellsize, tables: SunTables,
             cell += [obs_i[order], obs_j[order]]
         # cells left out by the mask keep a NaN horizon; one set of sums per layout, added at the end in the
         # order of _sum_every_cell, so that both give the same float32 sums
-        layouts[transposed] = (zz, mask, need_blocks(mask), np.full(zz.shape, np.nan, f4), where, cell, order,
-                               [np.zeros(rows.size, f4) for _ in range(5)])
+        layouts[transposed] = _Layout(zz, mask, need_blocks(mask), np.full(zz.shape, np.nan, f4), where, cell, order,
+                                      [np.zeros(rows.size, f4) for _ in range(5)])
     for k, azimuth in enumerate(tables.azimuths):
         azimuth = float(azimuth)
         transposed = runs_along_rows(azimuth)
@@ -326,9 +340,9 @@ def _sum_listed_cells(z, need, rows, cols, normals, cellsize, tables: SunTables,
                          HORIZON_BAND_WIDTH, perez, *sums)
         if progress is not None:
             progress(k + 1, tables.n_directions)
-    order = layouts[True][6]
+    order = layouts[True].order
     out = []
-    for a, b in zip(layouts[False][7], layouts[True][7], strict=True):
+    for a, b in zip(layouts[False].sums, layouts[True].sums, strict=True):
         back = np.empty_like(b)
         back[order] = b
         out.append(a + back)
