@@ -132,12 +132,13 @@ def _unique_pairs(pairs: np.ndarray, base: int) -> tuple[np.ndarray, np.ndarray]
 
 
 def _shared_cells(labels: np.ndarray, cells: np.ndarray, face: np.ndarray, core: np.ndarray, building: np.ndarray,
-                  width: int):
+                  width: int, nb: int):
     """(cell position, face, weight) triples: a core cell counts fully for its face; a
     fragment cell is split evenly between the core faces of its building among its
     four neighbours (or counts for its own face when it touches none).
 
-    Positions index ``cells``; ``labels`` is the padded flat grid of face numbers.
+    Positions index ``cells``; ``labels`` is the padded flat grid of face numbers; ``nb``
+    is the largest face number plus one.
     """
     size = labels.size
     core_grid = np.zeros(size, bool)
@@ -152,8 +153,7 @@ def _shared_cells(labels: np.ndarray, cells: np.ndarray, face: np.ndarray, core:
         good = core_grid[other] & (building_grid[other] == building[frag]) & (labels[other] > 0)
         cand_cell.append(frag[good])
         cand_face.append(labels[other][good])
-    pairs = _unique_pairs(np.stack([np.concatenate(cand_cell), np.concatenate(cand_face)], axis=1),
-                          int(face.max(initial=0)) + 1)[0]
+    pairs = _unique_pairs(np.stack([np.concatenate(cand_cell), np.concatenate(cand_face)], axis=1), nb)[0]
     k = np.bincount(pairs[:, 0], minlength=cells.size)
     lonely = frag[k[frag] == 0]
     idx = [at_core, pairs[:, 0], lonely]
@@ -240,7 +240,7 @@ def faces(irradiance: xr.Dataset, roof: np.ndarray, config: RoofConfig = RoofCon
         stretch = np.r_[0.0, 1.0 / np.maximum(np.cos(np.radians(np.minimum(np.nan_to_num(tilt), 85.0))), 1e-6)]
         area = cell * cell * stretch[face]
         # ridge, hip and eave cells are shared by the faces they touch
-        idx, face_of, weight = _shared_cells(grid, cells, face, core, building, width)
+        idx, face_of, weight = _shared_cells(grid, cells, face, core, building, width, nb)
         cell_area = weight * cell * cell * stretch[face_of]
         area_m2 = np.bincount(face_of, weights=cell_area, minlength=nb)[1:]
         irr = np.bincount(face_of, weights=cell_area * np.nan_to_num(glob[idx]), minlength=nb)[1:] / area_m2
