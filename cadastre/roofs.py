@@ -162,6 +162,17 @@ def _shared_cells(labels: np.ndarray, cells: np.ndarray, face: np.ndarray, core:
     return np.concatenate(idx), np.concatenate(faces_).astype(np.int64), np.concatenate(weights)
 
 
+def _planes(se: np.ndarray, sn: np.ndarray, su: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Tilt and azimuth [degrees] of the planes whose summed normals are (``se``, ``sn``, ``su``), and
+    their area stretch 1 / cos(tilt) (true area over horizontal area; tilt capped at 85°)."""
+    norm = np.sqrt(se**2 + sn**2 + su**2)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        tilt = np.degrees(np.arccos(np.clip(su / norm, -1, 1)))
+        azimuth = np.degrees(np.arctan2(se, sn)) % 360.0
+        stretch = 1.0 / np.maximum(np.cos(np.radians(np.minimum(np.nan_to_num(tilt), 85.0))), 1e-6)
+    return tilt, azimuth, stretch
+
+
 def faces(irradiance: xr.Dataset, roof: np.ndarray, config: RoofConfig = RoofConfig()) -> tuple[np.ndarray, pd.DataFrame]:
     """Segment roof cells into faces and describe each face.
 
@@ -232,12 +243,9 @@ def faces(irradiance: xr.Dataset, roof: np.ndarray, config: RoofConfig = RoofCon
 
     counts = np.bincount(face, minlength=nb)[1:]
     se, sn, su = total(n_e, core), total(n_n, core), total(np.nan_to_num(n_u), core)
-    norm = np.sqrt(se**2 + sn**2 + su**2)
+    tilt, azimuth, stretch = _planes(se, sn, su)
+    stretch = np.r_[0.0, stretch]
     with np.errstate(invalid="ignore", divide="ignore"):
-        tilt = np.degrees(np.arccos(np.clip(su / norm, -1, 1)))
-        azimuth = np.degrees(np.arctan2(se, sn)) % 360.0
-        # true area: horizontal area over the cosine of the face's plane
-        stretch = np.r_[0.0, 1.0 / np.maximum(np.cos(np.radians(np.minimum(np.nan_to_num(tilt), 85.0))), 1e-6)]
         area = cell * cell * stretch[face]
         # ridge, hip and eave cells are shared by the faces they touch
         idx, face_of, weight = _shared_cells(grid, cells, face, core, building, width, nb)

