@@ -22,6 +22,7 @@ from kernels import (
     accumulate_direction,
     apply_far,
     apply_far_cells,
+    centre_horizons,
     far_sweep,
     horizon_tan,
     horn_normals,
@@ -185,7 +186,7 @@ def irradiance(
     far = None
     if far_field is not None:
         start = max_distance if far_field.start is None else far_field.start
-        far = far_setup(far_field, z, origin, grid.cellsize, start, wanted=need)
+        far = far_setup(far_field, z, origin, grid.cellsize, start, wanted=None if need is None else _beside(need))
     out = _compute(z, grid.cellsize, tables, max_distance=max_distance, albedo=albedo, progress=progress,
                    origin=origin, far=far, need=need)
     if south_up:
@@ -275,12 +276,13 @@ def _sum_every_cell(z, normals, cellsize, tables: SunTables, max_distance, progr
         transposed = runs_along_rows(azimuth)
         (zz, ne, nn, nu), accumulators, horizon = layouts[transposed]
         row0, col0 = (origin[1], origin[0]) if transposed else origin
-        horizon_tan(zz, transposed_azimuth(azimuth) if transposed else azimuth, cellsize, max_distance, horizon,
-                    row0, col0, floor=0.0)
+        az_layout = transposed_azimuth(azimuth) if transposed else azimuth
+        horizon_tan(zz, az_layout, cellsize, max_distance, horizon, row0, col0, floor=0.0, centre=False)
         if far is not None:
             far_sweep(far.surface, azimuth, far.cell, far.d0, far.dmax, far.row0, far.col0, far.obs_z, far.orow,
                       far.ocol, far_tan, far_dist)
             apply_far(horizon, zz, far.obs_row, far.obs_col, far.obs_z, far_tan, far_dist, transposed)
+        centre_horizons(zz, horizon, az_layout, cellsize, row0, col0)
         accumulate_direction(horizon, ne, nn, nu, azimuth, tables.beam[k], tables.circumsolar[k], tables.step,
                              HORIZON_BAND_WIDTH, perez, *accumulators)
         if progress is not None:
@@ -297,8 +299,20 @@ class _Layout(NamedTuple):
     horizon: np.ndarray  # one direction's horizons, NaN off the wanted cells
     where: tuple[np.ndarray, np.ndarray]  # (row, col) of the listed cells in this layout
     cell: list[np.ndarray]  # per listed cell: normal (east, north, up), height, far-field observer (row, col)
+    traced: tuple  # the traced cells (listed ones and their neighbours across the lines): row, col, height,
+    # far-field observer (row, col); empty without a far field
     order: np.ndarray  # position of each listed cell in the caller's list
     sums: list[np.ndarray]  # the five per-cell sums
+
+
+def _beside(need: np.ndarray) -> np.ndarray:
+    """``need`` and the 4 neighbours of its cells: the tracks that the centring of a wanted cell may read."""
+    out = need.copy()
+    out[1:] |= need[:-1]
+    out[:-1] |= need[1:]
+    out[:, 1:] |= need[:, :-1]
+    out[:, :-1] |= need[:, 1:]
+    return out
 
 
 def _sum_listed_cells(z, need, rows, cols, normals, cellsize, tables: SunTables, max_distance, progress, origin, far):
@@ -319,23 +333,30 @@ def _sum_listed_cells(z, need, rows, cols, normals, cellsize, tables: SunTables,
         zz, mask = (np.ascontiguousarray(z.T), np.ascontiguousarray(need.T)) if transposed else (z, need)
         where = (cols[order], rows[order]) if transposed else (rows, cols)
         cell = [a[order] for a in normals] + [heights[order]]
+        traced = ()
         if far is not None:
             cell += [obs_i[order], obs_j[order]]
+            # the far field raises the horizons of the tracks beside each listed cell's centre (its neighbours
+            # across the lines: one row up and down, or one column aside for the diagonals) before they are centred
+            tr, tc = np.nonzero(_beside(mask))
+            orig_r, orig_c = (tc, tr) if transposed else (tr, tc)
+            traced = (tr, tc, zz[tr, tc].astype(np.float64), far.obs_row[orig_r], far.obs_col[orig_c])
         # cells left out by the mask keep a NaN horizon; one set of sums per layout, added at the end in the
         # order of _sum_every_cell, so that both give the same float32 sums
-        layouts[transposed] = _Layout(zz, mask, need_blocks(mask), np.full(zz.shape, np.nan, f4), where, cell, order,
-                                      [np.zeros(rows.size, f4) for _ in range(5)])
+        layouts[transposed] = _Layout(zz, mask, need_blocks(mask), np.full(zz.shape, np.nan, f4), where, cell, traced,
+                                      order, [np.zeros(rows.size, f4) for _ in range(5)])
     for k, azimuth in enumerate(tables.azimuths):
         azimuth = float(azimuth)
         transposed = runs_along_rows(azimuth)
-        zz, mask, blocks, horizon, (ri, ci), cell, _order, sums = layouts[transposed]
+        zz, mask, blocks, horizon, (ri, ci), cell, traced, _order, sums = layouts[transposed]
         row0, col0 = (origin[1], origin[0]) if transposed else origin
-        horizon_tan(zz, transposed_azimuth(azimuth) if transposed else azimuth, cellsize, max_distance, horizon,
-                    row0, col0, mask, blocks, floor=0.0)
+        az_layout = transposed_azimuth(azimuth) if transposed else azimuth
+        horizon_tan(zz, az_layout, cellsize, max_distance, horizon, row0, col0, mask, blocks, floor=0.0, centre=False)
         if far is not None:
             far_sweep(far.surface, azimuth, far.cell, far.d0, far.dmax, far.row0, far.col0, far.obs_z, far.orow,
                       far.ocol, far_tan, far_dist)
-            apply_far_cells(horizon, ri, ci, cell[3], cell[4], cell[5], far.obs_z, far_tan, far_dist)
+            apply_far_cells(horizon, *traced, far.obs_z, far_tan, far_dist)
+        centre_horizons(zz, horizon, az_layout, cellsize, row0, col0, mask, blocks)
         accumulate_cells(horizon, ri, ci, *cell[:3], azimuth, tables.beam[k], tables.circumsolar[k], tables.step,
                          HORIZON_BAND_WIDTH, perez, *sums)
         if progress is not None:

@@ -7,6 +7,7 @@ degrees; surface normals as (east, north, up) unit-vector components.
 
 from kernels.farfield import apply_far, apply_far_cells, far_sweep, far_sweep_bruteforce, observer_heights
 from kernels.horizon import (
+    centre_horizons,
     horizon_tan,
     horizon_tan_bruteforce,
     line_step,
@@ -22,6 +23,7 @@ __all__ = [
     "accumulate_direction",
     "apply_far",
     "apply_far_cells",
+    "centre_horizons",
     "far_sweep",
     "far_sweep_bruteforce",
     "horizon_tan",

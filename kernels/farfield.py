@@ -28,7 +28,49 @@ import math
 import numpy as np
 
 from kernels._jit import inline, njit, pjit, prange
-from kernels.horizon import _anchor, _lines, _off, _sample, _setup, _tangent, _track, _u_range
+from kernels.lines import anchor, centre_offset, hull_tangent, lines, offset, setup, u_range
+
+
+@inline
+def _track(z, main_col, a, v, nv, w, nb, jump):
+    """Height of the coarse track beside cell (minor ``v``, main ``a``) [m].
+
+    ``w`` is the distance from the cell centre to the track [cells], ``nb`` the
+    side (-1, +1) of the neighbour the track passes towards (0: on the centre).
+    Interpolates across the track unless the two cells differ by more than
+    ``jump``; there the track takes the higher cell. Max pooling already keeps
+    every obstacle at its full height; at the far field's distances the half
+    coarse cell this may move a step towards the observer is a small angle.
+    """
+    za = z[v, a] if main_col else z[a, v]
+    if math.isnan(za) or nb == 0:
+        return za
+    vb = v + nb
+    if vb < 0 or vb >= nv:  # the grid edge: the plane of the cell and its other neighbour, continued
+        vc = v - nb
+        if vc < 0 or vc >= nv:
+            return za
+        zc = z[vc, a] if main_col else z[a, vc]
+        if math.isnan(zc) or abs(za - zc) > jump:
+            return za
+        return za - w * (zc - za)
+    zb = z[vb, a] if main_col else z[a, vb]
+    if math.isnan(zb):
+        return za
+    if abs(za - zb) <= jump:
+        return (1.0 - w) * za + w * zb
+    return max(za, zb)
+
+
+@njit
+def _sample(z, main_col, fwd, nu, nv, t, c, u, jump, shift, base):
+    """Track height of line ``c`` at ``u``, computed from scratch (oracle)."""
+    off = offset(t, u + shift)
+    delta = centre_offset(t, u + shift, off)
+    off -= base
+    nb = -1 if delta > 0.0 else (1 if delta < 0.0 else 0)
+    a = u if fwd > 0 else nu - 1 - u
+    return _track(z, main_col, a, c + off, nv, abs(delta), nb, jump)
 
 
 @njit
@@ -39,7 +81,7 @@ def _observe(zt, idx, count, reverse, m, o, obs_z, step, out_tan, out_dist):
     j = o - i * nco
     for h in range(obs_z.shape[2]):
         zq = obs_z[i, j, h]
-        q = _tangent(zt, idx, 0, count, reverse, m, zq)
+        q = hull_tangent(zt, idx, 0, count, reverse, m, zq)
         d = (q - m) * step
         tn = (zt[q] - zq) / d
         if tn > out_tan[i, j, h]:
@@ -51,13 +93,13 @@ def _observe(zt, idx, count, reverse, m, o, obs_z, step, out_tan, out_dist):
 def far_sweep(zc, azimuth, cell, d0, dmax, row0, col0, obs_z, orow, ocol, out_tan, out_dist):
     """tan of the far-field horizon of observers on a coarse surface, in one direction.
 
-    The lines and their tracks are those of :func:`kernels.horizon.horizon_tan`
+    The lines and their tracks are those of :mod:`kernels.lines`
     on the coarse grid, anchored to the global grid (windows agree with the
     whole surface). An observer stands on its cell's line; its horizon is the
     largest elevation angle of the track samples from ``d0`` to ``dmax`` ahead
     of it, seen from each of its reference heights (exact on the discrete
     profile; the tangent is found on upper convex hulls of blocks of the line,
-    as in :func:`kernels.horizon._sweep_line`).
+    as in the near field's sweep, :mod:`kernels.horizon`).
 
     Parameters
     ----------
@@ -87,19 +129,19 @@ def far_sweep(zc, azimuth, cell, d0, dmax, row0, col0, obs_z, orow, ocol, out_ta
             for h in range(n_k):
                 out_tan[a, b, h] = -np.inf
                 out_dist[a, b, h] = np.inf
-    main_col, fwd, t, nu, nv, step, k1, jump = _setup(nrows, ncols, azimuth, cell, dmax)
+    main_col, fwd, t, nu, nv, step, k1, jump = setup(nrows, ncols, azimuth, cell, dmax)
     k0 = max(1, int(math.ceil(d0 / step - 1e-9)))
     if k1 < k0:
         return
     width = k1 - k0 + 1  # samples in an observer's window [m + k0, m + k1]
-    shift, base, offs, wts, nbs, c0, c1, nchunks, per = _lines(main_col, fwd, t, nu, nv, row0, col0, 64)
+    shift, base, offs, wts, nbs, c0, c1, nchunks, per = lines(main_col, fwd, t, nu, nv, row0, col0, 64)
     for ch in prange(nchunks):
         zt = np.empty(nu)
         obs = np.empty(nu, np.int64)
         stk = np.empty(nu, np.int64)
         hull = np.empty(nu, np.int64)
         for c in range(c0 + ch * per, min(c0 + (ch + 1) * per, c1 + 1)):
-            lo, hi = _u_range(t, c, nu, nv, shift, base)
+            lo, hi = u_range(t, c, nu, nv, shift, base)
             n = hi - lo + 1
             first = -1
             final = -1
@@ -124,7 +166,7 @@ def far_sweep(zc, azimuth, cell, d0, dmax, row0, col0, obs_z, orow, ocol, out_ta
             for m in range(s_lo, s_hi + 1):
                 u = lo + m
                 a = u if fwd > 0 else nu - 1 - u
-                zt[m] = _track(zc, main_col, a, c + offs[u], nv, wts[u], nbs[u], jump)[0]
+                zt[m] = _track(zc, main_col, a, c + offs[u], nv, wts[u], nbs[u], jump)
             bs = s_lo
             while bs <= s_hi:
                 be = min(bs + width - 1, s_hi)
@@ -259,9 +301,9 @@ def far_sweep_bruteforce(zc, azimuth, cell, d0, dmax, row0, col0, obs_z, orow, o
     """Same result as :func:`far_sweep` by marching each observer's line sample by sample: the test oracle."""
     nrows, ncols = zc.shape
     nro, nco, n_k = obs_z.shape
-    main_col, fwd, t, nu, nv, step, k1, jump = _setup(nrows, ncols, azimuth, cell, dmax)
+    main_col, fwd, t, nu, nv, step, k1, jump = setup(nrows, ncols, azimuth, cell, dmax)
     k0 = max(1, int(math.ceil(d0 / step - 1e-9)))
-    shift, base = _anchor(main_col, fwd, t, nu, row0, col0)
+    shift, base = anchor(main_col, fwd, t, nu, row0, col0)
     for i in range(nro):
         for j in range(nco):
             for h in range(n_k):
@@ -276,15 +318,15 @@ def far_sweep_bruteforce(zc, azimuth, cell, d0, dmax, row0, col0, obs_z, orow, o
             a = q if main_col else r
             v = r if main_col else q
             u = a if fwd > 0 else nu - 1 - a
-            c = v - (_off(t, u + shift) - base)
+            c = v - (offset(t, u + shift) - base)
             for s in range(k0, k1 + 1):
                 u2 = u + s
                 if u2 >= nu:
                     break
-                v2 = c + _off(t, u2 + shift) - base
+                v2 = c + offset(t, u2 + shift) - base
                 if v2 < 0 or v2 >= nv:
                     break
-                zs = _sample(zc, main_col, fwd, nu, nv, t, c, u2, jump, shift, base)[0]
+                zs = _sample(zc, main_col, fwd, nu, nv, t, c, u2, jump, shift, base)
                 if zs != zs:
                     continue
                 for h in range(n_k):

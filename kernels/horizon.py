@@ -1,29 +1,43 @@
 """Horizon angles by a convex-hull sweep along raster lines (Dozier & Frew 1990).
 
-Geometry
---------
-For an azimuth ``phi`` (clockwise from north) the main axis is the grid axis
-closest to ``phi`` (columns when ``|sin phi| >= |cos phi|``, else rows); one
-step along a line moves one cell along the main axis and ``t`` cells
-(``|t| <= 1``) along the other. Line ``c`` is the straight *track*
-``v = c + t*u`` (``u`` counted in the direction of travel); its samples, one
-per main-axis step, every ``cellsize * sqrt(1 + t**2)`` metres, take the
-height of the surface on the track, interpolated linearly across the minor
-axis between the two cells it passes. The cells whose centre is nearest to
-track ``c`` (``v = c + floor(t*u + 0.5)``, less than half a cell away) belong
-to it: every cell belongs to exactly one line.
+Surface
+-------
+The lines and their tracks are those of :mod:`kernels.lines`. Along its track
+a line's *profile* is the surface that the DSM describes. Two neighbouring
+cells that differ by at most ``cellsize * tan(70°)`` lie on one surface,
+interpolated linearly between their centres (any plane is exact); two that
+differ by more meet at a vertical wall on their common cell edge, each keeping
+its own height up to it. The profile is piecewise linear, with vertices
 
-A cell looks from the track point beside it, at the track's height there:
-on any plane this is exact, so a tilted roof does not shade itself. Where the
-two cells across the track differ by more than ``cellsize * tan(70°)`` (a
-wall or a roof edge, not a plane) no interpolation is made: the track takes
-the higher cell (an obstacle keeps its full height) and the cell looks from
-its own height.
+- at every main-axis step, where the track crosses the centre line of a row
+  or column of cells (the *sample*): the height interpolated across the track
+  between the two cells it passes; when the other cell is beyond a wall, the
+  height of the cell the track point lies in, continued as a plane from its
+  neighbour on the other side when they lie on one surface;
+- at every wall the track crosses, at the exact point where it crosses the
+  cell edge (a main-axis edge half a step after a sample, or a minor-axis edge
+  anywhere between two samples), with the top of the taller cell.
 
-The horizon of a cell is the largest elevation angle of the samples ahead of
-it on its line within ``max_distance``: the horizon of the *discrete
-profile*. :func:`horizon_tan` computes it exactly with upper convex hulls,
-:func:`horizon_tan_bruteforce` by marching every ray (the test oracle).
+A wall is therefore seen at its true place: from a cell at its foot it stands
+half a cell away, and a track running nearly along a wall meets it where it
+crosses the wall's edge, not at the next sample.
+
+Observers
+---------
+A cell's observer stands on its line at its sample, at the sample's height (at
+a wall, at the cell's own height, so that the top of a roof edge does not look
+up at itself). That point lies up to half a cell beside the cell's centre,
+across the track. The horizon *of the cell* is the one seen from its centre:
+interpolated linearly between the horizon of its own track and that of the
+parallel track on the other side of the centre (the track of the neighbour
+across, one cell away), when that neighbour lies on the same surface; a cell
+beside a wall keeps its own track's horizon. Both tracks see the same horizon
+on a plane, so a tilted roof still never shades itself.
+
+:func:`horizon_tan` computes the horizon of each track point exactly on the
+piecewise-linear profile with upper convex hulls, :func:`horizon_tan_bruteforce`
+by marching every ray (the test oracle); both then interpolate to the centres
+the same way.
 """
 
 from __future__ import annotations
@@ -33,152 +47,149 @@ import math
 import numpy as np
 
 from kernels._jit import inline, njit, pjit, prange
+from kernels.lines import (
+    anchor,
+    centre_offset,
+    line_step,
+    lines,
+    offset,
+    runs_along_rows,
+    setup,
+    transposed_azimuth,
+    u_range,
+)
+
+__all__ = [
+    "centre_horizons",
+    "horizon_tan",
+    "horizon_tan_bruteforce",
+    "line_step",
+    "need_blocks",
+    "runs_along_rows",
+    "transposed_azimuth",
+]
 
 
-@njit
-def _geometry(azimuth):
-    """Main axis (True for columns), travel sign along it, minor cells per step."""
-    az = math.radians(azimuth)
-    d_col = math.sin(az)
-    d_row = -math.cos(az)
-    if abs(d_col) >= abs(d_row):
-        return True, (1 if d_col > 0 else -1), d_row / abs(d_col)
-    return False, (1 if d_row > 0 else -1), d_col / abs(d_row)
+@inline
+def _cell(z, main_col, a, v):
+    """Height of the cell at main index ``a``, minor index ``v``."""
+    return z[v, a] if main_col else z[a, v]
 
 
-@njit
-def runs_along_rows(azimuth):
-    """True when lines of ``azimuth`` step along rows (north-south-ish directions).
+@inline
+def _sample(z, main_col, a, v, nv, w, nb, jump):
+    """Track height and observer height beside cell (minor ``v``, main ``a``).
 
-    Such lines gather cells one row apart, a slow strided access; the same
-    horizons come out of the transposed grid (see :func:`transposed_azimuth`),
-    where the lines run along contiguous memory.
+    ``w`` is the distance from the cell centre to the track [cells], ``nb`` the
+    side (-1, +1) of the other cell the track passes (0: through the centre).
+    Interpolates across the track when the two cells lie on one surface; else
+    the track point is on the cell itself, continued as the plane through its
+    neighbour on the other side (or flat). The observer stands at the track
+    point, except beside a wall, where it takes the cell's own height.
     """
-    return not _geometry(azimuth)[0]
+    za = _cell(z, main_col, a, v)
+    if math.isnan(za):
+        return np.nan, np.nan
+    if nb == 0:
+        return za, za
+    vb = v + nb
+    zb = _cell(z, main_col, a, vb) if 0 <= vb < nv else np.nan
+    if not math.isnan(zb) and abs(za - zb) <= jump:
+        zt = (1.0 - w) * za + w * zb
+        return zt, zt
+    zt = za
+    vc = v - nb
+    if 0 <= vc < nv:
+        zc = _cell(z, main_col, a, vc)
+        if not math.isnan(zc) and abs(za - zc) <= jump:
+            zt = za - w * (zc - za)
+    if math.isnan(zb):  # the grid edge or nodata beyond: the observer stays on its plane
+        return zt, zt
+    return zt, za
 
 
-@njit
-def transposed_azimuth(azimuth):
-    """Azimuth, in the transposed grid ``z.T``, of the direction ``azimuth`` of ``z``. [degrees]
+@inline
+def _wall(p, q, jump):
+    """Top of a wall between two cells of heights ``p`` and ``q`` [m], NaN when they lie on one surface."""
+    if math.isnan(p) or math.isnan(q) or abs(p - q) <= jump:
+        return np.nan
+    return max(p, q)
 
-    Transposing swaps rows and columns, so (east, south) becomes (south, east):
-    ``horizon_tan(z.T, transposed_azimuth(a), ...)`` equals
-    ``horizon_tan(z, a, ...).T`` exactly (the lines and tracks are the same).
+
+@inline
+def _walls(z, main_col, a0, a1, v0, v1, delta0, t, jump):
+    """Walls the track crosses between the samples of two consecutive steps.
+
+    ``(a0, v0)`` and ``(a1, v1)``: the line's cells at the two steps; ``delta0``
+    the signed offset of the first cell's centre from the track. Returns two
+    (position after the first sample [steps], wall top [m]) pairs in order of
+    position, NaN heights where no wall is crossed.
     """
-    az = math.radians(azimuth)
-    return math.degrees(math.atan2(-math.cos(az), -math.sin(az))) % 360.0
-
-
-@njit
-def line_step(azimuth, cellsize):
-    """Horizontal distance between two consecutive samples of a line [m]."""
-    t = _geometry(azimuth)[2]
-    return cellsize * math.sqrt(1.0 + t * t)
-
-
-@njit
-def _off(t, u):
-    return int(math.floor(t * u + 0.5))
-
-
-@njit
-def _delta(t, u, off):
-    """Signed offset of a cell centre from its track, in cells (rounding noise below 1e-9 is 0)."""
-    delta = off - t * u
-    return 0.0 if abs(delta) < 1e-9 else delta
-
-
-@njit
-def _first(t, target, nu, sign, shift, base):
-    """First u in [0, nu] with sign*off(u) >= sign*target (sign*off non-decreasing).
-
-    ``off(u) = _off(t, u + shift) - base``: lines anchored to a global origin.
-    """
-    lo = 0
-    hi = nu
-    while lo < hi:
-        mid = (lo + hi) // 2
-        if sign * (_off(t, mid + shift) - base) >= sign * target:
-            hi = mid
-        else:
-            lo = mid + 1
-    return lo
-
-
-@njit
-def _u_range(t, c, nu, nv, shift, base):
-    """Inclusive main-axis range of line ``c`` inside the grid (empty: lo > hi)."""
-    if t >= 0.0:
-        lo = _first(t, -c, nu, 1, shift, base)
-        hi = _first(t, nv - c, nu, 1, shift, base) - 1
+    za = _cell(z, main_col, a0, v0)
+    zc = _cell(z, main_col, a1, v1)
+    if v1 == v0:
+        return 0.5, _wall(za, zc, jump), 0.5, np.nan
+    s = v1 - v0
+    # the track leaves the first cell's row at its edge s/2 from the centre
+    xm = (0.5 * s + delta0) / t
+    xm = min(max(xm, 1e-9), 1.0 - 1e-9)
+    if abs(xm - 0.5) < 1e-9:  # through the corner of four cells: both side cells touch the track there
+        zb = _cell(z, main_col, a0, v1)
+        zd = _cell(z, main_col, a1, v0)
+        h = np.nan
+        for w in (_wall(za, zb, jump), _wall(zb, zc, jump), _wall(za, zd, jump), _wall(zd, zc, jump)):
+            if not math.isnan(w) and not w <= h:
+                h = w
+        return 0.5, h, 0.5, np.nan
+    if xm < 0.5:  # across the minor edge first, then the main edge
+        zb = _cell(z, main_col, a0, v1)
+        x1, x2 = xm, 0.5
     else:
-        lo = _first(t, nv - 1 - c, nu, -1, shift, base)
-        hi = _first(t, -c - 1, nu, -1, shift, base) - 1
-    return lo, hi
-
-
-EDGE_SLOPE = 70.0
-"""Cells differing by more than ``cellsize * tan(EDGE_SLOPE)`` are not interpolated. [degrees]"""
+        zb = _cell(z, main_col, a1, v0)
+        x1, x2 = 0.5, xm
+    return x1, _wall(za, zb, jump), x2, _wall(zb, zc, jump)
 
 
 @njit
-def _sample(z, main_col, fwd, nu, nv, t, c, u, jump, shift, base):
-    """Track height and observer height of line ``c`` at ``u``, computed from scratch (oracle)."""
-    off = _off(t, u + shift)
-    delta = _delta(t, u + shift, off)
-    off -= base
-    nb = -1 if delta > 0.0 else (1 if delta < 0.0 else 0)
-    a = u if fwd > 0 else nu - 1 - u
-    return _track(z, main_col, a, c + off, nv, abs(delta), nb, jump)
+def _tangent(px, pz, idx, count, reverse, x, zq):
+    """Index of the hull vertex seen at the largest slope from (x, zq), left of the hull (binary search).
 
-
-@njit
-def _setup(nrows, ncols, azimuth, cellsize, max_distance):
-    """Line geometry of a direction: axis, sign, slope t, lengths, sample step [m], reach [samples], edge jump [m]."""
-    main_col, fwd, t = _geometry(azimuth)
-    nu = ncols if main_col else nrows
-    nv = nrows if main_col else ncols
-    step = cellsize * math.sqrt(1.0 + t * t)
-    k = max(1, int(max_distance / step + 1e-9))
-    jump = cellsize * math.tan(math.radians(EDGE_SLOPE))
-    return main_col, fwd, t, nu, nv, step, k, jump
-
-
-@njit
-def _tangent(zt, idx, first, count, reverse, m, zq):
-    """Index of the hull sample seen at the largest slope from (m, zq), left of the hull (binary search).
-
-    The hull's samples are ``idx[first .. first+count-1]``, left to right, or
-    right to left when ``reverse``.
+    The hull's vertices are ``idx[0 .. count-1]``, left to right, or right to
+    left when ``reverse``; ``px`` their positions, ``pz`` their heights.
     """
     lo = 0
     hi = count - 1
     while lo < hi:
         mid = (lo + hi) // 2
-        a = idx[first + count - 1 - mid] if reverse else idx[first + mid]
-        b = idx[first + count - 2 - mid] if reverse else idx[first + mid + 1]
-        if (zt[b] - zq) * (a - m) <= (zt[a] - zq) * (b - m):
+        a = idx[count - 1 - mid] if reverse else idx[mid]
+        b = idx[count - 2 - mid] if reverse else idx[mid + 1]
+        if (pz[b] - zq) * (px[a] - x) <= (pz[a] - zq) * (px[b] - x):
             hi = mid
         else:
             lo = mid + 1
-    return idx[first + count - 1 - lo] if reverse else idx[first + lo]
+    return idx[count - 1 - lo] if reverse else idx[lo]
 
 
 @njit
-def _sweep_line(zt, zo, n, k, res, stk, hull, low):
-    """Largest slope (dz per sample) from each observer to the track ahead within k.
+def _sweep_line(px, pz, po, col, cidx, n, k, res, stk, hull, low):
+    """Largest slope (dz per step) from each observer to the profile ahead within k steps.
 
-    The line is cut into blocks of ``k`` samples. The part of a window inside
-    the cell's own block is answered by a backward sweep that keeps the upper
-    convex hull of the samples ahead (amortised O(1) when the observer is on
-    the track, a binary search otherwise); the part in the next block, a
-    prefix that grows by one sample per step, by a forward hull and a binary
+    The profile's vertices are at positions ``px`` [steps], heights ``pz``;
+    the sample of step ``m`` is vertex ``cidx[m]`` (``cidx[n]``: the vertex
+    count), at position ``m``; ``col[i]`` is ``m`` when vertex ``i`` is the
+    sample of an observer (height ``po[i]``), else -1.
+
+    The steps are cut into blocks of ``k``. The part of a window inside the
+    observer's own block is answered by a backward sweep that keeps the upper
+    convex hull of the vertices ahead (amortised O(1) when the observer stands
+    on its sample, a binary search otherwise); the part in the next block, a
+    prefix that grows by one step at a time, by a forward hull and a binary
     search for the tangent (O(log hull)). The forward hull is only built as
-    far as an observer needs it: one whose slope to the highest sample of
-    the prefix, taken at the prefix's nearest distance, cannot beat what it
-    already has skips the search. NaN samples, and samples below ``low``
-    (-inf: none), neither obstruct nor get a value; NaN observers (``zo``)
-    get no value; -inf means nothing lies ahead.
+    far as an observer needs it: one whose slope to the highest vertex of the
+    prefix, taken at the prefix's nearest distance, cannot beat what it
+    already has skips the search. NaN vertices, and vertices below ``low``
+    (-inf: none), neither obstruct nor get a value; NaN observers get no
+    value; -inf means nothing lies ahead.
     """
     for m in range(n):
         res[m] = -np.inf
@@ -186,52 +197,60 @@ def _sweep_line(zt, zo, n, k, res, stk, hull, low):
     while bs < n:
         be = min(bs + k, n)
         top = 0
-        for m in range(be - 1, bs - 1, -1):
-            zs = zt[m]
-            if not zs >= low:  # NaN or too low to matter
+        for i in range(cidx[be] - 1, cidx[bs] - 1, -1):
+            zs = pz[i]
+            xi = px[i]
+            m = col[i]
+            push = zs >= low  # False for NaN
+            zq = po[i] if m >= 0 else np.nan
+            on_sample = push and zq == zs
+            if not on_sample and top >= 1 and not math.isnan(zq):
+                q = _tangent(px, pz, stk, top, True, xi, zq)
+                res[m] = (pz[q] - zq) / (px[q] - xi)
+            if not push:
                 continue
-            zq = zo[m]
-            on_track = zq == zs
-            if not on_track and top >= 1 and not math.isnan(zq):
-                q = _tangent(zt, stk, 0, top, True, m, zq)
-                res[m] = (zt[q] - zq) / (q - m)
             while top >= 2:
                 a = stk[top - 2]
                 b = stk[top - 1]
-                if (zt[a] - zs) * (b - m) >= (zt[b] - zs) * (a - m):
+                if (pz[a] - zs) * (px[b] - xi) >= (pz[b] - zs) * (px[a] - xi):
                     top -= 1
                 else:
                     break
-            if on_track and top >= 1:
+            if on_sample and top >= 1:
                 b = stk[top - 1]
-                res[m] = (zt[b] - zs) / (b - m)
-            stk[top] = m
+                res[m] = (pz[b] - zs) / (px[b] - xi)
+            stk[top] = i
             top += 1
         if be < n:
             hn = 0
-            built = be  # next sample of the prefix to enter the hull (built only when a search needs it)
-            nxt = be
-            top_z = -np.inf  # highest sample of the prefix
+            built = cidx[be]  # next vertex of the prefix to enter the hull (built only when a search needs it)
+            nxt = cidx[be]
+            top_z = -np.inf  # highest vertex of the prefix
             for m in range(bs, be):
+                i = cidx[m]
+                if col[i] < 0:
+                    continue
                 w = min(m + k, n - 1)
-                while nxt <= w:
-                    zr = zt[nxt]
+                wend = cidx[w]  # the last vertex within reach: the sample of step w
+                while nxt <= wend:
+                    zr = pz[nxt]
                     if zr > top_z and zr >= low:
                         top_z = zr
                     nxt += 1
-                zq = zo[m]
+                zq = po[i]
                 if top_z == -np.inf or math.isnan(zq):
                     continue
-                gap = top_z - zq  # the prefix's samples lie be - m to w - m samples ahead: bound their slope
+                gap = top_z - zq  # the prefix's vertices lie be - m to w - m steps ahead: bound their slope
                 if (gap / (be - m) if gap >= 0.0 else gap / (w - m)) <= res[m]:
                     continue
-                while built <= w:
-                    zr = zt[built]
+                while built <= wend:
+                    zr = pz[built]
                     if zr >= low:
+                        xr = px[built]
                         while hn >= 2:
                             p1 = hull[hn - 2]
                             p2 = hull[hn - 1]
-                            cross = (p2 - p1) * (zr - zt[p1]) - (zt[p2] - zt[p1]) * (built - p1)
+                            cross = (px[p2] - px[p1]) * (zr - pz[p1]) - (pz[p2] - pz[p1]) * (xr - px[p1])
                             if cross >= 0.0:
                                 hn -= 1
                             else:
@@ -239,77 +258,181 @@ def _sweep_line(zt, zo, n, k, res, stk, hull, low):
                         hull[hn] = built
                         hn += 1
                     built += 1
-                q = _tangent(zt, hull, 0, hn, False, m, zq)
-                s = (zt[q] - zq) / (q - m)
+                if hn == 0:
+                    continue
+                q = _tangent(px, pz, hull, hn, False, float(m), zq)
+                s = (pz[q] - zq) / (px[q] - m)
                 if s > res[m]:
                     res[m] = s
         bs = be
 
 
-@njit
-def _line_tables(t, nu, shift, base):
-    """Per main-axis step: minor offset of the line's cell, interpolation weight, side of the neighbour."""
-    offs = np.empty(nu, np.int64)
-    wts = np.empty(nu)
-    nbs = np.empty(nu, np.int64)
-    for u in range(nu):
-        off = _off(t, u + shift)
-        delta = _delta(t, u + shift, off)
-        offs[u] = off - base
-        wts[u] = abs(delta)
-        nbs[u] = -1 if delta > 0.0 else (1 if delta < 0.0 else 0)
-    return offs, wts, nbs
-
-
 @inline
-def _track(z, main_col, a, v, nv, w, nb, jump):
-    """Track height and observer height beside cell (minor ``v``, main ``a``).
-
-    ``w`` is the distance from the cell centre to the track [cells], ``nb`` the
-    side (-1, +1) of the neighbour the track passes towards (0: on the centre).
-    Interpolates across the track unless the two cells differ by more than
-    ``jump`` (an edge: the track takes the higher, the observer its own cell).
-    """
-    za = z[v, a] if main_col else z[a, v]
-    if math.isnan(za):
-        return np.nan, np.nan
-    if nb == 0:
-        return za, za
-    vb = v + nb
-    if vb < 0 or vb >= nv:
-        vc = v - nb
-        if vc < 0 or vc >= nv:
-            return za, za
-        zc = z[vc, a] if main_col else z[a, vc]
-        if math.isnan(zc) or abs(za - zc) > jump:
-            return za, za
-        zt = za - w * (zc - za)
-        return zt, zt
-    zb = z[vb, a] if main_col else z[a, vb]
-    if math.isnan(zb):
-        return za, za
-    if abs(za - zb) <= jump:
-        zt = (1.0 - w) * za + w * zb
-        return zt, zt
-    return max(za, zb), za
+def _wanted(need, main_col, a, v, nv):
+    """True when cell (v, a) or one of its two neighbours across the lines is needed (their centring reads it)."""
+    for vv in range(max(v - 1, 0), min(v + 2, nv)):
+        if (need[vv, a] if main_col else need[a, vv]) != 0:
+            return True
+    return False
 
 
 @njit
-def _anchor(main_col, fwd, t, nu, row0, col0):
-    """Shift of the main-axis step count and base offset that anchor the lines to the global grid.
+def _profile(z, main_col, fwd, c, lo, hi, offs, wts, nbs, nu, nv, t, jump, need, use_need, px, pz, po, col, cidx):
+    """Vertices of line ``c`` from step ``lo`` to ``hi`` (see :func:`_sweep_line`); observers: the traced cells.
 
-    ``row0``, ``col0``: global indices of cell [0, 0] (e.g. -y_top / cellsize and
-    x_left / cellsize). Lines and tracks then depend on the cells' global
-    position only, so a window of a larger grid gets the same horizons as the
-    larger grid within the window (the tiles of a run agree with one raster).
+    Returns the lowest observer height (inf: no observer with a height) and
+    the number of observers.
     """
-    a0 = col0 if main_col else row0
-    shift = a0 if fwd > 0 else -(a0 + nu - 1)
-    return shift, _off(t, shift)
+    n = hi - lo + 1
+    ns = 0
+    lowest = np.inf
+    count = 0
+    for m in range(n):
+        u = lo + m
+        a = u if fwd > 0 else nu - 1 - u
+        v = c + offs[u]
+        zs, zo = _sample(z, main_col, a, v, nv, wts[u], nbs[u], jump)
+        cidx[m] = ns
+        px[ns] = m
+        pz[ns] = zs
+        po[ns] = zo
+        col[ns] = -1
+        if not use_need or _wanted(need, main_col, a, v, nv):
+            col[ns] = m
+            count += 1
+            if zo < lowest:
+                lowest = zo
+        ns += 1
+        if m < n - 1:
+            a1 = a + fwd
+            x1, h1, x2, h2 = _walls(z, main_col, a, a1, v, c + offs[u + 1], -nbs[u] * wts[u], t, jump)
+            for x, h in ((x1, h1), (x2, h2)):
+                if not math.isnan(h):
+                    px[ns] = m + x
+                    pz[ns] = h
+                    po[ns] = np.nan
+                    col[ns] = -1
+                    ns += 1
+    cidx[n] = ns
+    return lowest, count
 
 
-def horizon_tan(z, azimuth, cellsize, max_distance, out, row0=0, col0=0, need=None, blocks=None, floor=-np.inf):
-    """Tangent of the horizon angle of every cell in one azimuth.
+@njit
+def _trace(z, main_col, fwd, c, lo, hi, offs, wts, nbs, nu, nv, t, jump, k, step, px, pz, po, col, cidx, res, stk,
+           hull, out, need, use_need, floor):
+    """Sweep steps ``lo..hi`` of line ``c`` and write the horizon of its traced cells' track points into ``out``.
+
+    With a ``floor`` (> -inf), vertices lower than the lowest observer by more
+    than the floor allows are left out of the hulls: they cannot raise any
+    observer's horizon above the floor.
+    """
+    n = hi - lo + 1
+    lowest, count = _profile(z, main_col, fwd, c, lo, hi, offs, wts, nbs, nu, nv, t, jump, need, use_need, px, pz,
+                             po, col, cidx)
+    if count == 0:
+        return
+    if lowest < np.inf:  # some observer has a height
+        low = -np.inf
+        if floor > -np.inf:
+            low = lowest + (floor * k * step if floor < 0.0 else 0.0)
+        _sweep_line(px, pz, po, col, cidx, n, k, res, stk, hull, low)
+    for m in range(n):
+        i = cidx[m]
+        if col[i] < 0:
+            continue
+        u = lo + m
+        a = u if fwd > 0 else nu - 1 - u
+        v = c + offs[u]
+        val = np.nan
+        if not math.isnan(po[i]):
+            val = res[m] / step
+            if val < floor:
+                val = floor
+        if main_col:
+            out[v, a] = val
+        else:
+            out[a, v] = val
+
+
+@pjit
+def _centre(z, out, main_col, fwd, t, nu, nv, shift, jump, need, blocks, use_need):
+    """Horizon of each cell's centre from those of the two tracks on either side of it (in place).
+
+    Cell ``v`` of step ``u`` lies ``w = |delta|`` cells from its own track
+    towards the parallel track of its neighbour ``v + s`` (``s`` the sign of
+    ``delta``): its horizon becomes ``(1 - w) h[v] + w h[v + s]`` when the
+    neighbour lies on the same surface and both horizons are finite. All cells
+    of a step share ``s``; sweeping ``v`` towards ``s`` reads each neighbour
+    before it is updated. With ``use_need`` only needed cells change, and
+    blocks without one are skipped.
+    """
+    nb_blk = 1 << NEED_BLOCK_SHIFT
+    for a in prange(nu):
+        u = a if fwd > 0 else nu - 1 - a
+        off = offset(t, u + shift)
+        delta = centre_offset(t, u + shift, off)
+        if delta == 0.0:
+            continue
+        w = abs(delta)
+        s = 1 if delta > 0.0 else -1
+        ab = a >> NEED_BLOCK_SHIFT
+        i = 0
+        while i < nv:
+            v = i if s > 0 else nv - 1 - i
+            if use_need:
+                vb_blk = v >> NEED_BLOCK_SHIFT
+                if (blocks[vb_blk, ab] if main_col else blocks[ab, vb_blk]) == 0:
+                    # skip the rest of this block of the minor axis
+                    i += (nb_blk - (v & (nb_blk - 1))) if s > 0 else ((v & (nb_blk - 1)) + 1)
+                    continue
+            i += 1
+            vb = v + s
+            if vb < 0 or vb >= nv:
+                continue
+            if use_need and (need[v, a] if main_col else need[a, v]) == 0:
+                continue
+            h = out[v, a] if main_col else out[a, v]
+            hb = out[vb, a] if main_col else out[a, vb]
+            if not (abs(h) < np.inf and abs(hb) < np.inf):  # NaN or nothing ahead
+                continue
+            za = _cell(z, main_col, a, v)
+            zb = _cell(z, main_col, a, vb)
+            if math.isnan(zb) or abs(za - zb) > jump:
+                continue
+            val = h
+            if hb != h:  # equal horizons (a plane) stay exactly as they are
+                val = min(max((1.0 - w) * h + w * hb, min(h, hb)), max(h, hb))
+            if main_col:
+                out[v, a] = val
+            else:
+                out[a, v] = val
+
+
+def centre_horizons(z, out, azimuth, cellsize, row0=0, col0=0, need=None, blocks=None):
+    """Turn the track-point horizons of ``horizon_tan(..., centre=False)`` into the cells' centre horizons.
+
+    In place on ``out``; same arguments as :func:`horizon_tan`. Call it after
+    anything that raises the track-point horizons (the far field), so that a
+    cell's horizon is interpolated from the complete horizons of the two
+    tracks beside its centre.
+    """
+    azimuth, cellsize = float(azimuth), float(cellsize)
+    if need is None:
+        need, blocks, use_need = _NO_MASK, _NO_MASK, False
+    else:
+        need = need.view(np.uint8) if need.dtype == np.bool_ else need
+        if blocks is None:
+            blocks = need_blocks(need)
+        use_need = True
+    nrows, ncols = z.shape
+    main_col, fwd, t, nu, nv, _step, _k, jump = setup(nrows, ncols, azimuth, cellsize, 1.0)
+    shift, _base = anchor(main_col, fwd, t, nu, int(row0), int(col0))
+    _centre(z, out, main_col, fwd, t, nu, nv, shift, jump, need, blocks, use_need)
+
+
+def horizon_tan(z, azimuth, cellsize, max_distance, out, row0=0, col0=0, need=None, blocks=None, floor=-np.inf,
+                centre=True):
+    """Tangent of the horizon angle of every cell's centre in one azimuth.
 
     Parameters
     ----------
@@ -320,7 +443,7 @@ def horizon_tan(z, azimuth, cellsize, max_distance, out, row0=0, col0=0, need=No
     cellsize : float
         Side of a square cell. [m]
     max_distance : float
-        Samples farther than this along the line are ignored. [m]
+        Profile vertices farther than this along the line are ignored. [m]
     out : 2-D float array, same shape as ``z``
         Output: tan of the horizon elevation angle (positive above the
         horizontal); ``-inf`` where no valid sample lies ahead within reach
@@ -328,28 +451,30 @@ def horizon_tan(z, azimuth, cellsize, max_distance, out, row0=0, col0=0, need=No
     row0, col0 : int, optional
         Global indices of cell [0, 0]: the lines are laid on the global grid,
         so a window of a larger grid gets the larger grid's horizons in every
-        cell whose reach lies inside the window. Default 0.
+        cell whose reach (and neighbours across the lines) lies inside the
+        window. Default 0.
     need : 2-D bool or uint8 array, optional
-        The cells whose horizon is wanted (e.g. a tile's roofs): only the parts
-        of each line from a needed cell to ``max_distance`` beyond it are
-        traced, lines without a needed cell are skipped, and ``out``
-        is left unchanged where ``need`` is false (fill it with NaN first).
-        The needed cells get exactly the values of a run without ``need``.
-        Default: every cell.
+        The cells whose horizon is wanted (e.g. a tile's roofs): only these
+        and their neighbours across the lines (whose tracks the centring reads)
+        are traced, each from its sample to ``max_distance`` beyond; lines
+        without such a cell are skipped. ``out`` gets the wanted cells' values,
+        exactly those of a run without ``need``; their neighbours across the
+        lines get working values; elsewhere it is unchanged (fill it with NaN
+        first). Default: every cell.
     blocks : 2-D uint8 array, optional
         :func:`need_blocks` of ``need``, when the caller sweeps the same mask
         in many directions. Default: computed here.
     floor : float, optional
         Smallest tangent wanted: ``out`` gets ``max(tan, floor)``. The engine
         clamps terrain horizons at 0 (the far ground of a flat territory), so
-        it passes 0; samples lower than every observer of a line part then
+        it passes 0; vertices lower than every observer of a line part then
         cannot matter and stay out of the hulls (on roofs, the ground between
         them: the sweep takes about half the time). Default ``-inf``: the
         exact angles, negative ones included.
 
     Notes
     -----
-    Exact on the discrete profile (see the module docstring); amortised
+    Exact on the profile described in the module docstring; amortised
     O(1) per cell when ``max_distance`` spans the grid and the cell is not
     at an edge, O(log h) otherwise, h being the size of the hull. Chunks of
     neighbouring lines run in parallel; memory is O(cells) whatever the
@@ -362,16 +487,19 @@ def horizon_tan(z, azimuth, cellsize, max_distance, out, row0=0, col0=0, need=No
        963-969, 1990. :doi:`10.1109/36.58986`
     """
     if need is None:
-        _horizon_tan(z, float(azimuth), float(cellsize), float(max_distance), out, int(row0), int(col0),
-                     _NO_MASK, _NO_MASK, False, float(floor))
+        need, blocks, use_need = _NO_MASK, _NO_MASK, False
     else:
         if need.shape != z.shape:
             raise ValueError(f"horizon_tan: need has shape {need.shape}, z has {z.shape}")
         need = need.view(np.uint8) if need.dtype == np.bool_ else need
         if blocks is None:
             blocks = need_blocks(need)
-        _horizon_tan(z, float(azimuth), float(cellsize), float(max_distance), out, int(row0), int(col0),
-                     need, blocks, True, float(floor))
+        use_need = True
+    azimuth, cellsize = float(azimuth), float(cellsize)
+    _horizon_tan(z, azimuth, cellsize, float(max_distance), out, int(row0), int(col0), need, blocks, use_need,
+                 float(floor))
+    if centre:
+        centre_horizons(z, out, azimuth, cellsize, row0, col0, need if use_need else None, blocks)
 
 
 _NO_MASK = np.ones((1, 1), np.uint8)
@@ -382,117 +510,59 @@ NEED_BLOCK_SHIFT = 4
 
 @njit
 def _any_in_blocks(need, out):
-    for i in range(need.shape[0]):
-        bi = i >> NEED_BLOCK_SHIFT
-        for j in range(need.shape[1]):
-            if need[i, j] != 0:
-                out[bi, j >> NEED_BLOCK_SHIFT] = 1
+    n0, n1 = need.shape
+    for i in range(n0):
+        for j in range(n1):
+            if need[i, j] != 0:  # the cell and its neighbours (traced for the centring)
+                for ii in range(max(i - 1, 0), min(i + 2, n0)):
+                    for jj in range(max(j - 1, 0), min(j + 2, n1)):
+                        out[ii >> NEED_BLOCK_SHIFT, jj >> NEED_BLOCK_SHIFT] = 1
 
 
 def need_blocks(need: np.ndarray) -> np.ndarray:
-    """1 where a block of 16 x 16 cells of ``need`` holds a needed cell (uint8): lets the sweep skip empty ground."""
+    """1 where a block of 16 x 16 cells holds a needed cell or a neighbour of one (uint8): lets the sweep skip
+    empty ground."""
     n = 1 << NEED_BLOCK_SHIFT
     out = np.zeros(((need.shape[0] + n - 1) // n, (need.shape[1] + n - 1) // n), np.uint8)
     _any_in_blocks(need.view(np.uint8) if need.dtype == np.bool_ else need, out)
     return out
 
 
-@njit
-def _lines(main_col, fwd, t, nu, nv, row0, col0, max_chunks):
-    """The lines of a direction anchored at global (row0, col0): anchor, per-step tables, first and last
-    line index, and their split into at most ``max_chunks`` chunks of ``per`` neighbouring lines."""
-    shift, base = _anchor(main_col, fwd, t, nu, row0, col0)
-    offs, wts, nbs = _line_tables(t, nu, shift, base)
-    last = offs[nu - 1]
-    c0 = -last if t >= 0.0 else 0
-    c1 = nv - 1 if t >= 0.0 else nv - 1 - last
-    nchunks = min(c1 - c0 + 1, max_chunks)
-    per = (c1 - c0 + nchunks) // nchunks
-    return shift, base, offs, wts, nbs, c0, c1, nchunks, per
-
-
-@njit
-def _trace(z, main_col, fwd, c, lo, hi, offs, wts, nbs, nu, nv, jump, k, step, zt, zo, res, stk, hull, wanted, out,
-           need, use_need, floor):
-    """Sweep steps ``lo..hi`` of line ``c`` and write the horizon of its (needed) cells into ``out``.
-
-    Only needed cells are observers. With a ``floor`` (> -inf), samples lower
-    than the lowest observer by more than the floor allows are left out of the
-    hulls: they cannot raise any observer's horizon above the floor.
-    """
-    n = hi - lo + 1
-    count = 0
-    lowest = np.inf
-    for m in range(n):
-        u = lo + m
-        a = u if fwd > 0 else nu - 1 - u
-        v = c + offs[u]
-        ts, os_ = _track(z, main_col, a, v, nv, wts[u], nbs[u], jump)
-        zt[m] = ts
-        if use_need and (need[v, a] if main_col else need[a, v]) == 0:
-            zo[m] = np.nan
-            continue
-        zo[m] = os_
-        wanted[count] = m
-        count += 1
-        if os_ < lowest:
-            lowest = os_
-    if count == 0:
-        return
-    if lowest < np.inf:  # some observer has a height
-        low = -np.inf
-        if floor > -np.inf:
-            low = lowest + (floor * k * step if floor < 0.0 else 0.0)
-        _sweep_line(zt, zo, n, k, res, stk, hull, low)
-    for i in range(count):
-        m = wanted[i]
-        u = lo + m
-        a = u if fwd > 0 else nu - 1 - u
-        v = c + offs[u]
-        val = np.nan
-        if not math.isnan(zo[m]):
-            val = res[m] / step
-            if val < floor:
-                val = floor
-        if main_col:
-            out[v, a] = val
-        else:
-            out[a, v] = val
-
-
 @pjit
 def _horizon_tan(z, azimuth, cellsize, max_distance, out, row0, col0, need, blocks, use_need, floor):
-    """:func:`horizon_tan` with the mask always given (``use_need`` false: every cell).
+    """The track-point horizons of :func:`horizon_tan` (before the centring), mask always given.
 
-    With ``use_need`` a line is traced in segments: each group of needed cells
-    from its first cell to ``k`` samples beyond its last, a new group starting
-    at a needed cell farther than that from the previous one (the samples
+    With ``use_need`` a line is traced in segments: each group of traced cells
+    from its first cell to ``k`` steps beyond its last, a new group starting
+    at a traced cell farther than that from the previous one (the samples
     between are nobody's horizon).
     """
     nrows, ncols = z.shape
-    main_col, fwd, t, nu, nv, step, k, jump = _setup(nrows, ncols, azimuth, cellsize, max_distance)
-    shift, base, offs, wts, nbs, c0, c1, nchunks, per = _lines(main_col, fwd, t, nu, nv, row0, col0, 128)
+    main_col, fwd, t, nu, nv, step, k, jump = setup(nrows, ncols, azimuth, cellsize, max_distance)
+    shift, base, offs, wts, nbs, c0, c1, nchunks, per = lines(main_col, fwd, t, nu, nv, row0, col0, 128)
     for ch in prange(nchunks):
-        zt = np.empty(nu)
-        zo = np.empty(nu)
+        px = np.empty(3 * nu)
+        pz = np.empty(3 * nu)
+        po = np.empty(3 * nu)
+        col = np.empty(3 * nu, np.int64)
+        cidx = np.empty(nu + 1, np.int64)
         res = np.empty(nu)
-        stk = np.empty(nu, np.int64)
-        hull = np.empty(nu, np.int64)
-        wanted = np.empty(nu, np.int64)
+        stk = np.empty(3 * nu, np.int64)
+        hull = np.empty(3 * nu, np.int64)
         for c in range(c0 + ch * per, min(c0 + (ch + 1) * per, c1 + 1)):
-            lo, hi = _u_range(t, c, nu, nv, shift, base)
+            lo, hi = u_range(t, c, nu, nv, shift, base)
             if hi < lo:
                 continue
             if not use_need:
-                _trace(z, main_col, fwd, c, lo, hi, offs, wts, nbs, nu, nv, jump, k, step, zt, zo, res, stk, hull,
-                       wanted, out, need, use_need, floor)
+                _trace(z, main_col, fwd, c, lo, hi, offs, wts, nbs, nu, nv, t, jump, k, step, px, pz, po, col, cidx,
+                       res, stk, hull, out, need, use_need, floor)
                 continue
             start = -1
             final = -1
             u = lo
             while u <= hi:
                 # the steps of this line inside one block column: skipped at once when the (at most two)
-                # blocks they cross hold no needed cell
+                # blocks they cross hold no traced cell
                 a = u if fwd > 0 else nu - 1 - u
                 ab = a >> NEED_BLOCK_SHIFT
                 ue = min(hi, u + (((ab + 1) << NEED_BLOCK_SHIFT) - 1 - a if fwd > 0 else a - (ab << NEED_BLOCK_SHIFT)))
@@ -506,52 +576,71 @@ def _horizon_tan(z, azimuth, cellsize, max_distance, out, row0, col0, need, bloc
                     for uu in range(u, ue + 1):
                         a = uu if fwd > 0 else nu - 1 - uu
                         v = c + offs[uu]
-                        if (need[v, a] if main_col else need[a, v]) != 0:
+                        if _wanted(need, main_col, a, v, nv):
                             if start < 0:
                                 start = uu
                             elif uu > final + k:
-                                _trace(z, main_col, fwd, c, start, final + k, offs, wts, nbs, nu, nv, jump, k, step,
-                                       zt, zo, res, stk, hull, wanted, out, need, use_need, floor)
+                                _trace(z, main_col, fwd, c, start, final + k, offs, wts, nbs, nu, nv, t, jump, k, step,
+                                       px, pz, po, col, cidx, res, stk, hull, out, need, use_need, floor)
                                 start = uu
                             final = uu
                 u = ue + 1
             if start >= 0:
-                _trace(z, main_col, fwd, c, start, min(hi, final + k), offs, wts, nbs, nu, nv, jump, k, step, zt, zo,
-                       res, stk, hull, wanted, out, need, use_need, floor)
+                _trace(z, main_col, fwd, c, start, min(hi, final + k), offs, wts, nbs, nu, nv, t, jump, k, step, px,
+                       pz, po, col, cidx, res, stk, hull, out, need, use_need, floor)
 
 
 @pjit
-def horizon_tan_bruteforce(z, azimuth, cellsize, max_distance, out, row0=0, col0=0):
-    """Same result as :func:`horizon_tan` by marching every ray: the test oracle.
-
-    O(cells × samples within ``max_distance``). Kept for tests and benchmarks.
-    """
+def _bruteforce_tracks(z, azimuth, cellsize, max_distance, out, row0, col0):
+    """Track-point horizons by marching every ray, vertex by vertex, recomputed from scratch."""
     nrows, ncols = z.shape
-    main_col, fwd, t, nu, nv, step, k, jump = _setup(nrows, ncols, azimuth, cellsize, max_distance)
-    shift, base = _anchor(main_col, fwd, t, nu, row0, col0)
+    main_col, fwd, t, nu, nv, step, k, jump = setup(nrows, ncols, azimuth, cellsize, max_distance)
+    shift, base = anchor(main_col, fwd, t, nu, row0, col0)
     for ii in prange(nrows):
         i = np.int64(ii)
         for j in range(ncols):
             a = j if main_col else i
             v = i if main_col else j
             u = a if fwd > 0 else nu - 1 - a
-            c = v - (_off(t, u + shift) - base)
-            zq = _sample(z, main_col, fwd, nu, nv, t, c, u, jump, shift, base)[1]
+            off = offset(t, u + shift)
+            c = v - (off - base)
+            delta = centre_offset(t, u + shift, off)
+            nb = -1 if delta > 0.0 else (1 if delta < 0.0 else 0)
+            zq = _sample(z, main_col, a, v, nv, abs(delta), nb, jump)[1]
             if math.isnan(zq):
                 out[i, j] = np.nan
                 continue
             best = -np.inf
+            ap, vp, dp = a, v, delta  # the previous step's cell and centre offset
             for s in range(1, k + 1):
                 u2 = u + s
                 if u2 >= nu:
                     break
-                v2 = c + _off(t, u2 + shift) - base
+                off2 = offset(t, u2 + shift)
+                v2 = c + off2 - base
                 if v2 < 0 or v2 >= nv:
                     break
-                zs = _sample(z, main_col, fwd, nu, nv, t, c, u2, jump, shift, base)[0]
-                if math.isnan(zs):
-                    continue
-                sl = (zs - zq) / (s * step)
-                if sl > best:
-                    best = sl
+                a2 = u2 if fwd > 0 else nu - 1 - u2
+                d2 = centre_offset(t, u2 + shift, off2)
+                x1, h1, x2, h2 = _walls(z, main_col, ap, a2, vp, v2, dp, t, jump)
+                nb2 = -1 if d2 > 0.0 else (1 if d2 < 0.0 else 0)
+                zs = _sample(z, main_col, a2, v2, nv, abs(d2), nb2, jump)[0]
+                for x, h in ((s - 1 + x1, h1), (s - 1 + x2, h2), (float(s), zs)):
+                    if not math.isnan(h):
+                        sl = (h - zq) / (x * step)
+                        if sl > best:
+                            best = sl
+                ap, vp, dp = a2, v2, d2
             out[i, j] = best
+
+
+def horizon_tan_bruteforce(z, azimuth, cellsize, max_distance, out, row0=0, col0=0, floor=-np.inf, centre=True):
+    """Same result as :func:`horizon_tan` by marching every ray: the test oracle.
+
+    O(cells × samples within ``max_distance``). Kept for tests and benchmarks.
+    """
+    azimuth, cellsize = float(azimuth), float(cellsize)
+    _bruteforce_tracks(z, azimuth, cellsize, float(max_distance), out, int(row0), int(col0))
+    np.maximum(out, floor, out=out)  # NaN stays NaN
+    if centre:
+        centre_horizons(z, out, azimuth, cellsize, row0, col0)

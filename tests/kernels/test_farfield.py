@@ -10,7 +10,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from hypothesis.extra.numpy import arrays
 
-from kernels import apply_far, far_sweep, far_sweep_bruteforce, horizon_tan, observer_heights
+from kernels import apply_far, centre_horizons, far_sweep, far_sweep_bruteforce, horizon_tan, observer_heights
 from rasters.coarse import CoarseSurface, FarField, block_max, far_setup
 
 RES = 4.0  # fine cell [m]
@@ -55,13 +55,14 @@ def _coarse(z, coarse_cell, origin=(0, 0)):
 
 def _two_level(z, azimuth, coarse_cell, origin=(0, 0), surface=None, region=None):
     near = np.empty_like(z)
-    horizon_tan(z, azimuth, RES, NEAR, near, *origin)
+    horizon_tan(z, azimuth, RES, NEAR, near, *origin, centre=False)
     surface = _coarse(z, coarse_cell, origin) if surface is None else surface
     setup = far_setup(FarField(surface, FAR, region=region), z, origin, RES, NEAR)
     t, d = np.empty_like(setup.obs_z), np.empty_like(setup.obs_z)
     far_sweep(setup.surface, azimuth, setup.cell, setup.d0, setup.dmax, setup.row0, setup.col0, setup.obs_z,
               setup.orow, setup.ocol, t, d)
     apply_far(near, z, setup.obs_row, setup.obs_col, setup.obs_z, t, d, False)
+    centre_horizons(z, near, azimuth, RES, *origin)  # the engine's order: tracks, far field, then centres
     return near
 
 
