@@ -268,21 +268,23 @@ def _sum_every_cell(z, normals, cellsize, tables: SunTables, max_distance, progr
     layouts = {}
     for transposed in (False, True):
         arrays = [np.ascontiguousarray(a.T) for a in (z, *normals)] if transposed else [z, *normals]
-        layouts[transposed] = (arrays, [np.zeros(arrays[0].shape, f4) for _ in range(5)], np.empty(arrays[0].shape, f4))
+        layouts[transposed] = (arrays, [np.zeros(arrays[0].shape, f4) for _ in range(5)],
+                               np.empty(arrays[0].shape, f4), np.empty(arrays[0].shape, f4))
     if far is not None:
         far_tan, far_dist = np.empty_like(far.obs_z), np.empty_like(far.obs_z)
     for k, azimuth in enumerate(tables.azimuths):
         azimuth = float(azimuth)
         transposed = runs_along_rows(azimuth)
-        (zz, ne, nn, nu), accumulators, horizon = layouts[transposed]
+        (zz, ne, nn, nu), accumulators, horizon, height = layouts[transposed]
         row0, col0 = (origin[1], origin[0]) if transposed else origin
         az_layout = transposed_azimuth(azimuth) if transposed else azimuth
-        horizon_tan(zz, az_layout, cellsize, max_distance, horizon, row0, col0, floor=0.0, centre=False)
+        horizon_tan(zz, az_layout, cellsize, max_distance, horizon, row0, col0, floor=0.0, centre=False,
+                    height=height)
         if far is not None:
             far_sweep(far.surface, azimuth, far.cell, far.d0, far.dmax, far.row0, far.col0, far.obs_z, far.orow,
                       far.ocol, far_tan, far_dist)
-            apply_far(horizon, zz, far.obs_row, far.obs_col, far.obs_z, far_tan, far_dist, transposed)
-        centre_horizons(zz, horizon, az_layout, cellsize, row0, col0)
+            apply_far(horizon, zz, far.obs_row, far.obs_col, far.obs_z, far_tan, far_dist, transposed, height)
+        centre_horizons(zz, horizon, height, az_layout, cellsize, row0, col0, floor=0.0)
         accumulate_direction(horizon, ne, nn, nu, azimuth, tables.beam[k], tables.circumsolar[k], tables.step,
                              HORIZON_BAND_WIDTH, perez, *accumulators)
         if progress is not None:
@@ -297,6 +299,7 @@ class _Layout(NamedTuple):
     need: np.ndarray
     blocks: np.ndarray  # need_blocks(need)
     horizon: np.ndarray  # one direction's horizons, NaN off the wanted cells
+    height: np.ndarray  # the heights of the obstacles that make them (see horizon_tan)
     where: tuple[np.ndarray, np.ndarray]  # (row, col) of the listed cells in this layout
     cell: list[np.ndarray]  # per listed cell: normal (east, north, up), height, far-field observer (row, col)
     traced: tuple  # the traced cells (listed ones and their neighbours across the lines): row, col, height,
@@ -343,20 +346,22 @@ def _sum_listed_cells(z, need, rows, cols, normals, cellsize, tables: SunTables,
             traced = (tr, tc, zz[tr, tc].astype(np.float64), far.obs_row[orig_r], far.obs_col[orig_c])
         # cells left out by the mask keep a NaN horizon; one set of sums per layout, added at the end in the
         # order of _sum_every_cell, so that both give the same float32 sums
-        layouts[transposed] = _Layout(zz, mask, need_blocks(mask), np.full(zz.shape, np.nan, f4), where, cell, traced,
+        layouts[transposed] = _Layout(zz, mask, need_blocks(mask), np.full(zz.shape, np.nan, f4),
+                                      np.full(zz.shape, np.nan, f4), where, cell, traced,
                                       order, [np.zeros(rows.size, f4) for _ in range(5)])
     for k, azimuth in enumerate(tables.azimuths):
         azimuth = float(azimuth)
         transposed = runs_along_rows(azimuth)
-        zz, mask, blocks, horizon, (ri, ci), cell, traced, _order, sums = layouts[transposed]
+        zz, mask, blocks, horizon, height, (ri, ci), cell, traced, _order, sums = layouts[transposed]
         row0, col0 = (origin[1], origin[0]) if transposed else origin
         az_layout = transposed_azimuth(azimuth) if transposed else azimuth
-        horizon_tan(zz, az_layout, cellsize, max_distance, horizon, row0, col0, mask, blocks, floor=0.0, centre=False)
+        horizon_tan(zz, az_layout, cellsize, max_distance, horizon, row0, col0, mask, blocks, floor=0.0, centre=False,
+                    height=height)
         if far is not None:
             far_sweep(far.surface, azimuth, far.cell, far.d0, far.dmax, far.row0, far.col0, far.obs_z, far.orow,
                       far.ocol, far_tan, far_dist)
-            apply_far_cells(horizon, *traced, far.obs_z, far_tan, far_dist)
-        centre_horizons(zz, horizon, az_layout, cellsize, row0, col0, mask, blocks)
+            apply_far_cells(horizon, *traced, far.obs_z, far_tan, far_dist, height)
+        centre_horizons(zz, horizon, height, az_layout, cellsize, row0, col0, mask, blocks, floor=0.0)
         accumulate_cells(horizon, ri, ci, *cell[:3], azimuth, tables.beam[k], tables.circumsolar[k], tables.step,
                          HORIZON_BAND_WIDTH, perez, *sums)
         if progress is not None:

@@ -258,8 +258,11 @@ def _far_at(v, oi, oj, obs_z, far_tan, far_dist):
 
 
 @pjit
-def apply_far(horizon, z, obs_row, obs_col, obs_z, far_tan, far_dist, transposed):
+def apply_far(horizon, z, obs_row, obs_col, obs_z, far_tan, far_dist, transposed, height):
     """Raise each cell's horizon tan to its far-field horizon where that is higher.
+
+    ``height``: the near field's obstacle heights (:func:`kernels.horizon.horizon_tan`),
+    set to NaN where the far field raises the horizon.
 
     ``horizon`` and ``z`` share a layout; when ``transposed`` their element
     ``[a, b]`` is the cell at row ``b``, column ``a`` (see
@@ -279,12 +282,13 @@ def apply_far(horizon, z, obs_row, obs_col, obs_z, far_tan, far_dist, transposed
                 best = _far_at(v, obs_row[a], obs_col[b], obs_z, far_tan, far_dist)
             if best > horizon[a, b]:
                 horizon[a, b] = best
+                height[a, b] = np.nan
 
 
 @pjit
-def apply_far_cells(horizon, rows, cols, z, obs_i, obs_j, obs_z, far_tan, far_dist):
+def apply_far_cells(horizon, rows, cols, z, obs_i, obs_j, obs_z, far_tan, far_dist, height):
     """:func:`apply_far` for a list of cells: cell ``k`` at ``horizon[rows[k], cols[k]]``, height ``z[k]``
-    [m], served by observer ``(obs_i[k], obs_j[k])``."""
+    [m], served by observer ``(obs_i[k], obs_j[k])``; ``height`` as in :func:`apply_far`."""
     for k in prange(rows.shape[0]):
         r = rows[k]
         c = cols[k]
@@ -294,6 +298,7 @@ def apply_far_cells(horizon, rows, cols, z, obs_i, obs_j, obs_z, far_tan, far_di
         best = _far_at(v, obs_i[k], obs_j[k], obs_z, far_tan, far_dist)
         if best > horizon[r, c]:
             horizon[r, c] = best
+            height[r, c] = np.nan
 
 
 @njit

@@ -171,7 +171,7 @@ def _tangent(px, pz, idx, count, reverse, x, zq):
 
 
 @njit
-def _sweep_line(px, pz, po, col, cidx, n, k, res, stk, hull, low):
+def _sweep_line(px, pz, po, col, cidx, n, k, res, rdz, stk, hull, low):
     """Largest slope (dz per step) from each observer to the profile ahead within k steps.
 
     The profile's vertices are at positions ``px`` [steps], heights ``pz``;
@@ -189,10 +189,12 @@ def _sweep_line(px, pz, po, col, cidx, n, k, res, stk, hull, low):
     prefix, taken at the prefix's nearest distance, cannot beat what it
     already has skips the search. NaN vertices, and vertices below ``low``
     (-inf: none), neither obstruct nor get a value; NaN observers get no
-    value; -inf means nothing lies ahead.
+    value; -inf means nothing lies ahead. ``rdz[m]``: the height of the vertex
+    that makes the horizon above the observer [m].
     """
     for m in range(n):
         res[m] = -np.inf
+        rdz[m] = np.nan
     bs = 0
     while bs < n:
         be = min(bs + k, n)
@@ -207,6 +209,7 @@ def _sweep_line(px, pz, po, col, cidx, n, k, res, stk, hull, low):
             if not on_sample and top >= 1 and not math.isnan(zq):
                 q = _tangent(px, pz, stk, top, True, xi, zq)
                 res[m] = (pz[q] - zq) / (px[q] - xi)
+                rdz[m] = pz[q] - zq
             if not push:
                 continue
             while top >= 2:
@@ -219,6 +222,7 @@ def _sweep_line(px, pz, po, col, cidx, n, k, res, stk, hull, low):
             if on_sample and top >= 1:
                 b = stk[top - 1]
                 res[m] = (pz[b] - zs) / (px[b] - xi)
+                rdz[m] = pz[b] - zs
             stk[top] = i
             top += 1
         if be < n:
@@ -264,6 +268,7 @@ def _sweep_line(px, pz, po, col, cidx, n, k, res, stk, hull, low):
                 s = (pz[q] - zq) / (px[q] - m)
                 if s > res[m]:
                     res[m] = s
+                    rdz[m] = pz[q] - zq
         bs = be
 
 
@@ -318,8 +323,8 @@ def _profile(z, main_col, fwd, c, lo, hi, offs, wts, nbs, nu, nv, t, jump, need,
 
 
 @njit
-def _trace(z, main_col, fwd, c, lo, hi, offs, wts, nbs, nu, nv, t, jump, k, step, px, pz, po, col, cidx, res, stk,
-           hull, out, need, use_need, floor):
+def _trace(z, main_col, fwd, c, lo, hi, offs, wts, nbs, nu, nv, t, jump, k, step, px, pz, po, col, cidx, res, rdz,
+           stk, hull, out, dz, need, use_need, floor):
     """Sweep steps ``lo..hi`` of line ``c`` and write the horizon of its traced cells' track points into ``out``.
 
     With a ``floor`` (> -inf), vertices lower than the lowest observer by more
@@ -335,7 +340,7 @@ def _trace(z, main_col, fwd, c, lo, hi, offs, wts, nbs, nu, nv, t, jump, k, step
         low = -np.inf
         if floor > -np.inf:
             low = lowest + (floor * k * step if floor < 0.0 else 0.0)
-        _sweep_line(px, pz, po, col, cidx, n, k, res, stk, hull, low)
+        _sweep_line(px, pz, po, col, cidx, n, k, res, rdz, stk, hull, low)
     for m in range(n):
         i = cidx[m]
         if col[i] < 0:
@@ -344,27 +349,29 @@ def _trace(z, main_col, fwd, c, lo, hi, offs, wts, nbs, nu, nv, t, jump, k, step
         a = u if fwd > 0 else nu - 1 - u
         v = c + offs[u]
         val = np.nan
+        dh = np.nan
         if not math.isnan(po[i]):
             val = res[m] / step
+            dh = rdz[m]
             if val < floor:
                 val = floor
+                dh = np.nan
         if main_col:
             out[v, a] = val
+            dz[v, a] = dh
         else:
             out[a, v] = val
+            dz[a, v] = dh
 
 
 @pjit
-def _centre(z, out, main_col, fwd, t, nu, nv, shift, jump, need, blocks, use_need):
-    """Horizon of each cell's centre from those of the two tracks on either side of it (in place).
+def _centre(z, out, dz, main_col, fwd, t, nu, nv, shift, jump, span, need, blocks, use_need, floor):
+    """Horizon of each cell's centre from those of the tracks on either side of it (in place, see :func:`_centred`).
 
-    Cell ``v`` of step ``u`` lies ``w = |delta|`` cells from its own track
-    towards the parallel track of its neighbour ``v + s`` (``s`` the sign of
-    ``delta``): its horizon becomes ``(1 - w) h[v] + w h[v + s]`` when the
-    neighbour lies on the same surface and both horizons are finite. All cells
-    of a step share ``s``; sweeping ``v`` towards ``s`` reads each neighbour
-    before it is updated. With ``use_need`` only needed cells change, and
-    blocks without one are skipped.
+    All cells of a step lie on the same side ``s`` of their tracks; sweeping
+    ``v`` towards ``s`` reads each neighbour ``v + s`` before it is updated,
+    and keeps the track values of ``v - s`` as they were. With ``use_need``
+    only needed cells change, and blocks without one are skipped.
     """
     nb_blk = 1 << NEED_BLOCK_SHIFT
     for a in prange(nu):
@@ -376,45 +383,103 @@ def _centre(z, out, main_col, fwd, t, nu, nv, shift, jump, need, blocks, use_nee
         w = abs(delta)
         s = 1 if delta > 0.0 else -1
         ab = a >> NEED_BLOCK_SHIFT
+        prev = np.nan  # the track horizon of the cell before (v - s), before it was centred, and its height
+        prev_dz = np.nan
         i = 0
         while i < nv:
             v = i if s > 0 else nv - 1 - i
             if use_need:
                 vb_blk = v >> NEED_BLOCK_SHIFT
                 if (blocks[vb_blk, ab] if main_col else blocks[ab, vb_blk]) == 0:
-                    # skip the rest of this block of the minor axis
+                    # skip the rest of this block of the minor axis (no needed cell, nor a neighbour of one)
                     i += (nb_blk - (v & (nb_blk - 1))) if s > 0 else ((v & (nb_blk - 1)) + 1)
+                    prev = np.nan
                     continue
             i += 1
-            vb = v + s
-            if vb < 0 or vb >= nv:
-                continue
+            h = out[v, a] if main_col else out[a, v]
+            dh = dz[v, a] if main_col else dz[a, v]
+            back, back_dz = prev, prev_dz
+            prev, prev_dz = h, dh
             if use_need and (need[v, a] if main_col else need[a, v]) == 0:
                 continue
-            h = out[v, a] if main_col else out[a, v]
-            hb = out[vb, a] if main_col else out[a, vb]
-            if not (abs(h) < np.inf and abs(hb) < np.inf):  # NaN or nothing ahead
-                continue
-            za = _cell(z, main_col, a, v)
-            zb = _cell(z, main_col, a, vb)
-            if math.isnan(zb) or abs(za - zb) > jump:
-                continue
-            val = h
-            if hb != h:  # equal horizons (a plane) stay exactly as they are
-                val = min(max((1.0 - w) * h + w * hb, min(h, hb)), max(h, hb))
+            val = _centred(z, out, dz, main_col, a, v, s, nv, h, dh, back, back_dz, w, jump, span)
+            if val < floor:
+                val = floor
             if main_col:
                 out[v, a] = val
             else:
                 out[a, v] = val
 
 
-def centre_horizons(z, out, azimuth, cellsize, row0=0, col0=0, need=None, blocks=None):
+SAME_WALL = 0.25
+"""Largest relative difference of the heights of the obstacles two tracks see, to take them as one wall."""
+SAME_WALL_GAP = 64
+"""Largest difference of their distances, in cells: a wall within 0.9° of the rays (one cell across, 64 along)."""
+
+
+@inline
+def _one_wall(p, dp, q, dq, span):
+    """True when two neighbouring tracks' horizons (tangents ``p``, ``q``) look like one wall: obstacle tops
+    ``dp``, ``dq`` metres above their observers within :data:`SAME_WALL` of each other, at distances
+    (``dp / p`` and ``dq / q``) less than ``span`` metres apart."""
+    if not (p > 0.0 and q > 0.0 and dp > 0.0 and dq > 0.0):  # False for NaN
+        return False
+    return abs(dp - dq) <= SAME_WALL * max(dp, dq) and abs(dp / p - dq / q) <= span
+
+
+@inline
+def _centred(z, out, dz, main_col, a, v, s, nv, h, dh, hc, dhc, w, jump, span):
+    """Horizon of the centre of cell ``v``, ``w`` cells from its track (horizon ``h``, obstacle height ``dh``)
+    towards the track of ``v + s``; ``hc``, ``dhc``: the track of ``v - s``, on the other side.
+
+    When both tracks see one wall (:func:`_one_wall`), the obstacle's distance
+    (``dh / h``) and height are interpolated linearly across the tracks, which
+    is exact for a straight wall whose top is level or uniformly sloping;
+    otherwise the tangents are. Beside a wall (``v + s`` on another surface)
+    the same is extrapolated from the track of ``v - s``, within the bounds of
+    the wall case, or the cell keeps its own track's horizon.
+    """
+    if not abs(h) < np.inf:  # NaN or nothing ahead
+        return h
+    za = _cell(z, main_col, a, v)
+    vb = v + s
+    if 0 <= vb < nv:
+        zb = _cell(z, main_col, a, vb)
+        if abs(za - zb) <= jump:
+            hb = out[vb, a] if main_col else out[a, vb]
+            if not abs(hb) < np.inf or hb == h:  # equal horizons (a plane) stay exactly as they are
+                return h
+            dhb = dz[vb, a] if main_col else dz[a, vb]
+            if _one_wall(h, dh, hb, dhb, span):
+                val = ((1.0 - w) * dh + w * dhb) / ((1.0 - w) * dh / h + w * dhb / hb)
+            else:
+                val = (1.0 - w) * h + w * hb
+            return min(max(val, min(h, hb)), max(h, hb))
+    # the centre lies between its track and a wall (or nodata, or the grid edge)
+    vc = v - s
+    if vc < 0 or vc >= nv or hc == h or not _one_wall(h, dh, hc, dhc, span):
+        return h
+    zc = _cell(z, main_col, a, vc)
+    if not abs(za - zc) <= jump:
+        return h
+    dist = (1.0 + w) * dh / h - w * dhc / hc
+    height = (1.0 + w) * dh - w * dhc
+    lo = h / (1.0 + 2.0 * w)  # the wall case: the track 1/2 + w cells from the face, the centre 1/2
+    hi = h * (1.0 + 2.0 * w)
+    if dist <= 0.0 or height <= 0.0:
+        return hi if height > 0.0 else lo
+    return min(max(height / dist, lo), hi)
+
+
+def centre_horizons(z, out, height, azimuth, cellsize, row0=0, col0=0, need=None, blocks=None, floor=-np.inf):
     """Turn the track-point horizons of ``horizon_tan(..., centre=False)`` into the cells' centre horizons.
 
-    In place on ``out``; same arguments as :func:`horizon_tan`. Call it after
-    anything that raises the track-point horizons (the far field), so that a
-    cell's horizon is interpolated from the complete horizons of the two
-    tracks beside its centre.
+    In place on ``out``; ``height`` is the ``height`` output of
+    :func:`horizon_tan`; the other arguments are those of :func:`horizon_tan`
+    (the centred horizons are no lower than ``floor`` either). Call it after
+    anything that raises the track-point horizons (the far field, which then
+    sets ``height`` to NaN), so that a cell's horizon comes from the complete
+    horizons of the tracks beside its centre.
     """
     azimuth, cellsize = float(azimuth), float(cellsize)
     if need is None:
@@ -427,11 +492,12 @@ def centre_horizons(z, out, azimuth, cellsize, row0=0, col0=0, need=None, blocks
     nrows, ncols = z.shape
     main_col, fwd, t, nu, nv, _step, _k, jump = setup(nrows, ncols, azimuth, cellsize, 1.0)
     shift, _base = anchor(main_col, fwd, t, nu, int(row0), int(col0))
-    _centre(z, out, main_col, fwd, t, nu, nv, shift, jump, need, blocks, use_need)
+    _centre(z, out, height, main_col, fwd, t, nu, nv, shift, jump, SAME_WALL_GAP * cellsize, need, blocks, use_need,
+            float(floor))
 
 
 def horizon_tan(z, azimuth, cellsize, max_distance, out, row0=0, col0=0, need=None, blocks=None, floor=-np.inf,
-                centre=True):
+                centre=True, height=None):
     """Tangent of the horizon angle of every cell's centre in one azimuth.
 
     Parameters
@@ -471,6 +537,14 @@ def horizon_tan(z, azimuth, cellsize, max_distance, out, row0=0, col0=0, need=No
         cannot matter and stay out of the hulls (on roofs, the ground between
         them: the sweep takes about half the time). Default ``-inf``: the
         exact angles, negative ones included.
+    centre : bool, optional
+        True (default): the horizons of the cells' centres. False: those of
+        their track points, which :func:`centre_horizons` turns into centre
+        horizons later (the engine raises them with the far field first).
+    height : 2-D float array, optional
+        Output: the height above the observer of the profile vertex that makes
+        each traced cell's horizon [m] (NaN: none, or the floor); the
+        centring needs it. Default: a temporary array.
 
     Notes
     -----
@@ -495,11 +569,13 @@ def horizon_tan(z, azimuth, cellsize, max_distance, out, row0=0, col0=0, need=No
         if blocks is None:
             blocks = need_blocks(need)
         use_need = True
+    if height is None:
+        height = np.empty(z.shape)
     azimuth, cellsize = float(azimuth), float(cellsize)
-    _horizon_tan(z, azimuth, cellsize, float(max_distance), out, int(row0), int(col0), need, blocks, use_need,
-                 float(floor))
+    _horizon_tan(z, azimuth, cellsize, float(max_distance), out, height, int(row0), int(col0), need, blocks,
+                 use_need, float(floor))
     if centre:
-        centre_horizons(z, out, azimuth, cellsize, row0, col0, need if use_need else None, blocks)
+        centre_horizons(z, out, height, azimuth, cellsize, row0, col0, need if use_need else None, blocks, floor)
 
 
 _NO_MASK = np.ones((1, 1), np.uint8)
@@ -529,7 +605,7 @@ def need_blocks(need: np.ndarray) -> np.ndarray:
 
 
 @pjit
-def _horizon_tan(z, azimuth, cellsize, max_distance, out, row0, col0, need, blocks, use_need, floor):
+def _horizon_tan(z, azimuth, cellsize, max_distance, out, dz, row0, col0, need, blocks, use_need, floor):
     """The track-point horizons of :func:`horizon_tan` (before the centring), mask always given.
 
     With ``use_need`` a line is traced in segments: each group of traced cells
@@ -547,6 +623,7 @@ def _horizon_tan(z, azimuth, cellsize, max_distance, out, row0, col0, need, bloc
         col = np.empty(3 * nu, np.int64)
         cidx = np.empty(nu + 1, np.int64)
         res = np.empty(nu)
+        rdz = np.empty(nu)
         stk = np.empty(3 * nu, np.int64)
         hull = np.empty(3 * nu, np.int64)
         for c in range(c0 + ch * per, min(c0 + (ch + 1) * per, c1 + 1)):
@@ -555,7 +632,7 @@ def _horizon_tan(z, azimuth, cellsize, max_distance, out, row0, col0, need, bloc
                 continue
             if not use_need:
                 _trace(z, main_col, fwd, c, lo, hi, offs, wts, nbs, nu, nv, t, jump, k, step, px, pz, po, col, cidx,
-                       res, stk, hull, out, need, use_need, floor)
+                       res, rdz, stk, hull, out, dz, need, use_need, floor)
                 continue
             start = -1
             final = -1
@@ -581,17 +658,17 @@ def _horizon_tan(z, azimuth, cellsize, max_distance, out, row0, col0, need, bloc
                                 start = uu
                             elif uu > final + k:
                                 _trace(z, main_col, fwd, c, start, final + k, offs, wts, nbs, nu, nv, t, jump, k, step,
-                                       px, pz, po, col, cidx, res, stk, hull, out, need, use_need, floor)
+                                       px, pz, po, col, cidx, res, rdz, stk, hull, out, dz, need, use_need, floor)
                                 start = uu
                             final = uu
                 u = ue + 1
             if start >= 0:
                 _trace(z, main_col, fwd, c, start, min(hi, final + k), offs, wts, nbs, nu, nv, t, jump, k, step, px,
-                       pz, po, col, cidx, res, stk, hull, out, need, use_need, floor)
+                       pz, po, col, cidx, res, rdz, stk, hull, out, dz, need, use_need, floor)
 
 
 @pjit
-def _bruteforce_tracks(z, azimuth, cellsize, max_distance, out, row0, col0):
+def _bruteforce_tracks(z, azimuth, cellsize, max_distance, out, dz, row0, col0):
     """Track-point horizons by marching every ray, vertex by vertex, recomputed from scratch."""
     nrows, ncols = z.shape
     main_col, fwd, t, nu, nv, step, k, jump = setup(nrows, ncols, azimuth, cellsize, max_distance)
@@ -607,10 +684,12 @@ def _bruteforce_tracks(z, azimuth, cellsize, max_distance, out, row0, col0):
             delta = centre_offset(t, u + shift, off)
             nb = -1 if delta > 0.0 else (1 if delta < 0.0 else 0)
             zq = _sample(z, main_col, a, v, nv, abs(delta), nb, jump)[1]
+            out[i, j] = np.nan
+            dz[i, j] = np.nan
             if math.isnan(zq):
-                out[i, j] = np.nan
                 continue
             best = -np.inf
+            rise = np.nan
             ap, vp, dp = a, v, delta  # the previous step's cell and centre offset
             for s in range(1, k + 1):
                 u2 = u + s
@@ -630,8 +709,10 @@ def _bruteforce_tracks(z, azimuth, cellsize, max_distance, out, row0, col0):
                         sl = (h - zq) / (x * step)
                         if sl > best:
                             best = sl
+                            rise = h - zq
                 ap, vp, dp = a2, v2, d2
             out[i, j] = best
+            dz[i, j] = rise
 
 
 def horizon_tan_bruteforce(z, azimuth, cellsize, max_distance, out, row0=0, col0=0, floor=-np.inf, centre=True):
@@ -640,7 +721,9 @@ def horizon_tan_bruteforce(z, azimuth, cellsize, max_distance, out, row0=0, col0
     O(cells × samples within ``max_distance``). Kept for tests and benchmarks.
     """
     azimuth, cellsize = float(azimuth), float(cellsize)
-    _bruteforce_tracks(z, azimuth, cellsize, float(max_distance), out, int(row0), int(col0))
+    height = np.empty(z.shape)
+    _bruteforce_tracks(z, azimuth, cellsize, float(max_distance), out, height, int(row0), int(col0))
+    height[~(out >= floor)] = np.nan  # clamped to the floor (or NaN): no obstacle makes the horizon
     np.maximum(out, floor, out=out)  # NaN stays NaN
     if centre:
-        centre_horizons(z, out, azimuth, cellsize, row0, col0)
+        centre_horizons(z, out, height, azimuth, cellsize, row0, col0, floor=floor)

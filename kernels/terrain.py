@@ -7,15 +7,37 @@ import math
 import numpy as np
 
 from kernels._jit import njit, pjit, prange
+from kernels.lines import EDGE_SLOPE
 
 
 @njit
-def _at(z, i, j, default):
-    """Height at (i, j), or ``default`` outside the grid or at nodata."""
+def _get(z, i, j):
+    """Height at (i, j), NaN outside the grid or at nodata."""
     if i < 0 or j < 0 or i >= z.shape[0] or j >= z.shape[1]:
-        return default
-    v = z[i, j]
-    return default if math.isnan(v) else v
+        return np.nan
+    return z[i, j]
+
+
+@njit
+def _pair(p, q, e, jump):
+    """Two opposite neighbours of a cell at height ``e``, as its slope should see them.
+
+    A neighbour that is missing (NaN) or across a wall (differs from ``e`` by
+    more than ``jump``) while the opposite one lies on the cell's surface is
+    replaced by the mirror image of that one through the centre (the plane
+    continued); when neither lies on it, a missing one takes the centre's
+    height and walls on both sides are kept (a slope steeper than the wall
+    threshold, or a one-cell ridge).
+    """
+    p_on = abs(p - e) <= jump  # False for NaN
+    q_on = abs(q - e) <= jump
+    if p_on and q_on:
+        return p, q
+    if p_on:
+        return p, 2.0 * e - p
+    if q_on:
+        return 2.0 * e - q, q
+    return (e if math.isnan(p) else p), (e if math.isnan(q) else q)
 
 
 @pjit
@@ -41,8 +63,15 @@ def horn_normals(z, cellsize, n_east, n_north, n_up):
 
     Notes
     -----
-    A neighbour outside the grid or at nodata takes the centre cell's height,
-    so edge cells get a one-sided estimate instead of nodata.
+    Only neighbours on the cell's own surface enter its slope: one that
+    differs from the centre by more than ``cellsize * tan(70°)`` (across a
+    wall, as in :mod:`kernels.horizon`), lies outside the grid or is nodata,
+    while the opposite neighbour lies on the surface, is replaced by the mirror
+    image of that one through the centre (``2e - opposite``). A cell at the
+    foot of a wall, on a roof edge or on the grid's edge thus gets the slope
+    of its own plane, exactly, instead of one that leans on the wall. When
+    neither neighbour of a pair lies on the surface, a missing one takes the
+    centre's height and walls are kept as they are (slopes steeper than 70°).
 
     References
     ----------
@@ -51,6 +80,7 @@ def horn_normals(z, cellsize, n_east, n_north, n_up):
     """
     nrows, ncols = z.shape
     inv = 1.0 / (8.0 * cellsize)
+    jump = cellsize * math.tan(math.radians(EDGE_SLOPE))
     for i in prange(nrows):
         for j in range(ncols):
             e = z[i, j]
@@ -59,14 +89,10 @@ def horn_normals(z, cellsize, n_east, n_north, n_up):
                 n_north[i, j] = np.nan
                 n_up[i, j] = np.nan
                 continue
-            a = _at(z, i - 1, j - 1, e)
-            b = _at(z, i - 1, j, e)
-            c = _at(z, i - 1, j + 1, e)
-            d = _at(z, i, j - 1, e)
-            f = _at(z, i, j + 1, e)
-            g = _at(z, i + 1, j - 1, e)
-            h = _at(z, i + 1, j, e)
-            k = _at(z, i + 1, j + 1, e)
+            a, k = _pair(_get(z, i - 1, j - 1), _get(z, i + 1, j + 1), e, jump)
+            c, g = _pair(_get(z, i - 1, j + 1), _get(z, i + 1, j - 1), e, jump)
+            b, h = _pair(_get(z, i - 1, j), _get(z, i + 1, j), e, jump)
+            d, f = _pair(_get(z, i, j - 1), _get(z, i, j + 1), e, jump)
             dzdx = ((c + 2.0 * f + k) - (a + 2.0 * d + g)) * inv
             dzdy = ((a + 2.0 * b + c) - (g + 2.0 * h + k)) * inv
             norm = math.sqrt(dzdx * dzdx + dzdy * dzdy + 1.0)

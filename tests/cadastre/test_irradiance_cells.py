@@ -77,11 +77,18 @@ def test_listed_kernels_equal_the_grid_kernels():
     obs_z = np.sort(rng.uniform(20, 70, (6, 8, 3)), axis=2)
     far_tan, far_dist = rng.uniform(-0.1, 0.6, obs_z.shape), rng.uniform(200, 2000, obs_z.shape)
     grid = horizon.copy()
-    apply_far(grid, z, obs_row, obs_col, obs_z, far_tan, far_dist, False)
+    grid_height = np.ones(shape)
+    apply_far(grid, z, obs_row, obs_col, obs_z, far_tan, far_dist, False, grid_height)
     rows, cols = np.nonzero(rng.random(shape) < 0.5)
     listed = horizon.copy()
-    apply_far_cells(listed, rows, cols, z[rows, cols], obs_row[rows], obs_col[cols], obs_z, far_tan, far_dist)
+    listed_height = np.ones(shape)
+    apply_far_cells(listed, rows, cols, z[rows, cols], obs_row[rows], obs_col[cols], obs_z, far_tan, far_dist,
+                    listed_height)
     np.testing.assert_array_equal(listed[rows, cols], grid[rows, cols])
+    # a raised horizon no longer has a near obstacle's height
+    np.testing.assert_array_equal(listed_height[rows, cols], grid_height[rows, cols])
+    raised = (grid != horizon) & ~np.isnan(horizon)
+    assert raised.any() and np.isnan(grid_height[raised]).all() and (grid_height[~raised] == 1.0).all()
     dense = [np.zeros(shape) for _ in range(5)]
     accumulate_direction(grid, ne, nn, nu, 123.0, table, 0.2 * table, 0.1, 6.5, True, *dense)
     sparse = [np.zeros(rows.size) for _ in range(5)]

@@ -54,15 +54,15 @@ def _coarse(z, coarse_cell, origin=(0, 0)):
 
 
 def _two_level(z, azimuth, coarse_cell, origin=(0, 0), surface=None, region=None):
-    near = np.empty_like(z)
-    horizon_tan(z, azimuth, RES, NEAR, near, *origin, centre=False)
+    near, height = np.empty_like(z), np.empty_like(z)
+    horizon_tan(z, azimuth, RES, NEAR, near, *origin, centre=False, height=height)
     surface = _coarse(z, coarse_cell, origin) if surface is None else surface
     setup = far_setup(FarField(surface, FAR, region=region), z, origin, RES, NEAR)
     t, d = np.empty_like(setup.obs_z), np.empty_like(setup.obs_z)
     far_sweep(setup.surface, azimuth, setup.cell, setup.d0, setup.dmax, setup.row0, setup.col0, setup.obs_z,
               setup.orow, setup.ocol, t, d)
-    apply_far(near, z, setup.obs_row, setup.obs_col, setup.obs_z, t, d, False)
-    centre_horizons(z, near, azimuth, RES, *origin)  # the engine's order: tracks, far field, then centres
+    apply_far(near, z, setup.obs_row, setup.obs_col, setup.obs_z, t, d, False, height)
+    centre_horizons(z, near, height, azimuth, RES, *origin)  # the engine's order: tracks, far field, then centres
     return near
 
 
@@ -223,7 +223,7 @@ def test_tangents_never_exceed_the_exact_far_horizon(heights, azimuth, levels):
     for h in heights:
         zz = np.array([[h]])
         horizon = np.array([[-np.inf]])
-        apply_far(horizon, zz, np.array([0]), np.array([0]), obs_z, t, d, False)
+        apply_far(horizon, zz, np.array([0]), np.array([0]), obs_z, t, d, False, np.empty((1, 1)))
         assert horizon[0, 0] <= exact(h) + 1e-9
 
 

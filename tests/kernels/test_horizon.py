@@ -104,7 +104,7 @@ def test_needed_cells_equal_the_brute_force(z, azimuth, max_distance, wanted, se
 )
 def test_floor_equals_the_clamped_brute_force(z, azimuth, max_distance, wanted, floor, roofs, relief, gradient,
                                               seed):
-    """Property: with a floor, every (needed) cell gets max(ray march, floor); NaN stays NaN.
+    """Property: with a floor, every (needed) track point gets max(ray march, floor); NaN stays NaN.
 
     The heights are random bumps (scaled by ``relief``) on a tilted plane
     (``gradient``, m per cell), so that negative horizons, where a negative
@@ -121,8 +121,10 @@ def test_floor_equals_the_clamped_brute_force(z, azimuth, max_distance, wanted, 
         z[need] += rng.uniform(5, 20, int(need.sum()))
     a = np.full_like(z, 123.0)
     b = np.empty_like(z)
-    horizon_tan(z, azimuth, 0.5, max_distance, a, need=need, floor=floor)
-    horizon_tan_bruteforce(z, azimuth, 0.5, max_distance, b, floor=floor)
+    # the track points' horizons: on planes several vertices tie for the largest slope, and the centring reads
+    # the height of the one chosen, which the two methods may break differently
+    horizon_tan(z, azimuth, 0.5, max_distance, a, need=need, floor=floor, centre=False)
+    horizon_tan_bruteforce(z, azimuth, 0.5, max_distance, b, floor=floor, centre=False)
     mask = np.ones(z.shape, bool) if need is None else need
     assert (a[~_across(mask, azimuth)] == 123.0).all()
     assert np.array_equal(np.isnan(a[mask]), np.isnan(b[mask]))
