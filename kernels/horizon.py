@@ -187,7 +187,10 @@ def _sweep_line(px, pz, po, col, cidx, n, k, res, rdz, stk, hull, low):
     search for the tangent (O(log hull)). The forward hull is only built as
     far as an observer needs it: one whose slope to the highest vertex of the
     prefix, taken at the prefix's nearest distance, cannot beat what it
-    already has skips the search. NaN vertices, and vertices below ``low``
+    already has skips the search. Collinear vertices stay on the hulls, so
+    that among vertices seen at the same largest slope the nearest is the one
+    reported (its height goes into ``rdz``), as the ray march does, whatever
+    the segment traced. NaN vertices, and vertices below ``low``
     (-inf: none), neither obstruct nor get a value; NaN observers get no
     value; -inf means nothing lies ahead. ``rdz[m]``: the height of the vertex
     that makes the horizon above the observer [m].
@@ -215,7 +218,7 @@ def _sweep_line(px, pz, po, col, cidx, n, k, res, rdz, stk, hull, low):
             while top >= 2:
                 a = stk[top - 2]
                 b = stk[top - 1]
-                if (pz[a] - zs) * (px[b] - xi) >= (pz[b] - zs) * (px[a] - xi):
+                if (pz[a] - zs) * (px[b] - xi) > (pz[b] - zs) * (px[a] - xi):
                     top -= 1
                 else:
                     break
@@ -255,7 +258,7 @@ def _sweep_line(px, pz, po, col, cidx, n, k, res, rdz, stk, hull, low):
                             p1 = hull[hn - 2]
                             p2 = hull[hn - 1]
                             cross = (px[p2] - px[p1]) * (zr - pz[p1]) - (pz[p2] - pz[p1]) * (xr - px[p1])
-                            if cross >= 0.0:
+                            if cross > 0.0:
                                 hn -= 1
                             else:
                                 break

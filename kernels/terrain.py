@@ -70,8 +70,10 @@ def horn_normals(z, cellsize, n_east, n_north, n_up):
     image of that one through the centre (``2e - opposite``). A cell at the
     foot of a wall, on a roof edge or on the grid's edge thus gets the slope
     of its own plane, exactly, instead of one that leans on the wall. When
-    neither neighbour of a pair lies on the surface, a missing one takes the
-    centre's height and walls are kept as they are (slopes steeper than 70°).
+    neither neighbour of a pair along an axis lies on the surface, a missing
+    one takes the centre's height and walls are kept as they are (slopes
+    steeper than 70°); a diagonal pair is then taken from the plane of the
+    four neighbours along the axes (``b + d - e``...).
 
     References
     ----------
@@ -89,10 +91,20 @@ def horn_normals(z, cellsize, n_east, n_north, n_up):
                 n_north[i, j] = np.nan
                 n_up[i, j] = np.nan
                 continue
-            a, k = _pair(_get(z, i - 1, j - 1), _get(z, i + 1, j + 1), e, jump)
-            c, g = _pair(_get(z, i - 1, j + 1), _get(z, i + 1, j - 1), e, jump)
             b, h = _pair(_get(z, i - 1, j), _get(z, i + 1, j), e, jump)
             d, f = _pair(_get(z, i, j - 1), _get(z, i, j + 1), e, jump)
+            a, k = _get(z, i - 1, j - 1), _get(z, i + 1, j + 1)
+            if abs(a - e) <= jump or abs(k - e) <= jump:
+                a, k = _pair(a, k, e, jump)
+            else:  # neither diagonal on the surface: the plane of the four neighbours along the axes
+                a = b + d - e
+                k = h + f - e
+            c, g = _get(z, i - 1, j + 1), _get(z, i + 1, j - 1)
+            if abs(c - e) <= jump or abs(g - e) <= jump:
+                c, g = _pair(c, g, e, jump)
+            else:
+                c = b + f - e
+                g = h + d - e
             dzdx = ((c + 2.0 * f + k) - (a + 2.0 * d + g)) * inv
             dzdy = ((a + 2.0 * b + c) - (g + 2.0 * h + k)) * inv
             norm = math.sqrt(dzdx * dzdx + dzdy * dzdy + 1.0)

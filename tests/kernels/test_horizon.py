@@ -121,8 +121,8 @@ def test_floor_equals_the_clamped_brute_force(z, azimuth, max_distance, wanted, 
         z[need] += rng.uniform(5, 20, int(need.sum()))
     a = np.full_like(z, 123.0)
     b = np.empty_like(z)
-    # the track points' horizons: on planes several vertices tie for the largest slope, and the centring reads
-    # the height of the one chosen, which the two methods may break differently
+    # the track points' horizons: on planes many vertices tie for the largest slope up to rounding, and the
+    # centring reads the height of the one chosen (the nearest, in both, but rounding differs)
     horizon_tan(z, azimuth, 0.5, max_distance, a, need=need, floor=floor, centre=False)
     horizon_tan_bruteforce(z, azimuth, 0.5, max_distance, b, floor=floor, centre=False)
     mask = np.ones(z.shape, bool) if need is None else need
