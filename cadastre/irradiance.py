@@ -22,11 +22,13 @@ from kernels import (
     accumulate_direction,
     apply_far,
     apply_far_cells,
+    centre_cells,
     centre_horizons,
     far_sweep,
     horizon_tan,
     horn_normals,
     need_blocks,
+    need_marks,
     runs_along_rows,
     slope_aspect,
     transposed_azimuth,
@@ -298,6 +300,7 @@ class _Layout(NamedTuple):
     z: np.ndarray
     need: np.ndarray
     blocks: np.ndarray  # need_blocks(need)
+    marks: np.ndarray  # need_marks(need)
     horizon: np.ndarray  # one direction's horizons, NaN off the wanted cells
     height: np.ndarray  # the heights of the obstacles that make them (see horizon_tan)
     where: tuple[np.ndarray, np.ndarray]  # (row, col) of the listed cells in this layout
@@ -346,22 +349,22 @@ def _sum_listed_cells(z, need, rows, cols, normals, cellsize, tables: SunTables,
             traced = (tr, tc, zz[tr, tc].astype(np.float64), far.obs_row[orig_r], far.obs_col[orig_c])
         # cells left out by the mask keep a NaN horizon; one set of sums per layout, added at the end in the
         # order of _sum_every_cell, so that both give the same float32 sums
-        layouts[transposed] = _Layout(zz, mask, need_blocks(mask), np.full(zz.shape, np.nan, f4),
+        layouts[transposed] = _Layout(zz, mask, need_blocks(mask), need_marks(mask, zz, cellsize), np.full(zz.shape, np.nan, f4),
                                       np.full(zz.shape, np.nan, f4), where, cell, traced,
                                       order, [np.zeros(rows.size, f4) for _ in range(5)])
     for k, azimuth in enumerate(tables.azimuths):
         azimuth = float(azimuth)
         transposed = runs_along_rows(azimuth)
-        zz, mask, blocks, horizon, height, (ri, ci), cell, traced, _order, sums = layouts[transposed]
+        zz, mask, blocks, marks, horizon, height, (ri, ci), cell, traced, _order, sums = layouts[transposed]
         row0, col0 = (origin[1], origin[0]) if transposed else origin
         az_layout = transposed_azimuth(azimuth) if transposed else azimuth
         horizon_tan(zz, az_layout, cellsize, max_distance, horizon, row0, col0, mask, blocks, floor=0.0, centre=False,
-                    height=height)
+                    height=height, marks=marks)
         if far is not None:
             far_sweep(far.surface, azimuth, far.cell, far.d0, far.dmax, far.row0, far.col0, far.obs_z, far.orow,
                       far.ocol, far_tan, far_dist)
             apply_far_cells(horizon, *traced, far.obs_z, far_tan, far_dist, height)
-        centre_horizons(zz, horizon, height, az_layout, cellsize, row0, col0, mask, blocks, floor=0.0)
+        centre_cells(zz, horizon, height, ri, ci, az_layout, cellsize, row0, col0, floor=0.0)
         accumulate_cells(horizon, ri, ci, *cell[:3], azimuth, tables.beam[k], tables.circumsolar[k], tables.step,
                          HORIZON_BAND_WIDTH, perez, *sums)
         if progress is not None:

@@ -7,11 +7,13 @@ degrees; surface normals as (east, north, up) unit-vector components.
 
 from kernels.farfield import apply_far, apply_far_cells, far_sweep, far_sweep_bruteforce, observer_heights
 from kernels.horizon import (
+    centre_cells,
     centre_horizons,
     horizon_tan,
     horizon_tan_bruteforce,
     line_step,
     need_blocks,
+    need_marks,
     runs_along_rows,
     transposed_azimuth,
 )
@@ -23,6 +25,7 @@ __all__ = [
     "accumulate_direction",
     "apply_far",
     "apply_far_cells",
+    "centre_cells",
     "centre_horizons",
     "far_sweep",
     "far_sweep_bruteforce",
@@ -31,6 +34,7 @@ __all__ = [
     "horn_normals",
     "line_step",
     "need_blocks",
+    "need_marks",
     "observer_heights",
     "runs_along_rows",
     "slope_aspect",

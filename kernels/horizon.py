@@ -48,6 +48,7 @@ import numpy as np
 
 from kernels._jit import inline, njit, pjit, prange
 from kernels.lines import (
+    EDGE_SLOPE,
     anchor,
     centre_offset,
     line_step,
@@ -60,11 +61,13 @@ from kernels.lines import (
 )
 
 __all__ = [
+    "centre_cells",
     "centre_horizons",
     "horizon_tan",
     "horizon_tan_bruteforce",
     "line_step",
     "need_blocks",
+    "need_marks",
     "runs_along_rows",
     "transposed_azimuth",
 ]
@@ -77,8 +80,8 @@ def _cell(z, main_col, a, v):
 
 
 @inline
-def _sample(z, main_col, a, v, nv, w, nb, jump):
-    """Track height and observer height beside cell (minor ``v``, main ``a``).
+def _sample(z, main_col, a, v, za, nv, w, nb, jump):
+    """Track height and observer height beside cell (minor ``v``, main ``a``), of height ``za``.
 
     ``w`` is the distance from the cell centre to the track [cells], ``nb`` the
     side (-1, +1) of the other cell the track passes (0: through the centre).
@@ -87,7 +90,6 @@ def _sample(z, main_col, a, v, nv, w, nb, jump):
     neighbour on the other side (or flat). The observer stands at the track
     point, except beside a wall, where it takes the cell's own height.
     """
-    za = _cell(z, main_col, a, v)
     if math.isnan(za):
         return np.nan, np.nan
     if nb == 0:
@@ -116,23 +118,42 @@ def _wall(p, q, jump):
     return max(p, q)
 
 
+@njit
+def _crossing(t, delta0, s):
+    """Where a track leaves its cell's row or column across the minor axis between two steps.
+
+    ``delta0``: the signed offset of the first cell's centre from the track
+    [cells], ``s`` (+1, -1) the side it leaves towards. Returns the position
+    after the first sample [steps], within (0, 1); exactly 0.5 through a corner.
+    """
+    xm = (0.5 * s + delta0) / t  # the track reaches the cell edge s/2 from the centre
+    return min(max(xm, 1e-9), 1.0 - 1e-9)
+
+
+@njit
+def _crossings(t, offs, wts, nbs):
+    """Per step ``u`` of the lines of a direction, :func:`_crossing` towards step ``u + 1`` (NaN: none)."""
+    nu = offs.shape[0]
+    out = np.full(nu, np.nan)
+    for u in range(nu - 1):
+        s = offs[u + 1] - offs[u]
+        if s != 0:
+            out[u] = _crossing(t, -nbs[u] * wts[u], s)
+    return out
+
+
 @inline
-def _walls(z, main_col, a0, a1, v0, v1, delta0, t, jump):
+def _walls(z, main_col, a0, a1, v0, v1, za, zc, xm, jump):
     """Walls the track crosses between the samples of two consecutive steps.
 
-    ``(a0, v0)`` and ``(a1, v1)``: the line's cells at the two steps; ``delta0``
-    the signed offset of the first cell's centre from the track. Returns two
+    ``(a0, v0)`` and ``(a1, v1)``: the line's cells at the two steps, of
+    heights ``za`` and ``zc``; ``xm``: where the track crosses the minor-axis
+    edge between them (:func:`_crossing`) when ``v1 != v0``. Returns two
     (position after the first sample [steps], wall top [m]) pairs in order of
     position, NaN heights where no wall is crossed.
     """
-    za = _cell(z, main_col, a0, v0)
-    zc = _cell(z, main_col, a1, v1)
     if v1 == v0:
         return 0.5, _wall(za, zc, jump), 0.5, np.nan
-    s = v1 - v0
-    # the track leaves the first cell's row at its edge s/2 from the centre
-    xm = (0.5 * s + delta0) / t
-    xm = min(max(xm, 1e-9), 1.0 - 1e-9)
     if abs(xm - 0.5) < 1e-9:  # through the corner of four cells: both side cells touch the track there
         zb = _cell(z, main_col, a0, v1)
         zd = _cell(z, main_col, a1, v0)
@@ -143,16 +164,15 @@ def _walls(z, main_col, a0, a1, v0, v1, delta0, t, jump):
         return 0.5, h, 0.5, np.nan
     if xm < 0.5:  # across the minor edge first, then the main edge
         zb = _cell(z, main_col, a0, v1)
-        x1, x2 = xm, 0.5
-    else:
-        zb = _cell(z, main_col, a1, v0)
-        x1, x2 = 0.5, xm
-    return x1, _wall(za, zb, jump), x2, _wall(zb, zc, jump)
+        return xm, _wall(za, zb, jump), 0.5, _wall(zb, zc, jump)
+    zb = _cell(z, main_col, a1, v0)
+    return 0.5, _wall(za, zb, jump), xm, _wall(zb, zc, jump)
 
 
 @njit
 def _tangent(px, pz, idx, count, reverse, x, zq):
-    """Index of the hull vertex seen at the largest slope from (x, zq), left of the hull (binary search).
+    """Index of the hull vertex seen at the largest slope from (x, zq), left of the hull (binary search);
+    the farther one on a tie.
 
     The hull's vertices are ``idx[0 .. count-1]``, left to right, or right to
     left when ``reverse``; ``px`` their positions, ``pz`` their heights.
@@ -163,7 +183,7 @@ def _tangent(px, pz, idx, count, reverse, x, zq):
         mid = (lo + hi) // 2
         a = idx[count - 1 - mid] if reverse else idx[mid]
         b = idx[count - 2 - mid] if reverse else idx[mid + 1]
-        if (pz[b] - zq) * (px[a] - x) <= (pz[a] - zq) * (px[b] - x):
+        if (pz[b] - zq) * (px[a] - x) < (pz[a] - zq) * (px[b] - x):
             hi = mid
         else:
             lo = mid + 1
@@ -171,13 +191,14 @@ def _tangent(px, pz, idx, count, reverse, x, zq):
 
 
 @njit
-def _sweep_line(px, pz, po, col, cidx, n, k, res, rdz, stk, hull, low):
+def _sweep_line(px, pz, po, col, cidx, obs, count, n, k, res, rdz, stk, hull, low):
     """Largest slope (dz per step) from each observer to the profile ahead within k steps.
 
     The profile's vertices are at positions ``px`` [steps], heights ``pz``;
     the sample of step ``m`` is vertex ``cidx[m]`` (``cidx[n]``: the vertex
     count), at position ``m``; ``col[i]`` is ``m`` when vertex ``i`` is the
-    sample of an observer (height ``po[i]``), else -1.
+    sample of an observer (height ``po[i]``), else -1; ``obs[:count]``: the
+    observers' vertices, in order.
 
     The steps are cut into blocks of ``k``. The part of a window inside the
     observer's own block is answered by a backward sweep that keeps the upper
@@ -187,26 +208,30 @@ def _sweep_line(px, pz, po, col, cidx, n, k, res, rdz, stk, hull, low):
     search for the tangent (O(log hull)). The forward hull is only built as
     far as an observer needs it: one whose slope to the highest vertex of the
     prefix, taken at the prefix's nearest distance, cannot beat what it
-    already has skips the search. Collinear vertices stay on the hulls, so
-    that among vertices seen at the same largest slope the nearest is the one
-    reported (its height goes into ``rdz``), as the ray march does, whatever
-    the segment traced. NaN vertices, and vertices below ``low``
+    already has skips the search. Among vertices seen at the same largest
+    slope the farthest is the one reported (its height goes into ``rdz``), as
+    the ray march does, whatever the segment traced. NaN vertices, and
+    vertices below ``low``
     (-inf: none), neither obstruct nor get a value; NaN observers get no
     value; -inf means nothing lies ahead. ``rdz[m]``: the height of the vertex
     that makes the horizon above the observer [m].
     """
-    for m in range(n):
+    for j in range(count):
+        m = col[obs[j]]
         res[m] = -np.inf
         rdz[m] = np.nan
+    first = 0  # the first observer of the block
     bs = 0
     while bs < n:
         be = min(bs + k, n)
         top = 0
         for i in range(cidx[be] - 1, cidx[bs] - 1, -1):
             zs = pz[i]
-            xi = px[i]
             m = col[i]
             push = zs >= low  # False for NaN
+            if not push and m < 0:  # most of a line: ground below every observer, or nodata
+                continue
+            xi = px[i]
             zq = po[i] if m >= 0 else np.nan
             on_sample = push and zq == zs
             if not on_sample and top >= 1 and not math.isnan(zq):
@@ -218,7 +243,7 @@ def _sweep_line(px, pz, po, col, cidx, n, k, res, rdz, stk, hull, low):
             while top >= 2:
                 a = stk[top - 2]
                 b = stk[top - 1]
-                if (pz[a] - zs) * (px[b] - xi) > (pz[b] - zs) * (px[a] - xi):
+                if (pz[a] - zs) * (px[b] - xi) >= (pz[b] - zs) * (px[a] - xi):
                     top -= 1
                 else:
                     break
@@ -233,10 +258,13 @@ def _sweep_line(px, pz, po, col, cidx, n, k, res, rdz, stk, hull, low):
             built = cidx[be]  # next vertex of the prefix to enter the hull (built only when a search needs it)
             nxt = cidx[be]
             top_z = -np.inf  # highest vertex of the prefix
-            for m in range(bs, be):
-                i = cidx[m]
-                if col[i] < 0:
-                    continue
+            while first < count and col[obs[first]] < bs:
+                first += 1
+            for j in range(first, count):
+                i = obs[j]
+                m = col[i]
+                if m >= be:
+                    break
                 w = min(m + k, n - 1)
                 wend = cidx[w]  # the last vertex within reach: the sample of step w
                 while nxt <= wend:
@@ -248,7 +276,7 @@ def _sweep_line(px, pz, po, col, cidx, n, k, res, rdz, stk, hull, low):
                 if top_z == -np.inf or math.isnan(zq):
                     continue
                 gap = top_z - zq  # the prefix's vertices lie be - m to w - m steps ahead: bound their slope
-                if (gap / (be - m) if gap >= 0.0 else gap / (w - m)) <= res[m]:
+                if (gap / (be - m) if gap >= 0.0 else gap / (w - m)) < res[m]:
                     continue
                 while built <= wend:
                     zr = pz[built]
@@ -258,7 +286,7 @@ def _sweep_line(px, pz, po, col, cidx, n, k, res, rdz, stk, hull, low):
                             p1 = hull[hn - 2]
                             p2 = hull[hn - 1]
                             cross = (px[p2] - px[p1]) * (zr - pz[p1]) - (pz[p2] - pz[p1]) * (xr - px[p1])
-                            if cross > 0.0:
+                            if cross >= 0.0:
                                 hn -= 1
                             else:
                                 break
@@ -269,23 +297,21 @@ def _sweep_line(px, pz, po, col, cidx, n, k, res, rdz, stk, hull, low):
                     continue
                 q = _tangent(px, pz, hull, hn, False, float(m), zq)
                 s = (pz[q] - zq) / (px[q] - m)
-                if s > res[m]:
+                if s >= res[m]:  # on a tie the farther vertex
                     res[m] = s
                     rdz[m] = pz[q] - zq
         bs = be
 
 
 @inline
-def _wanted(need, main_col, a, v, nv):
-    """True when cell (v, a) or one of its two neighbours across the lines is needed (their centring reads it)."""
-    for vv in range(max(v - 1, 0), min(v + 2, nv)):
-        if (need[vv, a] if main_col else need[a, vv]) != 0:
-            return True
-    return False
+def _wanted(marks, main_col, a, v):
+    """True when cell (v, a) is wanted or a neighbour, across the lines, of a wanted cell (see :func:`need_marks`)."""
+    return ((marks[v, a] & ACROSS_ROWS) if main_col else (marks[a, v] & ACROSS_COLUMNS)) != 0
 
 
 @njit
-def _profile(z, main_col, fwd, c, lo, hi, offs, wts, nbs, nu, nv, t, jump, need, use_need, px, pz, po, col, cidx):
+def _profile(z, main_col, fwd, c, lo, hi, offs, wts, nbs, xms, nu, nv, jump, marks, use_need, px, pz, po, col,
+             cidx, obs):
     """Vertices of line ``c`` from step ``lo`` to ``hi`` (see :func:`_sweep_line`); observers: the traced cells.
 
     Returns the lowest observer height (inf: no observer with a height) and
@@ -295,39 +321,54 @@ def _profile(z, main_col, fwd, c, lo, hi, offs, wts, nbs, nu, nv, t, jump, need,
     ns = 0
     lowest = np.inf
     count = 0
+    a_prev = -1
+    v_prev = -1
+    z_prev = np.nan
     for m in range(n):
         u = lo + m
         a = u if fwd > 0 else nu - 1 - u
         v = c + offs[u]
-        zs, zo = _sample(z, main_col, a, v, nv, wts[u], nbs[u], jump)
+        za = _cell(z, main_col, a, v)
+        if m > 0 and v == v_prev:  # the edge across the line between the previous step and this one
+            d = za - z_prev
+            if d > jump or d < -jump:  # a wall (False with NaN)
+                px[ns] = m - 0.5
+                pz[ns] = za if d > 0.0 else z_prev
+                col[ns] = -1
+                ns += 1
+        elif m > 0:  # the track also crosses an edge along the line: up to two walls
+            x1, h1, x2, h2 = _walls(z, main_col, a_prev, a, v_prev, v, z_prev, za, xms[u - 1], jump)
+            if not math.isnan(h1):
+                px[ns] = m - 1 + x1
+                pz[ns] = h1
+                col[ns] = -1
+                ns += 1
+            if not math.isnan(h2):
+                px[ns] = m - 1 + x2
+                pz[ns] = h2
+                col[ns] = -1
+                ns += 1
+        zs, zo = _sample(z, main_col, a, v, za, nv, wts[u], nbs[u], jump)
         cidx[m] = ns
         px[ns] = m
         pz[ns] = zs
         po[ns] = zo
         col[ns] = -1
-        if not use_need or _wanted(need, main_col, a, v, nv):
+        if not use_need or _wanted(marks, main_col, a, v):
             col[ns] = m
+            obs[count] = ns
             count += 1
             if zo < lowest:
                 lowest = zo
         ns += 1
-        if m < n - 1:
-            a1 = a + fwd
-            x1, h1, x2, h2 = _walls(z, main_col, a, a1, v, c + offs[u + 1], -nbs[u] * wts[u], t, jump)
-            for x, h in ((x1, h1), (x2, h2)):
-                if not math.isnan(h):
-                    px[ns] = m + x
-                    pz[ns] = h
-                    po[ns] = np.nan
-                    col[ns] = -1
-                    ns += 1
+        a_prev, v_prev, z_prev = a, v, za
     cidx[n] = ns
     return lowest, count
 
 
 @njit
-def _trace(z, main_col, fwd, c, lo, hi, offs, wts, nbs, nu, nv, t, jump, k, step, px, pz, po, col, cidx, res, rdz,
-           stk, hull, out, dz, need, use_need, floor):
+def _trace(z, main_col, fwd, c, lo, hi, offs, wts, nbs, xms, nu, nv, jump, k, step, px, pz, po, col, cidx, obs, res,
+           rdz, stk, hull, out, dz, marks, use_need, floor):
     """Sweep steps ``lo..hi`` of line ``c`` and write the horizon of its traced cells' track points into ``out``.
 
     With a ``floor`` (> -inf), vertices lower than the lowest observer by more
@@ -335,19 +376,18 @@ def _trace(z, main_col, fwd, c, lo, hi, offs, wts, nbs, nu, nv, t, jump, k, step
     observer's horizon above the floor.
     """
     n = hi - lo + 1
-    lowest, count = _profile(z, main_col, fwd, c, lo, hi, offs, wts, nbs, nu, nv, t, jump, need, use_need, px, pz,
-                             po, col, cidx)
+    lowest, count = _profile(z, main_col, fwd, c, lo, hi, offs, wts, nbs, xms, nu, nv, jump, marks, use_need, px, pz,
+                             po, col, cidx, obs)
     if count == 0:
         return
     if lowest < np.inf:  # some observer has a height
         low = -np.inf
         if floor > -np.inf:
             low = lowest + (floor * k * step if floor < 0.0 else 0.0)
-        _sweep_line(px, pz, po, col, cidx, n, k, res, rdz, stk, hull, low)
-    for m in range(n):
-        i = cidx[m]
-        if col[i] < 0:
-            continue
+        _sweep_line(px, pz, po, col, cidx, obs, count, n, k, res, rdz, stk, hull, low)
+    for j in range(count):
+        i = obs[j]
+        m = col[i]
         u = lo + m
         a = u if fwd > 0 else nu - 1 - u
         v = c + offs[u]
@@ -368,7 +408,7 @@ def _trace(z, main_col, fwd, c, lo, hi, offs, wts, nbs, nu, nv, t, jump, k, step
 
 
 @pjit
-def _centre(z, out, dz, main_col, fwd, t, nu, nv, shift, jump, span, need, blocks, use_need, floor):
+def _centre(z, out, dz, main_col, fwd, t, nu, nv, shift, jump, span, marks, blocks, use_need, floor):
     """Horizon of each cell's centre from those of the tracks on either side of it (in place, see :func:`_centred`).
 
     All cells of a step lie on the same side ``s`` of their tracks; sweeping
@@ -403,7 +443,7 @@ def _centre(z, out, dz, main_col, fwd, t, nu, nv, shift, jump, span, need, block
             dh = dz[v, a] if main_col else dz[a, v]
             back, back_dz = prev, prev_dz
             prev, prev_dz = h, dh
-            if use_need and (need[v, a] if main_col else need[a, v]) == 0:
+            if use_need and ((marks[v, a] if main_col else marks[a, v]) & WANTED) == 0:
                 continue
             val = _centred(z, out, dz, main_col, a, v, s, nv, h, dh, back, back_dz, w, jump, span)
             if val < floor:
@@ -474,7 +514,8 @@ def _centred(z, out, dz, main_col, a, v, s, nv, h, dh, hc, dhc, w, jump, span):
     return min(max(height / dist, lo), hi)
 
 
-def centre_horizons(z, out, height, azimuth, cellsize, row0=0, col0=0, need=None, blocks=None, floor=-np.inf):
+def centre_horizons(z, out, height, azimuth, cellsize, row0=0, col0=0, need=None, blocks=None, floor=-np.inf,
+                    marks=None):
     """Turn the track-point horizons of ``horizon_tan(..., centre=False)`` into the cells' centre horizons.
 
     In place on ``out``; ``height`` is the ``height`` output of
@@ -485,22 +526,72 @@ def centre_horizons(z, out, height, azimuth, cellsize, row0=0, col0=0, need=None
     horizons of the tracks beside its centre.
     """
     azimuth, cellsize = float(azimuth), float(cellsize)
-    if need is None:
-        need, blocks, use_need = _NO_MASK, _NO_MASK, False
-    else:
-        need = need.view(np.uint8) if need.dtype == np.bool_ else need
-        if blocks is None:
-            blocks = need_blocks(need)
-        use_need = True
+    marks, blocks, use_need = _masks(z, need, blocks, marks, cellsize)
     nrows, ncols = z.shape
     main_col, fwd, t, nu, nv, _step, _k, jump = setup(nrows, ncols, azimuth, cellsize, 1.0)
     shift, _base = anchor(main_col, fwd, t, nu, int(row0), int(col0))
-    _centre(z, out, height, main_col, fwd, t, nu, nv, shift, jump, SAME_WALL_GAP * cellsize, need, blocks, use_need,
+    _centre(z, out, height, main_col, fwd, t, nu, nv, shift, jump, SAME_WALL_GAP * cellsize, marks, blocks, use_need,
             float(floor))
 
 
+def centre_cells(z, out, height, rows, cols, azimuth, cellsize, row0=0, col0=0, floor=-np.inf):
+    """:func:`centre_horizons` on a list of cells only: cell ``k`` at ``out[rows[k], cols[k]]``.
+
+    The same values as the grid version for the listed cells, in time
+    proportional to the list; their neighbours across the lines must have
+    been traced (``horizon_tan`` with the listed cells as ``need``).
+    """
+    nrows, ncols = z.shape
+    main_col, fwd, t, nu, nv, _step, _k, jump = setup(nrows, ncols, float(azimuth), float(cellsize), 1.0)
+    shift, _base = anchor(main_col, fwd, t, nu, int(row0), int(col0))
+    vals = np.empty(rows.shape[0])
+    _centre_list(z, out, height, rows, cols, main_col, fwd, t, nu, nv, shift, jump, SAME_WALL_GAP * float(cellsize),
+                 float(floor), vals)
+
+
+@pjit
+def _centre_list(z, out, dz, rows, cols, main_col, fwd, t, nu, nv, shift, jump, span, floor, vals):
+    """:func:`_centre` on listed cells: all values from the uncentred arrays first, then written."""
+    for k in prange(rows.shape[0]):
+        r = rows[k]
+        q = cols[k]
+        a = q if main_col else r
+        v = r if main_col else q
+        u = a if fwd > 0 else nu - 1 - a
+        off = offset(t, u + shift)
+        delta = centre_offset(t, u + shift, off)
+        h = out[r, q]
+        if delta == 0.0:
+            vals[k] = h
+            continue
+        s = 1 if delta > 0.0 else -1
+        vc = v - s
+        hc = np.nan
+        dhc = np.nan
+        if 0 <= vc < nv:
+            hc = out[vc, a] if main_col else out[a, vc]
+            dhc = dz[vc, a] if main_col else dz[a, vc]
+        val = _centred(z, out, dz, main_col, a, v, s, nv, h, dz[r, q], hc, dhc, abs(delta), jump, span)
+        vals[k] = floor if val < floor else val
+    for k in prange(rows.shape[0]):
+        out[rows[k], cols[k]] = vals[k]
+
+
+def _masks(z, need, blocks, marks, cellsize):
+    """The marks and blocks of ``need`` (computed unless given), and whether there is a mask at all."""
+    if need is None:
+        return _NO_MASK, _NO_MASK, False
+    if need.shape != z.shape:
+        raise ValueError(f"horizon_tan: need has shape {need.shape}, z has {z.shape}")
+    if marks is None:
+        marks = need_marks(need, z, cellsize)
+    if blocks is None:
+        blocks = need_blocks(need)
+    return marks, blocks, True
+
+
 def horizon_tan(z, azimuth, cellsize, max_distance, out, row0=0, col0=0, need=None, blocks=None, floor=-np.inf,
-                centre=True, height=None):
+                centre=True, height=None, marks=None):
     """Tangent of the horizon angle of every cell's centre in one azimuth.
 
     Parameters
@@ -530,9 +621,9 @@ def horizon_tan(z, azimuth, cellsize, max_distance, out, row0=0, col0=0, need=No
         exactly those of a run without ``need``; their neighbours across the
         lines get working values; elsewhere it is unchanged (fill it with NaN
         first). Default: every cell.
-    blocks : 2-D uint8 array, optional
-        :func:`need_blocks` of ``need``, when the caller sweeps the same mask
-        in many directions. Default: computed here.
+    blocks, marks : 2-D uint8 arrays, optional
+        :func:`need_blocks` and :func:`need_marks` of ``need``, when the
+        caller sweeps the same mask in many directions. Default: computed here.
     floor : float, optional
         Smallest tangent wanted: ``out`` gets ``max(tan, floor)``. The engine
         clamps terrain horizons at 0 (the far ground of a flat territory), so
@@ -563,25 +654,57 @@ def horizon_tan(z, azimuth, cellsize, max_distance, out, row0=0, col0=0, need=No
        radiation modeling from digital elevation data", IEEE TGRS 28(5),
        963-969, 1990. :doi:`10.1109/36.58986`
     """
-    if need is None:
-        need, blocks, use_need = _NO_MASK, _NO_MASK, False
-    else:
-        if need.shape != z.shape:
-            raise ValueError(f"horizon_tan: need has shape {need.shape}, z has {z.shape}")
-        need = need.view(np.uint8) if need.dtype == np.bool_ else need
-        if blocks is None:
-            blocks = need_blocks(need)
-        use_need = True
+    marks, blocks, use_need = _masks(z, need, blocks, marks, cellsize)
     if height is None:
         height = np.empty(z.shape)
     azimuth, cellsize = float(azimuth), float(cellsize)
-    _horizon_tan(z, azimuth, cellsize, float(max_distance), out, height, int(row0), int(col0), need, blocks,
+    _horizon_tan(z, azimuth, cellsize, float(max_distance), out, height, int(row0), int(col0), marks, blocks,
                  use_need, float(floor))
     if centre:
-        centre_horizons(z, out, height, azimuth, cellsize, row0, col0, need if use_need else None, blocks, floor)
+        centre_horizons(z, out, height, azimuth, cellsize, row0, col0, need, blocks, floor, marks)
 
 
 _NO_MASK = np.ones((1, 1), np.uint8)
+
+WANTED, ACROSS_ROWS, ACROSS_COLUMNS = 1, 2, 4
+"""Bits of :func:`need_marks`."""
+
+
+def need_marks(need: np.ndarray, z: np.ndarray, cellsize: float) -> np.ndarray:
+    """The cells to trace for a mask of wanted cells (uint8 bits, see :data:`WANTED`).
+
+    ``WANTED``: the wanted cells. ``ACROSS_ROWS``: those and their neighbours
+    along the rows axis that lie on the same surface (within ``cellsize *
+    tan(70°)`` in height, as in :mod:`kernels.lines`): the neighbours across
+    lines that step along columns, whose tracks the centring reads.
+    ``ACROSS_COLUMNS``: the same along the columns axis. The ground below a
+    roof's eaves is not traced, so that it stays below the sweeps' floor.
+    """
+    need = np.asarray(need)
+    out = np.zeros(need.shape, np.uint8)
+    _mark(need.view(np.uint8) if need.dtype == np.bool_ else need, z, cellsize * math.tan(math.radians(EDGE_SLOPE)),
+          out)
+    return out
+
+
+@njit
+def _mark(need, z, jump, out):
+    n0, n1 = need.shape
+    for i in range(n0):
+        for j in range(n1):
+            if need[i, j] == 0:
+                continue
+            out[i, j] |= WANTED | ACROSS_ROWS | ACROSS_COLUMNS
+            e = z[i, j]
+            if i > 0 and abs(z[i - 1, j] - e) <= jump:
+                out[i - 1, j] |= ACROSS_ROWS
+            if i < n0 - 1 and abs(z[i + 1, j] - e) <= jump:
+                out[i + 1, j] |= ACROSS_ROWS
+            if j > 0 and abs(z[i, j - 1] - e) <= jump:
+                out[i, j - 1] |= ACROSS_COLUMNS
+            if j < n1 - 1 and abs(z[i, j + 1] - e) <= jump:
+                out[i, j + 1] |= ACROSS_COLUMNS
+
 
 NEED_BLOCK_SHIFT = 4
 """Blocks of 16 x 16 cells summarise the mask of needed cells (:func:`need_blocks`)."""
@@ -608,7 +731,7 @@ def need_blocks(need: np.ndarray) -> np.ndarray:
 
 
 @pjit
-def _horizon_tan(z, azimuth, cellsize, max_distance, out, dz, row0, col0, need, blocks, use_need, floor):
+def _horizon_tan(z, azimuth, cellsize, max_distance, out, dz, row0, col0, marks, blocks, use_need, floor):
     """The track-point horizons of :func:`horizon_tan` (before the centring), mask always given.
 
     With ``use_need`` a line is traced in segments: each group of traced cells
@@ -619,12 +742,14 @@ def _horizon_tan(z, azimuth, cellsize, max_distance, out, dz, row0, col0, need, 
     nrows, ncols = z.shape
     main_col, fwd, t, nu, nv, step, k, jump = setup(nrows, ncols, azimuth, cellsize, max_distance)
     shift, base, offs, wts, nbs, c0, c1, nchunks, per = lines(main_col, fwd, t, nu, nv, row0, col0, 128)
+    xms = _crossings(t, offs, wts, nbs)
     for ch in prange(nchunks):
         px = np.empty(3 * nu)
         pz = np.empty(3 * nu)
         po = np.empty(3 * nu)
         col = np.empty(3 * nu, np.int64)
         cidx = np.empty(nu + 1, np.int64)
+        obs = np.empty(nu, np.int64)
         res = np.empty(nu)
         rdz = np.empty(nu)
         stk = np.empty(3 * nu, np.int64)
@@ -634,8 +759,8 @@ def _horizon_tan(z, azimuth, cellsize, max_distance, out, dz, row0, col0, need, 
             if hi < lo:
                 continue
             if not use_need:
-                _trace(z, main_col, fwd, c, lo, hi, offs, wts, nbs, nu, nv, t, jump, k, step, px, pz, po, col, cidx,
-                       res, rdz, stk, hull, out, dz, need, use_need, floor)
+                _trace(z, main_col, fwd, c, lo, hi, offs, wts, nbs, xms, nu, nv, jump, k, step, px, pz, po, col, cidx,
+                       obs, res, rdz, stk, hull, out, dz, marks, use_need, floor)
                 continue
             start = -1
             final = -1
@@ -656,18 +781,19 @@ def _horizon_tan(z, azimuth, cellsize, max_distance, out, dz, row0, col0, need, 
                     for uu in range(u, ue + 1):
                         a = uu if fwd > 0 else nu - 1 - uu
                         v = c + offs[uu]
-                        if _wanted(need, main_col, a, v, nv):
+                        if _wanted(marks, main_col, a, v):
                             if start < 0:
                                 start = uu
                             elif uu > final + k:
-                                _trace(z, main_col, fwd, c, start, final + k, offs, wts, nbs, nu, nv, t, jump, k, step,
-                                       px, pz, po, col, cidx, res, rdz, stk, hull, out, dz, need, use_need, floor)
+                                _trace(z, main_col, fwd, c, start, final + k, offs, wts, nbs, xms, nu, nv, jump, k,
+                                       step, px, pz, po, col, cidx, obs, res, rdz, stk, hull, out, dz, marks,
+                                       use_need, floor)
                                 start = uu
                             final = uu
                 u = ue + 1
             if start >= 0:
-                _trace(z, main_col, fwd, c, start, min(hi, final + k), offs, wts, nbs, nu, nv, t, jump, k, step, px,
-                       pz, po, col, cidx, res, rdz, stk, hull, out, dz, need, use_need, floor)
+                _trace(z, main_col, fwd, c, start, min(hi, final + k), offs, wts, nbs, xms, nu, nv, jump, k, step,
+                       px, pz, po, col, cidx, obs, res, rdz, stk, hull, out, dz, marks, use_need, floor)
 
 
 @pjit
@@ -686,7 +812,7 @@ def _bruteforce_tracks(z, azimuth, cellsize, max_distance, out, dz, row0, col0):
             c = v - (off - base)
             delta = centre_offset(t, u + shift, off)
             nb = -1 if delta > 0.0 else (1 if delta < 0.0 else 0)
-            zq = _sample(z, main_col, a, v, nv, abs(delta), nb, jump)[1]
+            zq = _sample(z, main_col, a, v, _cell(z, main_col, a, v), nv, abs(delta), nb, jump)[1]
             out[i, j] = np.nan
             dz[i, j] = np.nan
             if math.isnan(zq):
@@ -704,13 +830,15 @@ def _bruteforce_tracks(z, azimuth, cellsize, max_distance, out, dz, row0, col0):
                     break
                 a2 = u2 if fwd > 0 else nu - 1 - u2
                 d2 = centre_offset(t, u2 + shift, off2)
-                x1, h1, x2, h2 = _walls(z, main_col, ap, a2, vp, v2, dp, t, jump)
+                xm = _crossing(t, dp, v2 - vp) if v2 != vp else np.nan
+                x1, h1, x2, h2 = _walls(z, main_col, ap, a2, vp, v2, _cell(z, main_col, ap, vp),
+                                        _cell(z, main_col, a2, v2), xm, jump)
                 nb2 = -1 if d2 > 0.0 else (1 if d2 < 0.0 else 0)
-                zs = _sample(z, main_col, a2, v2, nv, abs(d2), nb2, jump)[0]
+                zs = _sample(z, main_col, a2, v2, _cell(z, main_col, a2, v2), nv, abs(d2), nb2, jump)[0]
                 for x, h in ((s - 1 + x1, h1), (s - 1 + x2, h2), (float(s), zs)):
                     if not math.isnan(h):
                         sl = (h - zq) / (x * step)
-                        if sl > best:
+                        if sl >= best:  # on a tie the farther vertex
                             best = sl
                             rise = h - zq
                 ap, vp, dp = a2, v2, d2

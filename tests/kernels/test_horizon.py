@@ -351,3 +351,25 @@ def test_sweep_equals_bruteforce_with_a_global_origin(azimuth):
     fin = np.isfinite(a)
     assert np.array_equal(np.isnan(a), np.isnan(b)) and np.array_equal(np.isinf(a), np.isinf(b))
     np.testing.assert_allclose(a[fin], b[fin], rtol=1e-9, atol=1e-9)
+
+
+@pytest.mark.parametrize("azimuth", [0.0, 17.0, 45.0, 101.25, 200.0, 333.0])
+def test_centring_listed_cells_equals_the_grid(azimuth):
+    """centre_cells on a list of cells gives centre_horizons' values there (the engine's path for roofs)."""
+    from kernels import centre_cells, centre_horizons
+
+    rng = np.random.default_rng(4)
+    z = rng.normal(0, 0.3, (60, 70))
+    z[20:35, 10:30] += 12.0
+    z[40:50, 40:65] += 6.0
+    need = rng.random(z.shape) < 0.3
+    tracks, height = np.full_like(z, np.nan), np.full_like(z, np.nan)
+    horizon_tan(z, azimuth, 0.5, 10.0, tracks, need=need, floor=0.0, centre=False, height=height)
+    grid = tracks.copy()
+    centre_horizons(z, grid, height, azimuth, 0.5, need=need, floor=0.0)
+    listed = tracks.copy()
+    rows, cols = np.nonzero(need)
+    centre_cells(z, listed, height, rows, cols, azimuth, 0.5, floor=0.0)
+    np.testing.assert_array_equal(listed[need], grid[need])
+    if azimuth % 45:  # on the axes and diagonals every track runs through the cells' centres
+        assert (listed[need] != tracks[need]).any()  # the centring changed something
