@@ -27,12 +27,15 @@ Observers
 A cell's observer stands on its line at its sample, at the sample's height (at
 a wall, at the cell's own height, so that the top of a roof edge does not look
 up at itself). That point lies up to half a cell beside the cell's centre,
-across the track. The horizon *of the cell* is the one seen from its centre:
-interpolated linearly between the horizon of its own track and that of the
-parallel track on the other side of the centre (the track of the neighbour
-across, one cell away), when that neighbour lies on the same surface; a cell
-beside a wall keeps its own track's horizon. Both tracks see the same horizon
-on a plane, so a tilted roof still never shades itself.
+across the track. The horizon *of the cell* is the one seen from its centre,
+from the horizons of its own track and of the parallel track on the other
+side of the centre (the track of the neighbour across, one cell away, when it
+lies on the same surface): when both are made by one wall (obstacles of the
+same height, less than 64 cells apart) the obstacle's distance and height are
+interpolated linearly across the tracks, which is exact for a straight wall;
+otherwise the tangents are. A cell between its track and a wall extrapolates
+from the track on its other side the same way (:func:`_centred`). Equal
+horizons stay as they are, so a tilted roof still never shades itself.
 
 :func:`horizon_tan` computes the horizon of each track point exactly on the
 piecewise-linear profile with upper convex hulls, :func:`horizon_tan_bruteforce`
@@ -615,12 +618,12 @@ def horizon_tan(z, azimuth, cellsize, max_distance, out, row0=0, col0=0, need=No
         window. Default 0.
     need : 2-D bool or uint8 array, optional
         The cells whose horizon is wanted (e.g. a tile's roofs): only these
-        and their neighbours across the lines (whose tracks the centring reads)
-        are traced, each from its sample to ``max_distance`` beyond; lines
-        without such a cell are skipped. ``out`` gets the wanted cells' values,
-        exactly those of a run without ``need``; their neighbours across the
-        lines get working values; elsewhere it is unchanged (fill it with NaN
-        first). Default: every cell.
+        and their neighbours across the lines on the same surface (whose
+        tracks the centring reads, :func:`need_marks`) are traced, each from
+        its sample to ``max_distance`` beyond; lines without such a cell are
+        skipped. ``out`` gets the wanted cells' values, exactly those of a run
+        without ``need``; those neighbours get working values; elsewhere it is
+        unchanged (fill it with NaN first). Default: every cell.
     blocks, marks : 2-D uint8 arrays, optional
         :func:`need_blocks` and :func:`need_marks` of ``need``, when the
         caller sweeps the same mask in many directions. Default: computed here.
