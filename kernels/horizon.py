@@ -83,22 +83,30 @@ def _cell(z, main_col, a, v):
 
 
 @inline
-def _sample(z, main_col, a, v, za, nv, w, nb, jump):
+def _partner(z, main_col, a, v, nv, nb):
+    """Height of the other cell the track passes at step ``a`` (``v + nb``), NaN when none or outside the grid."""
+    vb = v + nb
+    if nb == 0 or vb < 0 or vb >= nv:
+        return np.nan
+    return _cell(z, main_col, a, vb)
+
+
+@inline
+def _sample(z, main_col, a, v, za, zb, nv, w, nb, jump):
     """Track height and observer height beside cell (minor ``v``, main ``a``), of height ``za``.
 
     ``w`` is the distance from the cell centre to the track [cells], ``nb`` the
-    side (-1, +1) of the other cell the track passes (0: through the centre).
-    Interpolates across the track when the two cells lie on one surface; else
-    the track point is on the cell itself, continued as the plane through its
-    neighbour on the other side (or flat). The observer stands at the track
-    point, except beside a wall, where it takes the cell's own height.
+    side (-1, +1) of the other cell the track passes (0: through the centre),
+    ``zb`` that cell's height (:func:`_partner`). Interpolates across the
+    track when the two cells lie on one surface; else the track point is on
+    the cell itself, continued as the plane through its neighbour on the other
+    side (or flat). The observer stands at the track point, except beside a
+    wall, where it takes the cell's own height.
     """
     if math.isnan(za):
         return np.nan, np.nan
     if nb == 0:
         return za, za
-    vb = v + nb
-    zb = _cell(z, main_col, a, vb) if 0 <= vb < nv else np.nan
     if not math.isnan(zb) and abs(za - zb) <= jump:
         zt = (1.0 - w) * za + w * zb
         return zt, zt
@@ -146,30 +154,26 @@ def _crossings(t, offs, wts, nbs):
 
 
 @inline
-def _walls(z, main_col, a0, a1, v0, v1, za, zc, xm, jump):
-    """Walls the track crosses between the samples of two consecutive steps.
+def _walls(za, zc, zbm, zbn, xm, jump):
+    """Walls the track crosses between the samples of two consecutive steps whose cells differ across the line.
 
-    ``(a0, v0)`` and ``(a1, v1)``: the line's cells at the two steps, of
-    heights ``za`` and ``zc``; ``xm``: where the track crosses the minor-axis
-    edge between them (:func:`_crossing`) when ``v1 != v0``. Returns two
-    (position after the first sample [steps], wall top [m]) pairs in order of
-    position, NaN heights where no wall is crossed.
+    ``za``, ``zc``: the line's cells at the two steps; ``zbm`` the cell beside
+    the first across the line (where the track goes when it crosses the
+    minor-axis edge first), ``zbn`` the cell beside the second (when it crosses
+    the main-axis edge first); ``xm``: where it crosses the minor-axis edge
+    (:func:`_crossing`), 0.5 through a corner, where both side cells touch it.
+    Returns two (position after the first sample [steps], wall top [m]) pairs
+    in order of position, NaN heights where no wall is crossed.
     """
-    if v1 == v0:
-        return 0.5, _wall(za, zc, jump), 0.5, np.nan
-    if abs(xm - 0.5) < 1e-9:  # through the corner of four cells: both side cells touch the track there
-        zb = _cell(z, main_col, a0, v1)
-        zd = _cell(z, main_col, a1, v0)
+    if abs(xm - 0.5) < 1e-9:
         h = np.nan
-        for w in (_wall(za, zb, jump), _wall(zb, zc, jump), _wall(za, zd, jump), _wall(zd, zc, jump)):
+        for w in (_wall(za, zbm, jump), _wall(zbm, zc, jump), _wall(za, zbn, jump), _wall(zbn, zc, jump)):
             if not math.isnan(w) and not w <= h:
                 h = w
         return 0.5, h, 0.5, np.nan
     if xm < 0.5:  # across the minor edge first, then the main edge
-        zb = _cell(z, main_col, a0, v1)
-        return xm, _wall(za, zb, jump), 0.5, _wall(zb, zc, jump)
-    zb = _cell(z, main_col, a1, v0)
-    return 0.5, _wall(za, zb, jump), xm, _wall(zb, zc, jump)
+        return xm, _wall(za, zbm, jump), 0.5, _wall(zbm, zc, jump)
+    return 0.5, _wall(za, zbn, jump), xm, _wall(zbn, zc, jump)
 
 
 @njit
@@ -327,11 +331,15 @@ def _profile(z, main_col, fwd, c, lo, hi, offs, wts, nbs, xms, nu, nv, jump, mar
     a_prev = -1
     v_prev = -1
     z_prev = np.nan
+    zb_prev = np.nan
+    nb_prev = 0
     for m in range(n):
         u = lo + m
         a = u if fwd > 0 else nu - 1 - u
         v = c + offs[u]
         za = _cell(z, main_col, a, v)
+        nb = nbs[u]
+        zb = _partner(z, main_col, a, v, nv, nb)
         if m > 0 and v == v_prev:  # the edge across the line between the previous step and this one
             d = za - z_prev
             if d > jump or d < -jump:  # a wall (False with NaN)
@@ -340,7 +348,16 @@ def _profile(z, main_col, fwd, c, lo, hi, offs, wts, nbs, xms, nu, nv, jump, mar
                 col[ns] = -1
                 ns += 1
         elif m > 0:  # the track also crosses an edge along the line: up to two walls
-            x1, h1, x2, h2 = _walls(z, main_col, a_prev, a, v_prev, v, z_prev, za, xms[u - 1], jump)
+            sd = v - v_prev
+            xm = xms[u - 1]
+            corner = abs(xm - 0.5) < 1e-9
+            zbm = np.nan
+            zbn = np.nan
+            if corner or xm < 0.5:  # the cells beside are those the tracks pass at the two steps (already read)
+                zbm = zb_prev if nb_prev == sd else _cell(z, main_col, a_prev, v)
+            if corner or xm > 0.5:
+                zbn = zb if nb == -sd else _cell(z, main_col, a, v_prev)
+            x1, h1, x2, h2 = _walls(z_prev, za, zbm, zbn, xm, jump)
             if not math.isnan(h1):
                 px[ns] = m - 1 + x1
                 pz[ns] = h1
@@ -351,20 +368,21 @@ def _profile(z, main_col, fwd, c, lo, hi, offs, wts, nbs, xms, nu, nv, jump, mar
                 pz[ns] = h2
                 col[ns] = -1
                 ns += 1
-        zs, zo = _sample(z, main_col, a, v, za, nv, wts[u], nbs[u], jump)
+        zs, zo = _sample(z, main_col, a, v, za, zb, nv, wts[u], nb, jump)
         cidx[m] = ns
         px[ns] = m
         pz[ns] = zs
-        po[ns] = zo
-        col[ns] = -1
         if not use_need or _wanted(marks, main_col, a, v):
             col[ns] = m
+            po[ns] = zo
             obs[count] = ns
             count += 1
             if zo < lowest:
                 lowest = zo
+        else:
+            col[ns] = -1
         ns += 1
-        a_prev, v_prev, z_prev = a, v, za
+        a_prev, v_prev, z_prev, zb_prev, nb_prev = a, v, za, zb, nb
     cidx[n] = ns
     return lowest, count
 
@@ -815,7 +833,8 @@ def _bruteforce_tracks(z, azimuth, cellsize, max_distance, out, dz, row0, col0):
             c = v - (off - base)
             delta = centre_offset(t, u + shift, off)
             nb = -1 if delta > 0.0 else (1 if delta < 0.0 else 0)
-            zq = _sample(z, main_col, a, v, _cell(z, main_col, a, v), nv, abs(delta), nb, jump)[1]
+            zq = _sample(z, main_col, a, v, _cell(z, main_col, a, v), _partner(z, main_col, a, v, nv, nb), nv,
+                         abs(delta), nb, jump)[1]
             out[i, j] = np.nan
             dz[i, j] = np.nan
             if math.isnan(zq):
@@ -833,11 +852,15 @@ def _bruteforce_tracks(z, azimuth, cellsize, max_distance, out, dz, row0, col0):
                     break
                 a2 = u2 if fwd > 0 else nu - 1 - u2
                 d2 = centre_offset(t, u2 + shift, off2)
-                xm = _crossing(t, dp, v2 - vp) if v2 != vp else np.nan
-                x1, h1, x2, h2 = _walls(z, main_col, ap, a2, vp, v2, _cell(z, main_col, ap, vp),
-                                        _cell(z, main_col, a2, v2), xm, jump)
+                za, zc = _cell(z, main_col, ap, vp), _cell(z, main_col, a2, v2)
+                if v2 == vp:
+                    x1, h1, x2, h2 = 0.5, _wall(za, zc, jump), 0.5, np.nan
+                else:
+                    x1, h1, x2, h2 = _walls(za, zc, _cell(z, main_col, ap, v2), _cell(z, main_col, a2, vp),
+                                            _crossing(t, dp, v2 - vp), jump)
                 nb2 = -1 if d2 > 0.0 else (1 if d2 < 0.0 else 0)
-                zs = _sample(z, main_col, a2, v2, _cell(z, main_col, a2, v2), nv, abs(d2), nb2, jump)[0]
+                zs = _sample(z, main_col, a2, v2, zc, _partner(z, main_col, a2, v2, nv, nb2), nv, abs(d2), nb2,
+                             jump)[0]
                 for x, h in ((s - 1 + x1, h1), (s - 1 + x2, h2), (float(s), zs)):
                     if not math.isnan(h):
                         sl = (h - zq) / (x * step)
