@@ -10,7 +10,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 from hypothesis.extra.numpy import arrays
 
@@ -379,7 +379,8 @@ def _box_horizon(z, x0, y0, z0, azimuth, reach):
     """Largest tan of elevation from (x0, y0, z0) over a city of flat-topped box cells along a horizontal ray.
 
     An exact grid traversal (Amanatides & Woo 1987), independent of the engine: each cell the ray
-    enters within ``reach`` counts at the distance where it is entered. Coordinates in cells: x
+    enters within ``reach`` counts at the distance where it is entered (through a corner, the two
+    cells beside it too: the ray touches their edges). Coordinates in cells: x
     eastwards from the west edge, y southwards from the north edge; cell (i, j) spans
     [j, j+1) x [i, i+1); 1 m cells. None when the ray leaves the grid within ``reach`` (the engine's
     lines end at the grid's edge by whole steps).
@@ -393,7 +394,16 @@ def _box_horizon(z, x0, y0, z0, azimuth, reach):
     d_x = abs(1 / dx) if abs(dx) > 1e-12 else math.inf
     best = 0.0
     while True:
-        if next_x < next_y:
+        if abs(next_x - next_y) < 1e-12:  # through a corner: the two side cells touch the ray there too
+            s = next_x
+            if s > reach:
+                return best
+            for ii, jj in ((i + step_i, j), (i, j + step_j)):
+                if not (0 <= ii < z.shape[0] and 0 <= jj < z.shape[1]):
+                    return None
+                best = max(best, (z[ii, jj] - z0) / s)
+            i, j, next_x, next_y = i + step_i, j + step_j, next_x + d_x, next_y + d_y
+        elif next_x < next_y:
             s, j, next_x = next_x, j + step_j, next_x + d_x
         else:
             s, i, next_y = next_y, i + step_i, next_y + d_y
@@ -411,6 +421,8 @@ def _box_horizon(z, x0, y0, z0, azimuth, reach):
     azimuth=st.floats(0, 360, exclude_max=True),
     shape=st.tuples(st.integers(10, 24), st.integers(10, 24)),
 )
+@example(seed=0, azimuth=135.0, shape=(10, 10))  # every track through cell corners
+@example(seed=1, azimuth=26.565051177077994, shape=(12, 12))  # a slope of 1/2: corners every other step
 def test_track_points_see_box_cells_exactly(seed, azimuth, shape):
     """Property: on a city of box cells (heights 0-30 m in steps of 10 m on 1 m cells: every step a
     wall), a cell's track point sees the exact horizon of the boxes (an independent traversal)."""
