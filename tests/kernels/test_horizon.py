@@ -442,6 +442,8 @@ def test_track_points_see_box_cells_exactly(seed, azimuth, shape):
             u = a if fwd > 0 else nu - 1 - a
             shift = anchor(main_col, fwd, t, nu, 0, 0)[0]
             delta = centre_offset(t, u + shift, offset(t, u + shift))  # the track passes delta cells off the centre
+            if abs(abs(delta) - 0.5) < 1e-9:  # the track point on a cell edge: at the foot of any wall there (90°)
+                continue
             x0, y0 = j + 0.5, i + 0.5
             if main_col:
                 y0 -= delta
