@@ -67,7 +67,7 @@ def test_canyon_floor_horizons_are_analytic(cs, along):
 
 def test_foot_of_a_wall_sees_it_half_a_cell_away():
     """Looking straight at a wall from the cell at its foot: atan(H / (cs / 2)); one cell further: H / 1.5 cs."""
-    z, b, w, n = _canyon(1.0, "ew")
+    z, b, _w, n = _canyon(1.0, "ew")
     h = np.empty_like(z)
     horizon_tan(z, 0.0, 1.0, 100.0, h)  # north, towards the HN block
     assert h[b, n // 2] == pytest.approx(HN / 0.5)
