@@ -72,8 +72,9 @@ from rasters.tiling import (Bounds, Tile, overlaps, plan_tiles, raster_bounds, r
                             write_vrt)
 
 PREPARED = ("dsm", "dtm", "ndsm", "buildings", "vegetation")
-SECONDS_PER_MCELL = 2.9
-"""Cost of the tile stage per million window cells on one core, 64 directions, dense town [s] (benchmarks/RESULTS.md).
+SECONDS_PER_MCELL = 3.1
+"""Cost of the tile stage per million window cells on one core, 64 directions, dense town [s] (benchmarks/RESULTS.md:
+24.6 s a tile of 2,800² window cells with walls on their cell edges, 2026-12-04).
 
 Measured on synthetic 1 km tiles a quarter covered by buildings (irradiance on the roofs): an upper
 figure; tiles with fewer roofs trace fewer lines. For --dry-run."""
