@@ -87,6 +87,7 @@ def test_commune_epci_territory_totals_are_sums_of_buildings(town_run):
     assert np.allclose(b["mwh_net"], b["mwh"] * 0.65)
 
 
+@pytest.mark.slow
 def test_tiles_with_halo_count_every_building_once(town_run):
     """Cut the scene into two tiles with a 30 m halo: each building is owned once and keeps its figures."""
     z, footprints, w, irr, communes, full = town_run

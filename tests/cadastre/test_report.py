@@ -33,6 +33,8 @@ from cadastre.errors import InputFileError, OptionError, OutputFileError
 from cadastre.report import FIGURES, HOUSEHOLD_MWH, main_commune, write_all, write_report
 from cadastre.report_charts import sector
 
+pytestmark = pytest.mark.slow  # reports of whole result folders: left out of `make test-fast`
+
 SIREN = pma_table().loc["62001", "epci_siren"]
 
 

@@ -30,6 +30,8 @@ from rasters.coarse import FarField, coarse_surface
 from rasters.io import read_dsm
 from rasters.tiling import plan_tiles, read_window, write_vrt
 
+pytestmark = pytest.mark.slow  # whole runs on Dask and subprocesses: left out of `make test-fast`
+
 X0, Y1, RES = 770400.0, 6277700.0, 1.0
 CRS = "EPSG:2154"
 
@@ -395,14 +397,29 @@ def test_dry_run_prints_the_plan_and_writes_nothing(scene, tmp_path):
         ("[inputs\n", "invalid TOML"),
     ],
 )
-def test_bad_configs_are_one_line_errors(scene, tmp_path, text, needle):
+def test_bad_configs_are_refused_before_any_work(scene, tmp_path, text, needle):
+    """Each bad configuration is refused by the checks `cadastre run` makes first (read, then plan), with a
+    message naming the key or the file; the command turns it into one line (next test)."""
+    from rasters.errors import CadastreError
+
     folder = scene[0]
-    bad = folder / "bad.toml"
+    bad = folder / f"bad-{abs(hash(text))}.toml"
     bad.write_text(text)
+    with pytest.raises(CadastreError) as caught:
+        make_plan(load_run_config(bad))
+    message = str(caught.value)
+    assert needle in message and "\n" not in message, message
+
+
+def test_a_bad_config_is_a_one_line_error_of_the_command(scene, tmp_path):
+    """The command line: one `error:` line, exit 2, no output folder (one case for all: the message is the
+    library's, tested above)."""
+    bad = scene[0] / "bad-command.toml"
+    bad.write_text('[inputs]\ndsm = ["dsm_scene.tif"]\n[tiles]\nhalo = -5\n')
     result = _cadastre("run", bad, "-o", tmp_path / "out", "--scheduler", "synchronous")
     assert result.returncode == 2
     lines = result.stderr.strip().splitlines()
-    assert len(lines) == 1 and lines[0].startswith("error: ") and needle in lines[0], result.stderr
+    assert len(lines) == 1 and lines[0].startswith("error: ") and "tiles.halo" in lines[0], result.stderr
     assert not (tmp_path / "out").exists()
 
 

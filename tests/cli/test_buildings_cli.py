@@ -33,6 +33,8 @@ from cadastre.config import Config, load_config
 from cli.main import app
 from rasters.io import to_dataarray, write_bands
 
+pytestmark = pytest.mark.slow  # end-to-end command lines: left out of `make test-fast`
+
 ROOT = Path(__file__).resolve().parents[2]
 LOUHANS = ROOT.parent / "shared" / "data" / "lidar" / "lidarprod_870000_6618000"
 SAMPLE_COMMUNES = ROOT / "cadastre" / "data" / "communes-lidar-samples.geojson"

@@ -13,6 +13,8 @@ from helpers import cli_runner
 
 from cli.main import app
 
+pytestmark = pytest.mark.slow  # the command line in subprocesses: left out of `make test-fast`
+
 ROOT = Path(__file__).resolve().parents[2]
 SAMPLES = ROOT / "samples" / "lidar"
 SAMPLE_COMMUNES = ROOT / "cadastre" / "data" / "communes-lidar-samples.geojson"

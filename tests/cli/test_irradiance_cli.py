@@ -30,6 +30,8 @@ from helpers import cli_runner, error_line, tmp_files
 
 from cli.main import app
 
+pytestmark = pytest.mark.slow  # the command line in subprocesses: left out of `make test-fast`
+
 BANDS = ["global", "beam", "diffuse", "reflected", "svf", "slope", "aspect"]
 NODATA = -9999.0
 CELL = 0.5

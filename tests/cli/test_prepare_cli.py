@@ -25,6 +25,8 @@ from cli.main import app
 from cli.prepare import OUTPUTS
 from rasters.lidar import prepare
 
+pytestmark = pytest.mark.slow  # LiDAR tiles through the command line: left out of `make test-fast`
+
 REPO = Path(__file__).resolve().parents[2]
 SAMPLES = REPO / "samples" / "lidar"
 TILES = sorted(SAMPLES.glob("*.laz"))

@@ -40,6 +40,8 @@ from cadastre.report_charts import CLASS_COLOURS
 from cli import report as cli_report
 from cli.main import app
 
+pytestmark = pytest.mark.slow  # the demo, engine runs and Chromium: left out of `make test-fast`
+
 runner = cli_runner()
 
 

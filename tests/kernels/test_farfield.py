@@ -13,6 +13,8 @@ from hypothesis.extra.numpy import arrays
 from kernels import apply_far, centre_horizons, far_sweep, far_sweep_bruteforce, horizon_tan, observer_heights
 from rasters.coarse import CoarseSurface, FarField, block_max, far_setup
 
+pytestmark = pytest.mark.slow  # kilometre scenes at full resolution: left out of `make test-fast`
+
 RES = 4.0  # fine cell [m]
 SIZE = 5200.0  # scene side [m]
 NEAR = 200.0  # near-field reach [m]
