@@ -29,13 +29,13 @@ from rasterio.transform import from_origin
 
 from common import synthetic_town
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
 
-from cadastre.irradiance import _compute, site_of  # noqa: E402
-from cadastre.sky import build_sun_tables, solar_position  # noqa: E402
-from cadastre.weather import load_weather  # noqa: E402
-from rasters.io import read_dsm  # noqa: E402
+from cadastre.solar.irradiance import _compute, site_of
+from cadastre.solar.sky import build_sun_tables, solar_position
+from cadastre.solar.weather import load_weather
+from rasters.io import read_dsm
+
+ROOT = Path(__file__).resolve().parents[1]
 
 
 def write_dsm(path: Path, size: int) -> None:

@@ -51,11 +51,11 @@ import numpy as np
 import pyproj
 from laspy import DecompressionSelection as DS
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
 
 from rasters import lidar
 from rasters.io import NODATA, write_bands
+
+ROOT = Path(__file__).resolve().parents[1]
 
 DEFAULT_DATA = ROOT.parent / "shared" / "data" / "lidar"
 CHUNK_WRITE = 2_000_000

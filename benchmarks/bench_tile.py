@@ -7,7 +7,7 @@ A window of ``--size`` cells at 0.5 m (a 1 km core and its 200 m halo: 2,800²) 
 synthetic town of :func:`common.synthetic_town`, its buildings thinned to about ``--built`` of the
 area; the wanted cells are the roof cells of the core; the run's defaults otherwise (64
 directions, Perez, 200 m near reach, far field to 5 km on 5 m cells, the Lens TMY). Reports the
-best of ``--repeat`` calls of :func:`cadastre.irradiance` (compiled kernels warm) and, with
+best of ``--repeat`` calls of :func:`cadastre.solar.irradiance` (compiled kernels warm) and, with
 ``--code``, runs the very same measurement on another checkout of the engine (e.g. a worktree of
 an earlier commit) in a subprocess, so that both figures come from one run on one machine.
 """
@@ -53,8 +53,9 @@ def measure(size: int, built: float, repeat: int) -> dict:
     from rasterio.transform import from_origin
 
     from cadastre import irradiance
-    from cadastre.weather import load_weather
-    from rasters.coarse import FarField, coarse_surface
+    from cadastre.solar.weather import load_weather
+    from cadastre.solar.farfield import FarField
+    from rasters.coarse import coarse_surface
     from rasters.io import to_dataarray
 
     z, cells = _scene(size, built)

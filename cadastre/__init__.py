@@ -4,8 +4,8 @@ Public API: :func:`irradiance` (per-cell irradiation of a DSM) and
 :func:`load_weather`. Errors live in :mod:`cadastre.errors`.
 """
 
-from cadastre.irradiance import BANDS, irradiance
-from cadastre.weather import Weather, load_weather
+from cadastre.solar.irradiance import BANDS, irradiance
+from cadastre.solar.weather import Weather, load_weather
 
 __version__ = "0.1.0"
 

@@ -65,7 +65,7 @@ Notes
 PVWatts' 14 % includes a 3 % allowance for shading, which this engine also
 models explicitly (the shading ratio of each face); set
 ``system_losses = 0.114`` to remove the overlap. No angle-of-incidence
-(reflection) loss is applied: :mod:`cadastre.energy` feeds the plane-of-array
+(reflection) loss is applied: :mod:`cadastre.solar.energy` feeds the plane-of-array
 irradiance to PVWatts as the effective irradiance.
 
 References
@@ -362,7 +362,7 @@ def _check_value(where: str, section: str, key: str, value: Any) -> None:
     name = _name(section, key)
     rule = _RULES[section][key]
     if key == "sky":
-        from cadastre.sky import SKY_MODELS
+        from cadastre.solar.sky import SKY_MODELS
 
         if str(value).lower() not in SKY_MODELS:
             raise OptionError(f"{where}: sky = {value!r} is not a sky model; use one of {', '.join(SKY_MODELS)}")

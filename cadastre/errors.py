@@ -1,4 +1,10 @@
-"""Exceptions raised by the engine on bad input (public home; see rasters.errors)."""
+"""Exceptions raised by the engine on bad input: their public home.
+
+Every error derives from :class:`CadastreError`; the command line turns it
+into a one-line ``error: ...`` message and exit code 2. Messages read
+``"<file>: <problem>; <fix>"``. The errors the raster layer raises are defined
+in :mod:`rasters.errors` (imports point one way) and re-exported here.
+"""
 
 from rasters.errors import (
     AllNodataError,
@@ -9,9 +15,16 @@ from rasters.errors import (
     NoOverlapError,
     OptionError,
     OutputFileError,
-    WeatherColumnsError,
-    WeatherError,
 )
+
+
+class WeatherError(CadastreError, ValueError):
+    """A weather file cannot be used: unreadable times, bad values."""
+
+
+class WeatherColumnsError(WeatherError):
+    """A weather file lacks required columns."""
+
 
 __all__ = [
     "AllNodataError",

@@ -12,12 +12,12 @@ import pandas as pd
 import typer
 from rich.table import Table
 
-from cadastre.aggregate import default_communes_path, load_communes, write_table
-from cadastre.buildings import compute_buildings
+from cadastre.areas.aggregate import default_communes_path, load_communes, write_table
+from cadastre.roofs.buildings import compute_buildings
 from cadastre.config import load_config
 from cadastre.errors import InputFileError, OptionError
-from cadastre.irradiance import site_of
-from cadastre.weather import load_weather
+from cadastre.solar.irradiance import site_of
+from cadastre.solar.weather import load_weather
 from cli.options import OVERWRITE, QUIET, console, display, handle_errors, stdout
 from rasters.footprints import footprints_from_mask, write_vector
 from rasters.io import atomic_path, check_output_folder, read_bands, read_on_grid

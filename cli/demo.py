@@ -8,12 +8,12 @@ from pathlib import Path
 
 import typer
 
-from cadastre.aggregate import default_communes_path, load_communes, write_table
-from cadastre.buildings import compute_buildings
+from cadastre.areas.aggregate import default_communes_path, load_communes, write_table
+from cadastre.roofs.buildings import compute_buildings
 from cadastre.config import Config
 from cadastre.errors import InputFileError
-from cadastre.irradiance import BANDS, irradiance
-from cadastre.weather import default_weather_path, load_weather
+from cadastre.solar.irradiance import BANDS, irradiance
+from cadastre.solar.weather import default_weather_path, load_weather
 from cli.buildings import summary_table as buildings_table
 from cli.buildings import top_table
 from cli.irradiance import summary_table as irradiance_table
@@ -107,8 +107,8 @@ def demo_command(
         # ---- qualification (issue 8): the example samples/municipal.csv on the demo buildings ----
         municipal = samples / "municipal.csv"
         if municipal.is_file():
-            from cadastre.qualify import qualify
-            from cadastre.qualify_output import write_qualification
+            from cadastre.qualify.operation import qualify
+            from cadastre.qualify.outputs import write_qualification
             from cli.qualify import print_summary
 
             started_q = time.perf_counter()
@@ -121,7 +121,7 @@ def demo_command(
                          "(qualification.csv, .gpkg, .html, operation.csv)")
 
         # ---- report (issue 7): the commune report of the demo area; keep this block last ----
-        from cadastre.report import main_commune, write_report  # here: matplotlib costs 0.4 s at every start
+        from cadastre.report.pages import main_commune, write_report  # here: matplotlib costs 0.4 s at every start
 
         qualification = output / "qualification"
         report_html = write_report(folder, output / "report.html", commune=main_commune(folder), overwrite=True,

@@ -9,10 +9,11 @@ import typer
 from rich.table import Table
 
 from cadastre.errors import OptionError
-from cadastre.irradiance import BANDS, check_options, irradiance, site_of
-from cadastre.weather import TIME_LABELS, load_weather
+from cadastre.solar.irradiance import BANDS, check_options, irradiance, site_of
+from cadastre.solar.weather import TIME_LABELS, load_weather
 from cli.options import OVERWRITE, QUIET, display, handle_errors, progress_bar, stdout
-from rasters.coarse import FarField, coarse_surface
+from cadastre.solar.farfield import FarField
+from rasters.coarse import coarse_surface
 from rasters.io import check_output_path, read_dsm, write_bands
 
 

@@ -10,7 +10,7 @@ import typer
 from rich.table import Table
 
 from cli.options import OVERWRITE, QUIET, display, handle_errors, progress_bar, stdout
-from rasters.errors import OutputFileError
+from cadastre.errors import OutputFileError
 from rasters.io import NODATA, atomic_path, check_output_path, write_bands
 from rasters.lidar import MASK_NODATA, check_sources, plan_grid, prepare
 

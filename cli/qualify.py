@@ -10,10 +10,10 @@ import typer
 from rich.table import Table
 
 from cadastre.errors import OptionError
-from cadastre.municipal import municipal_template
-from cadastre.qualify import QualifyResult, qualify
-from cadastre.qualify_config import default_qualify_toml, load_qualify_config
-from cadastre.qualify_output import OUTPUTS, check_outputs, write_qualification
+from cadastre.qualify.municipal import municipal_template
+from cadastre.qualify.operation import QualifyResult, qualify
+from cadastre.qualify.config import default_qualify_toml, load_qualify_config
+from cadastre.qualify.outputs import OUTPUTS, check_outputs, write_qualification
 from cli.options import OVERWRITE, QUIET, display, handle_errors, progress_bar, stdout
 
 

@@ -44,7 +44,7 @@ def report_command(
 
         cadastre report run/ --all -o reports/
     """
-    from cadastre.report import write_all, write_report
+    from cadastre.report.pages import write_all, write_report
 
     with handle_errors():
         if sum([commune is not None, epci is not None, all_]) != 1:

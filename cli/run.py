@@ -9,8 +9,8 @@ import typer
 from rich.table import Table
 
 from cadastre.errors import OptionError, OutputFileError
-from cadastre.runconfig import example_config_toml, load_run_config
-from cadastre.territory import make_plan, run
+from cadastre.territory.config import example_config_toml, load_run_config
+from cadastre.territory.run import make_plan, run
 from cli.options import QUIET, console, display, handle_errors, stdout
 from rasters.io import atomic_path
 
@@ -158,7 +158,7 @@ def init_command(
         if not output.resolve().parent.is_dir():
             raise OutputFileError(f"{output}: folder {output.parent} does not exist; create it first")
         base = output.resolve().parent
-        from cadastre.aggregate import default_communes_path
+        from cadastre.areas.aggregate import default_communes_path
 
         lidar = os.path.relpath(SAMPLES / "lidar", base)
         communes = os.path.relpath(default_communes_path().with_name("communes-lidar-samples.geojson"), base)

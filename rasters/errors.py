@@ -1,8 +1,9 @@
 """Exceptions raised by the engine on bad input.
 
-They are defined here, in the lowest layer that raises them, so that imports
-keep pointing one way (``cli -> cadastre -> rasters -> kernels``); import them
-from :mod:`cadastre.errors`, their public home.
+The errors of the raster layer are defined here, in the lowest layer that
+raises them, so that imports keep pointing one way (``cli -> cadastre ->
+rasters -> kernels``); import them from :mod:`cadastre.errors`, their public
+home, which adds the errors of the layers above (weather files).
 
 Every error the engine raises on bad input derives from :class:`CadastreError`;
 the command line turns these into a one-line ``error: ...`` message and exit
@@ -38,14 +39,6 @@ class NoOverlapError(CadastreError, ValueError):
 
 class AllNodataError(CadastreError, ValueError):
     """A raster holds nodata everywhere."""
-
-
-class WeatherError(CadastreError, ValueError):
-    """A weather file cannot be used: unreadable times, bad values."""
-
-
-class WeatherColumnsError(WeatherError):
-    """A weather file lacks required columns."""
 
 
 class OptionError(CadastreError, ValueError):

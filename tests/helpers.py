@@ -28,7 +28,7 @@ def plane(shape, cellsize, tilt, azimuth):
 
 def weather_from_rows(times, ghi, dni, dhi, time_label="instant", interval_hours=1.0):
     """A Weather with explicit rows (sun evaluated per ``time_label``)."""
-    from cadastre.weather import Weather
+    from cadastre.solar.weather import Weather
 
     idx = pd.DatetimeIndex(times).tz_convert("UTC")
     data = pd.DataFrame({"ghi": ghi, "dni": dni, "dhi": dhi}, index=idx, dtype=float)

@@ -25,7 +25,7 @@ from helpers import X0, Y0, cli_runner
 from rasterio.transform import from_origin
 from shapely.geometry import box
 
-from cadastre.aggregate import load_communes, pma_table
+from cadastre.areas.aggregate import load_communes, pma_table
 from rasters.io import to_dataarray, write_bands
 
 COMMUNES = {"62001": 10, "62003": 8}

@@ -1,4 +1,4 @@
-"""Dense reference for :func:`cadastre.roofs.faces` (test oracle).
+"""Dense reference for :func:`cadastre.roofs.faces.faces` (test oracle).
 
 The engine's ``faces`` works on the list of roof cells; this straightforward
 version works on whole arrays, cell by cell through numpy, as the engine did
@@ -15,7 +15,7 @@ import pandas as pd
 import xarray as xr
 
 from cadastre.config import RoofConfig
-from cadastre.roofs import _planes
+from cadastre.roofs.faces import _planes
 from kernels.segment import grow_faces
 
 
@@ -36,7 +36,7 @@ def _setback_mask(labels: np.ndarray, radius_cells: float) -> np.ndarray:
 
 
 def merge_fragments(labels: np.ndarray, roof: np.ndarray, min_cells: int, passes: int = 3) -> np.ndarray:
-    """:func:`cadastre.roofs.merge_fragments` on the whole grid, the choice of face by a dictionary."""
+    """:func:`cadastre.roofs.faces.merge_fragments` on the whole grid, the choice of face by a dictionary."""
     out = labels.copy()
     for _ in range(passes):
         counts = np.bincount(out.ravel())
@@ -112,7 +112,7 @@ def _shared_cells(labels: np.ndarray, core: np.ndarray, roof: np.ndarray):
 
 
 def dense_faces(irradiance: xr.Dataset, roof: np.ndarray, config: RoofConfig = RoofConfig()) -> tuple[np.ndarray, pd.DataFrame]:
-    """:func:`cadastre.roofs.faces` on whole arrays: same arguments, same labels and table."""
+    """:func:`cadastre.roofs.faces.faces` on whole arrays: same arguments, same labels and table."""
     slope = np.asarray(irradiance["slope"].values, np.float64)
     aspect = np.asarray(irradiance["aspect"].values, np.float64)
     glob = np.asarray(irradiance["global"].values, np.float64)

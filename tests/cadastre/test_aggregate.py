@@ -9,7 +9,7 @@ import pytest
 import shapely
 from shapely.geometry import Point, Polygon, box
 
-from cadastre.aggregate import (
+from cadastre.areas.aggregate import (
     BUILDING_COLUMNS,
     NO_EPCI,
     OUTSIDE,
@@ -66,7 +66,7 @@ def assigned(buildings, communes) -> gpd.GeoDataFrame:
 def _expected_code(geometry, communes) -> str | None:
     """The commune whose polygon contains the building's representative point, by shapely alone."""
     point = shapely.point_on_surface(geometry)
-    hits = [code for code, poly in zip(communes["insee"], communes.geometry) if poly.covers(point)]
+    hits = [code for code, poly in zip(communes["insee"], communes.geometry, strict=True) if poly.covers(point)]
     assert len(hits) <= 1
     return hits[0] if hits else None
 

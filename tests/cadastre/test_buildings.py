@@ -1,4 +1,4 @@
-"""Roofs, buildings and communes: cadastre.buildings against analytic and independent references.
+"""Roofs, buildings and communes: cadastre.roofs.buildings against analytic and independent references.
 
 - A synthetic town of known roofs (tests/cadastre/scenes.py: flat, gable 35° S/N, hip 30°) run
   through :func:`compute_buildings`: face count, tilt and azimuth (1°), true area (2 %); kWp is
@@ -32,12 +32,12 @@ from scenes import CELL, GROUND, town
 from shapely.geometry import Polygon, box
 
 from cadastre import irradiance
-from cadastre.aggregate import BUILDING_COLUMNS, aggregate, load_communes
-from cadastre.buildings import RESULT_COLUMNS, classify, compute_buildings, face_energy, owned_by_raster
+from cadastre.areas.aggregate import BUILDING_COLUMNS, aggregate, load_communes
+from cadastre.roofs.buildings import RESULT_COLUMNS, classify, compute_buildings, face_energy, owned_by_raster
 from cadastre.config import Config, PVConfig, RoofConfig
-from cadastre.energy import YieldTable
+from cadastre.solar.energy import YieldTable
 from cadastre.errors import CRSError, NoOverlapError
-from cadastre.weather import Weather, clearsky_weather, load_weather
+from cadastre.solar.weather import Weather, clearsky_weather, load_weather
 from rasters.io import to_dataarray
 
 ROOF_COLUMNS = ("face", "building_id", "tilt", "azimuth", "area_m2", "irradiation", "usable_area_m2", "kwp", "mwh",
@@ -253,7 +253,7 @@ def test_owned_by_raster_half_open_bounds():
 
 
 def _pvwatts_direct(weather: Weather, lat: float, lon: float, alt: float, tilt: float, azimuth: float) -> float:
-    """Annual AC energy per kWp [kWh kWp-1] from pvlib's functions, written out independently of cadastre.energy."""
+    """Annual AC energy per kWp [kWh kWp-1] from pvlib's functions, written out independently of cadastre.solar.energy."""
     d = weather.data
     pos = pvlib.solarposition.get_solarposition(weather.sun_times, lat, lon, altitude=alt,
                                                 temperature=d["temp_air"].to_numpy())
@@ -510,7 +510,7 @@ def test_reprojected_footprints_give_the_same_result(tiled):
 
 
 def test_buildings_all_outside_the_communes_are_kept(town_run):
-    """The module docstring of cadastre.aggregate: buildings outside every commune form one separate row."""
+    """The module docstring of cadastre.areas.aggregate: buildings outside every commune form one separate row."""
     footprints, z, w, irr = town_run.footprints, town_run.z, town_run.weather, town_run.irr
     elsewhere = load_communes(Path(__file__).resolve().parents[2] / "cadastre" / "data" / "communes-lidar-samples.geojson")
     r = compute_buildings(irr, footprints, w, communes=elsewhere, ndsm=z - GROUND)

@@ -1,4 +1,4 @@
-"""cadastre.buildings against independent references: pvlib PVWatts, sums, tiling."""
+"""cadastre.roofs.buildings against independent references: pvlib PVWatts, sums, tiling."""
 
 from __future__ import annotations
 
@@ -12,10 +12,10 @@ from scenes import CELL, town
 from shapely.geometry import box
 
 from cadastre import irradiance
-from cadastre.aggregate import load_communes
-from cadastre.buildings import compute_buildings
+from cadastre.areas.aggregate import load_communes
+from cadastre.roofs.buildings import compute_buildings
 from cadastre.config import Config
-from cadastre.weather import load_weather
+from cadastre.solar.weather import load_weather
 
 
 @pytest.fixture(scope="module")
@@ -24,7 +24,7 @@ def tmy():
 
 
 def _pvwatts_direct(weather, lat, lon, alt, tilt, azimuth):
-    """Annual AC [kWh/kWp] written here from pvlib's functions (independent of cadastre.energy)."""
+    """Annual AC [kWh/kWp] written here from pvlib's functions (independent of cadastre.solar.energy)."""
     pos = pvlib.solarposition.get_solarposition(weather.sun_times, lat, lon, altitude=alt,
                                                 temperature=weather.data["temp_air"].to_numpy())
     d = weather.data

@@ -2,7 +2,7 @@
 
 The reference pipeline below is written here with pvlib alone (solar position, transposition,
 SAPM cell temperature, PVWatts DC and inverter), so that it does not share code with
-cadastre.energy. Weather: the default TMY (Lens proxy).
+cadastre.solar.energy. Weather: the default TMY (Lens proxy).
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ import pvlib
 import pytest
 
 from cadastre.config import PVConfig
-from cadastre.energy import (
+from cadastre.solar.energy import (
     YieldTable,
     poa_annual,
     pvwatts_hourly,
@@ -25,7 +25,7 @@ from cadastre.energy import (
     yield_table,
 )
 from cadastre.errors import OptionError
-from cadastre.weather import load_weather
+from cadastre.solar.weather import load_weather
 
 LAT, LON, ALT = 50.43, 2.83, 54.0
 SITE = (LAT, LON, ALT)

@@ -8,10 +8,11 @@ from helpers import dsm_array
 
 from cadastre import irradiance
 from cadastre.errors import OptionError
-from cadastre.weather import load_weather
+from cadastre.solar.weather import load_weather
 from kernels import accumulate_cells, accumulate_direction, apply_far, apply_far_cells
-from rasters.coarse import FarField, coarse_surface
-from rasters.errors import AllNodataError
+from cadastre.solar.farfield import FarField
+from rasters.coarse import coarse_surface
+from cadastre.errors import AllNodataError
 
 SKY = ("global", "beam", "diffuse", "reflected", "svf")
 

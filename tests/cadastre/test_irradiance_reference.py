@@ -16,7 +16,7 @@ from helpers import dsm_array, plane, weather_from_rows
 from pyproj import Transformer
 
 from cadastre import irradiance
-from cadastre.weather import clearsky_weather, default_weather_path, load_weather
+from cadastre.solar.weather import clearsky_weather, default_weather_path, load_weather
 from helpers import X0, Y0
 
 
@@ -243,8 +243,8 @@ _ = (X0, Y0)
 def canyon_year():
     """An east-west canyon of 1 m box cells (20 m block north, 18 m south, 12 m street, walls on cell edges)
     and a clear-sky year at its site, with the sun's position hour by hour."""
-    from cadastre.irradiance import site_of
-    from cadastre.sky import solar_position
+    from cadastre.solar.irradiance import site_of
+    from cadastre.solar.sky import solar_position
 
     cs, hn, hs, w, b, n = 1.0, 20.0, 18.0, 12, 20, 300
     z = np.zeros((2 * b + w, n))

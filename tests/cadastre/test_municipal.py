@@ -10,8 +10,8 @@ from helpers import X0, Y0
 from shapely.geometry import box
 
 from cadastre.errors import InputFileError
-from cadastre.municipal import match_rows, municipal_template, read_municipal
-from cadastre.qualify_config import MatchingConfig
+from cadastre.qualify.municipal import match_rows, municipal_template, read_municipal
+from cadastre.qualify.config import MatchingConfig
 
 
 def write(tmp_path, text, name="m.csv", encoding="utf-8"):

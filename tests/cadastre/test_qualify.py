@@ -1,4 +1,4 @@
-"""cadastre.qualify and its parts: production against pvlib run directly, self-consumption,
+"""cadastre.qualify.operation and its parts: production against pvlib run directly, self-consumption,
 load profiles, economics against a hand-worked case, sizing, score, rank and verdict.
 
 References are computed in the tests without the engine: pvlib's own functions chained by
@@ -23,18 +23,18 @@ from helpers import X0, Y0
 from hypothesis.extra.numpy import arrays
 from shapely.geometry import box
 
-from cadastre.economics import band_of, economics, self_consumption
+from cadastre.qualify.economics import band_of, economics, self_consumption
 from cadastre.errors import InputFileError, OptionError
-from cadastre.loads import calendar, load_profile, public_holidays
-from cadastre.qualify import face_production, qualify, rank, score, size_installation, verdict
-from cadastre.qualify_config import (
+from cadastre.qualify.loads import calendar, load_profile, public_holidays
+from cadastre.qualify.operation import face_production, qualify, rank, score, size_installation, verdict
+from cadastre.qualify.config import (
     BUILDING_TYPES,
     QualifyConfig,
     default_qualify_toml,
     load_qualify_config,
     qualify_config_from_dict,
 )
-from cadastre.weather import default_weather_path, load_weather
+from cadastre.solar.weather import default_weather_path, load_weather
 
 WEATHER = load_weather(default_weather_path())
 SITE = (50.43, 2.83, 40.0)  # Lens

@@ -1,4 +1,4 @@
-"""Commune and EPCI reports (``cadastre.report``, issue 7) from a synthetic result folder.
+"""Commune and EPCI reports (``cadastre.report.pages``, issue 7) from a synthetic result folder.
 
 The folder (``report_scene.make_run``) is written by the test, not by the engine: 18 buildings of
 known figures in two communes of the CA de Lens - Liévin, one commune listed without building.
@@ -27,11 +27,11 @@ from report_scene import (
     table_rows,
 )
 
-from cadastre import report as report_module
-from cadastre.aggregate import pma_table
+from cadastre.report import pages as report_module
+from cadastre.areas.aggregate import pma_table
 from cadastre.errors import InputFileError, OptionError, OutputFileError
-from cadastre.report import FIGURES, HOUSEHOLD_MWH, main_commune, write_all, write_report
-from cadastre.report_charts import sector
+from cadastre.report.pages import FIGURES, HOUSEHOLD_MWH, main_commune, write_all, write_report
+from cadastre.report.charts import sector
 
 pytestmark = pytest.mark.slow  # reports of whole result folders: left out of `make test-fast`
 

@@ -12,8 +12,8 @@ from scenes import CELL, town
 
 from cadastre import irradiance
 from cadastre.config import RoofConfig
-from cadastre.roofs import faces, rasterize_footprints, roof_cells
-from cadastre.weather import clearsky_weather
+from cadastre.roofs.faces import faces, rasterize_footprints, roof_cells
+from cadastre.solar.weather import clearsky_weather
 
 
 @pytest.fixture(scope="module")

@@ -19,7 +19,7 @@ from hypothesis import strategies as st
 from roofs_dense import dense_faces
 
 from cadastre.config import RoofConfig
-from cadastre.roofs import faces
+from cadastre.roofs.faces import faces
 
 
 def _scene(seed: int, shape: tuple[int, int], cell: float):

@@ -18,15 +18,16 @@ import rasterio
 import shapely
 from affine import Affine
 
-from cadastre.aggregate import default_communes_path, load_communes
-from cadastre.buildings import compute_buildings
+from cadastre.areas.aggregate import default_communes_path, load_communes
+from cadastre.roofs.buildings import compute_buildings
 from cadastre.config import Config
 from cadastre.errors import OptionError
-from cadastre.irradiance import irradiance
-from cadastre.runconfig import load_run_config
-from cadastre.territory import make_plan, run
-from cadastre.weather import load_weather
-from rasters.coarse import FarField, coarse_surface
+from cadastre.solar.irradiance import irradiance
+from cadastre.territory.config import load_run_config
+from cadastre.territory.run import make_plan, run
+from cadastre.solar.weather import load_weather
+from cadastre.solar.farfield import FarField
+from rasters.coarse import coarse_surface
 from rasters.io import read_dsm
 from rasters.tiling import plan_tiles, read_window, write_vrt
 
@@ -247,7 +248,7 @@ def test_tasks_free_their_rasters_when_they_end(scene, tmp_path, monkeypatch):
     import gc
     import weakref
 
-    import cadastre.territory as territory
+    import cadastre.territory.run as territory
 
     folder, _dsm, _fp, cfg = scene
     alive = []
@@ -321,7 +322,7 @@ def test_corrupt_laz_fails_its_tile_and_the_run_goes_on(tmp_path):
     victim.write_bytes(data)
     again = run(load_run_config(tmp_path / "run.toml"), tmp_path / "run")
     assert again["tiles_done"] == 6 and not again["tiles_failed"] and not again["tiles_halo_incomplete"]
-    clean = run(load_run_config(tmp_path / "run.toml"), tmp_path / "clean")
+    run(load_run_config(tmp_path / "run.toml"), tmp_path / "clean")
     assert (tmp_path / "run" / "communes.csv").read_text() == (tmp_path / "clean" / "communes.csv").read_text()
     pd.testing.assert_frame_equal(_attributes(tmp_path / "run" / "buildings.gpkg"),
                                   _attributes(tmp_path / "clean" / "buildings.gpkg"))
@@ -400,7 +401,7 @@ def test_dry_run_prints_the_plan_and_writes_nothing(scene, tmp_path):
 def test_bad_configs_are_refused_before_any_work(scene, tmp_path, text, needle):
     """Each bad configuration is refused by the checks `cadastre run` makes first (read, then plan), with a
     message naming the key or the file; the command turns it into one line (next test)."""
-    from rasters.errors import CadastreError
+    from cadastre.errors import CadastreError
 
     folder = scene[0]
     bad = folder / f"bad-{abs(hash(text))}.toml"

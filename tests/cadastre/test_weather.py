@@ -1,4 +1,4 @@
-"""Tests of cadastre.weather.
+"""Tests of cadastre.solar.weather.
 
 The time conventions are checked against independent references: the
 closure GHI = DNI cos(zenith) + DHI evaluated with pvlib's solar position
@@ -24,7 +24,7 @@ from cadastre.errors import (
     WeatherColumnsError,
     WeatherError,
 )
-from cadastre.weather import (
+from cadastre.solar.weather import (
     TIME_LABELS,
     Weather,
     clearsky_weather,

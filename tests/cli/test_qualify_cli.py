@@ -22,8 +22,8 @@ from helpers import X0, Y0, cli_runner
 from rasterio.transform import from_origin
 from shapely.geometry import box
 
-from cadastre.municipal import read_municipal
-from cadastre.qualify_config import QualifyConfig, qualify_config_from_dict
+from cadastre.qualify.municipal import read_municipal
+from cadastre.qualify.config import QualifyConfig, qualify_config_from_dict
 from cli.main import app
 from rasters.io import to_dataarray, write_bands
 

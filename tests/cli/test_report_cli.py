@@ -35,8 +35,8 @@ from PIL import Image
 from report_scene import SECTIONS, engine_buildings, engine_run, external_references, key_figures, shown_number
 from report_scene import table_rows as rows_of
 
-from cadastre.report import FIGURES
-from cadastre.report_charts import CLASS_COLOURS
+from cadastre.report.pages import FIGURES
+from cadastre.report.charts import CLASS_COLOURS
 from cli import report as cli_report
 from cli.main import app
 

@@ -11,7 +11,8 @@ from hypothesis import strategies as st
 from hypothesis.extra.numpy import arrays
 
 from kernels import apply_far, centre_horizons, far_sweep, far_sweep_bruteforce, horizon_tan, observer_heights
-from rasters.coarse import CoarseSurface, FarField, block_max, far_setup
+from cadastre.solar.farfield import FarField, far_setup
+from rasters.coarse import CoarseSurface, block_max
 
 pytestmark = pytest.mark.slow  # kilometre scenes at full resolution: left out of `make test-fast`
 

@@ -45,7 +45,7 @@ from pathlib import Path
 
 from cadastre.config import Config, config_from_dict, default_config_toml, read_toml
 from cadastre.errors import InputFileError, OptionError
-from cadastre.irradiance import BANDS, MIN_DIRECTIONS
+from cadastre.solar.irradiance import BANDS, MIN_DIRECTIONS
 
 LIDAR_SUFFIXES = (".las", ".laz")
 CELLS = ("roofs", "core")

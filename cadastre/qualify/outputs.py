@@ -5,10 +5,10 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from cadastre.aggregate import write_table
+from cadastre.areas.aggregate import write_table
 from cadastre.errors import OutputFileError
-from cadastre.qualify import QualifyResult
-from cadastre.qualify_config import default_qualify_toml
+from cadastre.qualify.operation import QualifyResult
+from cadastre.qualify.config import default_qualify_toml
 from rasters.footprints import write_vector
 from rasters.io import atomic_path, check_output_folder
 
@@ -47,7 +47,7 @@ def write_qualification(result: QualifyResult, out_dir: str | Path, *, overwrite
     The HTML page is rendered before anything is written, so a failure leaves
     no new file behind.
     """
-    from cadastre.qualify_html import render_html  # here: matplotlib costs 0.4 s at every start of the CLI
+    from cadastre.qualify.html import render_html  # here: matplotlib costs 0.4 s at every start of the CLI
 
     out = check_outputs(out_dir, overwrite=overwrite)
     page = render_html(result, top=top)

@@ -1,7 +1,7 @@
 """Reading a finished cadastre's folder (docs/run-dir.md): metadata, layers, codes and paths.
 
-Shared by ``cadastre report`` (:mod:`cadastre.report_data`) and ``cadastre qualify``
-(:mod:`cadastre.qualify`), which both accept the output folder of ``cadastre buildings`` and a
+Shared by ``cadastre report`` (:mod:`cadastre.report.data`) and ``cadastre qualify``
+(:mod:`cadastre.qualify.operation`), which both accept the output folder of ``cadastre buildings`` and a
 ``cadastre run`` RUN_DIR.
 """
 

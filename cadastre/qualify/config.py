@@ -101,7 +101,7 @@ def _section(factory, note: str) -> Any:
 
 @dataclasses.dataclass(frozen=True)
 class SizingConfig:
-    """How big each installation is (see :func:`cadastre.qualify.size_installation`)."""
+    """How big each installation is (see :func:`cadastre.qualify.operation.size_installation`)."""
 
     mode: str = _key("self_consumption", "", "self_consumption: the largest size whose self-consumption rate "
                      "reaches the target; roof: the whole usable roof (within the bands)")
@@ -246,7 +246,7 @@ class LoadsConfig:
 
 @dataclasses.dataclass(frozen=True)
 class ScoreConfig:
-    """Score 0-100: weighted mean of components in [0, 1] (see :func:`cadastre.qualify.score`)."""
+    """Score 0-100: weighted mean of components in [0, 1] (see :func:`cadastre.qualify.operation.score`)."""
 
     weight_payback: float = _key(0.5, "", "weight of the payback component", 0.0)
     weight_yield: float = _key(0.2, "", "weight of the specific-yield component", 0.0)
@@ -262,7 +262,7 @@ class ScoreConfig:
 
 @dataclasses.dataclass(frozen=True)
 class VerdictConfig:
-    """Rules of the verdict (see :func:`cadastre.qualify.verdict`)."""
+    """Rules of the verdict (see :func:`cadastre.qualify.operation.verdict`)."""
 
     qualified_payback_years: float = _key(12.0, "yr", "qualified: payback at most this (assumption)", 0.0)
     study_payback_years: float = _key(20.0, "yr", "not qualified: payback above this (the contract length)", 0.0)

@@ -1,6 +1,6 @@
 """First-level PV qualification of municipal buildings (``cadastre qualify``).
 
-For each row of ``municipal.csv`` (:mod:`cadastre.municipal`), matched to a
+For each row of ``municipal.csv`` (:mod:`cadastre.qualify.municipal`), matched to a
 building of a finished cadastre (the output folder of ``cadastre buildings``
 or a ``cadastre run`` RUN_DIR, docs/run-dir.md):
 
@@ -8,19 +8,19 @@ or a ``cadastre run`` RUN_DIR, docs/run-dir.md):
    ``roof_fraction`` of their kWp (obstacles, access, structure).
 2. **Production**, row by row over the run's weather: pvlib PVWatts with cell
    temperature for each face's tilt and azimuth
-   (:func:`cadastre.energy.pvwatts_planes`, at the building's longitude and
+   (:func:`cadastre.solar.energy.pvwatts_planes`, at the building's longitude and
    latitude, with the run's sky model), times the face's shading ratio from
    the cadastre. [kW]
 3. **Load**: the building type's hourly shape scaled to the given yearly
    consumption, else to the type's default kWh per m2 of floor area
-   (:mod:`cadastre.loads`).
+   (:mod:`cadastre.qualify.loads`).
 4. **Size** (:func:`size_installation`): the best faces are filled first;
    ``sizing.mode = "self_consumption"`` takes the largest size, on a grid of
    ``step_kwp`` from ``min_kwp`` to the roof (at most the largest band), whose
    self-consumption rate reaches the target; ``"roof"`` takes the whole roof.
 5. **Self-consumption** ``min(production, load)`` row by row; rate = self-consumed /
    production, self-sufficiency = self-consumed / load.
-6. **Economics** (:mod:`cadastre.economics`): investment, subsidy, savings and
+6. **Economics** (:mod:`cadastre.qualify.economics`): investment, subsidy, savings and
    surplus revenue by size band, simple payback, NPV and LCOE over the
    lifetime, CO2 avoided.
 7. **Score** 0-100 (:func:`score`), **rank** (score, then NPV, then file
@@ -49,15 +49,15 @@ import pandas as pd
 import pyogrio
 from pyproj import Transformer
 
-from cadastre.aggregate import default_communes_path
-from cadastre.economics import economics, self_consumption
-from cadastre.energy import pvwatts_planes
+from cadastre.areas.aggregate import default_communes_path
+from cadastre.qualify.economics import economics, self_consumption
+from cadastre.solar.energy import pvwatts_planes
 from cadastre.errors import InputFileError
-from cadastre.loads import calendar, load_profile
-from cadastre.municipal import Match, match_rows, read_municipal
-from cadastre.qualify_config import QualifyConfig, ScoreConfig
-from cadastre.rundir import insee_code, read_layer, read_meta, resolve
-from cadastre.weather import Weather, default_weather_path, load_weather
+from cadastre.qualify.loads import calendar, load_profile
+from cadastre.qualify.municipal import Match, match_rows, read_municipal
+from cadastre.qualify.config import QualifyConfig, ScoreConfig
+from cadastre.results.folder import insee_code, read_layer, read_meta, resolve
+from cadastre.solar.weather import Weather, default_weather_path, load_weather
 
 __all__ = [
     "OUTPUT_COLUMNS",
@@ -280,7 +280,7 @@ def score(payback_years: float, specific_yield: float, self_consumption_rate: fl
     (yield - worst) / (best - worst)``, ``score_self_consumption`` = the rate,
     ``score_size = log(kwp / min_kwp) / log(size_best_kwp / min_kwp)``, each
     clipped to [0, 1]; ``score = 100 x`` their mean weighted by
-    :class:`cadastre.qualify_config.ScoreConfig`.
+    :class:`cadastre.qualify.config.ScoreConfig`.
     """
     s: ScoreConfig = config.score
     payback = (s.payback_worst - payback_years) / (s.payback_worst - s.payback_best) \
@@ -465,7 +465,7 @@ def qualify(run_dir: str | Path, municipal: str | Path, *, config: QualifyConfig
     run_dir : path-like
         Output folder of ``cadastre buildings`` or a ``cadastre run`` RUN_DIR.
     municipal : path-like
-        The candidate buildings (:func:`cadastre.municipal.read_municipal`).
+        The candidate buildings (:func:`cadastre.qualify.municipal.read_municipal`).
     config : QualifyConfig
         Every parameter.
     progress : callable, optional

@@ -775,7 +775,7 @@ def default_weather_path() -> pathlib.Path:
         ``cadastre/data/pvgis_tmy_50.811_3.310_2005_2020.csv``: PVGIS TMY
         2005-2020 at 50.811 N, 3.310 E, header-less CSV, stamps in UTC.
     """
-    return pathlib.Path(__file__).resolve().parent / "data" / \
+    return pathlib.Path(__file__).resolve().parents[1] / "data" / \
         DEFAULT_WEATHER_FILE
 
 

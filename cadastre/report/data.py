@@ -18,9 +18,9 @@ import geopandas as gpd
 import pandas as pd
 import rasterio
 
-from cadastre.aggregate import default_communes_path, load_communes, pma_table
+from cadastre.areas.aggregate import default_communes_path, load_communes, pma_table
 from cadastre.errors import InputFileError, OptionError
-from cadastre.rundir import NOT_A_FOLDER, insee_code, meta_path, read_layer, read_meta, resolve
+from cadastre.results.folder import NOT_A_FOLDER, insee_code, meta_path, read_layer, read_meta, resolve
 
 OUTSIDE = "(outside the communes)"
 QUALIFICATION = "qualification.csv"

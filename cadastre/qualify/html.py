@@ -13,10 +13,10 @@ import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
 
-from cadastre.qualify import QualifyResult
-from cadastre.qualify_config import parameters
-from cadastre.report_charts import png
-from cadastre.report_html import image
+from cadastre.qualify.operation import QualifyResult
+from cadastre.qualify.config import parameters
+from cadastre.report.charts import png
+from cadastre.report.html import image
 
 __all__ = ["production_chart", "render_html"]
 
@@ -93,7 +93,7 @@ def render_html(result: QualifyResult, *, top: int = 5) -> str:
     Parameters
     ----------
     result : QualifyResult
-        From :func:`cadastre.qualify.qualify`.
+        From :func:`cadastre.qualify.operation.qualify`.
     top : int
         How many of the best-ranked buildings get a production vs load chart.
     """

@@ -3,13 +3,13 @@
 For each weather row:
 
 1. Sun position at the instant the row represents (``weather.sun_times``,
-   :func:`cadastre.sky.solar_position`: pvlib, apparent zenith with
+   :func:`cadastre.solar.sky.solar_position`: pvlib, apparent zenith with
    refraction).
 2. Plane-of-array irradiance ``poa_global`` [W m-2] by
    :func:`pvlib.irradiance.get_total_irradiance` (isotropic or Perez sky, with
    pvlib's extraterrestrial irradiance and relative airmass; ground reflection
    ``albedo GHI (1 - cos tilt) / 2``). As in the irradiance engine
-   (:mod:`cadastre.sky`), the beam counts only while the sun's apparent
+   (:mod:`cadastre.solar.sky`), the beam counts only while the sun's apparent
    elevation is above 0°; Perez diffuse is 0 when the sun is below the
    horizon (pvlib sets it so where the airmass is undefined).
 3. Cell temperature ``temp_cell`` [°C] by :func:`pvlib.temperature.sapm_cell`
@@ -59,8 +59,8 @@ import pvlib
 
 from cadastre.config import PVConfig
 from cadastre.errors import OptionError
-from cadastre.sky import check_sky, solar_position
-from cadastre.weather import Weather
+from cadastre.solar.sky import check_sky, solar_position
+from cadastre.solar.weather import Weather
 
 __all__ = [
     "DEFAULT_TEMP_AIR",

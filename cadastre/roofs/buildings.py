@@ -6,13 +6,13 @@ Method (DESIGN.md §5; parameters in :mod:`cadastre.config`):
    (``shapely.make_valid``). A building belongs to the raster (tile) holding
    its footprint's representative point: buildings whose point lies outside
    are left to their own tile, so none is counted twice.
-2. Roof cells and faces: :mod:`cadastre.roofs`.
+2. Roof cells and faces: :mod:`cadastre.roofs.faces`.
 3. A face is *suitable* when its tilt <= ``max_slope``, it does not face north
    (pitched faces within ``north_limit`` of north), its usable irradiation is
    at least ``min_irradiation_fraction`` of the unshaded optimally oriented
    plane, and its usable area >= ``min_face_area``.
 4. Production: pvlib PVWatts with cell temperature from the weather, for the
-   face's own tilt and azimuth (:class:`cadastre.energy.YieldTable`), scaled by
+   face's own tilt and azimuth (:class:`cadastre.solar.energy.YieldTable`), scaled by
    the face's *shading ratio* = its mean irradiation from the raster / the
    irradiation of the same plane unshaded (capped at 1). kWp = usable area x
    module density. Gross: every suitable face fully covered; net: gross x
@@ -39,13 +39,13 @@ import shapely
 from affine import Affine
 from shapely import make_valid
 
-from cadastre.aggregate import aggregate, assign_communes
+from cadastre.areas.aggregate import aggregate, assign_communes
 from cadastre.config import Config
-from cadastre.energy import YieldTable, yield_table
+from cadastre.solar.energy import YieldTable, yield_table
 from cadastre.errors import NoOverlapError, OptionError
-from cadastre.irradiance import site_of
-from cadastre.roofs import face_polygons, faces, rasterize_footprints, roof_cells
-from cadastre.weather import Weather
+from cadastre.solar.irradiance import site_of
+from cadastre.roofs.faces import face_polygons, faces, rasterize_footprints, roof_cells
+from cadastre.solar.weather import Weather
 from rasters.grid import grid_of
 
 RESULT_COLUMNS = (
@@ -157,13 +157,13 @@ def compute_buildings(
     Parameters
     ----------
     irradiance : xarray.Dataset
-        Output of :func:`cadastre.irradiance` (or the GeoTIFF it wrote, read back).
+        Output of :func:`cadastre.solar.irradiance` (or the GeoTIFF it wrote, read back).
     footprints : geopandas.GeoDataFrame
         Building polygons, any CRS; their attributes are kept.
     weather : Weather
         The weather used for the production (PVWatts with temperature).
     communes : geopandas.GeoDataFrame, optional
-        Communes from :func:`cadastre.aggregate.load_communes`.
+        Communes from :func:`cadastre.areas.aggregate.load_communes`.
     ndsm, vegetation : 2-D arrays, optional
         Height above ground [m] and vegetation mask on the raster's grid.
     config : Config

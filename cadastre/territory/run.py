@@ -54,16 +54,17 @@ import pandas as pd
 import pyogrio
 from pyproj import CRS, Transformer
 
-from cadastre.aggregate import (ASSIGNED_COLUMNS, BUILDING_COLUMNS, aggregate, default_communes_path,
+from cadastre.areas.aggregate import (ASSIGNED_COLUMNS, BUILDING_COLUMNS, aggregate, default_communes_path,
                                 load_communes, write_table)
-from cadastre.buildings import compute_buildings, owned_by_raster, prepare_footprints
-from cadastre.energy import yield_table
+from cadastre.roofs.buildings import compute_buildings, owned_by_raster, prepare_footprints
+from cadastre.solar.energy import yield_table
 from cadastre.errors import CadastreError, CRSError, GridError, InputFileError, NoOverlapError, OutputFileError
-from cadastre.irradiance import irradiance
-from cadastre.roofs import rasterize_footprints, roof_cells
-from cadastre.runconfig import RunConfig
-from cadastre.weather import Weather, default_weather_path, load_weather
-from rasters.coarse import FarField, block_max, far_bounds, read_coarse
+from cadastre.solar.irradiance import irradiance
+from cadastre.roofs.faces import rasterize_footprints, roof_cells
+from cadastre.territory.config import RunConfig
+from cadastre.solar.weather import Weather, default_weather_path, load_weather
+from cadastre.solar.farfield import FarField
+from rasters.coarse import block_max, far_bounds, read_coarse
 from rasters.footprints import footprints_from_mask, write_vector
 from rasters.grid import check_crs
 from rasters.io import NODATA, atomic_path, to_dataarray, write_bands
@@ -386,7 +387,7 @@ def _wanted_cells(config: RunConfig, tile: Tile, footprints: gpd.GeoDataFrame, c
                   transform, core: tuple[slice, slice], extra: dict[str, np.ndarray]) -> np.ndarray:
     """Cells of the window whose irradiance the tile computes (``irradiance.cells``).
 
-    Always the roof cells (as :func:`cadastre.roofs.roof_cells` finds them)
+    Always the roof cells (as :func:`cadastre.roofs.faces.roof_cells` finds them)
     of the buildings the tile owns, which may stick out of the core, and
     the roof cells of the core (for the tile's raster); with ``"core"`` every
     cell of the core.
@@ -549,7 +550,7 @@ def run(
     Parameters
     ----------
     config : RunConfig
-        Inputs and parameters (:func:`cadastre.runconfig.load_run_config`).
+        Inputs and parameters (:func:`cadastre.territory.config.load_run_config`).
     run_dir : path-like
         Output folder (created); completed tiles of an earlier run are reused.
     plan : Plan, optional

@@ -31,7 +31,7 @@ import pandas as pd
 import pvlib
 
 from cadastre.errors import OptionError
-from cadastre.weather import Weather
+from cadastre.solar.weather import Weather
 
 SKY_MODELS = ("isotropic", "perez")
 TABLE_STEP = 0.1
@@ -78,7 +78,7 @@ def solar_position(weather: Weather, latitude: float, longitude: float, altitude
     """pvlib solar position at the instants the weather values represent.
 
     Evaluated at ``weather.sun_times`` (not the raw stamps: see
-    :mod:`cadastre.weather` for each source's convention), with refraction for
+    :mod:`cadastre.solar.weather` for each source's convention), with refraction for
     the air temperature of the row when the source has one (12 °C where it is
     missing).
     Index: the weather's own stamps.

@@ -203,7 +203,7 @@ def table(headers: Sequence[str], rows: Sequence[Sequence[str]], numeric: Sequen
     head = "".join(f"<th>{html.escape(h)}</th>" for h in headers)
     body = "".join(
         "<tr>" + "".join(f'<td class="n">{html.escape(c)}</td>' if n else f"<td>{html.escape(c)}</td>"
-                         for c, n in zip(row, numeric)) + "</tr>"
+                         for c, n in zip(row, numeric, strict=True)) + "</tr>"
         for row in rows
     )
     return f'<table data-key="{key}"><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>'

@@ -29,7 +29,7 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from rasters.errors import CadastreError, CRSError, InputFileError, OptionError, OutputFileError
+from cadastre.errors import CadastreError, CRSError, InputFileError, OptionError, OutputFileError
 from rasters.io import atomic_path, check_output_path
 
 #: Column names holding the INSEE commune code, tried in this order (case-insensitive).
@@ -91,7 +91,7 @@ def default_communes_path() -> Path:
 
 def _data_dir() -> Path:
     """The ``cadastre/data`` folder of the installed package."""
-    return Path(__file__).resolve().parent / "data"
+    return Path(__file__).resolve().parents[1] / "data"
 
 
 @functools.lru_cache(maxsize=1)

@@ -15,8 +15,8 @@ import numpy as np
 import xarray as xr
 
 from cadastre.errors import OptionError
-from cadastre.sky import HORIZON_BAND_WIDTH, SunTables, build_sun_tables, check_sky
-from cadastre.weather import Weather, load_weather
+from cadastre.solar.sky import HORIZON_BAND_WIDTH, SunTables, build_sun_tables, check_sky
+from cadastre.solar.weather import Weather, load_weather
 from kernels import (
     accumulate_cells,
     accumulate_direction,
@@ -33,8 +33,8 @@ from kernels import (
     slope_aspect,
     transposed_azimuth,
 )
-from rasters.coarse import FarField, far_setup
-from rasters.errors import AllNodataError
+from cadastre.solar.farfield import FarField, far_setup
+from cadastre.errors import AllNodataError
 from rasters.grid import grid_of
 
 BANDS = ("global", "beam", "diffuse", "reflected", "svf", "slope", "aspect")
@@ -106,7 +106,7 @@ def irradiance(
         Surface heights [m], 2-D, north-up, square cells, projected CRS in
         metres (rioxarray), NaN for nodata (see :func:`rasters.read_dsm`).
     weather : Weather or str, optional
-        A loaded :class:`~cadastre.weather.Weather`, a weather file path, or
+        A loaded :class:`~cadastre.solar.weather.Weather`, a weather file path, or
         ``'clearsky'`` (Ineichen with the Linke turbidity climatology at the
         raster centre). Default: the Lens proxy TMY shipped with the package.
     n_directions : int
@@ -116,15 +116,15 @@ def irradiance(
     albedo : float
         Ground reflectance, 0-1.
     sky : {'isotropic', 'perez'}
-        Diffuse sky model (see :mod:`cadastre.sky`).
+        Diffuse sky model (see :mod:`cadastre.solar.sky`).
     time_label : str, optional
         What the stamps of a plain CSV weather file mark (see
-        :mod:`cadastre.weather`).
+        :mod:`cadastre.solar.weather`).
     site : (latitude, longitude, altitude), optional
         Where the sun positions are computed [degrees, degrees, m]; default:
         the raster centre (:func:`site_of`). A tiled run passes one site for
         all its tiles, so that tiles agree with a single-raster run.
-    far_field : rasters.coarse.FarField, optional
+    far_field : cadastre.solar.farfield.FarField, optional
         A coarse max-pooled surface (:func:`rasters.coarse.coarse_surface`)
         and a reach: each cell's horizon is then the larger of the near field
         (full resolution, up to ``max_distance``) and the far field traced on
@@ -225,7 +225,7 @@ def _compute(z, cellsize, tables: SunTables, *, max_distance, albedo, progress=N
     grid (contiguous memory, same result): see :func:`kernels.transposed_azimuth`.
     ``origin``: global (row, col) of cell [0, 0], which anchors the horizon
     lines to the global grid (tiles of a run then agree with one raster).
-    ``far``: a :class:`rasters.coarse.FarSetup` whose far-field horizon raises the near one.
+    ``far``: a :class:`cadastre.solar.farfield.FarSetup` whose far-field horizon raises the near one.
     ``need``: the wanted cells (bool), or None for all; the others end NaN. With
     it the sky is summed on the list of wanted cells only (memory and time in
     proportion to them, not to the raster).

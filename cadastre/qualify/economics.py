@@ -25,7 +25,7 @@ import math
 
 import numpy as np
 
-from cadastre.qualify_config import BandsConfig, QualifyConfig
+from cadastre.qualify.config import BandsConfig, QualifyConfig
 
 __all__ = ["Band", "Economics", "band_of", "economics", "self_consumption"]
 

@@ -14,7 +14,7 @@ with ``A`` the consumption over the period [kWh], ``s(d) = 1 + w cos(2 pi
 load fraction and ``o(t)`` the occupation level: 0 outside the occupied
 hours, else 1 on working days, ``saturday`` or ``sunday`` (public holidays
 count as Sundays), times ``school_holidays`` during the school holidays
-(:class:`cadastre.qualify_config.LoadShape`). The period's consumption is the
+(:class:`cadastre.qualify.config.LoadShape`). The period's consumption is the
 annual one times the period's length over 8,760 h (a full year: the annual
 consumption).
 """
@@ -29,7 +29,7 @@ import pandas as pd
 from dateutil.easter import easter
 
 from cadastre.errors import OptionError
-from cadastre.qualify_config import BUILDING_TYPES, LoadsConfig
+from cadastre.qualify.config import BUILDING_TYPES, LoadsConfig
 
 __all__ = ["Calendar", "calendar", "load_profile", "public_holidays"]
 
@@ -117,7 +117,7 @@ def load_profile(
     index : pandas.DatetimeIndex
         Row stamps (see :func:`calendar`).
     kind : str
-        One of :data:`cadastre.qualify_config.BUILDING_TYPES`.
+        One of :data:`cadastre.qualify.config.BUILDING_TYPES`.
     annual_kwh : float
         Yearly consumption, >= 0. [kWh]
     loads : LoadsConfig

@@ -22,11 +22,11 @@ from pathlib import Path
 import geopandas as gpd
 import pandas as pd
 
-from cadastre import report_charts as charts
-from cadastre import report_html as page
-from cadastre.aggregate import write_table
+from cadastre.report import charts
+from cadastre.report import html as page
+from cadastre.areas.aggregate import write_table
 from cadastre.errors import OptionError, OutputFileError
-from cadastre.report_data import (
+from cadastre.report.data import (
     OUTSIDE,
     RunData,
     boundary,
@@ -38,7 +38,7 @@ from cadastre.report_data import (
     population,
     read_run,
 )
-from cadastre.report_data import main_commune as _main_commune
+from cadastre.report.data import main_commune as _main_commune
 from rasters.footprints import check_vector_output, write_vector
 from rasters.io import check_output_path
 

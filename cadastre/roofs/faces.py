@@ -179,7 +179,7 @@ def faces(irradiance: xr.Dataset, roof: np.ndarray, config: RoofConfig = RoofCon
     Parameters
     ----------
     irradiance : xarray.Dataset
-        Output of :func:`cadastre.irradiance` (``global``, ``slope``, ``aspect``).
+        Output of :func:`cadastre.solar.irradiance` (``global``, ``slope``, ``aspect``).
     roof : 2-D int array
         Building number of each roof cell (:func:`roof_cells`), 0 elsewhere.
     config : RoofConfig
