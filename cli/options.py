@@ -17,7 +17,8 @@ QUIET = typer.Option(False, "--quiet", "-q", help="No progress bar and no summar
 OVERWRITE = typer.Option(False, "--overwrite", help="Replace output files that already exist.")
 
 console = Console(stderr=True)
-stdout = Console()
+stdout = Console(soft_wrap=True)
+"""Summaries on stdout; long lines (paths) are not broken, so that they can be copied."""
 
 
 @contextlib.contextmanager
