@@ -65,7 +65,9 @@ from typing import Any
 
 import pvlib
 
-from cadastre.config import PVConfig, _toml_value, read_toml
+from cadastre import _params
+from cadastre._params import param, section
+from cadastre.config import PVConfig, read_toml
 from cadastre.errors import OptionError
 
 __all__ = [
@@ -87,96 +89,69 @@ SIZING_MODES = ("self_consumption", "roof")
 _EXAMPLE = "cadastre qualify --print-config"
 
 
-def _key(default: Any, unit: str, note: str, low: float = -math.inf, high: float = math.inf, *,
-         low_open: bool = False) -> Any:
-    """A configuration field: its default, unit, note (meaning and source) and valid range."""
-    meta = {"unit": unit, "note": note, "low": low, "high": high, "low_open": low_open}
-    return dataclasses.field(default=default, metadata=meta)
-
-
-def _section(factory, note: str) -> Any:
-    """A sub-table of the configuration (a nested dataclass)."""
-    return dataclasses.field(default_factory=factory, metadata={"note": note})
-
-
 @dataclasses.dataclass(frozen=True)
 class SizingConfig:
     """How big each installation is (see :func:`cadastre.qualify.operation.size_installation`)."""
 
-    mode: str = _key("self_consumption", "", "self_consumption: the largest size whose self-consumption rate "
-                     "reaches the target; roof: the whole usable roof (within the bands)")
-    self_consumption_target: float = _key(
-        0.8, "", "self-consumption rate aimed at (assumption: surplus sells far below the purchase price)",
-        0.0, 1.0)
-    roof_fraction: float = _key(
-        0.65, "", "share of the cadastre's usable roof kWp that can really be installed (1 - the engine's "
-        "default net_reduction 0.35: obstacles, access, structure)", 0.0, 1.0, low_open=True)
-    min_kwp: float = _key(3.0, "kWp", "smallest installation worth a study (assumption)", 0.0)
-    step_kwp: float = _key(0.5, "kWp", "resolution of the size search", 0.0, math.inf, low_open=True)
+    mode: str = param("self_consumption", "", "self_consumption: the largest size whose self-consumption rate "
+                     "reaches the target; roof: the whole usable roof (within the bands)", choices=SIZING_MODES)
+    self_consumption_target: float = param(0.8, "", "self-consumption rate aimed at (assumption: surplus sells far below the purchase price)", ge=0.0, le=1.0)
+    roof_fraction: float = param(0.65, "", "share of the cadastre's usable roof kWp that can really be installed (1 - the engine's "
+        "default net_reduction 0.35: obstacles, access, structure)", gt=0.0, le=1.0)
+    min_kwp: float = param(3.0, "kWp", "smallest installation worth a study (assumption)", ge=0.0)
+    step_kwp: float = param(0.5, "kWp", "resolution of the size search", gt=0.0)
 
 
 @dataclasses.dataclass(frozen=True)
 class BandsConfig:
     """Installation-size bands: cost, subsidy and surplus tariff of each band (upper bound inclusive)."""
 
-    kwp_max: tuple[float, ...] = _key(
-        (9.0, 36.0, 100.0, 500.0), "kWp", "upper bounds of the size bands, increasing (S21 segments; 500 kWp "
-        "is the S21 ceiling and the largest size recommended)", 0.0, math.inf, low_open=True)
-    cost_eur_kwp: tuple[float, ...] = _key(
-        (2000.0, 1600.0, 1250.0, 1000.0), "EUR/kWp", "turnkey installed cost excluding VAT, connection included "
-        "(assumption within 2023-2024 French rooftop quotes: REVIEW)", 0.0)
-    subsidy_eur_kwp: tuple[float, ...] = _key(
-        (190.0, 190.0, 100.0, 0.0), "EUR/kWp", "S21 self-consumption investment subsidy, paid once "
-        "(CRE grid Aug-Oct 2024; changes every quarter: REVIEW)", 0.0)
-    surplus_tariff_eur_kwh: tuple[float, ...] = _key(
-        (0.1276, 0.0765, 0.0765, 0.0855), "EUR/kWh", "S21 purchase price of the surplus, 20-year contract (CRE "
-        "grid Aug-Oct 2024; 100-500 kWp: the single S21 tariff of early 2024; changes every quarter: REVIEW)", 0.0)
+    kwp_max: tuple[float, ...] = param((9.0, 36.0, 100.0, 500.0), "kWp", "upper bounds of the size bands, increasing (S21 segments; 500 kWp "
+        "is the S21 ceiling and the largest size recommended)", gt=0.0)
+    cost_eur_kwp: tuple[float, ...] = param((2000.0, 1600.0, 1250.0, 1000.0), "EUR/kWp", "turnkey installed cost excluding VAT, connection included "
+        "(assumption within 2023-2024 French rooftop quotes: REVIEW)", ge=0.0)
+    subsidy_eur_kwp: tuple[float, ...] = param((190.0, 190.0, 100.0, 0.0), "EUR/kWp", "S21 self-consumption investment subsidy, paid once "
+        "(CRE grid Aug-Oct 2024; changes every quarter: REVIEW)", ge=0.0)
+    surplus_tariff_eur_kwh: tuple[float, ...] = param((0.1276, 0.0765, 0.0765, 0.0855), "EUR/kWh", "S21 purchase price of the surplus, 20-year contract (CRE "
+        "grid Aug-Oct 2024; 100-500 kWp: the single S21 tariff of early 2024; changes every quarter: REVIEW)", ge=0.0)
 
 
 @dataclasses.dataclass(frozen=True)
 class PricesConfig:
     """Value of a self-consumed kWh and of the CO2 it avoids."""
 
-    import_price_eur_kwh: float = _key(
-        0.20, "EUR/kWh", "avoided purchase price excluding VAT: energy, variable network part and excise "
-        "(assumption, order of 2024 offers to public buildings: REVIEW with the bills)", 0.0)
-    import_escalation: float = _key(
-        0.0, "1/yr", "yearly real growth of the purchase price (assumption: flat)", -0.5, 0.5)
-    grid_co2_kg_kwh: float = _key(
-        0.052, "kgCO2e/kWh", "grid emission factor avoided per kWh produced (ADEME Base Empreinte, average "
-        "consumption mix of mainland France; year-dependent, about 0.05-0.07)", 0.0, 2.0)
+    import_price_eur_kwh: float = param(0.20, "EUR/kWh", "avoided purchase price excluding VAT: energy, variable network part and excise "
+        "(assumption, order of 2024 offers to public buildings: REVIEW with the bills)", ge=0.0)
+    import_escalation: float = param(0.0, "1/yr", "yearly real growth of the purchase price (assumption: flat)", ge=-0.5, le=0.5)
+    grid_co2_kg_kwh: float = param(0.052, "kgCO2e/kWh", "grid emission factor avoided per kWh produced (ADEME Base Empreinte, average "
+        "consumption mix of mainland France; year-dependent, about 0.05-0.07)", ge=0.0, le=2.0)
 
 
 @dataclasses.dataclass(frozen=True)
 class EconomicsConfig:
     """Discounting and running costs."""
 
-    discount_rate: float = _key(
-        0.04, "1/yr", "real discount rate (assumption: order of a municipal long-term loan; the Quinet report "
-        "of 2013 recommends 4.5 % for public socio-economic appraisals)", 0.0, 1.0)
-    lifetime_years: int = _key(20, "yr", "period of the NPV and LCOE: duration of an S21 contract", 1, 60)
-    degradation: float = _key(0.005, "1/yr", "yearly production loss (median of Jordan & Kurtz 2013)", 0.0, 0.1)
-    om_rate: float = _key(
-        0.015, "1/yr", "yearly operation, maintenance, insurance and inverter-replacement provision as a "
-        "share of the investment (assumption)", 0.0, 0.2)
+    discount_rate: float = param(0.04, "1/yr", "real discount rate (assumption: order of a municipal long-term loan; the Quinet report "
+        "of 2013 recommends 4.5 % for public socio-economic appraisals)", ge=0.0, le=1.0)
+    lifetime_years: int = param(20, "yr", "period of the NPV and LCOE: duration of an S21 contract", ge=1, le=60)
+    degradation: float = param(0.005, "1/yr", "yearly production loss (median of Jordan & Kurtz 2013)", ge=0.0, le=0.1)
+    om_rate: float = param(0.015, "1/yr", "yearly operation, maintenance, insurance and inverter-replacement provision as a "
+        "share of the investment (assumption)", ge=0.0, le=0.2)
 
 
 @dataclasses.dataclass(frozen=True)
 class ProductionConfig:
     """PV model of the hourly production (as :class:`cadastre.config.PVConfig`; set the run's values)."""
 
-    system_losses: float = _key(0.14, "", "total DC losses, PVWatts v5 default (Dobos 2014)", 0.0, 1.0)
-    inverter_efficiency: float = _key(0.96, "", "nominal inverter efficiency, PVWatts v5 (Dobos 2014)",
-                                      0.0, 1.0, low_open=True)
-    dc_ac_ratio: float = _key(1.1, "", "DC nameplate / inverter AC rating, PVWatts v5 calculator default",
-                              0.0, 10.0, low_open=True)
-    gamma_pdc: float = _key(-0.0037, "1/degC", "power temperature coefficient, crystalline silicon (assumption)",
-                            -0.02, 0.0)
-    temperature_model: str = _key(
-        "close_mount_glass_glass", "", "pvlib SAPM cell temperature parameters (King et al. 2004): "
-        + ", ".join(pvlib.temperature.TEMPERATURE_MODEL_PARAMETERS["sapm"]))
-    albedo: float = _key(0.2, "", "ground reflectance; the run's value when its metadata records one "
-                         "(pvlib/PVWatts default)", 0.0, 1.0)
+    system_losses: float = param(0.14, "", "total DC losses, PVWatts v5 default (Dobos 2014)", ge=0.0, le=1.0)
+    inverter_efficiency: float = param(0.96, "", "nominal inverter efficiency, PVWatts v5 (Dobos 2014)", gt=0.0, le=1.0)
+    dc_ac_ratio: float = param(1.1, "", "DC nameplate / inverter AC rating, PVWatts v5 calculator default", gt=0.0, le=10.0)
+    gamma_pdc: float = param(-0.0037, "1/degC", "power temperature coefficient, crystalline silicon (assumption)", ge=-0.02, le=0.0)
+    temperature_model: str = param(
+        "close_mount_glass_glass", "", "pvlib SAPM cell temperature parameters (King et al. 2004)",
+        choices=lambda: tuple(pvlib.temperature.TEMPERATURE_MODEL_PARAMETERS["sapm"]))
+    albedo: float = param(0.2, "", "ground reflectance; the run's value when its metadata records one "
+                         "(pvlib/PVWatts default)", ge=0.0, le=1.0)
 
     def pv(self) -> PVConfig:
         """The same parameters as a :class:`cadastre.config.PVConfig`."""
@@ -197,17 +172,16 @@ class LoadShape:
     ventilation in winter.
     """
 
-    kwh_m2: float = _key(40.0, "kWh/m2/yr", "electricity per m2 of floor area when the consumption is unknown "
-                         "(assumption, order of French municipal buildings)", 0.0)
-    open_hour: int = _key(8, "h", "start of the occupied hours, local time", 0, 23)
-    close_hour: int = _key(18, "h", "end of the occupied hours, local time (exclusive)", 1, 24)
-    base: float = _key(0.2, "", "load outside occupied hours / occupied load (stand-by, fridges, servers)",
-                       0.0, 1.0)
-    saturday: float = _key(0.0, "", "occupation level on Saturdays (0 closed, 1 as a working day)", 0.0, 1.0)
-    sunday: float = _key(0.0, "", "occupation level on Sundays and public holidays", 0.0, 1.0)
-    school_holidays: float = _key(1.0, "", "occupation level multiplier during the school holidays", 0.0, 1.0)
-    winter: float = _key(0.15, "", "seasonal amplitude: the load is (1 + winter) times its mean in mid-January "
-                         "and (1 - winter) in mid-July", 0.0, 0.9)
+    kwh_m2: float = param(40.0, "kWh/m2/yr", "electricity per m2 of floor area when the consumption is unknown "
+                         "(assumption, order of French municipal buildings)", ge=0.0)
+    open_hour: int = param(8, "h", "start of the occupied hours, local time", ge=0, le=23)
+    close_hour: int = param(18, "h", "end of the occupied hours, local time (exclusive)", ge=1, le=24)
+    base: float = param(0.2, "", "load outside occupied hours / occupied load (stand-by, fridges, servers)", ge=0.0, le=1.0)
+    saturday: float = param(0.0, "", "occupation level on Saturdays (0 closed, 1 as a working day)", ge=0.0, le=1.0)
+    sunday: float = param(0.0, "", "occupation level on Sundays and public holidays", ge=0.0, le=1.0)
+    school_holidays: float = param(1.0, "", "occupation level multiplier during the school holidays", ge=0.0, le=1.0)
+    winter: float = param(0.15, "", "seasonal amplitude: the load is (1 + winter) times its mean in mid-January "
+                         "and (1 - winter) in mid-July", ge=0.0, le=0.9)
 
 
 def _shape(**values: Any):
@@ -218,25 +192,23 @@ def _shape(**values: Any):
 class LoadsConfig:
     """Calendar and load shape of each building type."""
 
-    year: int = _key(2025, "", "calendar year onto which the weather rows are laid (weekdays, public and "
-                     "school holidays)", 1900, 2100)
-    school_holidays: tuple[tuple[str, str], ...] = _key(
-        (("2025-01-01", "2025-01-05"), ("2025-02-08", "2025-02-23"), ("2025-04-05", "2025-04-21"),
+    year: int = param(2025, "", "calendar year onto which the weather rows are laid (weekdays, public and "
+                     "school holidays)", ge=1900, le=2100)
+    school_holidays: tuple[tuple[str, str], ...] = param((("2025-01-01", "2025-01-05"), ("2025-02-08", "2025-02-23"), ("2025-04-05", "2025-04-21"),
          ("2025-05-29", "2025-06-01"), ("2025-07-05", "2025-08-31"), ("2025-10-18", "2025-11-02"),
-         ("2025-12-20", "2025-12-31")),
-        "", "first and last day off (inclusive) of each school holiday; zone B (académie de Lille), French "
+         ("2025-12-20", "2025-12-31")), "", "first and last day off (inclusive) of each school holiday; zone B (académie de Lille), French "
         "Ministry of Education calendars 2024-2025 and 2025-2026: REVIEW for another year")
-    school: LoadShape = _section(_shape(kwh_m2=35.0, open_hour=8, close_hour=18, base=0.15, school_holidays=0.0,
+    school: LoadShape = section(_shape(kwh_m2=35.0, open_hour=8, close_hour=18, base=0.15, school_holidays=0.0,
                                         winter=0.2), "schools: closed on weekends and in the school holidays")
-    town_hall: LoadShape = _section(_shape(kwh_m2=60.0, open_hour=8, close_hour=18, base=0.2, saturday=0.3),
+    town_hall: LoadShape = section(_shape(kwh_m2=60.0, open_hour=8, close_hour=18, base=0.2, saturday=0.3),
                                     "town halls: offices, Saturday morning service")
-    gym: LoadShape = _section(_shape(kwh_m2=30.0, open_hour=8, close_hour=22, base=0.1, saturday=0.8, sunday=0.5,
+    gym: LoadShape = section(_shape(kwh_m2=30.0, open_hour=8, close_hour=22, base=0.1, saturday=0.8, sunday=0.5,
                                      school_holidays=0.6), "gyms: schools by day, clubs in the evening and weekend")
-    library: LoadShape = _section(_shape(kwh_m2=50.0, open_hour=10, close_hour=19, base=0.2, saturday=1.0,
+    library: LoadShape = section(_shape(kwh_m2=50.0, open_hour=10, close_hour=19, base=0.2, saturday=1.0,
                                          winter=0.1), "libraries: open on Saturdays")
-    technical: LoadShape = _section(_shape(kwh_m2=40.0, open_hour=7, close_hour=17, base=0.3),
+    technical: LoadShape = section(_shape(kwh_m2=40.0, open_hour=7, close_hour=17, base=0.3),
                                     "technical centres: workshops, garages, early hours")
-    other: LoadShape = _section(_shape(kwh_m2=45.0, open_hour=8, close_hour=18, base=0.25),
+    other: LoadShape = section(_shape(kwh_m2=45.0, open_hour=8, close_hour=18, base=0.25),
                                 "other municipal buildings: office hours")
 
     def shape(self, kind: str) -> LoadShape:
@@ -248,126 +220,52 @@ class LoadsConfig:
 class ScoreConfig:
     """Score 0-100: weighted mean of components in [0, 1] (see :func:`cadastre.qualify.operation.score`)."""
 
-    weight_payback: float = _key(0.5, "", "weight of the payback component", 0.0)
-    weight_yield: float = _key(0.2, "", "weight of the specific-yield component", 0.0)
-    weight_self_consumption: float = _key(0.2, "", "weight of the self-consumption-rate component", 0.0)
-    weight_size: float = _key(0.1, "", "weight of the size component (grouped purchase leverage)", 0.0)
-    payback_best: float = _key(6.0, "yr", "payback giving the full payback component", 0.0)
-    payback_worst: float = _key(25.0, "yr", "payback giving a zero payback component", 0.0)
-    yield_best: float = _key(1000.0, "kWh/kWp", "specific yield giving the full yield component", 0.0)
-    yield_worst: float = _key(600.0, "kWh/kWp", "specific yield giving a zero yield component", 0.0)
-    size_best_kwp: float = _key(100.0, "kWp", "size giving the full size component (log scale from "
-                                "sizing.min_kwp)", 0.0, math.inf, low_open=True)
+    weight_payback: float = param(0.5, "", "weight of the payback component", ge=0.0)
+    weight_yield: float = param(0.2, "", "weight of the specific-yield component", ge=0.0)
+    weight_self_consumption: float = param(0.2, "", "weight of the self-consumption-rate component", ge=0.0)
+    weight_size: float = param(0.1, "", "weight of the size component (grouped purchase leverage)", ge=0.0)
+    payback_best: float = param(6.0, "yr", "payback giving the full payback component", ge=0.0)
+    payback_worst: float = param(25.0, "yr", "payback giving a zero payback component", ge=0.0)
+    yield_best: float = param(1000.0, "kWh/kWp", "specific yield giving the full yield component", ge=0.0)
+    yield_worst: float = param(600.0, "kWh/kWp", "specific yield giving a zero yield component", ge=0.0)
+    size_best_kwp: float = param(100.0, "kWp", "size giving the full size component (log scale from "
+                                "sizing.min_kwp)", gt=0.0)
 
 
 @dataclasses.dataclass(frozen=True)
 class VerdictConfig:
     """Rules of the verdict (see :func:`cadastre.qualify.operation.verdict`)."""
 
-    qualified_payback_years: float = _key(12.0, "yr", "qualified: payback at most this (assumption)", 0.0)
-    study_payback_years: float = _key(20.0, "yr", "not qualified: payback above this (the contract length)", 0.0)
-    qualified_score: float = _key(50.0, "", "qualified: score at least this", 0.0, 100.0)
-    shading_limit: float = _key(0.8, "", "to study: kWp-weighted shading ratio below this (site survey needed)",
-                                0.0, 1.0)
+    qualified_payback_years: float = param(12.0, "yr", "qualified: payback at most this (assumption)", ge=0.0)
+    study_payback_years: float = param(20.0, "yr", "not qualified: payback above this (the contract length)", ge=0.0)
+    qualified_score: float = param(50.0, "", "qualified: score at least this", ge=0.0, le=100.0)
+    shading_limit: float = param(0.8, "", "to study: kWp-weighted shading ratio below this (site survey needed)", ge=0.0, le=1.0)
 
 
 @dataclasses.dataclass(frozen=True)
 class MatchingConfig:
     """Matching of a row's location to a cadastre building."""
 
-    max_distance_m: float = _key(20.0, "m", "a point outside every footprint takes the nearest one within this",
-                                 0.0)
-    ambiguity_margin_m: float = _key(2.0, "m", "two footprints whose distances differ by less are ambiguous",
-                                     0.0)
+    max_distance_m: float = param(20.0, "m", "a point outside every footprint takes the nearest one within this", ge=0.0)
+    ambiguity_margin_m: float = param(2.0, "m", "two footprints whose distances differ by less are ambiguous", ge=0.0)
 
 
 @dataclasses.dataclass(frozen=True)
 class QualifyConfig:
     """All parameters of ``cadastre qualify`` (sections as attributes)."""
 
-    sizing: SizingConfig = _section(SizingConfig, "size of each installation")
-    bands: BandsConfig = _section(BandsConfig, "installation-size bands (one value per band)")
-    prices: PricesConfig = _section(PricesConfig, "prices: REVIEW before use")
-    economics: EconomicsConfig = _section(EconomicsConfig, "discounting and running costs")
-    production: ProductionConfig = _section(ProductionConfig, "PV model (set the cadastre run's values)")
-    loads: LoadsConfig = _section(LoadsConfig, "load profiles")
-    score: ScoreConfig = _section(ScoreConfig, "score and rank")
-    verdict: VerdictConfig = _section(VerdictConfig, "verdict rules")
-    matching: MatchingConfig = _section(MatchingConfig, "matching rows to buildings")
+    sizing: SizingConfig = section(SizingConfig, "size of each installation")
+    bands: BandsConfig = section(BandsConfig, "installation-size bands (one value per band)")
+    prices: PricesConfig = section(PricesConfig, "prices: REVIEW before use")
+    economics: EconomicsConfig = section(EconomicsConfig, "discounting and running costs")
+    production: ProductionConfig = section(ProductionConfig, "PV model (set the cadastre run's values)")
+    loads: LoadsConfig = section(LoadsConfig, "load profiles")
+    score: ScoreConfig = section(ScoreConfig, "score and rank")
+    verdict: VerdictConfig = section(VerdictConfig, "verdict rules")
+    matching: MatchingConfig = section(MatchingConfig, "matching rows to buildings")
 
 
 # --------------------------------------------------------------------------- checking
-
-
-def _is_number(value: Any) -> bool:
-    return isinstance(value, int | float) and not isinstance(value, bool)
-
-
-def _interval(meta: dict) -> str:
-    return f"{'(' if meta['low_open'] else '['}{meta['low']:g}, {meta['high']:g}]"
-
-
-def _in_range(value: float, meta: dict) -> bool:
-    above = value > meta["low"] if meta["low_open"] else value >= meta["low"]
-    return math.isfinite(value) and above and value <= meta["high"]
-
-
-def _coerce(where: str, name: str, value: Any, default: Any, meta: dict) -> Any:
-    """``value`` as the type of ``default``, range-checked; OptionError naming ``name`` otherwise."""
-    example = f"write e.g. {name.rsplit('.', 1)[-1]} = {_toml_value(default)}"
-    if isinstance(default, tuple) and default and isinstance(default[0], tuple):
-        if not (isinstance(value, list) and all(isinstance(p, list) and len(p) == 2 for p in value)):
-            raise OptionError(f"{where}: {name} must be a list of [first, last] date pairs; {example}")
-        pairs = tuple((str(a), str(b)) for a, b in value)
-        for first, last in pairs:
-            try:
-                ok = dt.date.fromisoformat(first) <= dt.date.fromisoformat(last)
-            except ValueError:
-                ok = False
-            if not ok:
-                raise OptionError(f"{where}: {name} has [{first}, {last}], not two ISO dates in order; {example}")
-        return pairs
-    if isinstance(default, tuple):
-        if not (isinstance(value, list) and value and all(_is_number(v) for v in value)):
-            raise OptionError(f"{where}: {name} must be a list of numbers, got {value!r}; {example}")
-        out = tuple(float(v) for v in value)
-        bad = [v for v in out if not _in_range(v, meta)]
-        if bad:
-            raise OptionError(f"{where}: {name} has {bad[0]:g}, out of range; give values in {_interval(meta)}")
-        return out
-    if isinstance(default, str):
-        if not isinstance(value, str):
-            raise OptionError(f"{where}: {name} must be a string, got {value!r}; {example}")
-        return value
-    if isinstance(default, int):
-        if not (_is_number(value) and float(value).is_integer()):
-            raise OptionError(f"{where}: {name} must be a whole number, got {value!r}; {example}")
-        value = int(value)
-    elif not _is_number(value):
-        raise OptionError(f"{where}: {name} must be a number, got {value!r}; {example}")
-    if not _in_range(float(value), meta):
-        raise OptionError(f"{where}: {name} = {value:g} {meta['unit']} is out of range; "
-                          f"give a value in {_interval(meta)}".replace("  ", " "))
-    return type(default)(value)
-
-
-def _build(defaults: Any, table: Any, where: str, prefix: str) -> Any:
-    """A copy of dataclass instance ``defaults`` with the values of a TOML table, every value checked."""
-    fields = {f.name: f for f in dataclasses.fields(defaults)}
-    if not isinstance(table, dict):
-        raise OptionError(f"{where}: '{prefix.rstrip('.')}' must be a section; write [{prefix.rstrip('.')}] "
-                          "followed by its keys")
-    values = {}
-    for key, value in table.items():
-        if key not in fields:
-            where_ = f"[{prefix.rstrip('.')}]" if prefix else "the top level"
-            raise OptionError(f"{where}: unknown key '{prefix}{key}'; valid keys of {where_}: {', '.join(fields)}")
-        default = getattr(defaults, key)
-        if dataclasses.is_dataclass(default):
-            values[key] = _build(default, value, where, f"{prefix}{key}.")
-        else:
-            values[key] = _coerce(where, f"{prefix}{key}", value, default, fields[key].metadata)
-    return dataclasses.replace(defaults, **values)
 
 
 def check_qualify_config(config: QualifyConfig, where: str = "config") -> QualifyConfig:
@@ -381,20 +279,23 @@ def check_qualify_config(config: QualifyConfig, where: str = "config") -> Qualif
         score bounds in the wrong order, all score weights zero, or the
         qualified payback above the study payback.
     """
+    _params.check(config, where)
+    for first, last in config.loads.school_holidays:
+        try:
+            ok = dt.date.fromisoformat(first) <= dt.date.fromisoformat(last)
+        except ValueError:
+            ok = False
+        if not ok:
+            raise OptionError(f"{where}: loads.school_holidays has [{first}, {last}], not two ISO dates in order; "
+                              f"write e.g. school_holidays = {_params.toml_value(LoadsConfig().school_holidays[:1])}")
     b = config.bands
     lengths = {len(b.kwp_max), len(b.cost_eur_kwp), len(b.subsidy_eur_kwp), len(b.surplus_tariff_eur_kwh)}
     if len(lengths) != 1:
         raise OptionError(f"{where}: the lists of [bands] have different lengths; give one value per band in each")
     if any(hi <= lo for lo, hi in zip(b.kwp_max, b.kwp_max[1:], strict=False)):
         raise OptionError(f"{where}: bands.kwp_max = {list(b.kwp_max)} is not increasing; sort the bands by size")
-    if config.sizing.mode not in SIZING_MODES:
-        raise OptionError(f"{where}: sizing.mode = {config.sizing.mode!r}; use one of {', '.join(SIZING_MODES)}")
     if config.sizing.min_kwp > b.kwp_max[-1]:
         raise OptionError(f"{where}: sizing.min_kwp is above the largest band; lower it below {b.kwp_max[-1]:g}")
-    models = pvlib.temperature.TEMPERATURE_MODEL_PARAMETERS["sapm"]
-    if config.production.temperature_model not in models:
-        raise OptionError(f"{where}: production.temperature_model = {config.production.temperature_model!r}; "
-                          f"use one of {', '.join(models)}")
     for kind in BUILDING_TYPES:
         shape = config.loads.shape(kind)
         if shape.close_hour <= shape.open_hour:
@@ -413,7 +314,7 @@ def check_qualify_config(config: QualifyConfig, where: str = "config") -> Qualif
 
 def qualify_config_from_dict(data: dict, where: str = "config") -> QualifyConfig:
     """Build and check a :class:`QualifyConfig` from parsed TOML (keys left out keep their defaults)."""
-    return check_qualify_config(_build(QualifyConfig(), data, where, ""), where)
+    return check_qualify_config(_params.build(QualifyConfig(), data, where), where)
 
 
 def load_qualify_config(path: str | os.PathLike | None = None) -> QualifyConfig:
@@ -437,18 +338,7 @@ def load_qualify_config(path: str | os.PathLike | None = None) -> QualifyConfig:
 
 def parameters(config: QualifyConfig) -> list[tuple[str, Any, str, str]]:
     """Every parameter as ``(name, value, unit, note)``, in file order (for reports)."""
-    rows: list[tuple[str, Any, str, str]] = []
-
-    def walk(obj: Any, prefix: str) -> None:
-        for f in dataclasses.fields(obj):
-            value = getattr(obj, f.name)
-            if dataclasses.is_dataclass(value):
-                walk(value, f"{prefix}{f.name}.")
-            else:
-                rows.append((f"{prefix}{f.name}", value, f.metadata["unit"], f.metadata["note"]))
-
-    walk(config, "")
-    return rows
+    return [(name, value, declared.unit, declared.source) for name, value, declared in _params.rows(config)]
 
 
 def default_qualify_toml(config: QualifyConfig | None = None) -> str:
@@ -460,26 +350,11 @@ def default_qualify_toml(config: QualifyConfig | None = None) -> str:
     lines = [
         "# Parameters of 'cadastre qualify' (first-level PV qualification of municipal buildings).",
         "# Copy this file, edit what you need and pass it with --config; keys left out keep their defaults.",
-        "# Each key: a comment with its meaning, source and [unit].",
+        "# Each key: a comment with its meaning and source, [unit], range and default (table: docs/parameters.md).",
         "#",
         "# PRICES, TARIFFS, SUBSIDIES AND COSTS ARE PUBLIC ORDERS OF MAGNITUDE OF 2024 AND CHANGE EVERY QUARTER:",
         "# REVIEW THEM (sections [prices] and [bands]) before relying on savings, payback or NPV.",
         "# All money excludes VAT.",
+        *_params.toml_lines(config, QualifyConfig()),
     ]
-
-    def write(obj: Any, prefix: str) -> None:
-        fields = dataclasses.fields(obj)
-        for f in fields:
-            value = getattr(obj, f.name)
-            if not dataclasses.is_dataclass(value):
-                unit = f.metadata["unit"] or "-"
-                lines.append(f"# {f.metadata['note']}. [{unit}]")
-                lines.append(f"{f.name} = {_toml_value(value)}")
-        for f in fields:
-            value = getattr(obj, f.name)
-            if dataclasses.is_dataclass(value):
-                lines.extend(["", f"[{prefix}{f.name}]", f"# {f.metadata['note']}"])
-                write(value, f"{prefix}{f.name}.")
-
-    write(config, "")
     return "\n".join(lines) + "\n"

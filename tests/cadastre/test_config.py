@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import dataclasses
+from pathlib import Path
 
 import pytest
 
+from cadastre._params import params
 from cadastre.config import (
-    _RULES,
     AggregateConfig,
     Config,
     PVConfig,
@@ -51,15 +52,14 @@ def test_none_gives_defaults():
 
 
 def test_every_key_has_a_documented_rule():
+    for cls in (PVConfig, RoofConfig, AggregateConfig):
+        assert [f.name for f in dataclasses.fields(cls)] == [f.name for f, _p in params(cls)]
+    assert [f.name for f, _p in params(Config)] == ["sky", "albedo"]
+    table = (Path(__file__).resolve().parents[2] / "docs" / "parameters.md").read_text(encoding="utf-8")
     for section, cls in (("pv", PVConfig), ("roofs", RoofConfig), ("aggregate", AggregateConfig)):
-        assert [f.name for f in dataclasses.fields(cls)] == list(_RULES[section])
-    for name in ("sky", "albedo"):
-        assert name in _RULES[""]
-    import cadastre.config as module
-
-    for section in ("pv", "roofs", "aggregate"):
-        for key in _RULES[section]:
-            assert f"``{section}.{key}``" in module.__doc__
+        for f, declared in params(cls):
+            assert f"`{section}.{f.name}`" in table
+            assert declared.source
 
 
 def test_two_overrides_keep_the_other_defaults(tmp_path):
@@ -87,7 +87,7 @@ def test_default_toml_round_trips(tmp_path):
     # every key is preceded by a comment giving its unit and default
     lines = text.splitlines()
     keys = [i for i, line in enumerate(lines) if " = " in line and not line.startswith("#")]
-    assert len(keys) == 2 + sum(len(_RULES[s]) for s in ("pv", "roofs", "aggregate"))
+    assert len(keys) == 2 + sum(len(dataclasses.fields(c)) for c in (PVConfig, RoofConfig, AggregateConfig))
     for i in keys:
         assert lines[i - 1].startswith("# ") and "default: " in lines[i - 1] and "[" in lines[i - 1]
 
