@@ -43,6 +43,7 @@ import functools
 import math
 import os
 import re
+import textwrap
 import tomllib
 import types
 import typing
@@ -86,7 +87,9 @@ class Param:
     sequence of allowed strings, or a function returning it (for choices
     defined by a module that cannot be imported at declaration time).
     ``example`` is written, commented out, for a parameter whose default is
-    ``None`` (a value computed from others).
+    ``None`` (a value computed from others). ``rule`` states in words the
+    values taken by a parameter that has no bounds and no choices (a path, a
+    date), or a rule checked by its configuration's module.
     """
 
     unit: str
@@ -97,6 +100,7 @@ class Param:
     lt: float | None = None
     choices: Sequence[str] | Callable[[], Sequence[str]] | None = None
     example: Any = None
+    rule: str = ""
 
     @property
     def bounded(self) -> bool:
@@ -109,7 +113,9 @@ class Param:
         high, high_open = (self.lt, True) if self.lt is not None else (self.le, False)
         low_text = "-inf" if low is None else f"{low:g}"
         high_text = "inf" if high is None else f"{high:g}"
-        return f"{'(' if low_open or low is None else '['}{low_text}, {high_text}{')' if high_open or high is None else ']'}"
+        opening = "(" if low_open or low is None else "["
+        closing = ")" if high_open or high is None else "]"
+        return f"{opening}{low_text}, {high_text}{closing}"
 
     def allowed(self) -> tuple[str, ...] | None:
         """The allowed strings, or ``None`` when any string is."""
@@ -118,24 +124,28 @@ class Param:
         return tuple(self.choices() if callable(self.choices) else self.choices)
 
     def range_text(self, value: Any) -> str:
-        """The range as written in the TOML comments and the docs ('' when any value of the type is)."""
+        """The range as written in the TOML comments and the docs: interval, choices and rule."""
+        parts = []
         if self.allowed() is not None:
-            return "one of " + ", ".join(self.allowed())
-        if not self.bounded:
-            return ""
-        return f"each in {self.interval()}" if isinstance(value, tuple) else f"in {self.interval()}"
+            parts.append("one of " + ", ".join(self.allowed()))
+        if self.bounded:
+            parts.append(f"each in {self.interval()}" if isinstance(value, tuple) else f"in {self.interval()}")
+        if self.rule:
+            parts.append(self.rule)
+        return ", ".join(parts)
 
 
 def param(default: Any, unit: str, source: str, *, ge: float | None = None, gt: float | None = None,
           le: float | None = None, lt: float | None = None,
-          choices: Sequence[str] | Callable[[], Sequence[str]] | None = None, example: Any = None) -> Any:
+          choices: Sequence[str] | Callable[[], Sequence[str]] | None = None, example: Any = None,
+          rule: str = "") -> Any:
     """Declare a parameter: a dataclass field with its default, unit ('' when unitless), source and range.
 
     The field's type annotation gives its type: ``float``, ``int``, ``str``,
     ``tuple[float, ...]``, ``tuple[str, ...]``, ``tuple[tuple[str, str], ...]``
     or ``float | None``.
     """
-    declared = Param(unit, source, ge, gt, le, lt, choices, example)
+    declared = Param(unit, source, ge, gt, le, lt, choices, example, rule)
     return dataclasses.field(default=default, metadata={_PARAM: declared})
 
 
@@ -380,11 +390,17 @@ def toml_value(value: Any) -> str:
     return repr(value)
 
 
-def _comment(declared: Param, default: Any) -> str:
-    """The comment line above a key: source, [unit], range, default."""
+def _comment(declared: Param, default: Any, width: int = 110) -> list[str]:
+    """The comment lines above a key: source, then [unit], range and default (on the last line)."""
     shown = "none" if default is None else toml_value(default)
     span = declared.range_text(default)
-    return f"# {declared.source}. [{declared.unit or '-'}] {f'{span}; ' if span else ''}default: {shown}"
+    meta = f"[{declared.unit or '-'}] {f'{span}; ' if span else ''}default: {shown}"
+    lines = textwrap.wrap(f"{declared.source}.", width - 2, break_long_words=False, break_on_hyphens=False)
+    if len(lines[-1]) + 1 + len(meta) <= width - 2:
+        lines[-1] = f"{lines[-1]} {meta}"
+    else:
+        lines.append(meta)
+    return [f"# {line}" for line in lines]
 
 
 def toml_lines(config: Any, defaults: Any = None, prefix: str = "") -> list[str]:
@@ -399,7 +415,7 @@ def toml_lines(config: Any, defaults: Any = None, prefix: str = "") -> list[str]
     lines: list[str] = []
     for f, declared in params(config):
         value = getattr(config, f.name)
-        lines.append(_comment(declared, getattr(defaults, f.name)))
+        lines += _comment(declared, getattr(defaults, f.name))
         if value is None:
             lines.append(f"# {f.name} = {toml_value(declared.example)}")
         else:

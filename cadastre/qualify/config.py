@@ -59,7 +59,6 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
-import math
 import os
 from typing import Any
 
@@ -93,11 +92,15 @@ _EXAMPLE = "cadastre qualify --print-config"
 class SizingConfig:
     """How big each installation is (see :func:`cadastre.qualify.operation.size_installation`)."""
 
-    mode: str = param("self_consumption", "", "self_consumption: the largest size whose self-consumption rate "
-                     "reaches the target; roof: the whole usable roof (within the bands)", choices=SIZING_MODES)
-    self_consumption_target: float = param(0.8, "", "self-consumption rate aimed at (assumption: surplus sells far below the purchase price)", ge=0.0, le=1.0)
-    roof_fraction: float = param(0.65, "", "share of the cadastre's usable roof kWp that can really be installed (1 - the engine's "
-        "default net_reduction 0.35: obstacles, access, structure)", gt=0.0, le=1.0)
+    mode: str = param(
+        "self_consumption", "", "self_consumption: the largest size whose self-consumption rate reaches the "
+        "target; roof: the whole usable roof (within the bands)", choices=SIZING_MODES)
+    self_consumption_target: float = param(
+        0.8, "", "self-consumption rate aimed at (assumption: surplus sells far below the purchase price)", ge=0.0,
+        le=1.0)
+    roof_fraction: float = param(
+        0.65, "", "share of the cadastre's usable roof kWp that can really be installed (1 - the engine's default "
+        "net_reduction 0.35: obstacles, access, structure)", gt=0.0, le=1.0)
     min_kwp: float = param(3.0, "kWp", "smallest installation worth a study (assumption)", ge=0.0)
     step_kwp: float = param(0.5, "kWp", "resolution of the size search", gt=0.0)
 
@@ -106,24 +109,32 @@ class SizingConfig:
 class BandsConfig:
     """Installation-size bands: cost, subsidy and surplus tariff of each band (upper bound inclusive)."""
 
-    kwp_max: tuple[float, ...] = param((9.0, 36.0, 100.0, 500.0), "kWp", "upper bounds of the size bands, increasing (S21 segments; 500 kWp "
-        "is the S21 ceiling and the largest size recommended)", gt=0.0)
-    cost_eur_kwp: tuple[float, ...] = param((2000.0, 1600.0, 1250.0, 1000.0), "EUR/kWp", "turnkey installed cost excluding VAT, connection included "
+    kwp_max: tuple[float, ...] = param(
+        (9.0, 36.0, 100.0, 500.0), "kWp", "upper bounds of the size bands, increasing (S21 segments; 500 kWp is "
+        "the S21 ceiling and the largest size recommended)", gt=0.0)
+    cost_eur_kwp: tuple[float, ...] = param(
+        (2000.0, 1600.0, 1250.0, 1000.0), "EUR/kWp", "turnkey installed cost excluding VAT, connection included "
         "(assumption within 2023-2024 French rooftop quotes: REVIEW)", ge=0.0)
-    subsidy_eur_kwp: tuple[float, ...] = param((190.0, 190.0, 100.0, 0.0), "EUR/kWp", "S21 self-consumption investment subsidy, paid once "
-        "(CRE grid Aug-Oct 2024; changes every quarter: REVIEW)", ge=0.0)
-    surplus_tariff_eur_kwh: tuple[float, ...] = param((0.1276, 0.0765, 0.0765, 0.0855), "EUR/kWh", "S21 purchase price of the surplus, 20-year contract (CRE "
-        "grid Aug-Oct 2024; 100-500 kWp: the single S21 tariff of early 2024; changes every quarter: REVIEW)", ge=0.0)
+    subsidy_eur_kwp: tuple[float, ...] = param(
+        (190.0, 190.0, 100.0, 0.0), "EUR/kWp", "S21 self-consumption investment subsidy, paid once (CRE grid "
+        "Aug-Oct 2024; changes every quarter: REVIEW)", ge=0.0)
+    surplus_tariff_eur_kwh: tuple[float, ...] = param(
+        (0.1276, 0.0765, 0.0765, 0.0855), "EUR/kWh", "S21 purchase price of the surplus, 20-year contract (CRE "
+        "grid Aug-Oct 2024; 100-500 kWp: the single S21 tariff of early 2024; changes every quarter: REVIEW)",
+        ge=0.0)
 
 
 @dataclasses.dataclass(frozen=True)
 class PricesConfig:
     """Value of a self-consumed kWh and of the CO2 it avoids."""
 
-    import_price_eur_kwh: float = param(0.20, "EUR/kWh", "avoided purchase price excluding VAT: energy, variable network part and excise "
+    import_price_eur_kwh: float = param(
+        0.2, "EUR/kWh", "avoided purchase price excluding VAT: energy, variable network part and excise "
         "(assumption, order of 2024 offers to public buildings: REVIEW with the bills)", ge=0.0)
-    import_escalation: float = param(0.0, "1/yr", "yearly real growth of the purchase price (assumption: flat)", ge=-0.5, le=0.5)
-    grid_co2_kg_kwh: float = param(0.052, "kgCO2e/kWh", "grid emission factor avoided per kWh produced (ADEME Base Empreinte, average "
+    import_escalation: float = param(
+        0.0, "1/yr", "yearly real growth of the purchase price (assumption: flat)", ge=-0.5, le=0.5)
+    grid_co2_kg_kwh: float = param(
+        0.052, "kgCO2e/kWh", "grid emission factor avoided per kWh produced (ADEME Base Empreinte, average "
         "consumption mix of mainland France; year-dependent, about 0.05-0.07)", ge=0.0, le=2.0)
 
 
@@ -131,12 +142,15 @@ class PricesConfig:
 class EconomicsConfig:
     """Discounting and running costs."""
 
-    discount_rate: float = param(0.04, "1/yr", "real discount rate (assumption: order of a municipal long-term loan; the Quinet report "
-        "of 2013 recommends 4.5 % for public socio-economic appraisals)", ge=0.0, le=1.0)
+    discount_rate: float = param(
+        0.04, "1/yr", "real discount rate (assumption: order of a municipal long-term loan; the Quinet report of "
+        "2013 recommends 4.5 % for public socio-economic appraisals)", ge=0.0, le=1.0)
     lifetime_years: int = param(20, "yr", "period of the NPV and LCOE: duration of an S21 contract", ge=1, le=60)
-    degradation: float = param(0.005, "1/yr", "yearly production loss (median of Jordan & Kurtz 2013)", ge=0.0, le=0.1)
-    om_rate: float = param(0.015, "1/yr", "yearly operation, maintenance, insurance and inverter-replacement provision as a "
-        "share of the investment (assumption)", ge=0.0, le=0.2)
+    degradation: float = param(
+        0.005, "1/yr", "yearly production loss (median of Jordan & Kurtz 2013)", ge=0.0, le=0.1)
+    om_rate: float = param(
+        0.015, "1/yr", "yearly operation, maintenance, insurance and inverter-replacement provision as a share of "
+        "the investment (assumption)", ge=0.0, le=0.2)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -144,14 +158,18 @@ class ProductionConfig:
     """PV model of the hourly production (as :class:`cadastre.config.PVConfig`; set the run's values)."""
 
     system_losses: float = param(0.14, "", "total DC losses, PVWatts v5 default (Dobos 2014)", ge=0.0, le=1.0)
-    inverter_efficiency: float = param(0.96, "", "nominal inverter efficiency, PVWatts v5 (Dobos 2014)", gt=0.0, le=1.0)
-    dc_ac_ratio: float = param(1.1, "", "DC nameplate / inverter AC rating, PVWatts v5 calculator default", gt=0.0, le=10.0)
-    gamma_pdc: float = param(-0.0037, "1/degC", "power temperature coefficient, crystalline silicon (assumption)", ge=-0.02, le=0.0)
+    inverter_efficiency: float = param(
+        0.96, "", "nominal inverter efficiency, PVWatts v5 (Dobos 2014)", gt=0.0, le=1.0)
+    dc_ac_ratio: float = param(
+        1.1, "", "DC nameplate / inverter AC rating, PVWatts v5 calculator default", gt=0.0, le=10.0)
+    gamma_pdc: float = param(
+        -0.0037, "1/degC", "power temperature coefficient, crystalline silicon (assumption)", ge=-0.02, le=0.0)
     temperature_model: str = param(
-        "close_mount_glass_glass", "", "pvlib SAPM cell temperature parameters (King et al. 2004)",
+        'close_mount_glass_glass', "", "pvlib SAPM cell temperature parameters (King et al. 2004)",
         choices=lambda: tuple(pvlib.temperature.TEMPERATURE_MODEL_PARAMETERS["sapm"]))
-    albedo: float = param(0.2, "", "ground reflectance; the run's value when its metadata records one "
-                         "(pvlib/PVWatts default)", ge=0.0, le=1.0)
+    albedo: float = param(
+        0.2, "", "ground reflectance; the run's value when its metadata records one (pvlib/PVWatts default)",
+        ge=0.0, le=1.0)
 
     def pv(self) -> PVConfig:
         """The same parameters as a :class:`cadastre.config.PVConfig`."""
@@ -172,16 +190,20 @@ class LoadShape:
     ventilation in winter.
     """
 
-    kwh_m2: float = param(40.0, "kWh/m2/yr", "electricity per m2 of floor area when the consumption is unknown "
-                         "(assumption, order of French municipal buildings)", ge=0.0)
+    kwh_m2: float = param(
+        40.0, "kWh/m2/yr", "electricity per m2 of floor area when the consumption is unknown (assumption, order "
+        "of French municipal buildings)", ge=0.0)
     open_hour: int = param(8, "h", "start of the occupied hours, local time", ge=0, le=23)
     close_hour: int = param(18, "h", "end of the occupied hours, local time (exclusive)", ge=1, le=24)
-    base: float = param(0.2, "", "load outside occupied hours / occupied load (stand-by, fridges, servers)", ge=0.0, le=1.0)
+    base: float = param(
+        0.2, "", "load outside occupied hours / occupied load (stand-by, fridges, servers)", ge=0.0, le=1.0)
     saturday: float = param(0.0, "", "occupation level on Saturdays (0 closed, 1 as a working day)", ge=0.0, le=1.0)
     sunday: float = param(0.0, "", "occupation level on Sundays and public holidays", ge=0.0, le=1.0)
-    school_holidays: float = param(1.0, "", "occupation level multiplier during the school holidays", ge=0.0, le=1.0)
-    winter: float = param(0.15, "", "seasonal amplitude: the load is (1 + winter) times its mean in mid-January "
-                         "and (1 - winter) in mid-July", ge=0.0, le=0.9)
+    school_holidays: float = param(
+        1.0, "", "occupation level multiplier during the school holidays", ge=0.0, le=1.0)
+    winter: float = param(
+        0.15, "", "seasonal amplitude: the load is (1 + winter) times its mean in mid-January and (1 - winter) in "
+        "mid-July", ge=0.0, le=0.9)
 
 
 def _shape(**values: Any):
@@ -192,12 +214,16 @@ def _shape(**values: Any):
 class LoadsConfig:
     """Calendar and load shape of each building type."""
 
-    year: int = param(2025, "", "calendar year onto which the weather rows are laid (weekdays, public and "
-                     "school holidays)", ge=1900, le=2100)
-    school_holidays: tuple[tuple[str, str], ...] = param((("2025-01-01", "2025-01-05"), ("2025-02-08", "2025-02-23"), ("2025-04-05", "2025-04-21"),
+    year: int = param(
+        2025, "", "calendar year onto which the weather rows are laid (weekdays, public and school holidays)",
+        ge=1900, le=2100)
+    school_holidays: tuple[tuple[str, str], ...] = param(
+        (("2025-01-01", "2025-01-05"), ("2025-02-08", "2025-02-23"), ("2025-04-05", "2025-04-21"),
          ("2025-05-29", "2025-06-01"), ("2025-07-05", "2025-08-31"), ("2025-10-18", "2025-11-02"),
-         ("2025-12-20", "2025-12-31")), "", "first and last day off (inclusive) of each school holiday; zone B (académie de Lille), French "
-        "Ministry of Education calendars 2024-2025 and 2025-2026: REVIEW for another year")
+         ("2025-12-20", "2025-12-31")),
+        "", "first and last day off (inclusive) of each school holiday; zone B (académie de Lille), French "
+        "Ministry of Education calendars 2024-2025 and 2025-2026: REVIEW for another year",
+        rule="[first, last] pairs of ISO dates, first <= last")
     school: LoadShape = section(_shape(kwh_m2=35.0, open_hour=8, close_hour=18, base=0.15, school_holidays=0.0,
                                         winter=0.2), "schools: closed on weekends and in the school holidays")
     town_hall: LoadShape = section(_shape(kwh_m2=60.0, open_hour=8, close_hour=18, base=0.2, saturday=0.3),
@@ -228,8 +254,8 @@ class ScoreConfig:
     payback_worst: float = param(25.0, "yr", "payback giving a zero payback component", ge=0.0)
     yield_best: float = param(1000.0, "kWh/kWp", "specific yield giving the full yield component", ge=0.0)
     yield_worst: float = param(600.0, "kWh/kWp", "specific yield giving a zero yield component", ge=0.0)
-    size_best_kwp: float = param(100.0, "kWp", "size giving the full size component (log scale from "
-                                "sizing.min_kwp)", gt=0.0)
+    size_best_kwp: float = param(
+        100.0, "kWp", "size giving the full size component (log scale from sizing.min_kwp)", gt=0.0)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -237,17 +263,21 @@ class VerdictConfig:
     """Rules of the verdict (see :func:`cadastre.qualify.operation.verdict`)."""
 
     qualified_payback_years: float = param(12.0, "yr", "qualified: payback at most this (assumption)", ge=0.0)
-    study_payback_years: float = param(20.0, "yr", "not qualified: payback above this (the contract length)", ge=0.0)
+    study_payback_years: float = param(
+        20.0, "yr", "not qualified: payback above this (the contract length)", ge=0.0)
     qualified_score: float = param(50.0, "", "qualified: score at least this", ge=0.0, le=100.0)
-    shading_limit: float = param(0.8, "", "to study: kWp-weighted shading ratio below this (site survey needed)", ge=0.0, le=1.0)
+    shading_limit: float = param(
+        0.8, "", "to study: kWp-weighted shading ratio below this (site survey needed)", ge=0.0, le=1.0)
 
 
 @dataclasses.dataclass(frozen=True)
 class MatchingConfig:
     """Matching of a row's location to a cadastre building."""
 
-    max_distance_m: float = param(20.0, "m", "a point outside every footprint takes the nearest one within this", ge=0.0)
-    ambiguity_margin_m: float = param(2.0, "m", "two footprints whose distances differ by less are ambiguous", ge=0.0)
+    max_distance_m: float = param(
+        20.0, "m", "a point outside every footprint takes the nearest one within this", ge=0.0)
+    ambiguity_margin_m: float = param(
+        2.0, "m", "two footprints whose distances differ by less are ambiguous", ge=0.0)
 
 
 @dataclasses.dataclass(frozen=True)

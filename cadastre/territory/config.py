@@ -39,11 +39,12 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 import json
-import math
 import os
 from pathlib import Path
 
-from cadastre.config import Config, config_from_dict, default_config_toml, read_toml
+from cadastre import _params
+from cadastre._params import param, section
+from cadastre.config import Config, config_from_dict, read_toml
 from cadastre.errors import InputFileError, OptionError
 from cadastre.solar.irradiance import BANDS, MIN_DIRECTIONS
 
@@ -54,8 +55,75 @@ RASTER_SUFFIXES = (".tif", ".tiff", ".vrt")
 
 
 @dataclasses.dataclass(frozen=True)
+class InputsConfig:
+    """Section ``[inputs]`` of a run file: what the run reads (paths relative to the file's folder)."""
+
+    lidar: tuple[str, ...] = param(
+        (), "", "LAS/LAZ tiles: files or folders; give either lidar or dsm", rule="paths of .las/.laz files or folders")
+    dsm: tuple[str, ...] = param(
+        (), "", "DSM GeoTIFFs on one aligned grid, e.g. the dsm.tif of 'cadastre prepare' (its ndsm, vegetation "
+        "and buildings rasters beside it are used too); give either lidar or dsm",
+        rule="paths of .tif/.tiff/.vrt files or folders")
+    footprints: str = param(
+        "", "", 'building polygons (GeoPackage, shapefile, GeoJSON); "" = derived from the LiDAR building mask',
+        rule='a file path, or ""')
+    communes: str = param(
+        "", "", 'commune polygons with an INSEE code; "" = the 150 communes of the PMA', rule='a file path, or ""')
+    weather: str = param(
+        "", "", 'weather file (PVGIS TMY CSV/JSON, EPW, CSV) or "clearsky"; "" = the Lens proxy TMY shipped '
+        "with the engine", rule='a file path, "clearsky" or ""')
+    crs: str = param("", "", 'CRS of LAS headers that have none (e.g. "EPSG:2154"); "" = from the headers',
+                     rule='a CRS name, or ""')
+
+
+@dataclasses.dataclass(frozen=True)
+class TilesConfig:
+    """Section ``[tiles]`` of a run file: how the territory is cut."""
+
+    size: float = param(
+        1000.0, "m", "side of a tile's core, aligned to multiples of it (IGN LiDAR HD tiles: 1000; the sample's "
+        "tiles: 50); a multiple of resolution", ge=1.0)
+    resolution: float = param(0.5, "m", "cell size of the rasters", ge=0.01)
+    halo: float = param(
+        200.0, "m", "context read around each core, and the reach of the horizon search", gt=0.0)
+    rasters: tuple[str, ...] = param(
+        ("global",), "", "irradiance bands kept per tile and in the mosaic (a non-empty list)", choices=BANDS)
+
+
+@dataclasses.dataclass(frozen=True)
+class IrradianceConfig:
+    """Section ``[irradiance]`` of a run file: the horizons and where the irradiance is computed."""
+
+    directions: int = param(64, "", "horizon directions", ge=MIN_DIRECTIONS)
+    max_distance: float | None = param(
+        None, "m", "reach of the horizon search, at most the halo; none = the halo. Cells of a building that "
+        "sticks out of its core by d see exactly as in one raster when max_distance <= halo - d", gt=0.0,
+        example=150.0)
+    far_distance: float = param(
+        5000.0, "m", "far field: hills and slag heaps beyond the halo shade too; their horizon is traced up to "
+        "far_distance on a coarse surface; 0 = no far field, else beyond the reach of the horizon search",
+        ge=0.0)
+    far_cell: float = param(
+        5.0, "m", "cell of the coarse surface (the highest point of each cell, built once per run); a whole "
+        "multiple of tiles.resolution", gt=0.0)
+    cells: str = param(
+        "roofs", "", "where the irradiance is computed: roofs = the roof cells of the buildings each tile owns "
+        "(the fastest), core = every cell of the tiles (a full irradiance map, slower); rasters hold nodata "
+        "where nothing was computed", choices=CELLS)
+
+
+@dataclasses.dataclass(frozen=True)
+class RunFile:
+    """The sections of a run file proper; its other keys are those of :class:`cadastre.config.Config`."""
+
+    inputs: InputsConfig = section(InputsConfig, "what the run reads; relative paths are relative to this file")
+    tiles: TilesConfig = section(TilesConfig, "how the territory is cut into tiles")
+    irradiance: IrradianceConfig = section(IrradianceConfig, "horizons and where the irradiance is computed")
+
+
+@dataclasses.dataclass(frozen=True)
 class RunConfig:
-    """Everything a territory run needs (see the module docstring)."""
+    """Everything a territory run needs (see the module docstring); defaults as declared in :class:`RunFile`."""
 
     lidar: tuple[Path, ...] = ()
     dsm: tuple[Path, ...] = ()
@@ -63,18 +131,17 @@ class RunConfig:
     communes: Path | None = None
     weather: str | None = None
     crs: str | None = None
-    size: float = 1000.0
-    resolution: float = 0.5
-    halo: float = 200.0
-    rasters: tuple[str, ...] = ("global",)
-    directions: int = 64
-    max_distance: float | None = None
-    far_distance: float = 5000.0
-    far_cell: float = 5.0
-    cells: str = "roofs"
+    size: float = TilesConfig.size
+    resolution: float = TilesConfig.resolution
+    halo: float = TilesConfig.halo
+    rasters: tuple[str, ...] = TilesConfig.rasters
+    directions: int = IrradianceConfig.directions
+    max_distance: float | None = IrradianceConfig.max_distance
+    far_distance: float = IrradianceConfig.far_distance
+    far_cell: float = IrradianceConfig.far_cell
+    cells: str = IrradianceConfig.cells
     config: Config = dataclasses.field(default_factory=Config)
     source: Path | None = None
-
     @property
     def reach(self) -> float:
         """Reach of the horizon search [m]: ``irradiance.max_distance``, default the halo."""
@@ -126,16 +193,6 @@ def _optional_path(where: str, key: str, value, base: Path) -> Path | None:
     return p
 
 
-def _number(where: str, section: str, key: str, value, *, low: float, integer: bool = False):
-    if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
-        raise OptionError(f"{where}: {section}.{key} = {value!r} is not a number")
-    if integer and int(value) != value:
-        raise OptionError(f"{where}: {section}.{key} = {value!r} is not an integer")
-    if value < low:
-        raise OptionError(f"{where}: {section}.{key} = {value!r} is below {low:g}")
-    return int(value) if integer else float(value)
-
-
 def load_run_config(path: str | os.PathLike) -> RunConfig:
     """Read and check a run configuration (see the module docstring).
 
@@ -150,47 +207,29 @@ def load_run_config(path: str | os.PathLike) -> RunConfig:
     where = str(path)
     data = read_toml(path, given_to="'cadastre run'", example="cadastre init")
     base = Path(path).resolve().parent
-    inputs = data.pop("inputs", {})
-    tiles = data.pop("tiles", {})
-    irr = data.pop("irradiance", {})
-    for name, table, keys in (
-        ("inputs", inputs, ("lidar", "dsm", "footprints", "communes", "weather", "crs")),
-        ("tiles", tiles, ("size", "resolution", "halo", "rasters")),
-        ("irradiance", irr, ("directions", "max_distance", "far_distance", "far_cell", "cells")),
-    ):
-        if not isinstance(table, dict):
-            raise OptionError(f"{where}: '{name}' must be a section [{name}]")
-        for key in table:
-            if key not in keys:
-                raise OptionError(f"{where}: unknown key '{name}.{key}'; valid keys of [{name}]: {', '.join(keys)}")
+    tables = {name: data.pop(name) for name in ("inputs", "tiles", "irradiance") if name in data}
+    inputs = tables.get("inputs")
+    if isinstance(inputs, dict):  # one file or folder may be given without a list
+        tables["inputs"] = {k: [v] if k in ("lidar", "dsm") and isinstance(v, str) else v for k, v in inputs.items()}
+    file = _params.build(RunFile(), tables, where)
     config = config_from_dict(data, where)
-    lidar = _expand(where, "lidar", inputs.get("lidar", []), base, LIDAR_SUFFIXES)
-    dsm = _expand(where, "dsm", inputs.get("dsm", []), base, RASTER_SUFFIXES)
+    inputs, tiles, irr = file.inputs, file.tiles, file.irradiance
+    lidar = _expand(where, "lidar", list(inputs.lidar), base, LIDAR_SUFFIXES)
+    dsm = _expand(where, "dsm", list(inputs.dsm), base, RASTER_SUFFIXES)
     if bool(lidar) == bool(dsm):
         raise OptionError(f"{where}: give exactly one of inputs.lidar (LAS/LAZ tiles) and inputs.dsm (GeoTIFF DSMs)")
-    weather = inputs.get("weather") or None
-    if weather is not None and str(weather).lower() != "clearsky":
+    weather = inputs.weather or None
+    if weather is not None and weather.lower() != "clearsky":
         weather = str(_optional_path(where, "weather", weather, base))
-    rasters = tiles.get("rasters", ["global"])
-    if not isinstance(rasters, list) or not rasters or any(r not in BANDS for r in rasters):
-        raise OptionError(f"{where}: tiles.rasters = {rasters!r}; give a non-empty list of {', '.join(BANDS)}")
-    size = _number(where, "tiles", "size", tiles.get("size", 1000.0), low=1.0)
-    resolution = _number(where, "tiles", "resolution", tiles.get("resolution", 0.5), low=0.01)
-    halo = _number(where, "tiles", "halo", tiles.get("halo", 200.0), low=0.0)
+    if not tiles.rasters:
+        raise OptionError(f"{where}: tiles.rasters = []; give a non-empty list of {', '.join(BANDS)}")
+    size, resolution, halo = tiles.size, tiles.resolution, tiles.halo
     if abs(size / resolution - round(size / resolution)) > 1e-6:
         raise OptionError(f"{where}: tiles.size = {size:g} m is not a multiple of tiles.resolution = {resolution:g} m")
-    if halo <= 0:
-        raise OptionError(f"{where}: tiles.halo = {halo:g} m; give the reach of the horizon (> 0, default 200)")
-    directions = _number(where, "irradiance", "directions", irr.get("directions", 64), low=MIN_DIRECTIONS,
-                         integer=True)
-    max_distance = irr.get("max_distance")
-    if max_distance is not None:
-        max_distance = _number(where, "irradiance", "max_distance", max_distance, low=1e-9)
-        if max_distance > halo:
-            raise OptionError(f"{where}: irradiance.max_distance = {max_distance:g} m exceeds tiles.halo = {halo:g} m; "
-                              "the horizon cannot reach beyond the halo")
-    far_distance = _number(where, "irradiance", "far_distance", irr.get("far_distance", 5000.0), low=0.0)
-    far_cell = _number(where, "irradiance", "far_cell", irr.get("far_cell", 5.0), low=1e-9)
+    max_distance, far_distance, far_cell = irr.max_distance, irr.far_distance, irr.far_cell
+    if max_distance is not None and max_distance > halo:
+        raise OptionError(f"{where}: irradiance.max_distance = {max_distance:g} m exceeds tiles.halo = {halo:g} m; "
+                          "the horizon cannot reach beyond the halo")
     if far_distance:
         reach = halo if max_distance is None else max_distance
         if far_distance <= reach:
@@ -199,70 +238,36 @@ def load_run_config(path: str | os.PathLike) -> RunConfig:
         if abs(far_cell / resolution - round(far_cell / resolution)) > 1e-6 or far_cell < resolution:
             raise OptionError(f"{where}: irradiance.far_cell = {far_cell:g} m is not a whole multiple of "
                               f"tiles.resolution = {resolution:g} m")
-    cells = irr.get("cells", "roofs")
-    if cells not in CELLS:
-        raise OptionError(f"{where}: irradiance.cells = {cells!r}; give one of {', '.join(repr(c) for c in CELLS)}")
-    crs = inputs.get("crs") or None
     return RunConfig(
         lidar=lidar, dsm=dsm,
-        footprints=_optional_path(where, "footprints", inputs.get("footprints"), base),
-        communes=_optional_path(where, "communes", inputs.get("communes"), base),
-        weather=weather, crs=crs, size=size, resolution=resolution, halo=halo, rasters=tuple(rasters),
-        directions=directions, max_distance=max_distance, far_distance=far_distance, far_cell=far_cell,
-        cells=cells, config=config, source=Path(path),
+        footprints=_optional_path(where, "footprints", inputs.footprints, base),
+        communes=_optional_path(where, "communes", inputs.communes, base),
+        weather=weather, crs=inputs.crs or None, size=size, resolution=resolution, halo=halo, rasters=tiles.rasters,
+        directions=irr.directions, max_distance=max_distance, far_distance=far_distance, far_cell=far_cell,
+        cells=irr.cells, config=config, source=Path(path),
     )
 
 
 def example_config_toml(*, lidar: str, communes: str, size: float = 50.0, halo: float = 50.0) -> str:
-    """A commented run configuration for the given inputs (``cadastre init``)."""
-    stages = default_config_toml().split("\n")
-    stages = [line for line in stages if not line.startswith("# Parameters of") and not line.startswith("# Copy this")]
-    first = next(k for k, line in enumerate(stages) if line.startswith("["))
-    top, body = "\n".join(stages[:first]).strip(), "\n".join(stages[first:])
-    return f"""# Configuration of 'cadastre run' (written by 'cadastre init'). Relative paths are relative to this file.
-# Run it with:  cadastre run THIS_FILE -o RUN_DIR      (see 'cadastre run --help')
+    """A commented run configuration for the given inputs (``cadastre init``).
 
-# ---- sky model and albedo of the irradiance and of the PV yield (as 'cadastre buildings --print-config') ----
-{top}
-
-[inputs]
-# LAS/LAZ tiles: files or folders. Alternatively 'dsm = [...]': DSM GeoTIFFs on one aligned grid.
-lidar = ["{lidar}"]
-# Building polygons (GeoPackage, shapefile, GeoJSON). "" = derived from the LiDAR building mask.
-footprints = ""
-# Commune polygons with an INSEE code. "" = the 150 communes of the PMA.
-communes = "{communes}"
-# Weather file (PVGIS TMY CSV/JSON, EPW, CSV) or "clearsky". "" = the Lens proxy TMY shipped with the engine.
-weather = ""
-# CRS for LAS headers that have none (e.g. "EPSG:2154"). "" = from the headers.
-crs = ""
-
-[tiles]
-# Side of a tile's core, aligned to multiples of it. [m] IGN LiDAR HD tiles: 1000. The sample's tiles: 50.
-size = {size!r}
-# Cell size of the rasters. [m]
-resolution = 0.5
-# Context read around each core, and the reach of the horizon search. [m] default: 200
-halo = {halo!r}
-# Irradiance bands kept per tile and in the mosaic (global, beam, diffuse, reflected, svf, slope, aspect).
-rasters = ["global"]
-
-[irradiance]
-# Horizon directions (>= 8). default: 64
-directions = 64
-# Reach of the horizon search, at most the halo. [m] Default: the halo. Cells of a building that
-# sticks out of its core by d see exactly as in one raster when max_distance <= halo - d.
-# max_distance = 150.0
-# Far field: hills and slag heaps beyond the halo shade too. Their horizon is traced up to far_distance
-# on a coarse surface (the highest point of each far_cell x far_cell cell, built once per run). [m]
-# 0 = no far field. default: 5000 and 5
-far_distance = 5000.0
-far_cell = 5.0
-# Where the irradiance is computed: "roofs" = the roof cells of the buildings each tile owns (the
-# horizons are traced and the sky summed only where they need it: the fastest), "core" = every cell
-# of the tiles (a full irradiance map, slower). Rasters hold nodata where nothing was computed.
-cells = "roofs"
-
-# ---- parameters of the roofs and buildings stage (as 'cadastre buildings --print-config') ----
-
-{body}"""
+    Each key is preceded by a comment with its meaning and source, ``[unit]``,
+    range and default; :func:`load_run_config` reads it back.
+    """
+    stages = _params.toml_lines(Config())
+    first = stages.index("") if "" in stages else len(stages)  # the top-level keys end at the first section
+    file = RunFile(inputs=InputsConfig(lidar=(lidar,), communes=communes), tiles=TilesConfig(size=size, halo=halo))
+    lines = [
+        "# Configuration of 'cadastre run' (written by 'cadastre init'). Relative paths are relative to this file.",
+        "# Run it with:  cadastre run THIS_FILE -o RUN_DIR      (see 'cadastre run --help')",
+        "# Each key: a comment with its meaning and source, [unit], range and default (table: docs/parameters.md).",
+        "",
+        "# ---- sky model and albedo of the irradiance and of the PV yield (as 'cadastre buildings --print-config') "
+        "----",
+        *stages[:first],
+        *_params.toml_lines(file),
+        "",
+        "# ---- parameters of the roofs and buildings stage (as 'cadastre buildings --print-config') ----",
+        *stages[first:],
+    ]
+    return "\n".join(lines) + "\n"
