@@ -3,34 +3,21 @@
 A TOML file with the inputs, the tiling and every parameter of the stages::
 
     sky = "perez"            # as in 'cadastre buildings --print-config'
-    albedo = 0.2
 
-    [inputs]
-    lidar = ["lidar/"]       # LAS/LAZ files or folders; or
-    dsm = []                 # prepared DSM GeoTIFFs (dsm.tif of 'cadastre prepare': its ndsm,
-                             # vegetation and buildings rasters beside it are used too)
-    footprints = ""          # building polygons; "" = derived from the LiDAR building mask
-    communes = ""            # commune polygons; "" = the 150 PMA communes
-    weather = ""             # weather file or "clearsky"; "" = the Lens proxy TMY
-    crs = ""                 # CRS of LAS headers that have none (e.g. "EPSG:2154")
+    [inputs]                 # lidar (LAS/LAZ files or folders) or dsm (GeoTIFFs), footprints, communes, ...
+    lidar = ["lidar/"]
 
-    [tiles]
-    size = 1000.0            # side of a tile's core [m]
-    resolution = 0.5         # cell size [m]
-    halo = 200.0             # context read around each core, and reach of the horizon [m]
-    rasters = ["global"]     # irradiance bands kept per tile (of global, beam, diffuse,
-                             # reflected, svf, slope, aspect)
+    [tiles]                  # size, resolution, halo, rasters
+    size = 1000.0
 
-    [irradiance]
+    [irradiance]             # directions, max_distance, far_distance, far_cell, cells
     directions = 64
-    max_distance = 150.0     # reach of the horizon search (<= halo) [m]; default: the halo
-    far_distance = 5000.0    # reach of the far field on the coarse surface [m]; 0 = no far field
-    far_cell = 5.0           # cell of the coarse max-pooled surface [m] (a multiple of resolution)
-    cells = "roofs"          # where the irradiance is computed: "roofs" (the roof cells of the
-                             # buildings a tile owns) or "core" (every cell of the core)
 
     [pv] / [roofs] / [aggregate]   # as in 'cadastre buildings'
 
+The sections are declared once, with their defaults, units, ranges and sources,
+in :class:`InputsConfig`, :class:`TilesConfig` and :class:`IrradianceConfig`
+(table: docs/parameters.md; ``cadastre init`` writes a commented example).
 Relative paths are relative to the folder of the TOML file.
 """
 
