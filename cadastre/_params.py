@@ -295,8 +295,8 @@ def build(defaults: Any, table: Any, where: str = "config", prefix: str = "") ->
     if not isinstance(table, dict):
         name = prefix.rstrip(".")
         raise OptionError(f"{where}: '{name}' must be a section, got {table!r}; write [{name}] followed by its keys")
-    declared = {f.name for f, _p in params(defaults)}
-    sections = {f.name for f, _n in _sections(defaults)}
+    declared = [f.name for f, _p in params(defaults)]
+    sections = [f.name for f, _n in _sections(defaults)]
     values = {}
     for key, value in table.items():
         name = f"{prefix}{key}"
