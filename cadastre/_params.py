@@ -170,10 +170,6 @@ def _sections(obj: Any) -> Iterator[tuple[dataclasses.Field, str]]:
 # --------------------------------------------------------------------------- pydantic types
 
 
-def _is_number(value: Any) -> bool:
-    return isinstance(value, int | float) and not isinstance(value, bool)
-
-
 def _whole(value: Any) -> Any:
     """A real number that is whole, as an integer (others are left to the integer check)."""
     if isinstance(value, float) and value.is_integer():
@@ -186,9 +182,9 @@ def _iso(value: Any) -> Any:
     return value.isoformat() if isinstance(value, dt.date) else value
 
 
-def _scalar(kind: type, declared: Param, *, bounds: bool = True) -> Any:
-    """The pydantic type of one value of kind ``float``, ``int`` or ``str``."""
-    limits = {k: getattr(declared, k) for k in ("ge", "gt", "le", "lt") if bounds and getattr(declared, k) is not None}
+def _scalar(kind: type, declared: Param) -> Any:
+    """The pydantic type of one value of kind ``float``, ``int`` or ``str``, with the declared bounds."""
+    limits = {k: getattr(declared, k) for k in ("ge", "gt", "le", "lt") if getattr(declared, k) is not None}
     if kind is float:
         return Annotated[float, Field(strict=True, allow_inf_nan=False, **limits)]
     if kind is int:
@@ -207,8 +203,8 @@ def _pydantic_type(hint: Any, declared: Param) -> Any:
     if typing.get_origin(hint) is tuple:
         item = args[0]
         if typing.get_origin(item) is tuple:  # pairs of strings
-            pair = tuple(_scalar(k, declared) for k in typing.get_args(item))
-            return tuple[tuple[pair], ...]  # type: ignore[valid-type]
+            first, second = (_scalar(k, declared) for k in typing.get_args(item))
+            return tuple[tuple[first, second], ...]  # type: ignore[valid-type]
         if item is float:
             return Annotated[tuple[_scalar(float, declared), ...], Field(min_length=1)]  # type: ignore[misc]
         return tuple[_scalar(item, declared), ...]  # type: ignore[misc]

@@ -72,21 +72,7 @@ def _sapm_models() -> tuple[str, ...]:
 class PVConfig:
     """PV system parameters (PVWatts v5 with SAPM cell temperature).
 
-    Attributes
-    ----------
-    module_density : float, default 0.2
-        Installed DC power per usable roof area. [kWp m-2]
-    system_losses : float, default 0.14
-        Total DC losses (soiling, shading, mismatch, wiring, connections,
-        light-induced degradation, nameplate, availability). [unitless]
-    inverter_efficiency : float, default 0.96
-        PVWatts nominal inverter efficiency. [unitless]
-    dc_ac_ratio : float, default 1.1
-        DC nameplate over inverter AC rating. [unitless]
-    gamma_pdc : float, default -0.0037
-        Power temperature coefficient. [1/°C]
-    temperature_model : str, default 'close_mount_glass_glass'
-        Key of ``pvlib.temperature.TEMPERATURE_MODEL_PARAMETERS['sapm']``.
+    Each field is declared with its unit, range and source (table: docs/parameters.md).
     """
 
     module_density: float = param(
@@ -110,34 +96,9 @@ class PVConfig:
 
 @dataclasses.dataclass(frozen=True)
 class RoofConfig:
-    """Roof segmentation and suitability rules.
+    """Roof segmentation and suitability rules (angles in degrees, areas in m2).
 
-    Attributes
-    ----------
-    min_height : float, default 2.0
-        nDSM above which a cell inside a footprint is roof. [m]
-    flat_slope : float, default 10.0
-        Faces flatter than this are flat roofs. [degrees]
-    max_slope : float, default 60.0
-        Steeper cells are walls or edges, unusable. [degrees]
-    max_face_angle : float, default 15.0
-        Region-growing tolerance between a cell normal and its face's mean
-        normal. [degrees]
-    min_fragment_area : float, default 4.0
-        Faces smaller than this are merged into a neighbour. [m2]
-    min_face_area : float, default 10.0
-        Smallest usable area of a suitable face. [m2]
-    setback : float, default 0.5
-        Edge set-back removed from each face. [m]
-    north_limit : float, default 45.0
-        Pitched faces whose azimuth is within this angle of north are
-        unsuitable. [degrees]
-    min_irradiation_fraction : float, default 0.7
-        Smallest irradiation of a suitable face, as a fraction of the
-        unshaded optimal plane's. [unitless]
-    class_thresholds : tuple of 4 floats, default (0.7, 0.8, 0.9, 0.95)
-        Fractions of the optimal plane's irradiation starting classes 2-5.
-        [unitless]
+    Each field is declared with its unit, range and source (table: docs/parameters.md).
     """
 
     min_height: float = param(
@@ -172,11 +133,7 @@ class RoofConfig:
 class AggregateConfig:
     """From gross to net potential.
 
-    Attributes
-    ----------
-    net_reduction : float, default 0.35
-        Share of the gross usable area lost to obstacles and constraints the
-        DSM does not show (assumption to review). [unitless]
+    Each field is declared with its unit, range and source (table: docs/parameters.md).
     """
 
     net_reduction: float = param(
@@ -187,21 +144,9 @@ class AggregateConfig:
 
 @dataclasses.dataclass(frozen=True)
 class Config:
-    """All parameters of the buildings stage.
+    """All parameters of the buildings stage: the sections ``pv``, ``roofs`` and ``aggregate``, and ``sky``, ``albedo``.
 
-    Attributes
-    ----------
-    pv : PVConfig
-        PV system.
-    roofs : RoofConfig
-        Faces and suitability.
-    aggregate : AggregateConfig
-        Gross to net.
-    sky : str, default 'perez'
-        Diffuse sky model of the unshaded reference planes: 'isotropic' or
-        'perez'.
-    albedo : float, default 0.2
-        Ground reflectance. [unitless]
+    Each field is declared with its unit, range and source (table: docs/parameters.md).
     """
 
     pv: PVConfig = section(PVConfig, "PV system: PVWatts v5 with SAPM cell temperature")
