@@ -173,11 +173,12 @@ def _municipal(run: RunData, insees: list[str], names: list[str], text: dict, la
         part = part.assign(_r=part["rank"].map(number)).sort_values("_r", kind="stable")
     columns = [(c, label, d) for c, (label, d) in MUNICIPAL_COLUMNS.items() if c in part]
     rows = [[_municipal_cell(str(r[c]), c, d, lang) for c, _, d in columns] for _, r in part.iterrows()]
-    return tables.table("municipal", [text[label] for _, label, _ in columns], rows, [d is not None for *_, d in columns])
+    return tables.table("municipal", [text[label] for _, label, _ in columns], rows,
+                        [d is not None for *_, d in columns])
 
 
 def _method(run: RunData) -> dict:
-    """Arguments of the ``method`` text of the report: sky model, horizon directions, net reduction [%], MWh/household."""
+    """Arguments of the report's ``method`` text: sky model, horizon directions, net reduction [%], MWh/household."""
     meta = run.meta
     net = number(meta.get("net_reduction"))
     return {"sky": str(meta.get("sky", "")).lower(), "directions": run.directions(),
