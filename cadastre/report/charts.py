@@ -7,7 +7,6 @@ can inline it (base64) and stays self-contained. Colours of the suitability clas
 
 from __future__ import annotations
 
-import io
 import math
 
 import matplotlib
@@ -18,6 +17,8 @@ import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 from matplotlib.patches import Patch, Rectangle  # noqa: E402
+
+from cadastre.pages.images import figure_png  # noqa: E402
 
 #: Suitability class -> colour (0 = no suitable face, 1 poor ... 5 best).
 CLASS_COLOURS = {
@@ -47,14 +48,6 @@ LABELS = {
         "none": "none", 5: " (best)", 1: " (poor)",
     },
 }
-
-
-def png(fig, *, dpi: int = 110, tight: bool = False) -> bytes:
-    """A figure as PNG bytes (``tight``: cropped to its content); the figure is closed."""
-    buf = io.BytesIO()
-    fig.savefig(buf, format="png", dpi=dpi, bbox_inches="tight" if tight else None)
-    plt.close(fig)
-    return buf.getvalue()
 
 
 def sector(azimuth: pd.Series, flat: pd.Series) -> pd.Series:
@@ -142,7 +135,7 @@ def roof_map(roofs: gpd.GeoDataFrame, boundary: gpd.GeoDataFrame | None, *, lang
         handles.append(Patch(facecolor=AREA_FILL, edgecolor=BOUNDARY, linestyle="--", label=text["boundary"]))
     ax.legend(handles=handles, loc="lower right", fontsize=8, framealpha=0.9)
     fig.tight_layout()
-    return png(fig)
+    return figure_png(fig)
 
 
 def irradiation_histogram(roofs: pd.DataFrame, *, lang: str = "fr") -> bytes:
@@ -156,7 +149,7 @@ def irradiation_histogram(roofs: pd.DataFrame, *, lang: str = "fr") -> bytes:
     ax.set_xlabel(text["irr"])
     ax.set_ylabel(text["area"])
     fig.tight_layout()
-    return png(fig)
+    return figure_png(fig)
 
 
 def _bars(labels: list[str], values: np.ndarray, colours, xlabel: str, lang: str) -> bytes:
@@ -166,7 +159,7 @@ def _bars(labels: list[str], values: np.ndarray, colours, xlabel: str, lang: str
     ax.set_xlabel(xlabel)
     ax.set_ylabel(LABELS[lang]["mwh"])
     fig.tight_layout()
-    return png(fig)
+    return figure_png(fig)
 
 
 def production_by_class(roofs: pd.DataFrame, *, lang: str = "fr") -> bytes:

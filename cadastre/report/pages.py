@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
-import html
 import os
 import shutil
 import uuid
@@ -22,10 +21,11 @@ from pathlib import Path
 import geopandas as gpd
 import pandas as pd
 
-from cadastre.report import charts
-from cadastre.report import html as page
 from cadastre.areas.aggregate import write_table
 from cadastre.errors import OptionError, OutputFileError
+from cadastre.pages import tables
+from cadastre.pages.numbers import number as fmt
+from cadastre.report import charts
 from cadastre.report.data import (
     OUTSIDE,
     RunData,
@@ -39,6 +39,7 @@ from cadastre.report.data import (
     read_run,
 )
 from cadastre.report.data import main_commune as _main_commune
+from cadastre.report.html import TEXT, index_page, report_page
 from rasters.footprints import check_vector_output, write_vector
 from rasters.io import check_output_path
 
@@ -112,21 +113,22 @@ def _staged(folder: Path) -> Iterator[Path]:
         shutil.rmtree(tmp, ignore_errors=True)
 
 
-def _key_figures(row: pd.Series, territory: pd.DataFrame, text: dict, lang: str) -> str:
-    items = [(key, text[key], str(row.get(key, "")), page.fmt(row.get(key, ""), dec, lang, significant=2 if dec else 0))
+def _key_figures(row: pd.Series, territory: pd.DataFrame, text: dict, lang: str) -> list[tuple[str, str, str, str]]:
+    """(key, label, value as written, value shown) of each key figure, then the household and share figures."""
+    items = [(key, text[key], str(row.get(key, "")), fmt(row.get(key, ""), dec, lang, significant=2 if dec else 0))
              for key, dec in FIGURES.items()]
     net = number(row.get("gwh_net"))
     households = net * 1000.0 / HOUSEHOLD_MWH
     unit = "MWh/an" if lang == "fr" else "MWh/yr"
-    items.append(("households", f"{text['households']} ({page.fmt(HOUSEHOLD_MWH, 1, lang)} {unit})",
-                  f"{households:.0f}", page.fmt(households, 0, lang)))
+    items.append(("households", f"{text['households']} ({fmt(HOUSEHOLD_MWH, 1, lang)} {unit})",
+                  f"{households:.0f}", fmt(households, 0, lang)))
     total = number(territory["gwh_net"].iloc[0]) if len(territory) and "gwh_net" in territory else float("nan")
     share = 100.0 * net / total if total > 0 else float("nan")
-    items.append(("share", text["share"], f"{share:.2f}", page.fmt(share, 1, lang)))
-    return page.figures(items)
+    items.append(("share", text["share"], f"{share:.2f}", fmt(share, 1, lang)))
+    return items
 
 
-def _top_table(buildings: pd.DataFrame, text: dict, lang: str) -> str:
+def _top_table(buildings: pd.DataFrame, text: dict, lang: str) -> tables.Table:
     """The :data:`TOP` buildings by gross MWh/yr, values of buildings.gpkg as written (rounded for display)."""
     top = buildings.assign(_m=buildings["mwh"].astype(float)).sort_values("_m", ascending=False, kind="stable")
     address = next((c for c in ADDRESS_COLUMNS if c in top), None)
@@ -135,26 +137,30 @@ def _top_table(buildings: pd.DataFrame, text: dict, lang: str) -> str:
     rows = []
     for _, b in top.head(TOP).iterrows():
         cells = [str(b["building_id"])] + ([str(b[address]) if pd.notna(b[address]) else ""] if address else [])
-        cells += [page.fmt(b[c], d, lang) for c, d in TOP_COLUMNS.items()]
+        cells += [fmt(b[c], d, lang) for c, d in TOP_COLUMNS.items()]
         cells.append(str(int(b["class"])) if pd.notna(b["class"]) else "–")
         rows.append(cells)
     numeric = [False] + ([False] if address else []) + [True] * 4
-    return page.table(headers, rows, numeric, key="top-roofs")
+    return tables.table("top-roofs", headers, rows, numeric)
 
 
 def _municipal_cell(value: str, column: str, decimals: int | None, lang: str) -> str:
     if decimals is None or value == "":
         return value
     if column == "self_consumption_rate" and number(value) <= 1.0:
-        return page.fmt(100.0 * number(value), decimals, lang)
-    return page.fmt(value, decimals, lang)
+        return fmt(100.0 * number(value), decimals, lang)
+    return fmt(value, decimals, lang)
 
 
-def _municipal(run: RunData, insees: list[str], names: list[str], text: dict, lang: str) -> str:
-    """The area's rows of qualification.csv, with the known columns that the file has."""
+def _municipal(run: RunData, insees: list[str], names: list[str], text: dict, lang: str) -> tables.Table | str:
+    """The area's rows of qualification.csv, with the known columns that the file has.
+
+    Without a qualification, or without a municipal building of the area, the ``data-key`` of the
+    note that says so: ``no-qualification`` or ``no-municipal``.
+    """
     qual = run.qualification
     if qual is None:
-        return f'<p data-key="no-qualification">{html.escape(text["no_qual"])}</p>'
+        return "no-qualification"
     if "insee" in qual:
         part = qual[qual["insee"].isin(insees)]
     elif "commune" in qual:
@@ -162,29 +168,21 @@ def _municipal(run: RunData, insees: list[str], names: list[str], text: dict, la
     else:
         part = qual.iloc[0:0]
     if not len(part):
-        return f'<p data-key="no-municipal">{html.escape(text["no_municipal"])}</p>'
+        return "no-municipal"
     if "rank" in part:
         part = part.assign(_r=part["rank"].map(number)).sort_values("_r", kind="stable")
     columns = [(c, label, d) for c, (label, d) in MUNICIPAL_COLUMNS.items() if c in part]
     rows = [[_municipal_cell(str(r[c]), c, d, lang) for c, _, d in columns] for _, r in part.iterrows()]
-    return page.table([text[label] for _, label, _ in columns], rows, [d is not None for *_, d in columns],
-                      key="municipal")
+    return tables.table("municipal", [text[label] for _, label, _ in columns], rows,
+                        [d is not None for *_, d in columns])
 
 
-def _method(run: RunData, lang: str) -> tuple[str, str, str]:
+def _method(run: RunData) -> dict:
+    """Arguments of the report's ``method`` text: sky model, horizon directions, net reduction [%], MWh/household."""
     meta = run.meta
     net = number(meta.get("net_reduction"))
-    net = net * 100.0 if net <= 1.0 else net
-    directions = run.directions()
-    horizon = "" if directions is None else (f" (horizon calculé dans {directions} directions)" if lang == "fr"
-                                             else f" (horizon in {directions} directions)")
-    sky = {"perez": "Perez", "isotropic": "isotrope" if lang == "fr" else "isotropic"}.get(
-        str(meta.get("sky", "")).lower(), "Perez" if lang == "en" else "de Perez ou isotrope")
-    weather = Path(str(meta.get("weather") or "")).name or "PVGIS TMY"
-    return (page.METHOD[lang].format(horizon=horizon, net=page.fmt(net, 0, lang),
-                                     household=page.fmt(HOUSEHOLD_MWH, 1, lang), sky=html.escape(sky)),
-            page.SOURCES[lang].format(weather=html.escape(weather)),
-            page.LIMITS[lang])
+    return {"sky": str(meta.get("sky", "")).lower(), "directions": run.directions(),
+            "net": net * 100.0 if net <= 1.0 else net, "household": HOUSEHOLD_MWH}
 
 
 def _dash(value: str) -> str:
@@ -202,7 +200,7 @@ def render(run: RunData, row: pd.Series, *, kind: str, lang: str = "fr") -> tupl
         Unknown ``lang``; the area has no building or no roof face in the layers.
     """
     _check_lang(lang)
-    text = page.TEXT[lang]
+    text = TEXT[lang]
     if kind == "commune":
         insees, name = [row["insee"]], row["commune"]
         epci = f"{row.get('epci', '')} ({row['epci_siren']})" if row.get("epci_siren") else ""
@@ -211,7 +209,7 @@ def render(run: RunData, row: pd.Series, *, kind: str, lang: str = "fr") -> tupl
         insees, name = members(run, row), row["epci"]
         meta_items = [("siren", text["siren"], row["epci_siren"]),
                       ("communes", text["communes"], str(row.get("communes", len(insees))))]
-    meta_items += [("population", text["population"], _dash(page.fmt(population(row), 0, lang))),
+    meta_items += [("population", text["population"], _dash(fmt(population(row), 0, lang))),
                    ("date", text["date"], dt.date.today().isoformat()), ("run", text["run"], run.run_id)]
     buildings, roofs = run.area(insees)
     if not len(buildings):
@@ -221,27 +219,20 @@ def render(run: RunData, row: pd.Series, *, kind: str, lang: str = "fr") -> tupl
         raise OptionError(f"{name}: no roof face of its {len(buildings)} buildings in {run.folder / 'roofs.gpkg'}; "
                           "rerun the cadastre on its tiles")
     names = list(run.communes.loc[run.communes["insee"].isin(insees), "commune"])
-    heading = (f'<header id="header"><h1>{html.escape(text["title"])} — {html.escape(name)}</h1>'
-               f"{page.meta_list(meta_items)}</header>")
-    figures = [(charts.irradiation_histogram, "hist"), (charts.production_by_class, "by_class"),
-               (charts.production_by_orientation, "by_orient")]
-    chart = "".join(f"<figure>{page.image(draw(roofs, lang=lang), text[key])}"
-                    f"<figcaption>{html.escape(text[key])}</figcaption></figure>" for draw, key in figures)
-    method, sources, limits = _method(run, lang)
-    roof_map = charts.roof_map(roofs, boundary(run, insees), lang=lang)
-    body = "".join([
-        heading,
-        page.section("key-figures", text["key"], _key_figures(row, run.territory, text, lang)),
-        page.section("map", text["map"], page.image(roof_map, text["map"], ident="roof-map")),
-        page.section("charts", text["charts"], f'<div class="charts">{chart}</div>'),
-        page.section("top-roofs", text["top"], _top_table(buildings, text, lang)),
-        page.section("municipal", text["municipal"], _municipal(run, insees, names, text, lang)),
-        page.section("method", text["method"], method),
-        page.section("sources", text["sources"], sources),
-        page.section("limits", text["limits"], limits),
-        f"<footer>PMA solar cadastre engine — {html.escape(run.run_id)}</footer>",
-    ])
-    return page.page(f"{text['title']} — {name}", body, lang=lang), buildings
+    drawings = [(charts.irradiation_histogram, "hist"), (charts.production_by_class, "by_class"),
+                (charts.production_by_orientation, "by_orient")]
+    page = report_page(
+        lang=lang, text=text, name=name, meta=meta_items,
+        figures=_key_figures(row, run.territory, text, lang),
+        roof_map=charts.roof_map(roofs, boundary(run, insees), lang=lang),
+        charts=[(draw(roofs, lang=lang), text[key]) for draw, key in drawings],
+        top=_top_table(buildings, text, lang),
+        municipal=_municipal(run, insees, names, text, lang),
+        method=_method(run),
+        weather=Path(str(run.meta.get("weather") or "")).name or "PVGIS TMY",
+        run_id=run.run_id,
+    )
+    return page, buildings
 
 
 def _write(html_text: str, buildings: gpd.GeoDataFrame, folder: Path, stem: str) -> None:
@@ -367,26 +358,16 @@ def write_all(
 
 
 def _index(run: RunData, table: pd.DataFrame, epcis: pd.DataFrame, no_data, lang: str) -> str:
-    text = page.TEXT[lang]
+    text = TEXT[lang]
 
-    def links(rows, label, href):
-        items = "".join(f'<tr><td><a href="{href(r)}">{html.escape(label(r))}</a></td>'
-                        f'<td class="n">{page.fmt(r["buildings"], 0, lang)}</td>'
-                        f'<td class="n">{page.fmt(r["mwp_net"], 2, lang)}</td>'
-                        f'<td class="n" data-key="gwh_net" data-value="{html.escape(r["gwh_net"])}">'
-                        f'{page.fmt(r["gwh_net"], 3, lang)}</td></tr>'
-                        for _, r in rows.iterrows())
-        return (f"<table><thead><tr><th>{text['name']}</th><th>{text['buildings']}</th><th>{text['mwp_net']}</th>"
-                f"<th>{text['gwh_net']}</th></tr></thead><tbody>{items}</tbody></table>")
+    def links(rows, label, href) -> list[dict]:
+        return [{"label": label(r), "href": href(r), "buildings": r["buildings"], "mwp_net": r["mwp_net"],
+                 "gwh_net": r["gwh_net"]} for _, r in rows.iterrows()]
 
-    missing = "".join(f"<li>{html.escape(name)} ({html.escape(code)})</li>" for code, name in no_data)
-    meta = [("run", text["run"], run.run_id), ("date", text["date"], dt.date.today().isoformat())]
-    body = f'<header id="header"><h1>{html.escape(text["index"])}</h1>{page.meta_list(meta)}</header>'
-    if len(epcis):
-        body += page.section("epci", text["epci"], links(epcis, lambda r: f"{r['epci']} ({r['epci_siren']})",
-                                                         lambda r: f"epci-{r['epci_siren']}.html"))
-    body += page.section("communes", text["communes"], links(table, lambda r: f"{r['commune']} ({r['insee']})",
-                                                             lambda r: f"{r['insee']}.html"))
-    body += page.section("no-data", text["no_data"],
-                         f'<ul data-key="no-data">{missing or "<li>" + text["none"] + "</li>"}</ul>')
-    return page.page(text["index"], body, lang=lang)
+    return index_page(
+        lang=lang, text=text,
+        meta=[("run", text["run"], run.run_id), ("date", text["date"], dt.date.today().isoformat())],
+        epcis=links(epcis, lambda r: f"{r['epci']} ({r['epci_siren']})", lambda r: f"epci-{r['epci_siren']}.html"),
+        communes=links(table, lambda r: f"{r['commune']} ({r['insee']})", lambda r: f"{r['insee']}.html"),
+        no_data=list(no_data),
+    )
