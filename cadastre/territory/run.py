@@ -54,8 +54,11 @@ import pandas as pd
 import pyogrio
 from pyproj import CRS, Transformer
 
-from cadastre.areas.aggregate import (ASSIGNED_COLUMNS, BUILDING_COLUMNS, aggregate, default_communes_path,
-                                load_communes, write_table)
+from cadastre.areas.aggregate import aggregate, default_communes_path, load_communes
+from cadastre.results.contract import (ASSIGNED_COLUMNS, BUILDING_COLUMNS, BUILDINGS_LAYER, FARFIELD_MOSAIC,
+                                       IRRADIANCE_MOSAIC, LAYERS, MANIFEST, ROOFS_LAYER, RUN_CONFIG,
+                                       RUN_META)
+from cadastre.results.write import write_results
 from cadastre.roofs.buildings import compute_buildings, owned_by_raster, prepare_footprints
 from cadastre.solar.energy import yield_table
 from cadastre.errors import CadastreError, CRSError, GridError, InputFileError, NoOverlapError, OutputFileError
@@ -611,7 +614,7 @@ def run(
         coarse = {e["tile"]: (str(run_dir / e["outputs"]["coarse"]["path"]), e["outputs"]["coarse"]["sha256"])
                   for e in results if e["status"] == "done" and "coarse" in e.get("outputs", {})}
         if coarse:
-            write_vrt([p for p, _d in coarse.values()], run_dir / "farfield.vrt")
+            write_vrt([p for p, _d in coarse.values()], run_dir / FARFIELD_MOSAIC)
     calls, skipped = [], []
     for t in plan.tiles:
         if plan.kind == "lidar" and t.id not in prepared:
@@ -631,11 +634,11 @@ def run(
     summary = merge(run_dir, plan, results, communes)
     summary.update(_run_json(config, plan, entries, site, weather, started))
     if config.source is not None and Path(config.source).is_file():  # the configuration this run used
-        with atomic_path(run_dir / "config.toml") as tmp:
+        with atomic_path(run_dir / RUN_CONFIG) as tmp:
             tmp.write_bytes(Path(config.source).read_bytes())
-    with atomic_path(run_dir / "manifest.json") as tmp:
+    with atomic_path(run_dir / MANIFEST) as tmp:
         tmp.write_text(json.dumps({"entries": entries}, indent=1, default=str))
-    with atomic_path(run_dir / "run.json") as tmp:
+    with atomic_path(run_dir / RUN_META) as tmp:
         tmp.write_text(json.dumps(summary, indent=2, default=str))
     return summary
 
@@ -676,32 +679,20 @@ def merge(run_dir: Path, plan: Plan, entries: list[dict], communes: gpd.GeoDataF
     done = sorted((e for e in entries if e["status"] == "done"), key=lambda e: e["tile"])
     rasters = [run_dir / e["outputs"]["irradiance"]["path"] for e in done if "irradiance" in e.get("outputs", {})]
     if rasters:
-        write_vrt(rasters, run_dir / "irradiance.vrt")
-    tables = []
-    for layer in ("buildings", "roofs"):
-        final = run_dir / f"{layer}.gpkg"
+        write_vrt(rasters, run_dir / IRRADIANCE_MOSAIC)
+    layers: dict[str, list[Path] | gpd.GeoDataFrame] = {}
+    for layer in LAYERS.values():
         parts = [run_dir / e["outputs"][layer]["path"] for e in done if layer in e.get("outputs", {})]
-        tmp = final.with_name(f".{final.name}.partial.gpkg")
-        try:
-            for k, part in enumerate(parts):
-                frame = gpd.read_file(part, layer=layer)
-                if layer == "buildings":  # only what the aggregation sums: a few numbers per building
-                    tables.append(pd.DataFrame(frame[list(ASSIGNED_COLUMNS + BUILDING_COLUMNS)]))
-                pyogrio.write_dataframe(frame, tmp, layer=layer, append=k > 0, promote_to_multi=True)
-            if not parts:
-                empty = gpd.GeoDataFrame({"building_id": pd.Series(dtype=str)}, geometry=[], crs=plan.crs)
-                pyogrio.write_dataframe(empty, tmp, layer=layer)
-            os.replace(tmp, final)
-        finally:
-            tmp.unlink(missing_ok=True)
-    b = pd.concat(tables, ignore_index=True) if tables else pd.DataFrame(columns=ASSIGNED_COLUMNS + BUILDING_COLUMNS)
+        layers[layer] = parts or gpd.GeoDataFrame({"building_id": pd.Series(dtype=str)}, geometry=[], crs=plan.crs)
+    columns = list(ASSIGNED_COLUMNS + BUILDING_COLUMNS)  # only what the aggregation sums: a few numbers per building
+    tables = [pyogrio.read_dataframe(part, layer=BUILDINGS_LAYER, columns=columns, read_geometry=False)[columns]
+              for part in layers[BUILDINGS_LAYER] if isinstance(part, Path)]
+    b = pd.concat(tables, ignore_index=True) if tables else pd.DataFrame(columns=columns)
     for col in ASSIGNED_COLUMNS:
         b[col] = b[col].astype("string")
-    totals = {}
-    for name, by in (("communes", "insee"), ("epci", "epci_siren"), ("territory", None)):
-        table = aggregate(b, by, communes=communes)
-        write_table(table, run_dir / f"{name}.csv", overwrite=True)
-        if by is None:
-            totals = {k: (v.item() if hasattr(v, "item") else v) for k, v in table.iloc[0].items()
-                      if k not in ("territory",)}
+    aggregates = {by: aggregate(b, by, communes=communes) for by in ("insee", "epci_siren", None)}
+    write_results(run_dir, roofs=layers[ROOFS_LAYER], buildings=layers[BUILDINGS_LAYER], communes=aggregates["insee"],
+                  epci=aggregates["epci_siren"], territory=aggregates[None], overwrite=True)
+    totals = {k: (v.item() if hasattr(v, "item") else v) for k, v in aggregates[None].iloc[0].items()
+              if k not in ("territory",)}
     return {"totals": totals, "buildings": int(len(b))}
