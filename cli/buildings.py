@@ -23,8 +23,6 @@ from cli.options import OVERWRITE, QUIET, console, display, handle_errors, stdou
 from rasters.footprints import footprints_from_mask
 from rasters.io import check_output_folder, read_bands, read_on_grid
 
-OUTPUTS = BUILDINGS_FILES
-
 
 def read_footprints(path: Path) -> gpd.GeoDataFrame:
     """Any vector file GDAL reads (GeoPackage, shapefile, GeoJSON...)."""
@@ -95,7 +93,7 @@ def buildings_command(
         if top < 0:
             raise OptionError(f"--top: {top}; give a number >= 0")
         cfg = load_config(config)
-        check_output_folder(output, OUTPUTS, overwrite=overwrite)
+        check_output_folder(output, BUILDINGS_FILES, overwrite=overwrite)
         irr = read_bands(irradiance, required=("global", "slope", "aspect"))
         like = irr["global"]
         ndsm = vegetation = mask = None
@@ -141,7 +139,7 @@ def buildings_command(
 def summary_table(result, output: Path, seconds: float) -> Table:
     t = result.territory.iloc[0] if len(result.territory) else None
     table = Table(title="cadastre buildings", show_header=False)
-    table.add_row("output", f"{display(output)}/ ({', '.join(OUTPUTS)})")
+    table.add_row("output", f"{display(output)}/ ({', '.join(BUILDINGS_FILES)})")
     table.add_row("buildings / faces", f"{result.report['buildings']:,} / {result.report['faces']:,} "
                   f"({result.report['suitable_faces']:,} suitable)")
     if t is not None:

@@ -13,13 +13,15 @@ aggregate tables, energy [MWh/yr] per building and face, [GWh/yr] in the aggrega
 tables, irradiation [kWh/m²/yr], angles [degrees], azimuth clockwise from north.
 
 The column lists that the computing layers own are re-exported here, not repeated:
-:data:`BUILDINGS_COLUMNS` (:mod:`cadastre.roofs.buildings`), :data:`ASSIGNED_COLUMNS`,
-:data:`BUILDING_COLUMNS` and :data:`METRIC_COLUMNS` (:mod:`cadastre.areas.aggregate`).
+:data:`BUILDINGS_COLUMNS` (``RESULT_COLUMNS`` of :mod:`cadastre.roofs.buildings`: the leading
+columns of the buildings layer; not to be confused with ``BUILDING_COLUMNS`` of
+:mod:`cadastre.areas.aggregate`, the columns the tables sum), :data:`ASSIGNED_COLUMNS` and
+:data:`METRIC_COLUMNS` (:mod:`cadastre.areas.aggregate`).
 """
 
 from __future__ import annotations
 
-from cadastre.areas.aggregate import ASSIGNED_COLUMNS, BUILDING_COLUMNS, METRIC_COLUMNS
+from cadastre.areas.aggregate import ASSIGNED_COLUMNS, METRIC_COLUMNS
 from cadastre.roofs.buildings import RESULT_COLUMNS as BUILDINGS_COLUMNS
 
 # --------------------------------------------------------------------------- files
@@ -106,7 +108,7 @@ RUN_META_KEYS = (
 
 __all__ = [
     "ASSIGNED_COLUMNS", "BUILDINGS", "BUILDINGS_COLUMNS", "BUILDINGS_FILES", "BUILDINGS_LAYER", "BUILDINGS_META",
-    "BUILDINGS_META_KEYS", "BUILDING_COLUMNS", "COMMUNES", "COMMUNES_COLUMNS", "EPCI", "EPCI_COLUMNS",
+    "BUILDINGS_META_KEYS", "COMMUNES", "COMMUNES_COLUMNS", "EPCI", "EPCI_COLUMNS",
     "FARFIELD_MOSAIC", "IRRADIANCE_MOSAIC", "LAYERS", "MANIFEST", "METRIC_COLUMNS", "META_FILES", "REPORT_KEYS",
     "RESULT_TABLES", "ROOFS", "ROOFS_COLUMNS", "ROOFS_LAYER", "RUN_CONFIG", "RUN_EXTRA_FILES", "RUN_META",
     "RUN_META_KEYS", "SHARED_META_KEYS", "SOURCE_KEYS", "TABLES", "TABLE_COLUMNS", "TERRITORY", "TERRITORY_COLUMNS",

@@ -54,10 +54,10 @@ import pandas as pd
 import pyogrio
 from pyproj import CRS, Transformer
 
-from cadastre.areas.aggregate import aggregate, default_communes_path, load_communes
-from cadastre.results.contract import (ASSIGNED_COLUMNS, BUILDING_COLUMNS, BUILDINGS_LAYER, FARFIELD_MOSAIC,
-                                       IRRADIANCE_MOSAIC, LAYERS, MANIFEST, ROOFS_LAYER, RUN_CONFIG,
-                                       RUN_META)
+from cadastre.areas.aggregate import (ASSIGNED_COLUMNS, BUILDING_COLUMNS, aggregate, default_communes_path,
+                                      load_communes)
+from cadastre.results.contract import (BUILDINGS, BUILDINGS_LAYER, FARFIELD_MOSAIC, IRRADIANCE_MOSAIC, LAYERS,
+                                       MANIFEST, ROOFS, ROOFS_LAYER, RUN_CONFIG, RUN_META)
 from cadastre.results.write import write_results
 from cadastre.roofs.buildings import compute_buildings, owned_by_raster, prepare_footprints
 from cadastre.solar.energy import yield_table
@@ -466,8 +466,8 @@ def _compute_tile(run_dir: Path, tile: Tile, layers: dict[str, list[str]], confi
     r["building_id"] = [f"{tile.id}-{n}" for n in r["building_id"]]
     b.insert(1, "tile", tile.id)
     r.insert(2, "tile", tile.id)
-    outs["buildings"] = write_vector(b, folder / "buildings.gpkg", overwrite=True, layer="buildings")
-    outs["roofs"] = write_vector(r, folder / "roofs.gpkg", overwrite=True, layer="roofs")
+    outs[BUILDINGS_LAYER] = write_vector(b, folder / BUILDINGS, overwrite=True, layer=BUILDINGS_LAYER)
+    outs[ROOFS_LAYER] = write_vector(r, folder / ROOFS, overwrite=True, layer=ROOFS_LAYER)
     return {"outputs": _outputs(outs, run_dir), "buildings": int(len(b)), "faces": int(len(r)),
             "mwh": float(b["mwh"].sum()), "kwp": float(b["kwp"].sum())}
 
