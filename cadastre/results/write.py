@@ -1,10 +1,10 @@
 """Writing a result set (:mod:`cadastre.results.contract`), all or nothing.
 
 The one writer of the roofs and buildings layers, the commune, EPCI and territory tables and
-the metadata of a result folder. Every file is first written into a staging folder beside the
-destination (``.NAME.xxxxxxxx.tmp``, on the same disk) and moved into place at the end; an
-error on the way leaves the destination as it was (the previous complete set, or nothing) and
-no staging folder behind.
+the metadata of a result folder. Every file is first written into a hidden staging folder on the
+destination's disk (``.NAME.xxxxxxxx.tmp``: beside a new destination folder, inside an existing
+one) and moved into place at the end; an error on the way leaves the destination as it was (the
+previous complete set, or nothing) and no staging folder behind.
 """
 
 from __future__ import annotations
@@ -75,7 +75,7 @@ def write_results(
     """
     names = [ROOFS, BUILDINGS, COMMUNES, EPCI, TERRITORY] + ([BUILDINGS_META] if meta is not None else [])
     dest = check_output_folder(folder, names, overwrite=overwrite)
-    staging = dest.with_name(f".{dest.name[:80]}.{uuid.uuid4().hex[:8]}.tmp")
+    staging = _hidden(dest, "tmp")
     try:
         staging.mkdir()
         for name, layer in ((ROOFS, roofs), (BUILDINGS, buildings)):
@@ -125,12 +125,19 @@ def _write_layer(layer: Layer, path: Path, name: str) -> None:
                                 promote_to_multi=True)
 
 
+def _hidden(dest: Path, suffix: str) -> Path:
+    """A new hidden folder name on the destination's disk: inside ``dest`` when it exists (its
+    parent may not be writable, e.g. ``-o .``), else beside it."""
+    base = dest if dest.is_dir() else dest.parent
+    return base / f".{dest.absolute().name[:80]}.{uuid.uuid4().hex[:8]}.{suffix}"
+
+
 def _move_into_place(staging: Path, dest: Path, names: list[str]) -> None:
     """Move the staged files into ``dest``; on failure put the earlier files back."""
     if not dest.exists():
         os.replace(staging, dest)  # one rename: the whole set appears at once
         return
-    previous = dest.with_name(f".{dest.name[:80]}.{uuid.uuid4().hex[:8]}.old.tmp")
+    previous = _hidden(dest, "old.tmp")
     previous.mkdir()
     moved: list[str] = []
     try:

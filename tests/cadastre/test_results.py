@@ -225,6 +225,13 @@ def test_a_failure_while_writing_keeps_the_previous_set(result, tmp_path, monkey
     assert [p.name for p in tmp_path.iterdir()] == ["out"]
 
 
+def test_the_current_folder_as_destination(result, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    write_buildings(Path("."), result, sources=SOURCES)
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted(contract.BUILDINGS_FILES)
+    assert tmp_files(tmp_path) == []
+
+
 def test_a_failure_while_moving_into_place_puts_the_previous_set_back(result, tmp_path, monkeypatch):
     folder = write_buildings(tmp_path / "out", result, sources=SOURCES)
     before = _contents(folder)
