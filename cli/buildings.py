@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import time
 from pathlib import Path
 
@@ -12,17 +11,17 @@ import pandas as pd
 import typer
 from rich.table import Table
 
-from cadastre.areas.aggregate import default_communes_path, load_communes, write_table
+from cadastre.areas.aggregate import default_communes_path, load_communes
 from cadastre.roofs.buildings import compute_buildings
 from cadastre.config import load_config
 from cadastre.errors import InputFileError, OptionError
+from cadastre.results.contract import BUILDINGS_FILES
+from cadastre.results.write import write_buildings
 from cadastre.solar.irradiance import site_of
 from cadastre.solar.weather import load_weather
 from cli.options import OVERWRITE, QUIET, console, display, handle_errors, stdout
-from rasters.footprints import footprints_from_mask, write_vector
-from rasters.io import atomic_path, check_output_folder, read_bands, read_on_grid
-
-OUTPUTS = ("roofs.gpkg", "buildings.gpkg", "communes.csv", "epci.csv", "territory.csv", "buildings.json")
+from rasters.footprints import footprints_from_mask
+from rasters.io import check_output_folder, read_bands, read_on_grid
 
 
 def read_footprints(path: Path) -> gpd.GeoDataFrame:
@@ -94,7 +93,7 @@ def buildings_command(
         if top < 0:
             raise OptionError(f"--top: {top}; give a number >= 0")
         cfg = load_config(config)
-        check_output_folder(output, OUTPUTS, overwrite=overwrite)
+        check_output_folder(output, BUILDINGS_FILES, overwrite=overwrite)
         irr = read_bands(irradiance, required=("global", "slope", "aspect"))
         like = irr["global"]
         ndsm = vegetation = mask = None
@@ -126,19 +125,13 @@ def buildings_command(
         say = (lambda message: None) if quiet else (lambda message: console.print(f"[dim]{message}[/dim]"))
         result = compute_buildings(irr, fp, met, communes=comm, ndsm=ndsm, vegetation=vegetation, config=cfg,
                                    progress=say)
-        output.mkdir(exist_ok=True)
-        write_vector(result.roofs, output / "roofs.gpkg", overwrite=overwrite, layer="roofs")
-        write_vector(result.buildings, output / "buildings.gpkg", overwrite=overwrite, layer="buildings")
-        write_table(result.communes, output / "communes.csv", overwrite=overwrite)
-        write_table(result.epci, output / "epci.csv", overwrite=overwrite)
-        write_table(result.territory, output / "territory.csv", overwrite=overwrite)
-        report = {**result.report, "footprints": source, "irradiance": str(irradiance),
-                  "weather": str(met.source), "communes": str(communes or default_communes_path()),
-                  "crs": like.rio.crs.to_string(), "seconds": time.perf_counter() - started}
-        with atomic_path(output / "buildings.json") as tmp:
-            tmp.write_text(json.dumps(report, indent=2, default=str))
+        seconds = time.perf_counter() - started
+        write_buildings(output, result, overwrite=overwrite, sources={
+            "footprints": source, "irradiance": str(irradiance), "weather": str(met.source),
+            "communes": str(communes or default_communes_path()), "crs": like.rio.crs.to_string(),
+            "seconds": seconds})
         if not quiet:
-            stdout.print(summary_table(result, output, report["seconds"]))
+            stdout.print(summary_table(result, output, seconds))
             if top:
                 stdout.print(top_table(result.buildings, top))
 
@@ -146,7 +139,7 @@ def buildings_command(
 def summary_table(result, output: Path, seconds: float) -> Table:
     t = result.territory.iloc[0] if len(result.territory) else None
     table = Table(title="cadastre buildings", show_header=False)
-    table.add_row("output", f"{display(output)}/ ({', '.join(OUTPUTS)})")
+    table.add_row("output", f"{display(output)}/ ({', '.join(BUILDINGS_FILES)})")
     table.add_row("buildings / faces", f"{result.report['buildings']:,} / {result.report['faces']:,} "
                   f"({result.report['suitable_faces']:,} suitable)")
     if t is not None:

@@ -8,10 +8,11 @@ from pathlib import Path
 
 import typer
 
-from cadastre.areas.aggregate import default_communes_path, load_communes, write_table
+from cadastre.areas.aggregate import default_communes_path, load_communes
 from cadastre.roofs.buildings import compute_buildings
 from cadastre.config import Config
 from cadastre.errors import InputFileError
+from cadastre.results.write import write_buildings
 from cadastre.solar.irradiance import BANDS, irradiance
 from cadastre.solar.weather import default_weather_path, load_weather
 from cli.buildings import summary_table as buildings_table
@@ -82,16 +83,11 @@ def demo_command(
             vegetation=ds["vegetation"].values, config=config,
         )
         folder = output / "buildings"
-        folder.mkdir(exist_ok=True)
-        write_vector(result_b.roofs, folder / "roofs.gpkg", overwrite=True, layer="roofs")
-        write_vector(result_b.buildings, folder / "buildings.gpkg", overwrite=True, layer="buildings")
-        for name in ("communes", "epci", "territory"):
-            write_table(getattr(result_b, name), folder / f"{name}.csv", overwrite=True)
-        with atomic_path(folder / "buildings.json") as tmp:
-            meta = {"weather": str(weather.source), "communes": str(default_communes_path().with_name(SAMPLE_COMMUNES)),
-                    "crs": ds["dsm"].rio.crs.to_string(), "irradiance": str(output / "irradiance.tif")}
-            tmp.write_text(json.dumps({**result_b.report, **meta}, indent=2, default=str))
         elapsed_b = time.perf_counter() - started_b
+        write_buildings(folder, result_b, overwrite=True, sources={
+            "footprints": f"derived from {prepared / 'buildings.tif'}", "irradiance": str(output / "irradiance.tif"),
+            "weather": str(weather.source), "communes": str(default_communes_path().with_name(SAMPLE_COMMUNES)),
+            "crs": ds["dsm"].rio.crs.to_string(), "seconds": elapsed_b})
 
         stdout.print(prepare_table(report, prepared))
         stdout.print(irradiance_table(result, out, elapsed))

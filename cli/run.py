@@ -10,7 +10,8 @@ from rich.table import Table
 
 from cadastre.errors import OptionError, OutputFileError
 from cadastre.territory.config import example_config_toml, load_run_config
-from cadastre.territory.run import make_plan, run
+from cadastre.territory.plan import make_plan
+from cadastre.territory.run import run
 from cli.options import QUIET, console, display, handle_errors, stdout
 from rasters.io import atomic_path
 

@@ -72,6 +72,10 @@ _SUMS = {  # output column -> (building column, divisor)
     "gwh_gross": ("mwh", 1000.0),
     "gwh_net": ("mwh_net", 1000.0),
 }
+#: Count columns of every :func:`aggregate` table: buildings, and buildings with ``kwp`` > 0.
+COUNT_COLUMNS = ("buildings", "suitable_buildings")
+#: Count and sum columns of every :func:`aggregate` table, after its key columns, in order.
+METRIC_COLUMNS = (*COUNT_COLUMNS, *_SUMS)
 
 
 # --------------------------------------------------------------------------- communes
@@ -428,16 +432,11 @@ def _sums(buildings: pd.DataFrame, key: pd.Series) -> pd.DataFrame:
     return sums
 
 
-def _metric_columns() -> list[str]:
-    """Names of the count and sum columns of every aggregate table."""
-    return ["buildings", "suitable_buildings", *_SUMS]
-
-
 def _fill_metrics(table: pd.DataFrame) -> pd.DataFrame:
     """Zeros for groups without buildings; integer counts."""
-    metrics = _metric_columns()
+    metrics = list(METRIC_COLUMNS)
     table[metrics] = table[metrics].fillna(0)
-    table[["buildings", "suitable_buildings"]] = table[["buildings", "suitable_buildings"]].astype(np.int64)
+    table[list(COUNT_COLUMNS)] = table[list(COUNT_COLUMNS)].astype(np.int64)
     return table
 
 

@@ -46,7 +46,7 @@ from pyproj import Transformer
 from cadastre.config import read_input_bytes
 from cadastre.errors import InputFileError
 from cadastre.qualify.config import BUILDING_TYPES, MatchingConfig
-from cadastre.results.folder import insee_code
+from cadastre.results.read import insee_code
 
 __all__ = [
     "LOCATION_COLUMNS",

@@ -56,7 +56,7 @@ from cadastre.errors import InputFileError
 from cadastre.qualify.loads import calendar, load_profile
 from cadastre.qualify.municipal import Match, match_rows, read_municipal
 from cadastre.qualify.config import QualifyConfig, ScoreConfig
-from cadastre.results.folder import insee_code, read_layer, read_meta, resolve
+from cadastre.results.read import insee_code, read_layer, read_meta, resolve
 from cadastre.solar.weather import Weather, default_weather_path, load_weather
 
 __all__ = [

@@ -20,7 +20,8 @@ import rasterio
 
 from cadastre.areas.aggregate import default_communes_path, load_communes, pma_table
 from cadastre.errors import InputFileError, OptionError
-from cadastre.results.folder import NOT_A_FOLDER, insee_code, meta_path, read_layer, read_meta, resolve
+from cadastre.results.read import NOT_A_FOLDER, insee_code, meta_path, read_layer, read_meta, resolve
+from cadastre.results.read import read_table as _csv
 
 OUTSIDE = "(outside the communes)"
 QUALIFICATION = "qualification.csv"
@@ -32,15 +33,6 @@ def number(value) -> float:
         return float(value)
     except (TypeError, ValueError):
         return float("nan")
-
-
-def _csv(path: Path) -> pd.DataFrame:
-    if not path.is_file():
-        raise InputFileError(f"{path}: missing; {NOT_A_FOLDER}")
-    try:
-        return pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8")
-    except (OSError, ValueError, UnicodeDecodeError) as exc:
-        raise InputFileError(f"{path}: cannot read it ({exc}); rerun the cadastre") from exc
 
 
 def _meta(folder: Path) -> dict:

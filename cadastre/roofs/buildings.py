@@ -39,7 +39,7 @@ import shapely
 from affine import Affine
 from shapely import make_valid
 
-from cadastre.areas.aggregate import aggregate, assign_communes
+from cadastre.areas.aggregate import ASSIGNED_COLUMNS, aggregate, assign_communes
 from cadastre.config import Config
 from cadastre.solar.energy import YieldTable, yield_table
 from cadastre.errors import NoOverlapError, OptionError
@@ -258,7 +258,7 @@ def compute_buildings(
     if communes is not None:
         b = assign_communes(b, communes)
     else:
-        for column in ("insee", "commune", "epci_siren", "epci"):
+        for column in ASSIGNED_COLUMNS:
             b[column] = pd.NA
     front = [c for c in RESULT_COLUMNS if c in b.columns]
     b = b[front + [c for c in b.columns if c not in front]]

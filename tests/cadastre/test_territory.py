@@ -24,7 +24,8 @@ from cadastre.config import Config
 from cadastre.errors import OptionError
 from cadastre.solar.irradiance import irradiance
 from cadastre.territory.config import load_run_config
-from cadastre.territory.run import make_plan, run
+from cadastre.territory.plan import make_plan
+from cadastre.territory.run import run
 from cadastre.solar.weather import load_weather
 from cadastre.solar.farfield import FarField
 from rasters.coarse import coarse_surface
@@ -248,7 +249,7 @@ def test_tasks_free_their_rasters_when_they_end(scene, tmp_path, monkeypatch):
     import gc
     import weakref
 
-    import cadastre.territory.run as territory
+    import cadastre.territory.tasks as territory
 
     folder, _dsm, _fp, cfg = scene
     alive = []

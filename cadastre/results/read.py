@@ -1,12 +1,13 @@
-"""Reading a finished cadastre's folder (docs/run-dir.md): metadata, layers, codes and paths.
+"""Reading a result folder (:mod:`cadastre.results.contract`): metadata, layers, tables, codes and paths.
 
 Shared by ``cadastre report`` (:mod:`cadastre.report.data`) and ``cadastre qualify``
 (:mod:`cadastre.qualify.operation`), which both accept the output folder of ``cadastre buildings`` and a
-``cadastre run`` RUN_DIR.
+``cadastre run`` RUN_DIR. Tables are read as written (text), so that the numbers shown are the files' own.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from pathlib import Path
 
@@ -15,10 +16,22 @@ import pandas as pd
 import pyogrio
 
 from cadastre.errors import InputFileError
+from cadastre.results.contract import BUILDINGS, COMMUNES, EPCI, META_FILES, RESULT_TABLES, ROOFS, TERRITORY
 
 NOT_A_FOLDER = "give the output folder of `cadastre buildings` or `cadastre run`"
-META_FILES = ("run.json", "buildings.json")
-"""The metadata of a run folder, else of a ``cadastre buildings`` folder (first found wins)."""
+
+
+@dataclasses.dataclass
+class ResultSet:
+    """A result folder read back: both layers, the three tables (text) and the metadata."""
+
+    folder: Path
+    roofs: gpd.GeoDataFrame
+    buildings: gpd.GeoDataFrame
+    communes: pd.DataFrame
+    epci: pd.DataFrame
+    territory: pd.DataFrame
+    meta: dict | None
 
 
 def insee_code(value) -> str:
@@ -34,7 +47,7 @@ def meta_path(folder: Path) -> Path | None:
 
 
 def read_meta(folder: Path) -> dict | None:
-    """The folder's metadata (``run.json``, else ``buildings.json``), None when it has neither.
+    """The folder's metadata (:data:`META_FILES`: ``run.json``, else ``buildings.json``), None when it has neither.
 
     Raises
     ------
@@ -81,3 +94,56 @@ def resolve(folder: Path, value) -> Path | None:
     if not path.is_absolute():
         path = folder / path
     return path if path.exists() else None
+
+
+def read_table(path: Path) -> pd.DataFrame:
+    """A CSV table of the folder as text (empty fields as ``""``, never NaN).
+
+    Raises
+    ------
+    InputFileError
+        The file is missing or unreadable.
+    """
+    if not path.is_file():
+        raise InputFileError(f"{path}: missing; {NOT_A_FOLDER}")
+    try:
+        return pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8")
+    except (OSError, ValueError, UnicodeDecodeError) as exc:
+        raise InputFileError(f"{path}: cannot read it ({exc}); rerun the cadastre") from exc
+
+
+def check_folder(folder: Path) -> Path:
+    """``folder`` if it holds every file of a result set (:data:`RESULT_TABLES`).
+
+    Raises
+    ------
+    InputFileError
+        ``folder`` is not a folder, or one of the files is missing (the first one, named).
+    """
+    folder = Path(folder)
+    if not folder.is_dir():
+        raise InputFileError(f"{folder}: not a folder; {NOT_A_FOLDER}")
+    for name in RESULT_TABLES:
+        if not (folder / name).is_file():
+            raise InputFileError(f"{folder / name}: missing; {NOT_A_FOLDER}")
+    return folder
+
+
+def read_results(folder: Path) -> ResultSet:
+    """Every file of a result folder: layers with ``building_id`` as text, tables as text, metadata.
+
+    Raises
+    ------
+    InputFileError
+        Not a folder, a missing or unreadable file, or unreadable metadata.
+    """
+    folder = check_folder(folder)
+    return ResultSet(
+        folder=folder,
+        roofs=read_layer(folder / ROOFS),
+        buildings=read_layer(folder / BUILDINGS),
+        communes=read_table(folder / COMMUNES),
+        epci=read_table(folder / EPCI),
+        territory=read_table(folder / TERRITORY),
+        meta=read_meta(folder),
+    )

@@ -1,0 +1,116 @@
+"""What a result folder holds: file names, layers, columns and metadata keys.
+
+Two kinds of folder hold a finished cadastre (``docs/run-dir.md`` describes both for users):
+
+- a *buildings folder*, written by ``cadastre buildings`` and ``cadastre demo``:
+  :data:`BUILDINGS_FILES`;
+- a *run folder*, written by ``cadastre run``: the same tables (:data:`RESULT_TABLES`)
+  with a ``tile`` column in both layers, and :data:`RUN_META` instead of
+  :data:`BUILDINGS_META`, plus :data:`RUN_EXTRA_FILES`.
+
+Units of the columns: areas [m²], power [kWp] per building and face, [MWp] in the
+aggregate tables, energy [MWh/yr] per building and face, [GWh/yr] in the aggregate
+tables, irradiation [kWh/m²/yr], angles [degrees], azimuth clockwise from north.
+
+The column lists that the computing layers own are re-exported here, not repeated:
+:data:`BUILDINGS_COLUMNS` (``RESULT_COLUMNS`` of :mod:`cadastre.roofs.buildings`: the leading
+columns of the buildings layer; not to be confused with ``BUILDING_COLUMNS`` of
+:mod:`cadastre.areas.aggregate`, the columns the tables sum), :data:`ASSIGNED_COLUMNS` and
+:data:`METRIC_COLUMNS` (:mod:`cadastre.areas.aggregate`).
+"""
+
+from __future__ import annotations
+
+from cadastre.areas.aggregate import ASSIGNED_COLUMNS, METRIC_COLUMNS
+from cadastre.roofs.buildings import RESULT_COLUMNS as BUILDINGS_COLUMNS
+
+# --------------------------------------------------------------------------- files
+
+ROOFS = "roofs.gpkg"
+"""One polygon per roof face (layer :data:`ROOFS_LAYER`)."""
+BUILDINGS = "buildings.gpkg"
+"""One polygon per building footprint (layer :data:`BUILDINGS_LAYER`)."""
+COMMUNES = "communes.csv"
+"""One row per commune (:data:`COMMUNES_COLUMNS`)."""
+EPCI = "epci.csv"
+"""One row per EPCI (:data:`EPCI_COLUMNS`)."""
+TERRITORY = "territory.csv"
+"""One row: the totals (:data:`TERRITORY_COLUMNS`)."""
+BUILDINGS_META = "buildings.json"
+"""Metadata of a buildings folder (:data:`BUILDINGS_META_KEYS`)."""
+RUN_META = "run.json"
+"""Metadata of a run folder (:data:`RUN_META_KEYS`)."""
+MANIFEST = "manifest.json"
+"""A run's manifest entries of every task."""
+RUN_CONFIG = "config.toml"
+"""A copy of the configuration a run used."""
+IRRADIANCE_MOSAIC = "irradiance.vrt"
+"""Mosaic of the tiles' irradiance rasters."""
+FARFIELD_MOSAIC = "farfield.vrt"
+"""Mosaic of the tiles' coarse surfaces (far field)."""
+TILES = "tiles"
+"""Folder of a run's tiles: ``tiles/<tile id>/``."""
+
+LAYERS = {ROOFS: "roofs", BUILDINGS: "buildings"}
+"""The GeoPackages of a result set and the name of their one layer."""
+ROOFS_LAYER = LAYERS[ROOFS]
+BUILDINGS_LAYER = LAYERS[BUILDINGS]
+TABLES = (COMMUNES, EPCI, TERRITORY)
+"""The aggregate tables of a result set (CSV, UTF-8, NA as an empty field)."""
+RESULT_TABLES = (ROOFS, BUILDINGS, *TABLES)
+"""The files every result set holds, in either kind of folder."""
+BUILDINGS_FILES = (*RESULT_TABLES, BUILDINGS_META)
+"""Everything a buildings folder holds."""
+RUN_EXTRA_FILES = (RUN_META, MANIFEST, RUN_CONFIG, IRRADIANCE_MOSAIC, FARFIELD_MOSAIC, TILES)
+"""What a run folder holds besides :data:`RESULT_TABLES`."""
+META_FILES = (RUN_META, BUILDINGS_META)
+"""The metadata of a run folder, else of a buildings folder (first found wins)."""
+
+# --------------------------------------------------------------------------- columns
+
+ROOFS_COLUMNS = (
+    "face", "building_id", "cells", "tilt", "azimuth", "area_m2", "irradiation", "usable_cells", "usable_area_m2",
+    "usable_irradiation", "flat", "poa_unshaded", "shading_ratio", "fraction_of_optimum", "class", "suitable", "kwp",
+    "specific_yield", "mwh",
+)
+"""Columns of the roofs layer, in order (a run folder adds ``tile`` after ``building_id``)."""
+TILE_COLUMN = "tile"
+"""The column a run folder adds to both layers: the id of the tile that owns the building."""
+COMMUNES_COLUMNS = (*ASSIGNED_COLUMNS, "population", *METRIC_COLUMNS)
+"""Columns of :data:`COMMUNES`, in order."""
+EPCI_COLUMNS = ("epci_siren", "epci", "communes", "population", *METRIC_COLUMNS)
+"""Columns of :data:`EPCI`, in order."""
+TERRITORY_COLUMNS = ("territory", "communes", "outside_buildings", "population", *METRIC_COLUMNS)
+"""Columns of :data:`TERRITORY`, in order."""
+TABLE_COLUMNS = {COMMUNES: COMMUNES_COLUMNS, EPCI: EPCI_COLUMNS, TERRITORY: TERRITORY_COLUMNS}
+
+# --------------------------------------------------------------------------- metadata
+
+REPORT_KEYS = (
+    "buildings", "buildings_outside_raster", "footprints_repaired", "faces", "suitable_faces", "optimum", "sky",
+    "net_reduction",
+)
+"""Keys of the report of :func:`cadastre.roofs.buildings.compute_buildings`, first in :data:`BUILDINGS_META`."""
+SOURCE_KEYS = ("footprints", "irradiance", "weather", "communes", "crs", "seconds")
+"""Keys :data:`BUILDINGS_META` adds: the inputs used (paths, or how the footprints were made), the CRS and the
+time taken [s]."""
+BUILDINGS_META_KEYS = (*REPORT_KEYS, *SOURCE_KEYS)
+"""Keys of :data:`BUILDINGS_META`, in order."""
+SHARED_META_KEYS = ("weather", "communes", "crs", "sky", "net_reduction")
+"""Keys both metadata files hold: what the readers rely on."""
+RUN_META_KEYS = (
+    "totals", "buildings", "run_id", "config", "inputs", "crs", "weather", "communes", "footprints", "sky",
+    "net_reduction", "site", "tile_size", "halo", "max_distance", "resolution", "directions", "tiles", "tiles_done",
+    "tiles_reused", "tasks_reused", "tiles_failed", "tiles_halo_incomplete", "peak_rss_mib", "task_seconds",
+    "seconds", "finished",
+)
+"""Keys of :data:`RUN_META`, in order."""
+
+__all__ = [
+    "ASSIGNED_COLUMNS", "BUILDINGS", "BUILDINGS_COLUMNS", "BUILDINGS_FILES", "BUILDINGS_LAYER", "BUILDINGS_META",
+    "BUILDINGS_META_KEYS", "COMMUNES", "COMMUNES_COLUMNS", "EPCI", "EPCI_COLUMNS",
+    "FARFIELD_MOSAIC", "IRRADIANCE_MOSAIC", "LAYERS", "MANIFEST", "METRIC_COLUMNS", "META_FILES", "REPORT_KEYS",
+    "RESULT_TABLES", "ROOFS", "ROOFS_COLUMNS", "ROOFS_LAYER", "RUN_CONFIG", "RUN_EXTRA_FILES", "RUN_META",
+    "RUN_META_KEYS", "SHARED_META_KEYS", "SOURCE_KEYS", "TABLES", "TABLE_COLUMNS", "TERRITORY", "TERRITORY_COLUMNS",
+    "TILES", "TILE_COLUMN",
+]

@@ -1,0 +1,160 @@
+"""Writing a result set (:mod:`cadastre.results.contract`), all or nothing.
+
+The one writer of the roofs and buildings layers, the commune, EPCI and territory tables and
+the metadata of a result folder. Every file is first written into a hidden staging folder on the
+destination's disk (``.NAME.xxxxxxxx.tmp``: beside a new destination folder, inside an existing
+one) and moved into place at the end; an error on the way leaves the destination as it was (the
+previous complete set, or nothing) and no staging folder behind.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import shutil
+import uuid
+from collections.abc import Sequence
+from pathlib import Path
+
+import geopandas as gpd
+import pandas as pd
+import pyogrio
+
+from cadastre.areas.aggregate import write_table
+from cadastre.errors import OutputFileError
+from cadastre.results.contract import (BUILDINGS, BUILDINGS_META, COMMUNES, EPCI, LAYERS, ROOFS, SOURCE_KEYS,
+                                       TERRITORY)
+from cadastre.roofs.buildings import BuildingsResult
+from rasters.footprints import write_vector
+from rasters.io import check_output_folder
+
+Layer = gpd.GeoDataFrame | Sequence[Path]
+"""A layer to write: a frame, or the GeoPackages of its parts (same layer name), appended in order."""
+
+
+def write_results(
+    folder: str | os.PathLike,
+    *,
+    roofs: Layer,
+    buildings: Layer,
+    communes: pd.DataFrame,
+    epci: pd.DataFrame,
+    territory: pd.DataFrame,
+    meta: dict | None = None,
+    overwrite: bool = False,
+) -> Path:
+    """Write a result set into ``folder`` (created if missing), all or nothing.
+
+    Parameters
+    ----------
+    folder : path-like
+        The destination; other files in it are left alone.
+    roofs, buildings : GeoDataFrame or sequence of paths
+        The layers :data:`~cadastre.results.contract.ROOFS` and
+        :data:`~cadastre.results.contract.BUILDINGS`: a frame, or the GeoPackages of a run's
+        tiles, whose features are appended tile after tile.
+    communes, epci, territory : pandas.DataFrame
+        The aggregate tables (:func:`cadastre.areas.aggregate.aggregate`).
+    meta : dict, optional
+        Written as :data:`~cadastre.results.contract.BUILDINGS_META` (a run folder writes its
+        own ``run.json``).
+    overwrite : bool
+        Replace the files of an earlier set.
+
+    Returns
+    -------
+    pathlib.Path
+        ``folder``.
+
+    Raises
+    ------
+    OutputFileError
+        ``folder`` is a file or its parent is missing, or a file of the set exists and
+        ``overwrite`` is false, or a file cannot be written.
+    """
+    names = [ROOFS, BUILDINGS, COMMUNES, EPCI, TERRITORY] + ([BUILDINGS_META] if meta is not None else [])
+    dest = check_output_folder(folder, names, overwrite=overwrite)
+    staging = _hidden(dest, "tmp")
+    try:
+        staging.mkdir()
+        for name, layer in ((ROOFS, roofs), (BUILDINGS, buildings)):
+            _write_layer(layer, staging / name, LAYERS[name])
+        for name, table in ((COMMUNES, communes), (EPCI, epci), (TERRITORY, territory)):
+            write_table(table, staging / name)
+        if meta is not None:
+            (staging / BUILDINGS_META).write_text(json.dumps(meta, indent=2, default=str), encoding="utf-8")
+        _move_into_place(staging, dest, names)
+    except OutputFileError:
+        raise
+    except OSError as exc:
+        raise OutputFileError(f"{dest}: cannot write the results ({exc.strerror or exc}); check the disk and the "
+                              "folder") from exc
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
+    return dest
+
+
+def write_buildings(
+    folder: str | os.PathLike, result: BuildingsResult, *, sources: dict, overwrite: bool = False
+) -> Path:
+    """Write what :func:`cadastre.roofs.buildings.compute_buildings` returned as a buildings folder.
+
+    ``sources`` holds the :data:`~cadastre.results.contract.SOURCE_KEYS` (inputs used, CRS,
+    seconds taken); the metadata is the result's report followed by them.
+
+    Raises
+    ------
+    OutputFileError
+        As :func:`write_results`.
+    """
+    if sorted(sources) != sorted(SOURCE_KEYS):
+        raise ValueError(f"sources: keys {sorted(sources)}; give exactly {', '.join(SOURCE_KEYS)}")
+    meta = {**result.report, **{key: sources[key] for key in SOURCE_KEYS}}
+    return write_results(folder, roofs=result.roofs, buildings=result.buildings, communes=result.communes,
+                         epci=result.epci, territory=result.territory, meta=meta, overwrite=overwrite)
+
+
+def _write_layer(layer: Layer, path: Path, name: str) -> None:
+    """A frame as one GeoPackage layer, or the features of the parts appended in order."""
+    if isinstance(layer, gpd.GeoDataFrame):
+        write_vector(layer, path, layer=name)
+        return
+    for k, part in enumerate(layer):
+        pyogrio.write_dataframe(gpd.read_file(part, layer=name), path, layer=name, append=k > 0,
+                                promote_to_multi=True)
+
+
+def _hidden(dest: Path, suffix: str) -> Path:
+    """A new hidden folder name on the destination's disk: inside ``dest`` when it exists (its
+    parent may not be writable, e.g. ``-o .``), else beside it."""
+    base = dest if dest.is_dir() else dest.parent
+    return base / f".{dest.absolute().name[:80]}.{uuid.uuid4().hex[:8]}.{suffix}"
+
+
+def _move_into_place(staging: Path, dest: Path, names: list[str]) -> None:
+    """Move the staged files into ``dest``; on failure put the earlier files back."""
+    if not dest.exists():
+        os.replace(staging, dest)  # one rename: the whole set appears at once
+        return
+    previous = _hidden(dest, "old.tmp")
+    previous.mkdir()
+    moved: list[str] = []
+    try:
+        for name in names:
+            if (dest / name).exists():
+                os.replace(dest / name, previous / name)
+        for name in names:
+            os.replace(staging / name, dest / name)
+            moved.append(name)
+    except BaseException:
+        for name in moved:
+            with contextlib.suppress(OSError):
+                (dest / name).unlink()
+        for name in names:
+            if (previous / name).exists():
+                with contextlib.suppress(OSError):
+                    os.replace(previous / name, dest / name)
+        raise
+    finally:
+        shutil.rmtree(previous, ignore_errors=True)
