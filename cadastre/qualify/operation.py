@@ -56,6 +56,7 @@ from cadastre.errors import InputFileError
 from cadastre.qualify.loads import calendar, load_profile
 from cadastre.qualify.municipal import Match, match_rows, read_municipal
 from cadastre.qualify.config import QualifyConfig, ScoreConfig
+from cadastre.results import contract
 from cadastre.results.read import insee_code, read_layer, read_meta, resolve
 from cadastre.solar.weather import Weather, default_weather_path, load_weather
 
@@ -126,18 +127,18 @@ def read_run_folder(folder: str | Path) -> RunFolder:
                              "'cadastre run'")
     notes: list[str] = []
     meta = read_meta(folder) or {}
-    buildings = read_layer(folder / "buildings.gpkg")
+    buildings = read_layer(folder / contract.BUILDINGS)
     if buildings.crs is None:
         raise InputFileError(f"{folder / 'buildings.gpkg'}: no CRS; rerun the cadastre")
-    info = pyogrio.read_info(folder / "roofs.gpkg") if (folder / "roofs.gpkg").is_file() else None
+    info = pyogrio.read_info(folder / contract.ROOFS) if (folder / contract.ROOFS).is_file() else None
     missing = [] if info is None else [c for c in _ROOF_COLUMNS if c not in list(info["fields"])]
     if missing:
         raise InputFileError(f"{folder / 'roofs.gpkg'}: missing columns {', '.join(missing)}; rerun the cadastre")
-    roofs = read_layer(folder / "roofs.gpkg", read_geometry=False, columns=_ROOF_COLUMNS)
+    roofs = read_layer(folder / contract.ROOFS, read_geometry=False, columns=_ROOF_COLUMNS)
     roofs = roofs.assign(suitable=roofs["suitable"].astype(bool))
     communes: dict[str, str] = {}
-    if (folder / "communes.csv").is_file():
-        table = pd.read_csv(folder / "communes.csv", dtype=str, keep_default_na=False)
+    if (folder / contract.COMMUNES).is_file():
+        table = pd.read_csv(folder / contract.COMMUNES, dtype=str, keep_default_na=False)
         communes = {insee_code(i): n for i, n in zip(table.get("insee", []), table.get("commune", []), strict=False) if i}
     else:
         notes.append("no communes.csv in the run: communes taken from the buildings")

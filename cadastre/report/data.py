@@ -20,6 +20,7 @@ import rasterio
 
 from cadastre.areas.aggregate import default_communes_path, load_communes, pma_table
 from cadastre.errors import InputFileError, OptionError
+from cadastre.results import contract
 from cadastre.results.read import NOT_A_FOLDER, insee_code, meta_path, read_layer, read_meta, resolve
 from cadastre.results.read import read_table as _csv
 
@@ -89,9 +90,9 @@ class RunData:
     def preload(self) -> None:
         """Read both layers once (for many reports of the same run)."""
         if self._layers is None:
-            buildings = read_layer(self.folder / "buildings.gpkg")
+            buildings = read_layer(self.folder / contract.BUILDINGS)
             buildings["insee"] = buildings["insee"].map(insee_code, na_action="ignore")
-            self._layers = buildings, read_layer(self.folder / "roofs.gpkg")
+            self._layers = buildings, read_layer(self.folder / contract.ROOFS)
 
     def area(self, insees: list[str]) -> tuple[gpd.GeoDataFrame, gpd.GeoDataFrame]:
         """The buildings of the given communes and their roof faces (layers as written)."""
@@ -101,12 +102,12 @@ class RunData:
             return part, roofs[roofs["building_id"].isin(set(part["building_id"]))]
         codes = sorted({c.lstrip("0") or "0" for c in insees} | set(insees))
         quoted = ", ".join("'" + c.replace("'", "''") + "'" for c in codes)
-        buildings = read_layer(self.folder / "buildings.gpkg", where=f"CAST(insee AS TEXT) IN ({quoted})")
+        buildings = read_layer(self.folder / contract.BUILDINGS, where=f"CAST(insee AS TEXT) IN ({quoted})")
         buildings["insee"] = buildings["insee"].map(insee_code, na_action="ignore")
         buildings = buildings[buildings["insee"].isin(insees)]
         if not len(buildings):
-            return buildings, read_layer(self.folder / "roofs.gpkg", max_features=0)
-        roofs = read_layer(self.folder / "roofs.gpkg", bbox=tuple(buildings.total_bounds))
+            return buildings, read_layer(self.folder / contract.ROOFS, max_features=0)
+        roofs = read_layer(self.folder / contract.ROOFS, bbox=tuple(buildings.total_bounds))
         return buildings, roofs[roofs["building_id"].isin(set(buildings["building_id"]))]
 
     def directions(self) -> int | None:
@@ -150,7 +151,7 @@ def read_run(folder: str | os.PathLike, *, qualification: str | os.PathLike | No
     if not folder.is_dir():
         raise InputFileError(f"{folder}: not a folder; {NOT_A_FOLDER}")
     meta = _meta(folder)
-    communes = _csv(folder / "communes.csv")
+    communes = _csv(folder / contract.COMMUNES)
     communes["insee"] = communes["insee"].map(insee_code)
     qpath = find_qualification(folder, qualification)
     qual = None
@@ -158,7 +159,7 @@ def read_run(folder: str | os.PathLike, *, qualification: str | os.PathLike | No
         qual = _csv(qpath)
         if "insee" in qual:
             qual["insee"] = qual["insee"].map(insee_code)
-    for name in ("buildings.gpkg", "roofs.gpkg"):
+    for name in (contract.BUILDINGS, contract.ROOFS):
         if not (folder / name).is_file():
             raise InputFileError(f"{folder / name}: missing; {NOT_A_FOLDER}")
     return RunData(
@@ -166,8 +167,8 @@ def read_run(folder: str | os.PathLike, *, qualification: str | os.PathLike | No
         meta=meta,
         run_id=str(meta.get("run_id") or _content_id(folder)),
         communes=communes,
-        epci=_csv(folder / "epci.csv"),
-        territory=_csv(folder / "territory.csv"),
+        epci=_csv(folder / contract.EPCI),
+        territory=_csv(folder / contract.TERRITORY),
         qualification=qual,
         communes_path=resolve(folder, meta.get("communes")) or default_communes_path(),
     )
