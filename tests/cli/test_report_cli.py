@@ -8,7 +8,7 @@
 - Errors: unknown commune, a commune of the run's commune file with no computed tile, unknown
   EPCI, bad option combinations: exit code 2, one ``error:`` line, nothing written.
 - ``--all``: progress bar, index.html, the communes without data listed.
-- Chromium (Debian package ``chromium``, installed by the fixture when missing) renders the
+- Chromium (provided by ``make install``; the test fails when it is missing) renders the
   report to a PNG: not blank, and the roof map is drawn (its class colours are on screen as
   many times as in the map image, beyond what the charts account for); printed to PDF, it
   gives A4 pages.
