@@ -212,7 +212,7 @@ def test_demo_ends_with_the_report_of_the_demo_area(tmp_path):
     row = main_row(tmp_path / "demo" / "buildings")
     assert row["commune"] in text
     assert all(key_figures(text)[key][0] == row[key] for key in FIGURES)
-    # the demo's qualification step (issue 8) ran before: its qualification.csv is in the report
+    # the demo's qualification step (``cadastre qualify``) ran before: its qualification.csv is in the report
     table = pd.read_csv(tmp_path / "demo" / "qualification" / "qualification.csv", dtype=str, keep_default_na=False)
     table = table[table["insee"] == row["insee"]]  # by rank, unranked rows (not matched) last
     table = table.sort_values("rank", key=lambda r: pd.to_numeric(r, errors="coerce"), kind="stable")
