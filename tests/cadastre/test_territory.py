@@ -1,7 +1,8 @@
 """The territory batch: seams, resume, kill and resume, Dask scheduler, mosaics, bad configs.
 
 The expensive runs are shared: one run of the synthetic scene (``tiled``) and one clean run of the
-LiDAR sample (``lidar_clean``) per module; a test that changes a run folder works on a copy. The
+LiDAR sample (``lidar_clean``) per session, whatever the xdist workers; a test that changes a run
+folder works on a copy. The tests that run the batch are marked slow, the others are not. The
 command line runs in the process (typer's CliRunner) but for one real subprocess per kind of case:
 the kill in the middle of a run, and the one-line error of a bad configuration.
 """
@@ -26,7 +27,7 @@ import pytest
 import rasterio
 import shapely
 from affine import Affine
-from helpers import cli_runner
+from helpers import cli_runner, shared_build
 
 from cadastre.areas.aggregate import default_communes_path, load_communes
 from cadastre.roofs.buildings import compute_buildings
@@ -42,7 +43,7 @@ from rasters.io import read_dsm
 from rasters.tiling import plan_tiles, read_window, write_vrt
 from cli.main import app
 
-pytestmark = pytest.mark.slow  # whole runs on Dask and subprocesses: left out of `make test-fast`
+slow = pytest.mark.slow  # whole runs, on Dask and in subprocesses: left out of `make test-fast`
 
 X0, Y1, RES = 770400.0, 6277700.0, 1.0
 CRS = "EPSG:2154"
@@ -104,28 +105,26 @@ cells = "{cells}"
     return path
 
 
-@pytest.fixture(scope="module")
-def scene(tmp_path_factory):
-    folder = tmp_path_factory.mktemp("scene")
+def _write_scene(folder: Path) -> None:
     z, fp = _scene()
     dsm = _write_dsm(folder / "dsm_scene.tif", z)
     fp.to_file(folder / "footprints.gpkg", layer="footprints")
-    cfg = _config(folder, dsm, folder / "footprints.gpkg")
-    return folder, dsm, folder / "footprints.gpkg", cfg
+    _config(folder, dsm, folder / "footprints.gpkg")
 
 
 @pytest.fixture(scope="module")
-def tiled(scene):
-    """The scene's run, shared by the tests that read it (copy it before changing it).
+def scene(tmp_path_factory):
+    """The scene's DSM, footprints and run.toml (the bad configurations are written beside them)."""
+    folder, _ = shared_build(tmp_path_factory, "territory-scene", _write_scene)
+    return folder, folder / "dsm_scene.tif", folder / "footprints.gpkg", folder / "run.toml"
 
-    It also records whether each tile's irradiance was freed when its task ended (for
+
+def _tracked_run(cfg: Path, out: Path) -> dict:
+    """The scene's run; records whether each tile's irradiance was freed when its task ended (for
     ``test_tasks_free_their_rasters_when_they_end``): weak references to the arrays, checked at the
-    end of the run with the garbage collector off.
-    """
+    end of the run with the garbage collector off."""
     import cadastre.territory.run as territory
 
-    folder, _dsm, _fp, cfg = scene
-    out = folder / "run"
     alive = []
     original = territory.irradiance
 
@@ -142,7 +141,15 @@ def tiled(scene):
             freed = [ref() is None for ref in alive]
         finally:
             gc.enable()
-    return out, summary, freed
+    return {"summary": summary, "freed": freed}
+
+
+@pytest.fixture(scope="module")
+def tiled(scene, tmp_path_factory):
+    """The scene's run, shared by the tests that read it (copy it before changing it)."""
+    cfg = scene[3]
+    folder, value = shared_build(tmp_path_factory, "territory-tiled", lambda f: _tracked_run(cfg, f / "run"))
+    return folder / "run", value["summary"], value["freed"]
 
 
 def _copy_run(tiled, destination: Path) -> Path:
@@ -162,10 +169,9 @@ def _lidar_config(folder: Path, lidar: Path, extra: str = "", name: str = "run.t
 @pytest.fixture(scope="module")
 def lidar_clean(tmp_path_factory):
     """A clean run of the LiDAR sample, shared (copy it before changing it)."""
-    folder = tmp_path_factory.mktemp("lidar")
-    cfg = _lidar_config(folder, SAMPLES)
-    out = folder / "run"
-    return cfg, out, run(load_run_config(cfg), out)
+    folder, summary = shared_build(tmp_path_factory, "territory-lidar",
+                                   lambda f: run(load_run_config(_lidar_config(f, SAMPLES)), f / "run"))
+    return folder / "run.toml", folder / "run", summary
 
 
 def test_plan_tiles_cover_and_align():
@@ -217,6 +223,7 @@ def test_windows_read_nodata_and_mask_bands_as_nan(tmp_path):
         np.testing.assert_array_equal(window, expected, err_msg=name)
 
 
+@slow
 def test_tiles_with_halo_equal_one_raster(scene, tiled):
     """Seam test: every core cell and every building as in a single-raster computation."""
     folder, dsm_path, fp_path, cfg = scene
@@ -257,6 +264,7 @@ def test_tiles_with_halo_equal_one_raster(scene, tiled):
     np.testing.assert_allclose(communes_csv["gwh_gross"].sum(), single.communes["gwh_gross"].sum(), rtol=1e-9)
 
 
+@slow
 def test_roof_cells_only_give_the_same_roofs_and_buildings(scene, tiled, tmp_path):
     """irradiance.cells = "roofs": the roof cells and every building as with every core cell computed."""
     folder, dsm, fp, _cfg = scene
@@ -284,6 +292,7 @@ def test_roof_cells_only_give_the_same_roofs_and_buildings(scene, tiled, tmp_pat
     assert (tmp_path / "roofs" / "communes.csv").read_text() == (out / "communes.csv").read_text()
 
 
+@slow
 def test_resume_recomputes_only_missing_or_invalid_tiles(scene, tiled, tmp_path):
     folder, _dsm, _fp, cfg = scene
     _out, first, _freed = tiled
@@ -302,6 +311,7 @@ def test_resume_recomputes_only_missing_or_invalid_tiles(scene, tiled, tmp_path)
     assert ratio == pytest.approx(0.9, rel=1e-9)
 
 
+@slow
 def test_tasks_free_their_rasters_when_they_end(tiled):
     """A worker's memory stays that of one tile: the irradiance of a finished tile is freed at once,
     even though xarray's accessors hold it in a reference cycle (the collector was off during the
@@ -311,6 +321,7 @@ def test_tasks_free_their_rasters_when_they_end(tiled):
     assert freed == [True] * len(freed)
 
 
+@slow
 def test_config_change_invalidates_exactly_the_affected_stage(lidar_clean, tmp_path):
     """LiDAR sample: a PV change keeps every prepare task, recomputes every tile task."""
     _cfg, clean, first = lidar_clean
@@ -325,6 +336,7 @@ def test_config_change_invalidates_exactly_the_affected_stage(lidar_clean, tmp_p
     assert second["totals"]["mwp_gross"] == pytest.approx(first["totals"]["mwp_gross"], rel=1e-12)
 
 
+@slow
 def test_corrupt_laz_fails_its_tile_and_the_run_goes_on(lidar_clean, tmp_path):
     """A truncated LAZ: its tile fails with the reason, its neighbours are flagged, the others are computed;
     the CLI exits 1. Replacing the file and rerunning recomputes what it touched and equals a clean run."""
@@ -376,6 +388,7 @@ def _attributes(path: Path) -> pd.DataFrame:
     return pd.DataFrame(frame.drop(columns="geometry")).sort_values("building_id").reset_index(drop=True)
 
 
+@slow
 def test_kill_and_resume_equals_a_clean_run(scene, tiled, tmp_path):
     folder, _dsm, _fp, cfg = scene
     clean, _summary, _freed = tiled
@@ -402,6 +415,7 @@ def test_kill_and_resume_equals_a_clean_run(scene, tiled, tmp_path):
     assert not list(out.rglob(".*.tmp*")), "no temporary file left"
 
 
+@slow
 def test_same_results_on_a_dask_scheduler(scene, tiled, tmp_path):
     distributed = pytest.importorskip("distributed")
     folder, _dsm, _fp, cfg = scene
@@ -450,6 +464,7 @@ def test_bad_configs_are_refused_before_any_work(scene, tmp_path, text, needle):
     assert needle in message and "\n" not in message, message
 
 
+@slow
 def test_a_bad_config_is_a_one_line_error_of_the_command(scene, tmp_path):
     """The command line: one `error:` line, exit 2, no output folder (one case for all, in a subprocess: the
     message is the library's, tested above)."""
