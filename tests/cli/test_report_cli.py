@@ -30,7 +30,7 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 import pytest
-from helpers import cli_runner
+from helpers import cli_runner, shared_build
 from PIL import Image
 from report_scene import SECTIONS, engine_buildings, engine_run, external_references, key_figures, shown_number
 from report_scene import table_rows as rows_of
@@ -51,8 +51,10 @@ def run(*args):
 
 @pytest.fixture(scope="module")
 def folders(tmp_path_factory) -> dict[str, Path]:
-    root = tmp_path_factory.mktemp("report-engine")
-    return {"buildings": engine_buildings(root / "scene"), "run": engine_run(root / "sample")}
+    """The engine's folders, built once per session (the tests only read them)."""
+    _root, value = shared_build(tmp_path_factory, "report-engine", lambda root: {
+        "buildings": engine_buildings(root / "scene"), "run": engine_run(root / "sample")})
+    return value
 
 
 def main_row(folder: Path) -> pd.Series:
