@@ -28,6 +28,7 @@ LAYERS = {
     "cadastre.qualify": 6,
     "cadastre.territory": 6,
     "cadastre.results": 5,
+    "cadastre.pages": 5,  # the HTML layout shared by the report and the qualification, where the tree has it
     "cadastre.roofs": 4,
     "cadastre.areas": 3,
     "cadastre.solar": 3,
