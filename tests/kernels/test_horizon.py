@@ -288,6 +288,7 @@ def test_smooth_surface_close_to_continuous_ray_march():
     assert np.abs(errors).max() < 4.0
 
 
+@pytest.mark.slow  # a subprocess: left out of `make test-fast`
 def test_kernels_run_without_jit(tmp_path):
     """The kernels are plain Python with NUMBA_DISABLE_JIT=1 and give the compiled result."""
     code = (
