@@ -1,15 +1,25 @@
-"""Suite-wide settings: nothing the suite writes lands in the repository.
+"""Suite-wide settings: nothing the suite writes lands in the repository, and workers do not oversubscribe.
 
 Hypothesis keeps no example database and puts its caches in a temporary
 folder. The helper modules of the suite (``helpers``, ``scenes``,
 ``report_scene``…) are importable through pytest's ``pythonpath`` setting in
 ``pyproject.toml``.
+
+Under pytest-xdist each worker gives its Numba kernels its share of the cores
+(cores // workers, at least 1; the parallel kernels spin-wait, so that two
+workers each running one thread per core are several times slower). It is set
+before Numba is imported and passes on to the commands the tests start.
 """
 
+import os
 import tempfile
 
 from hypothesis import settings
 from hypothesis.configuration import set_hypothesis_home_dir
+
+_workers = int(os.environ.get("PYTEST_XDIST_WORKER_COUNT", "0"))
+if _workers > 1 and "NUMBA_NUM_THREADS" not in os.environ:
+    os.environ["NUMBA_NUM_THREADS"] = str(max(1, (os.cpu_count() or 1) // _workers))
 
 set_hypothesis_home_dir(tempfile.mkdtemp(prefix="cadastre-hypothesis-"))
 settings.register_profile("suite", database=None)

@@ -73,3 +73,35 @@ def error_line(result, *needles: str) -> str:
     for needle in needles:
         assert needle in line, (needle, line)
     return line
+
+
+def shared_build(tmp_path_factory, name: str, build):
+    """``build(folder)`` run once per test session, even across pytest-xdist workers.
+
+    The first worker that asks builds in ``<session temp>/shared-<name>/`` and stores the value
+    ``build`` returns (pickled); the others wait for it on a file lock and read it. The folder is
+    shared: a test that changes it works on a copy. Returns ``(folder, value)``.
+    """
+    import fcntl
+    import os
+    import pickle
+    import shutil
+
+    root = tmp_path_factory.getbasetemp()
+    if os.environ.get("PYTEST_XDIST_WORKER"):
+        root = root.parent  # the session's folder, above the workers' own
+    folder = root / f"shared-{name}"
+    with open(root / f"shared-{name}.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        try:
+            done = root / f"shared-{name}.pickle"
+            if done.exists():
+                return folder, pickle.loads(done.read_bytes())
+            if folder.exists():  # a build that failed halfway
+                shutil.rmtree(folder)
+            folder.mkdir()
+            value = build(folder)
+            done.write_bytes(pickle.dumps(value))
+            return folder, value
+        finally:
+            fcntl.flock(lock, fcntl.LOCK_UN)

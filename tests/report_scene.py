@@ -1,4 +1,4 @@
-"""Result folders for the report tests (``cadastre report``, issue 7).
+"""Result folders for the report tests (``cadastre report``, ``docs/report.md``).
 
 - :func:`make_run`: a ``cadastre buildings``-like folder written directly (no irradiance run, so
   it builds in a second): 18 buildings of known figures in two PMA communes of the CA de Lens -

@@ -44,7 +44,7 @@ from rasters.footprints import check_vector_output, write_vector
 from rasters.io import check_output_path
 
 #: Assumed yearly electricity use of one household [MWh/yr] for the "household equivalent": the
-#: ratio 3,000 GWh ≈ 600,000 households used for the PMA territory (issue 7), the order of
+#: ratio 3,000 GWh ≈ 600,000 households used for the PMA territory (``docs/report.md``), the order of
 #: magnitude of a French household's yearly electricity use. An assumption, stated in every report.
 HOUSEHOLD_MWH = 5.0
 #: Key figures: communes.csv / epci.csv column -> decimals shown.

@@ -1,6 +1,6 @@
 """From irradiance to PV potential: roof faces, buildings, communes, EPCI, territory.
 
-Method (DESIGN.md §5; parameters in :mod:`cadastre.config`):
+Method (``docs/method.md``, section Buildings; parameters in :mod:`cadastre.config`):
 
 1. Footprints are reprojected to the raster's CRS and repaired
    (``shapely.make_valid``). A building belongs to the raster (tile) holding

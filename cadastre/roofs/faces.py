@@ -1,4 +1,4 @@
-"""Roof cells, roof faces and their statistics (DESIGN.md §5).
+"""Roof cells, roof faces and their statistics (``docs/method.md``, section Buildings).
 
 Roof cells are the cells of the irradiance raster whose centre lies inside a
 building footprint, higher than ``min_height`` above the ground (when an nDSM

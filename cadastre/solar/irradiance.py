@@ -1,6 +1,6 @@
 """Irradiation of every cell of a surface model over a weather period.
 
-Implements DESIGN.md §4: Horn normals, horizon sweeps streamed one direction
+Implements the model of ``docs/method.md``: Horn normals, horizon sweeps streamed one direction
 at a time, sky-view factor of the tilted surface, beam and circumsolar from
 sun tables, isotropic or Perez diffuse, ground-reflected irradiation.
 """
@@ -152,7 +152,7 @@ def irradiance(
     Notes
     -----
     Outside the raster the horizon is 0°: nothing beyond the edge shades, and
-    a terrain horizon below 0° also counts as 0° (DESIGN.md §4; GRASS issue OSGeo/grass#2935). Give the
+    a terrain horizon below 0° also counts as 0° (``docs/method.md``; GRASS issue OSGeo/grass#2935). Give the
     raster a margin (halo) of the reach of the shadows you care about.
     The reflected part uses ``albedo * GHI * (1 - svf)``: the non-sky part of
     the view is taken as ground lit by the global horizontal irradiance.

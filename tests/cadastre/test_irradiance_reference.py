@@ -1,4 +1,4 @@
-"""The irradiance engine against independent references (DESIGN.md §4).
+"""The irradiance engine against independent references (``docs/method.md``).
 
 (a) pvlib's ``get_total_irradiance`` on unobstructed planes, (b) the
 weather's own GHI sum on a flat cell, (c) analytic sky-view factors of a

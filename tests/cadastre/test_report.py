@@ -1,4 +1,4 @@
-"""Commune and EPCI reports (``cadastre.report.pages``, issue 7) from a synthetic result folder.
+"""Commune and EPCI reports (``cadastre.report.pages``, ``docs/report.md``) from a synthetic result folder.
 
 The folder (``report_scene.make_run``) is written by the test, not by the engine: 18 buildings of
 known figures in two communes of the CA de Lens - Liévin, one commune listed without building.

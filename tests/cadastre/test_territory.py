@@ -1,13 +1,23 @@
-"""The territory batch: seams, resume, kill and resume, Dask scheduler, mosaics, bad configs."""
+"""The territory batch: seams, resume, kill and resume, Dask scheduler, mosaics, bad configs.
+
+The expensive runs are shared: one run of the synthetic scene (``tiled``) and one clean run of the
+LiDAR sample (``lidar_clean``) per session, whatever the xdist workers; a test that changes a run
+folder works on a copy. The tests that run the batch are marked slow, the others are not. The
+command line runs in the process (typer's CliRunner) but for one real subprocess per kind of case:
+the kill in the middle of a run, and the one-line error of a bad configuration.
+"""
 
 from __future__ import annotations
 
 import json
+import gc
 import os
+import shutil
 import signal
 import subprocess
 import sys
 import time
+import weakref
 from pathlib import Path
 
 import geopandas as gpd
@@ -17,6 +27,7 @@ import pytest
 import rasterio
 import shapely
 from affine import Affine
+from helpers import cli_runner, shared_build
 
 from cadastre.areas.aggregate import default_communes_path, load_communes
 from cadastre.roofs.buildings import compute_buildings
@@ -31,11 +42,14 @@ from cadastre.solar.farfield import FarField
 from rasters.coarse import coarse_surface
 from rasters.io import read_dsm
 from rasters.tiling import plan_tiles, read_window, write_vrt
+from cli.main import app
 
-pytestmark = pytest.mark.slow  # whole runs on Dask and subprocesses: left out of `make test-fast`
+slow = pytest.mark.slow  # whole runs, on Dask and in subprocesses: left out of `make test-fast`
 
 X0, Y1, RES = 770400.0, 6277700.0, 1.0
 CRS = "EPSG:2154"
+SAMPLES = Path(__file__).resolve().parents[2] / "samples" / "lidar"
+runner = cli_runner()
 
 
 def _scene(width=200, height=100, seed=3):
@@ -92,22 +106,73 @@ cells = "{cells}"
     return path
 
 
-@pytest.fixture(scope="module")
-def scene(tmp_path_factory):
-    folder = tmp_path_factory.mktemp("scene")
+def _write_scene(folder: Path) -> None:
     z, fp = _scene()
     dsm = _write_dsm(folder / "dsm_scene.tif", z)
     fp.to_file(folder / "footprints.gpkg", layer="footprints")
-    cfg = _config(folder, dsm, folder / "footprints.gpkg")
-    return folder, dsm, folder / "footprints.gpkg", cfg
+    _config(folder, dsm, folder / "footprints.gpkg")
 
 
 @pytest.fixture(scope="module")
-def tiled(scene):
-    folder, _dsm, _fp, cfg = scene
-    out = folder / "run"
-    summary = run(load_run_config(cfg), out)
-    return out, summary
+def scene(tmp_path_factory):
+    """The scene's DSM, footprints and run.toml (the bad configurations are written beside them)."""
+    folder, _ = shared_build(tmp_path_factory, "territory-scene", _write_scene)
+    return folder, folder / "dsm_scene.tif", folder / "footprints.gpkg", folder / "run.toml"
+
+
+def _tracked_run(cfg: Path, out: Path) -> dict:
+    """The scene's run; records whether each tile's irradiance was freed when its task ended (for
+    ``test_tasks_free_their_rasters_when_they_end``): weak references to the arrays, checked at the
+    end of the run with the garbage collector off."""
+    import cadastre.territory.tasks as territory
+
+    alive = []
+    original = territory.irradiance
+
+    def tracked(*args, **kwargs):
+        ds = original(*args, **kwargs)
+        alive.append(weakref.ref(ds["global"].values))  # the array itself, whoever holds it
+        return ds
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(territory, "irradiance", tracked)
+        gc.disable()
+        try:
+            summary = run(load_run_config(cfg), out)
+            freed = [ref() is None for ref in alive]
+        finally:
+            gc.enable()
+    return {"summary": summary, "freed": freed}
+
+
+@pytest.fixture(scope="module")
+def tiled(scene, tmp_path_factory):
+    """The scene's run, shared by the tests that read it (copy it before changing it)."""
+    cfg = scene[3]
+    folder, value = shared_build(tmp_path_factory, "territory-tiled", lambda f: _tracked_run(cfg, f / "run"))
+    return folder / "run", value["summary"], value["freed"]
+
+
+def _copy_run(tiled, destination: Path) -> Path:
+    """A copy of the shared run folder, for a test that changes it."""
+    return Path(shutil.copytree(tiled[0], destination))
+
+
+def _lidar_config(folder: Path, lidar: Path, extra: str = "", name: str = "run.toml") -> Path:
+    """The LiDAR sample in 6 tiles of 50 m, 8 directions, no far field."""
+    communes = default_communes_path().with_name("communes-lidar-samples.geojson")
+    path = folder / name
+    path.write_text(f'[inputs]\nlidar = ["{lidar}"]\ncommunes = "{communes}"\n[tiles]\nsize = 50\nhalo = 20\n'
+                    f'[irradiance]\ndirections = 8\nfar_distance = 0\n{extra}')
+    return path
+
+
+@pytest.fixture(scope="module")
+def lidar_clean(tmp_path_factory):
+    """A clean run of the LiDAR sample, shared (copy it before changing it)."""
+    folder, summary = shared_build(tmp_path_factory, "territory-lidar",
+                                   lambda f: run(load_run_config(_lidar_config(f, SAMPLES)), f / "run"))
+    return folder / "run.toml", folder / "run", summary
 
 
 def test_plan_tiles_cover_and_align():
@@ -159,10 +224,11 @@ def test_windows_read_nodata_and_mask_bands_as_nan(tmp_path):
         np.testing.assert_array_equal(window, expected, err_msg=name)
 
 
+@slow
 def test_tiles_with_halo_equal_one_raster(scene, tiled):
     """Seam test: every core cell and every building as in a single-raster computation."""
     folder, dsm_path, fp_path, cfg = scene
-    out, summary = tiled
+    out, summary, _freed = tiled
     assert summary["tiles"] == 8 and summary["tiles_done"] == 8 and not summary["tiles_failed"]
     assert (out / "config.toml").read_text() == cfg.read_text()
     site = tuple(summary["site"][k] for k in ("latitude", "longitude", "altitude"))
@@ -199,10 +265,11 @@ def test_tiles_with_halo_equal_one_raster(scene, tiled):
     np.testing.assert_allclose(communes_csv["gwh_gross"].sum(), single.communes["gwh_gross"].sum(), rtol=1e-9)
 
 
+@slow
 def test_roof_cells_only_give_the_same_roofs_and_buildings(scene, tiled, tmp_path):
     """irradiance.cells = "roofs": the roof cells and every building as with every core cell computed."""
     folder, dsm, fp, _cfg = scene
-    out, full = tiled
+    out, full, _freed = tiled
     cfg = _config(folder, dsm, fp, cells="roofs", name="roofs.toml")
     summary = run(load_run_config(cfg), tmp_path / "roofs")
     assert summary["tiles_done"] == full["tiles_done"] and not summary["tiles_failed"]
@@ -226,9 +293,11 @@ def test_roof_cells_only_give_the_same_roofs_and_buildings(scene, tiled, tmp_pat
     assert (tmp_path / "roofs" / "communes.csv").read_text() == (out / "communes.csv").read_text()
 
 
+@slow
 def test_resume_recomputes_only_missing_or_invalid_tiles(scene, tiled, tmp_path):
     folder, _dsm, _fp, cfg = scene
-    out, first = tiled
+    _out, first, _freed = tiled
+    out = _copy_run(tiled, tmp_path / "run")
     before = (out / "communes.csv").read_text()
     victim = sorted((out / "tiles").iterdir())[2]
     (victim / "irradiance.tif").write_bytes(b"truncated")  # an invalid output
@@ -237,50 +306,30 @@ def test_resume_recomputes_only_missing_or_invalid_tiles(scene, tiled, tmp_path)
     assert (out / "communes.csv").read_text() == before
     # a change of the PV parameters recomputes every tile stage; nothing else changes but the energy
     changed = _config(folder, _dsm, _fp, extra="[pv]\nmodule_density = 0.18\n", name="changed.toml")
-    other = run(load_run_config(changed), tmp_path / "other")
+    other = run(load_run_config(changed), out)
     assert other["tiles_reused"] == 0
     ratio = other["totals"]["mwp_gross"] / first["totals"]["mwp_gross"]
     assert ratio == pytest.approx(0.9, rel=1e-9)
 
 
-def test_tasks_free_their_rasters_when_they_end(scene, tmp_path, monkeypatch):
+@slow
+def test_tasks_free_their_rasters_when_they_end(tiled):
     """A worker's memory stays that of one tile: the irradiance of a finished tile is freed at once,
-    even though xarray's accessors hold it in a reference cycle (the collector is off here)."""
-    import gc
-    import weakref
-
-    import cadastre.territory.tasks as territory
-
-    folder, _dsm, _fp, cfg = scene
-    alive = []
-    original = territory.irradiance
-
-    def tracked(*args, **kwargs):
-        ds = original(*args, **kwargs)
-        alive.append(weakref.ref(ds["global"].values))  # the array itself, whoever holds it
-        return ds
-
-    monkeypatch.setattr(territory, "irradiance", tracked)
-    gc.disable()
-    try:
-        run(load_run_config(cfg), tmp_path / "run")
-        assert len(alive) > 1
-        assert [ref() for ref in alive] == [None] * len(alive)
-    finally:
-        gc.enable()
+    even though xarray's accessors hold it in a reference cycle (the collector was off during the
+    shared run, which tracked the arrays: see ``tiled``)."""
+    _out, summary, freed = tiled
+    assert len(freed) == summary["tiles"] > 1
+    assert freed == [True] * len(freed)
 
 
-def test_config_change_invalidates_exactly_the_affected_stage(tmp_path):
+@slow
+def test_config_change_invalidates_exactly_the_affected_stage(lidar_clean, tmp_path):
     """LiDAR sample: a PV change keeps every prepare task, recomputes every tile task."""
-    samples = Path(__file__).resolve().parents[2] / "samples" / "lidar"
-    communes = default_communes_path().with_name("communes-lidar-samples.geojson")
-    base = f'[inputs]\nlidar = ["{samples}"]\ncommunes = "{communes}"\n[tiles]\nsize = 50\nhalo = 20\n' \
-           '[irradiance]\ndirections = 8\n'
-    (tmp_path / "a.toml").write_text(base)
-    first = run(load_run_config(tmp_path / "a.toml"), tmp_path / "run")
+    _cfg, clean, first = lidar_clean
     assert first["tiles"] == 6 and first["tiles_done"] == 6 and first["buildings"] > 0
-    (tmp_path / "b.toml").write_text(base + "[pv]\nsystem_losses = 0.2\n")
-    second = run(load_run_config(tmp_path / "b.toml"), tmp_path / "run")
+    shutil.copytree(clean, tmp_path / "run")
+    changed = _lidar_config(tmp_path, SAMPLES, "[pv]\nsystem_losses = 0.2\n", name="b.toml")
+    second = run(load_run_config(changed), tmp_path / "run")
     manifest = json.loads((tmp_path / "run" / "manifest.json").read_text())["entries"]
     assert all(e.get("reused") for e in manifest if e["stage"] == "prepare")
     assert not any(e.get("reused") for e in manifest if e["stage"] == "tile")
@@ -288,23 +337,18 @@ def test_config_change_invalidates_exactly_the_affected_stage(tmp_path):
     assert second["totals"]["mwp_gross"] == pytest.approx(first["totals"]["mwp_gross"], rel=1e-12)
 
 
-def test_corrupt_laz_fails_its_tile_and_the_run_goes_on(tmp_path):
+@slow
+def test_corrupt_laz_fails_its_tile_and_the_run_goes_on(lidar_clean, tmp_path):
     """A truncated LAZ: its tile fails with the reason, its neighbours are flagged, the others are computed;
     the CLI exits 1. Replacing the file and rerunning recomputes what it touched and equals a clean run."""
-    import shutil
-
-    samples = Path(__file__).resolve().parents[2] / "samples" / "lidar"
     inputs = tmp_path / "lidar"
-    shutil.copytree(samples, inputs)
+    shutil.copytree(SAMPLES, inputs)
     victim = inputs / "test_data_77055_627755_LA93_IGN69.laz"
     data = victim.read_bytes()
     victim.write_bytes(data[: len(data) // 2])  # the header is intact: the plan still sees the tile
-    communes = default_communes_path().with_name("communes-lidar-samples.geojson")
-    text = f'[inputs]\nlidar = ["{inputs}"]\ncommunes = "{communes}"\n[tiles]\nsize = 50\nhalo = 20\n' \
-           '[irradiance]\ndirections = 8\nfar_distance = 0\n'
-    (tmp_path / "run.toml").write_text(text)
-    result = _cadastre("run", tmp_path / "run.toml", "-o", tmp_path / "run", "--scheduler", "synchronous")
-    assert result.returncode == 1, result.stderr
+    _lidar_config(tmp_path, inputs)
+    result = _invoke("run", tmp_path / "run.toml", "-o", tmp_path / "run", "--scheduler", "synchronous")
+    assert result.exit_code == 1, result.stderr
     summary = json.loads((tmp_path / "run" / "run.json").read_text())
     plan = make_plan(load_run_config(tmp_path / "run.toml"))
     # the cores that need points of the file (these sample tiles hold points on their east and north edges)
@@ -323,15 +367,21 @@ def test_corrupt_laz_fails_its_tile_and_the_run_goes_on(tmp_path):
     victim.write_bytes(data)
     again = run(load_run_config(tmp_path / "run.toml"), tmp_path / "run")
     assert again["tiles_done"] == 6 and not again["tiles_failed"] and not again["tiles_halo_incomplete"]
-    run(load_run_config(tmp_path / "run.toml"), tmp_path / "clean")
-    assert (tmp_path / "run" / "communes.csv").read_text() == (tmp_path / "clean" / "communes.csv").read_text()
+    _cfg, clean, _summary = lidar_clean  # the same configuration on the unharmed sample
+    assert (tmp_path / "run" / "communes.csv").read_text() == (clean / "communes.csv").read_text()
     pd.testing.assert_frame_equal(_attributes(tmp_path / "run" / "buildings.gpkg"),
-                                  _attributes(tmp_path / "clean" / "buildings.gpkg"))
+                                  _attributes(clean / "buildings.gpkg"))
 
 
 def _cadastre(*args, **kw):
+    """The console command in a subprocess (for the cases that need a process of their own)."""
     exe = Path(sys.executable).with_name("cadastre")
     return subprocess.run([str(exe), *map(str, args)], capture_output=True, text=True, timeout=300, **kw)
+
+
+def _invoke(*args):
+    """The command line in this process."""
+    return runner.invoke(app, [str(a) for a in args])
 
 
 def _attributes(path: Path) -> pd.DataFrame:
@@ -339,9 +389,10 @@ def _attributes(path: Path) -> pd.DataFrame:
     return pd.DataFrame(frame.drop(columns="geometry")).sort_values("building_id").reset_index(drop=True)
 
 
+@slow
 def test_kill_and_resume_equals_a_clean_run(scene, tiled, tmp_path):
     folder, _dsm, _fp, cfg = scene
-    clean, _ = tiled
+    clean, _summary, _freed = tiled
     out = tmp_path / "killed"
     exe = Path(sys.executable).with_name("cadastre")
     proc = subprocess.Popen([str(exe), "run", str(cfg), "-o", str(out), "--scheduler", "synchronous", "-q"],
@@ -354,8 +405,8 @@ def test_kill_and_resume_equals_a_clean_run(scene, tiled, tmp_path):
     done = len(list(out.glob("tiles/*/tile.json")))
     assert 0 < done < 8, "the kill should land in the middle of the run"
     assert not (out / "run.json").exists()
-    result = _cadastre("run", cfg, "-o", out, "--scheduler", "synchronous", "-q")
-    assert result.returncode == 0, result.stderr
+    result = _invoke("run", cfg, "-o", out, "--scheduler", "synchronous", "-q")
+    assert result.exit_code == 0, result.stderr
     summary = json.loads((out / "run.json").read_text())
     assert summary["tiles_reused"] >= done
     pd.testing.assert_frame_equal(_attributes(out / "buildings.gpkg"), _attributes(clean / "buildings.gpkg"))
@@ -365,13 +416,14 @@ def test_kill_and_resume_equals_a_clean_run(scene, tiled, tmp_path):
     assert not list(out.rglob(".*.tmp*")), "no temporary file left"
 
 
+@slow
 def test_same_results_on_a_dask_scheduler(scene, tiled, tmp_path):
     distributed = pytest.importorskip("distributed")
     folder, _dsm, _fp, cfg = scene
-    clean, _ = tiled
+    clean, _summary, _freed = tiled
     with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None) as cluster:
-        result = _cadastre("run", cfg, "-o", tmp_path / "dask", "--scheduler", cluster.scheduler_address, "-q")
-    assert result.returncode == 0, result.stderr
+        result = _invoke("run", cfg, "-o", tmp_path / "dask", "--scheduler", cluster.scheduler_address, "-q")
+    assert result.exit_code == 0, result.stderr
     pd.testing.assert_frame_equal(_attributes(tmp_path / "dask" / "buildings.gpkg"),
                                   _attributes(clean / "buildings.gpkg"))
     assert (tmp_path / "dask" / "communes.csv").read_text() == (clean / "communes.csv").read_text()
@@ -379,8 +431,8 @@ def test_same_results_on_a_dask_scheduler(scene, tiled, tmp_path):
 
 def test_dry_run_prints_the_plan_and_writes_nothing(scene, tmp_path):
     _folder, _dsm, _fp, cfg = scene
-    result = _cadastre("run", cfg, "-o", tmp_path / "plan", "--dry-run")
-    assert result.returncode == 0, result.stderr
+    result = _invoke("run", cfg, "-o", tmp_path / "plan", "--dry-run")
+    assert result.exit_code == 0, result.stderr
     assert "8 cores of 50 m" in " ".join(result.stdout.split()) and "estimated time" in result.stdout
     assert not (tmp_path / "plan").exists()
 
@@ -413,9 +465,10 @@ def test_bad_configs_are_refused_before_any_work(scene, tmp_path, text, needle):
     assert needle in message and "\n" not in message, message
 
 
+@slow
 def test_a_bad_config_is_a_one_line_error_of_the_command(scene, tmp_path):
-    """The command line: one `error:` line, exit 2, no output folder (one case for all: the message is the
-    library's, tested above)."""
+    """The command line: one `error:` line, exit 2, no output folder (one case for all, in a subprocess: the
+    message is the library's, tested above)."""
     bad = scene[0] / "bad-command.toml"
     bad.write_text('[inputs]\ndsm = ["dsm_scene.tif"]\n[tiles]\nhalo = -5\n')
     result = _cadastre("run", bad, "-o", tmp_path / "out", "--scheduler", "synchronous")
@@ -426,10 +479,10 @@ def test_a_bad_config_is_a_one_line_error_of_the_command(scene, tmp_path):
 
 
 def test_init_writes_a_config_that_runs_on_the_sample(tmp_path):
-    result = _cadastre("init", "-o", tmp_path / "run.toml")
-    assert result.returncode == 0, result.stderr
+    result = _invoke("init", "-o", tmp_path / "run.toml")
+    assert result.exit_code == 0, result.stderr
     config = load_run_config(tmp_path / "run.toml")
     assert len(config.lidar) == 6 and config.size == 50.0
     assert len(make_plan(config).tiles) == 6
-    again = _cadastre("init", "-o", tmp_path / "run.toml")
-    assert again.returncode == 2 and "already exists" in again.stderr
+    again = _invoke("init", "-o", tmp_path / "run.toml")
+    assert again.exit_code == 2 and "already exists" in again.stderr

@@ -9,11 +9,11 @@ import pandas as pd
 import pytest
 
 from cadastre.config import Config, load_config
-from helpers import cli_runner
+from helpers import cli_runner, shared_build
 
 from cli.main import app
 
-pytestmark = pytest.mark.slow  # the command line in subprocesses: left out of `make test-fast`
+pytestmark = pytest.mark.slow  # the sample through the whole command line: left out of `make test-fast`
 
 ROOT = Path(__file__).resolve().parents[2]
 SAMPLES = ROOT / "samples" / "lidar"
@@ -28,14 +28,19 @@ def run(*args):
 
 @pytest.fixture(scope="module")
 def inputs(tmp_path_factory):
-    """prepare + irradiance (16 directions) of the six sample tiles, through the CLI."""
-    folder = tmp_path_factory.mktemp("sample")
+    """prepare + irradiance (16 directions) of the six sample tiles, through the CLI (once per session;
+    the tests only read them)."""
+    folder, value = shared_build(tmp_path_factory, "buildings-cli-sample", _prepare_and_irradiance)
+    return folder, *value
+
+
+def _prepare_and_irradiance(folder: Path) -> tuple[Path, Path]:
     prepared = folder / "prepared"
     assert run("prepare", *sorted(SAMPLES.glob("*.laz")), "-o", prepared, "-q").exit_code == 0
     irr = folder / "irradiance.tif"
     r = run("irradiance", prepared / "dsm.tif", "-o", irr, "--directions", "16", "--sky", "perez", "-q")
     assert r.exit_code == 0, r.stderr
-    return folder, prepared, irr
+    return prepared, irr
 
 
 def assert_bad(result, out: Path, *needles):

@@ -30,8 +30,6 @@ from helpers import cli_runner, error_line, tmp_files
 
 from cli.main import app
 
-pytestmark = pytest.mark.slow  # the command line in subprocesses: left out of `make test-fast`
-
 BANDS = ["global", "beam", "diffuse", "reflected", "svf", "slope", "aspect"]
 NODATA = -9999.0
 CELL = 0.5
@@ -546,6 +544,7 @@ def cadastre_command() -> list[str]:
     return [sys.executable, "-m", "cli.main"]
 
 
+@pytest.mark.slow  # the console script in subprocesses: left out of `make test-fast`
 def test_console_script(dsm, weather, out, tmp_path):
     cmd = cadastre_command()
     done = subprocess.run(

@@ -8,7 +8,7 @@
 - Errors: unknown commune, a commune of the run's commune file with no computed tile, unknown
   EPCI, bad option combinations: exit code 2, one ``error:`` line, nothing written.
 - ``--all``: progress bar, index.html, the communes without data listed.
-- Chromium (Debian package ``chromium``, installed by the fixture when missing) renders the
+- Chromium (provided by ``make install``; the test fails when it is missing) renders the
   report to a PNG: not blank, and the roof map is drawn (its class colours are on screen as
   many times as in the map image, beyond what the charts account for); printed to PDF, it
   gives A4 pages.
@@ -30,7 +30,7 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 import pytest
-from helpers import cli_runner
+from helpers import cli_runner, shared_build
 from PIL import Image
 from report_scene import SECTIONS, engine_buildings, engine_run, external_references, key_figures, shown_number
 from report_scene import table_rows as rows_of
@@ -51,8 +51,10 @@ def run(*args):
 
 @pytest.fixture(scope="module")
 def folders(tmp_path_factory) -> dict[str, Path]:
-    root = tmp_path_factory.mktemp("report-engine")
-    return {"buildings": engine_buildings(root / "scene"), "run": engine_run(root / "sample")}
+    """The engine's folders, built once per session (the tests only read them)."""
+    _root, value = shared_build(tmp_path_factory, "report-engine", lambda root: {
+        "buildings": engine_buildings(root / "scene"), "run": engine_run(root / "sample")})
+    return value
 
 
 def main_row(folder: Path) -> pd.Series:
@@ -212,7 +214,7 @@ def test_demo_ends_with_the_report_of_the_demo_area(tmp_path):
     row = main_row(tmp_path / "demo" / "buildings")
     assert row["commune"] in text
     assert all(key_figures(text)[key][0] == row[key] for key in FIGURES)
-    # the demo's qualification step (issue 8) ran before: its qualification.csv is in the report
+    # the demo's qualification step (``cadastre qualify``) ran before: its qualification.csv is in the report
     table = pd.read_csv(tmp_path / "demo" / "qualification" / "qualification.csv", dtype=str, keep_default_na=False)
     table = table[table["insee"] == row["insee"]]  # by rank, unranked rows (not matched) last
     table = table.sort_values("rank", key=lambda r: pd.to_numeric(r, errors="coerce"), kind="stable")

@@ -288,7 +288,8 @@ def test_smooth_surface_close_to_continuous_ray_march():
     assert np.abs(errors).max() < 4.0
 
 
-def test_kernels_run_without_jit():
+@pytest.mark.slow  # a subprocess: left out of `make test-fast`
+def test_kernels_run_without_jit(tmp_path):
     """The kernels are plain Python with NUMBA_DISABLE_JIT=1 and give the compiled result."""
     code = (
         "import numpy as np; from kernels import horizon_tan, horizon_tan_bruteforce;"
@@ -297,10 +298,8 @@ def test_kernels_run_without_jit():
         "np.save('out.npy', np.stack([z, a, b]))"
     )
     env = dict(os.environ, NUMBA_DISABLE_JIT="1", PYTHONPATH=str(ROOT))
-    tmp = Path(os.environ.get("PYTEST_TMPDIR", ROOT / ".pytest_cache"))
-    tmp.mkdir(exist_ok=True)
-    subprocess.run([sys.executable, "-c", code], check=True, env=env, cwd=tmp)
-    z, a, b = np.load(tmp / "out.npy")
+    subprocess.run([sys.executable, "-c", code], check=True, env=env, cwd=tmp_path)
+    z, a, b = np.load(tmp_path / "out.npy")
     c = np.empty_like(z)
     horizon_tan(z, 33.0, 0.5, 3.0, c)
     assert np.allclose(a, b) and np.allclose(a, c)
