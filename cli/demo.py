@@ -100,7 +100,7 @@ def demo_command(
             "a spreadsheet."
         )
 
-        # ---- qualification (issue 8): the example samples/municipal.csv on the demo buildings ----
+        # ---- qualification: the example samples/municipal.csv on the demo buildings ----
         municipal = samples / "municipal.csv"
         if municipal.is_file():
             from cadastre.qualify.operation import qualify
@@ -116,7 +116,7 @@ def demo_command(
             stdout.print(f"Qualification of the example municipal buildings: {display(qualified_dir)}/ "
                          "(qualification.csv, .gpkg, .html, operation.csv)")
 
-        # ---- report (issue 7): the commune report of the demo area; keep this block last ----
+        # ---- report: the commune report of the demo area; keep this block last ----
         from cadastre.report.pages import main_commune, write_report  # here: matplotlib costs 0.4 s at every start
 
         qualification = output / "qualification"
