@@ -90,8 +90,16 @@ def _overview(ax, boundary: gpd.GeoDataFrame, view: list[float]) -> None:
     inset.set_ylabel("")
 
 
+def map_classes(roofs: pd.DataFrame) -> pd.Series:
+    """Class drawn for each roof face: its class 1–5 when suitable, 0 (none) when not."""
+    classes = roofs["class"].fillna(0).astype(int).clip(0, 5)
+    if "suitable" in roofs.columns:
+        classes = classes.where(roofs["suitable"].fillna(False).astype(bool), 0)
+    return classes
+
+
 def roof_map(roofs: gpd.GeoDataFrame, boundary: gpd.GeoDataFrame | None, *, lang: str = "fr") -> bytes:
-    """Map of the roof faces coloured by class over the area's boundary, with legend, scale bar and north arrow.
+    """Map of the roof faces coloured by class (unsuitable faces as class 0) over the area's boundary, with legend, scale bar and north arrow.
 
     The view frames the roofs with a margin of at least 50 m, or the whole area when the roofs
     stay visible at that scale; otherwise an inset shows the whole area and the frame of the
@@ -111,7 +119,7 @@ def roof_map(roofs: gpd.GeoDataFrame, boundary: gpd.GeoDataFrame | None, *, lang
             view = [min(view[0], bx0), min(view[1], by0), max(view[2], bx1), max(view[3], by1)]
         boundary.plot(ax=ax, color=AREA_FILL, edgecolor="none")
         boundary.boundary.plot(ax=ax, color=BOUNDARY, linewidth=1.2, linestyle="--")
-    classes = roofs["class"].fillna(0).astype(int).clip(0, 5)
+    classes = map_classes(roofs)
     for value, colour in CLASS_COLOURS.items():
         part = roofs[classes.to_numpy() == value]
         if len(part):

@@ -18,7 +18,8 @@ Method (``docs/method.md``, section Buildings; parameters in :mod:`cadastre.conf
    module density. Gross: every suitable face fully covered; net: gross x
    (1 - ``net_reduction``).
 5. Class 1-5 of a face: its usable irradiation as a fraction of the optimal
-   plane's, cut at ``class_thresholds``; a building takes the highest class of its faces.
+   plane's, cut at ``class_thresholds``; a building takes the highest class of its
+   *suitable* faces (a small or north-facing face does not lift it), 0 when none is suitable.
 
 Limits: flat roofs are counted with modules flat on the roof (no racking
 tilt, no row spacing); a face's production uses its mean shading ratio (no
@@ -108,6 +109,15 @@ def owned_by_raster(footprints: gpd.GeoDataFrame, bounds: tuple[float, float, fl
 def classify(fraction: np.ndarray, thresholds) -> np.ndarray:
     """Class 1-5 from the fraction of the optimal plane's irradiation."""
     return (1 + np.searchsorted(np.asarray(thresholds), np.nan_to_num(fraction, nan=0.0), side="right")).astype(np.int64)
+
+
+def building_class(faces: pd.DataFrame) -> pd.Series:
+    """Class of each building (index ``building``): the highest class of its suitable faces.
+
+    Buildings with no suitable face are absent (class 0 once reindexed on every building).
+    """
+    suitable = faces[faces["suitable"].astype(bool)]
+    return suitable.groupby("building")["class"].max()
 
 
 def face_energy(table: pd.DataFrame, yields: YieldTable, config: Config) -> pd.DataFrame:
@@ -232,9 +242,8 @@ def compute_buildings(
     )
     best = table[table["suitable"]].sort_values(["building", "specific_yield"], ascending=[True, False])
     best = best.drop_duplicates("building").set_index("building")
-    top_class = table.sort_values(["building", "class"], ascending=[True, False]).drop_duplicates("building")
     agg["best_face"] = best["face"]
-    agg["class"] = top_class.set_index("building")["class"]
+    agg["class"] = building_class(table)
     number = np.arange(1, len(fp) + 1)
     b = fp.copy()
     for column in RESULT_COLUMNS:

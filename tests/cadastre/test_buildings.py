@@ -33,7 +33,9 @@ from shapely.geometry import Polygon, box
 
 from cadastre import irradiance
 from cadastre.areas.aggregate import BUILDING_COLUMNS, aggregate, load_communes
-from cadastre.roofs.buildings import RESULT_COLUMNS, classify, compute_buildings, face_energy, owned_by_raster
+from cadastre.roofs.buildings import (
+    RESULT_COLUMNS, building_class, classify, compute_buildings, face_energy, owned_by_raster,
+)
 from cadastre.config import Config, PVConfig, RoofConfig
 from cadastre.solar.energy import YieldTable
 from cadastre.errors import CRSError, NoOverlapError
@@ -168,7 +170,7 @@ def test_building_rows_are_sums_of_their_faces(town_run):
         good = faces[faces["suitable"]]
         best = good.loc[good["specific_yield"].idxmax()]
         assert row["best_face"] == best["face"]
-        assert row["class"] == best["class"] == faces["class"].max()
+        assert row["class"] == best["class"] == good["class"].max()
     # faces lie on their own building, and polygons cover their cells
     for _, face in roofs.iterrows():
         fp = footprints.geometry.iloc[int(face["building_id"]) - 1]
@@ -231,6 +233,31 @@ def test_face_energy_rules():
     # north_limit is a parameter
     wider = face_energy(faces, _flat_table(), Config(roofs=RoofConfig(north_limit=0.0)))
     assert bool(wider.loc[1, "suitable"]) and bool(wider.loc[2, "suitable"])
+
+
+def test_building_class_ignores_unsuitable_faces():
+    """A building's class is the highest class of its suitable faces, 0 when none is suitable.
+
+    Building 1: a bright but tiny face (class 5, 4 m2) and a suitable class-3 face -> 3 (the highest class of
+    any face would say 5). Building 2: a bright north face and a steep one, both unusable -> 0 (not 5).
+    Building 3: two suitable faces, classes 2 and 4 -> 4.
+    """
+    faces = pd.DataFrame(
+        {
+            "face": np.arange(1, 7),
+            "building": [1, 1, 2, 2, 3, 3],
+            "tilt": [30.0, 30.0, 30.0, 70.0, 30.0, 30.0],
+            "azimuth": [180.0, 180.0, 0.0, 180.0, 180.0, 200.0],
+            "flat": [False] * 6,
+            "usable_area_m2": [4.0, 40.0, 40.0, 40.0, 40.0, 40.0],
+            "usable_irradiation": [990.0, 850.0, 990.0, 990.0, 750.0, 920.0],
+        }
+    )
+    out = face_energy(faces, _flat_table(), Config())
+    assert out["class"].tolist() == [5, 3, 5, 5, 2, 4]  # per face, whatever its suitability
+    assert out["suitable"].tolist() == [False, True, False, False, True, True]
+    got = building_class(out).reindex([1, 2, 3]).fillna(0).astype(int)
+    assert got.tolist() == [3, 0, 4]
 
 
 def test_classify_thresholds():

@@ -31,7 +31,7 @@ from cadastre.report import pages as report_module
 from cadastre.areas.aggregate import pma_table
 from cadastre.errors import InputFileError, OptionError, OutputFileError
 from cadastre.report.pages import FIGURES, HOUSEHOLD_MWH, main_commune, write_all, write_report
-from cadastre.report.charts import sector
+from cadastre.report.charts import map_classes, sector
 
 pytestmark = pytest.mark.slow  # reports of whole result folders: left out of `make test-fast`
 
@@ -252,3 +252,8 @@ def test_orientation_sectors():
     az = pd.Series([0.0, 22.4, 22.6, 90.0, 180.0, 200.0, 270.0, 337.6, 359.0, 100.0])
     flat = pd.Series([False] * 9 + [True])
     assert list(sector(az, flat)) == ["N", "N", "NE", "E", "S", "S", "W", "N", "N", "flat"]
+
+
+def test_map_draws_unsuitable_faces_as_no_class():
+    roofs = pd.DataFrame({"class": [5, 5, 3, None], "suitable": [True, False, True, False]})
+    assert map_classes(roofs).tolist() == [5, 0, 3, 0]
