@@ -69,7 +69,7 @@ def demo_command(
         started = time.perf_counter()
         weather = load_weather(default_weather_path())
         with progress_bar("2/2 irradiance (directions)", 64, quiet=quiet) as update:
-            result = irradiance(ds["dsm"], weather, n_directions=64, sky="perez", progress=update)
+            result = irradiance(ds["dsm"], weather, n_directions=64, sky=Config().sky, progress=update)
         out = write_bands([result[b] for b in BANDS], output / "irradiance.tif", overwrite=True, tags=result.attrs)
         elapsed = time.perf_counter() - started
 

@@ -8,6 +8,7 @@ from pathlib import Path
 import typer
 from rich.table import Table
 
+from cadastre.config import Config
 from cadastre.errors import OptionError
 from cadastre.solar.irradiance import BANDS, check_options, irradiance, site_of
 from cadastre.solar.weather import TIME_LABELS, load_weather
@@ -31,7 +32,10 @@ def irradiance_command(
     directions: int = typer.Option(64, "--directions", help="Horizon directions (>= 8)."),
     max_distance: float = typer.Option(1000.0, "--max-distance", help="Reach of the horizon search [m]."),
     albedo: float = typer.Option(0.2, "--albedo", help="Ground reflectance, 0-1."),
-    sky: str = typer.Option("isotropic", "--sky", help="Diffuse sky model: isotropic or perez."),
+    sky: str = typer.Option(
+        None, "--sky", help="Diffuse sky model: perez or isotropic. Default: the 'sky' of the buildings "
+        "configuration (perez), as 'cadastre run' and 'cadastre demo'.", show_default=False,
+    ),
     time_label: str = typer.Option(
         None,
         "--time-label",
@@ -57,10 +61,12 @@ def irradiance_command(
 
     Example:
 
-        cadastre irradiance dsm.tif -o irradiance.tif --weather clearsky --sky perez
+        cadastre irradiance dsm.tif -o irradiance.tif --weather clearsky
     """
     with handle_errors():
         started = time.perf_counter()
+        if sky is None:
+            sky = Config().sky
         check_options(n_directions=directions, max_distance=max_distance, albedo=albedo, sky=sky)
         if not (far_distance == 0 or far_distance > max_distance):
             raise OptionError(f"--far-distance: {far_distance:g} m; give 0 (off) or more than --max-distance "
