@@ -26,6 +26,8 @@ from rasterio.transform import from_origin
 from shapely.geometry import box
 
 from cadastre.areas.aggregate import load_communes, pma_table
+from cadastre.config import AggregateConfig, Config
+from cadastre.roofs.buildings import parameters_record
 from rasters.io import to_dataarray, write_bands
 
 COMMUNES = {"62001": 10, "62003": 8}
@@ -98,8 +100,12 @@ def make_run(folder: Path) -> Path:
     epci.insert(2, "communes", 3)
     epci.to_csv(folder / "epci.csv", index=False)
     sums(buildings).to_frame().T.to_csv(folder / "territory.csv", index=False)
+    config = Config(aggregate=AggregateConfig(net_reduction=0.3))
+    parameters = parameters_record(config, resolution=0.5, directions=None, max_distance=None, far_distance=None,
+                                   far_cell=None, sky="perez", albedo=0.2, weather="pvgis.csv")
     (folder / "buildings.json").write_text(json.dumps({"weather": "pvgis.csv", "communes": None, "crs": "EPSG:2154",
-                                                       "sky": "perez", "net_reduction": 0.3}))
+                                                       "sky": "perez", "net_reduction": 0.3,
+                                                       "parameters": parameters}))
     return folder
 
 
@@ -110,14 +116,15 @@ def _invoke(*args) -> None:
     assert result.exit_code == 0, (args[0], result.stderr, result.exception)
 
 
-def engine_buildings(folder: Path) -> Path:
+def engine_buildings(folder: Path, cell: float = 0.5, config: str | None = None) -> Path:
     """A ``cadastre buildings`` folder computed by the engine: four houses near Lens, default weather.
 
-    Houses (ground 30 m, 0.5 m cells): a 35° gable facing south/north, a 35° gable facing
-    east/west, a flat roof and a 20° single-pitch roof facing south-west.
+    Houses (ground 30 m, ``cell`` [m] cells, 0.5 m by default): a 35° gable facing south/north, a 35°
+    gable facing east/west, a flat roof and a 20° single-pitch roof facing south-west. ``config``:
+    the text of a ``--config`` TOML file for ``cadastre buildings`` (default: none).
     """
     folder.mkdir(parents=True, exist_ok=True)
-    cell, shape, ground = 0.5, (100, 120), 30.0
+    shape, ground = (round(50 / cell), round(60 / cell)), 30.0
     rows, cols = np.mgrid[0:shape[0], 0:shape[1]]
     east, south = (cols + 0.5) * cell, (rows + 0.5) * cell
     z = np.full(shape, ground)
@@ -147,8 +154,12 @@ def engine_buildings(folder: Path) -> Path:
                      ).to_file(folder / "footprints.gpkg")
     _invoke("irradiance", folder / "dsm.tif", "-o", folder / "irradiance.tif", "--directions", "8", "-q")
     out = folder / "buildings"
+    options = []
+    if config is not None:
+        (folder / "config.toml").write_text(config, encoding="utf-8")
+        options = ["--config", folder / "config.toml"]
     _invoke("buildings", "-i", folder / "irradiance.tif", "-p", folder / "prepared", "-f", folder / "footprints.gpkg",
-            "-o", out, "-q")
+            "-o", out, "-q", *options)
     return out
 
 

@@ -487,10 +487,11 @@ def qualify(run_dir: str | Path, municipal: str | Path, *, config: QualifyConfig
     rows = read_municipal(municipal)
     run = read_run_folder(run_dir)
     weather = _load_weather(run)
-    sky = str(run.meta.get("sky") or "perez")
-    if "albedo" in run.meta:
-        config = dataclasses.replace(config, production=dataclasses.replace(
-            config.production, albedo=float(run.meta["albedo"])))
+    recorded = run.meta.get("parameters") or {}  # the run's own parameters (docs/run-dir.md)
+    sky = str(recorded.get("sky") or run.meta.get("sky") or "perez")
+    albedo = recorded.get("albedo", run.meta.get("albedo"))
+    if albedo is not None:
+        config = dataclasses.replace(config, production=dataclasses.replace(config.production, albedo=float(albedo)))
     cal = calendar(weather.data.index, config.loads)
     hours = len(weather.data) * weather.interval_hours
     if abs(hours - 8760.0) > 24.0:

@@ -110,6 +110,20 @@ class RunData:
         roofs = read_layer(self.folder / contract.ROOFS, bbox=tuple(buildings.total_bounds))
         return buildings, roofs[roofs["building_id"].isin(set(buildings["building_id"]))]
 
+    def parameters(self) -> dict:
+        """The parameters the result was computed with (:data:`~cadastre.results.contract.PARAMETERS`).
+
+        Raises
+        ------
+        InputFileError
+            The metadata has no such record (a folder written by an older engine).
+        """
+        params = self.meta.get(contract.PARAMETERS)
+        if not isinstance(params, dict) or any(key not in params for key in contract.PARAMETER_KEYS):
+            raise InputFileError(f"{meta_path(self.folder)}: no record of the parameters used "
+                                 f"('{contract.PARAMETERS}'); compute the folder again with this engine")
+        return params
+
     def directions(self) -> int | None:
         """Horizon directions of the run: from run.json, else the tags of the irradiance raster, else None."""
         value = self.meta.get("directions")

@@ -147,7 +147,7 @@ def _top_table(buildings: pd.DataFrame, text: dict, lang: str) -> tables.Table:
 def _municipal_cell(value: str, column: str, decimals: int | None, lang: str) -> str:
     if decimals is None or value == "":
         return value
-    if column == "self_consumption_rate" and number(value) <= 1.0:
+    if column == "self_consumption_rate":  # a fraction 0-1 in qualification.csv, shown in %
         return fmt(100.0 * number(value), decimals, lang)
     return fmt(value, decimals, lang)
 
@@ -177,12 +177,25 @@ def _municipal(run: RunData, insees: list[str], names: list[str], text: dict, la
                         [d is not None for *_, d in columns])
 
 
-def _method(run: RunData) -> dict:
-    """Arguments of the report's ``method`` text: sky model, horizon directions, net reduction [%], MWh/household."""
-    meta = run.meta
-    net = number(meta.get("net_reduction"))
-    return {"sky": str(meta.get("sky", "")).lower(), "directions": run.directions(),
-            "net": net * 100.0 if net <= 1.0 else net, "household": HOUSEHOLD_MWH}
+def _method(run: RunData, lang: str = "fr") -> dict:
+    """Arguments of the report's ``method`` text, from the parameters the run recorded.
+
+    ``sky`` (model name), ``directions``, ``net`` (net reduction [%]), ``household`` [MWh/yr] and ``p``: the cell
+    size [m], the largest slope [degrees], the least fraction of the optimal plane [%], the least usable area
+    [m²], the set-back [m] and the module density [kWp/m²], as written numbers in ``lang``.
+    """
+    params = run.parameters()
+    roofs, pv = params["roofs"], params["pv"]
+
+    def shown(value: float) -> str:
+        decimals = next((d for d in range(4) if abs(round(value, d) - value) < 1e-9), 4)
+        return fmt(value, decimals, lang)
+
+    p = {"resolution": shown(params["resolution"]), "max_slope": shown(roofs["max_slope"]),
+         "min_fraction": shown(100.0 * roofs["min_irradiation_fraction"]), "min_area": shown(roofs["min_face_area"]),
+         "setback": shown(roofs["setback"]), "density": shown(pv["module_density"])}
+    return {"sky": str(params["sky"]).lower(), "directions": params.get("directions") or run.directions(),
+            "net": 100.0 * float(params["aggregate"]["net_reduction"]), "household": HOUSEHOLD_MWH, "p": p}
 
 
 def _dash(value: str) -> str:
@@ -228,7 +241,7 @@ def render(run: RunData, row: pd.Series, *, kind: str, lang: str = "fr") -> tupl
         charts=[(draw(roofs, lang=lang), text[key]) for draw, key in drawings],
         top=_top_table(buildings, text, lang),
         municipal=_municipal(run, insees, names, text, lang),
-        method=_method(run),
+        method=_method(run, lang),
         weather=Path(str(run.meta.get("weather") or "")).name or "PVGIS TMY",
         run_id=run.run_id,
     )

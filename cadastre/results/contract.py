@@ -86,9 +86,21 @@ TABLE_COLUMNS = {COMMUNES: COMMUNES_COLUMNS, EPCI: EPCI_COLUMNS, TERRITORY: TERR
 
 # --------------------------------------------------------------------------- metadata
 
+PARAMETERS = "parameters"
+"""Key of both metadata files: every parameter the result was computed with (:data:`PARAMETER_KEYS`).
+
+Readers (the report, the qualification) take the run's parameters from there, in the units recorded."""
+PARAMETER_KEYS = (
+    "resolution", "directions", "max_distance", "far_distance", "far_cell", "sky", "albedo", "weather",
+    "weather_sha256", "pv", "roofs", "aggregate",
+)
+"""Keys of :data:`PARAMETERS`, in order: cell size [m]; horizon directions, reach [m], far field distance and cell
+[m] (None when unknown); sky model; albedo (0-1); weather file (or ``clearsky``) and its SHA-256 (None for
+``clearsky``); the sections ``pv``, ``roofs`` and ``aggregate`` of :class:`cadastre.config.Config` with its
+keys and units (fractions 0-1, not percent; module density [kWp/m²]; angles [degrees]; areas [m²])."""
 REPORT_KEYS = (
     "buildings", "buildings_outside_raster", "footprints_repaired", "faces", "suitable_faces", "optimum", "sky",
-    "net_reduction",
+    "net_reduction", PARAMETERS,
 )
 """Keys of the report of :func:`cadastre.roofs.buildings.compute_buildings`, first in :data:`BUILDINGS_META`."""
 SOURCE_KEYS = ("footprints", "irradiance", "weather", "communes", "crs", "seconds")
@@ -96,11 +108,11 @@ SOURCE_KEYS = ("footprints", "irradiance", "weather", "communes", "crs", "second
 time taken [s]."""
 BUILDINGS_META_KEYS = (*REPORT_KEYS, *SOURCE_KEYS)
 """Keys of :data:`BUILDINGS_META`, in order."""
-SHARED_META_KEYS = ("weather", "communes", "crs", "sky", "net_reduction")
+SHARED_META_KEYS = ("weather", "communes", "crs", "sky", "net_reduction", PARAMETERS)
 """Keys both metadata files hold: what the readers rely on."""
 RUN_META_KEYS = (
     "totals", "buildings", "run_id", "config", "inputs", "crs", "weather", "communes", "footprints", "sky",
-    "net_reduction", "site", "tile_size", "halo", "max_distance", "resolution", "directions", "tiles", "tiles_done",
+    "net_reduction", PARAMETERS, "site", "tile_size", "halo", "max_distance", "resolution", "directions", "tiles", "tiles_done",
     "tiles_reused", "tasks_reused", "tiles_failed", "tiles_halo_incomplete", "peak_rss_mib", "task_seconds",
     "seconds", "finished",
 )
@@ -109,7 +121,8 @@ RUN_META_KEYS = (
 __all__ = [
     "ASSIGNED_COLUMNS", "BUILDINGS", "BUILDINGS_COLUMNS", "BUILDINGS_FILES", "BUILDINGS_LAYER", "BUILDINGS_META",
     "BUILDINGS_META_KEYS", "COMMUNES", "COMMUNES_COLUMNS", "EPCI", "EPCI_COLUMNS",
-    "FARFIELD_MOSAIC", "IRRADIANCE_MOSAIC", "LAYERS", "MANIFEST", "METRIC_COLUMNS", "META_FILES", "REPORT_KEYS",
+    "FARFIELD_MOSAIC", "IRRADIANCE_MOSAIC", "LAYERS", "MANIFEST", "METRIC_COLUMNS", "META_FILES", "PARAMETERS",
+    "PARAMETER_KEYS", "REPORT_KEYS",
     "RESULT_TABLES", "ROOFS", "ROOFS_COLUMNS", "ROOFS_LAYER", "RUN_CONFIG", "RUN_EXTRA_FILES", "RUN_META",
     "RUN_META_KEYS", "SHARED_META_KEYS", "SOURCE_KEYS", "TABLES", "TABLE_COLUMNS", "TERRITORY", "TERRITORY_COLUMNS",
     "TILES", "TILE_COLUMN",

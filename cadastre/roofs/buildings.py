@@ -30,6 +30,7 @@ from __future__ import annotations
 
 import dataclasses
 import math
+import os
 from collections.abc import Callable
 
 import geopandas as gpd
@@ -118,6 +119,51 @@ def building_class(faces: pd.DataFrame) -> pd.Series:
     """
     suitable = faces[faces["suitable"].astype(bool)]
     return suitable.groupby("building")["class"].max()
+
+
+def parameters_record(
+    config: Config,
+    *,
+    resolution: float,
+    directions: int | None,
+    max_distance: float | None,
+    far_distance: float | None,
+    far_cell: float | None,
+    sky: str,
+    albedo: float,
+    weather: str,
+) -> dict:
+    """Every parameter a result was computed with, as recorded in its metadata (key ``parameters``).
+
+    Keys (:data:`cadastre.results.contract.PARAMETER_KEYS`): ``resolution`` (cell size [m]),
+    ``directions``, ``max_distance`` [m], ``far_distance`` [m] and ``far_cell`` [m] of the horizon
+    search (None when unknown), ``sky``, ``albedo`` (0-1), ``weather`` (the file or ``clearsky``) and
+    ``weather_sha256`` (None for ``clearsky``), then the sections ``pv``, ``roofs`` and ``aggregate`` of
+    ``config`` with the units of :mod:`cadastre.config` (fractions 0-1, not percent; module density
+    [kWp/m²]; angles [degrees]; areas [m²]).
+    """
+    from rasters.lidar import sha256
+
+    path = str(weather)
+    digest = sha256(path) if path.lower() != "clearsky" and os.path.isfile(path) else None
+
+    def number(value):
+        return None if value is None else float(value)
+
+    return {
+        "resolution": float(resolution),
+        "directions": None if directions is None else int(directions),
+        "max_distance": number(max_distance),
+        "far_distance": number(far_distance),
+        "far_cell": number(far_cell),
+        "sky": str(sky),
+        "albedo": float(albedo),
+        "weather": path,
+        "weather_sha256": digest,
+        "pv": dataclasses.asdict(config.pv),
+        "roofs": {k: list(v) if isinstance(v, tuple) else v for k, v in dataclasses.asdict(config.roofs).items()},
+        "aggregate": dataclasses.asdict(config.aggregate),
+    }
 
 
 def face_energy(table: pd.DataFrame, yields: YieldTable, config: Config) -> pd.DataFrame:
@@ -281,6 +327,10 @@ def compute_buildings(
         "optimum": dict(zip(("tilt", "azimuth", "poa_kwh_m2"), (float(v) for v in yields.optimum()), strict=True)),
         "sky": sky,
         "net_reduction": config.aggregate.net_reduction,
+        "parameters": parameters_record(
+            config, resolution=abs(t.a), directions=irradiance.attrs.get("directions"),
+            max_distance=irradiance.attrs.get("max_distance"), far_distance=irradiance.attrs.get("far_distance"),
+            far_cell=irradiance.attrs.get("far_cell"), sky=sky, albedo=albedo, weather=str(weather.source)),
     }
     if not math.isfinite(report["optimum"]["poa_kwh_m2"]):
         raise OptionError("weather: the optimal plane receives no irradiation; check the weather file")

@@ -33,6 +33,7 @@ from cadastre.errors import OutputFileError
 from cadastre.results.contract import (BUILDINGS_LAYER, FARFIELD_MOSAIC, IRRADIANCE_MOSAIC, LAYERS, MANIFEST,
                                        ROOFS_LAYER, RUN_CONFIG, RUN_META, TILES)
 from cadastre.results.write import write_results
+from cadastre.roofs.buildings import parameters_record
 from cadastre.solar.energy import yield_table
 from cadastre.solar.weather import Weather, default_weather_path, load_weather
 from cadastre.territory.config import RunConfig
@@ -268,6 +269,10 @@ def _run_json(config: RunConfig, plan: Plan, entries: list[dict], site, weather:
         "footprints": str(config.footprints) if config.footprints else "derived from the LiDAR building mask",
         "sky": config.config.sky,
         "net_reduction": config.config.aggregate.net_reduction,
+        "parameters": parameters_record(
+            config.config, resolution=config.resolution, directions=config.directions, max_distance=config.reach,
+            far_distance=config.far_distance, far_cell=config.far_cell, sky=config.config.sky,
+            albedo=config.config.albedo, weather=str(weather.source)),
         "site": dict(zip(("latitude", "longitude", "altitude"), site, strict=True)),
         "tile_size": config.size, "halo": config.halo, "max_distance": config.reach, "resolution": config.resolution,
         "directions": config.directions,
