@@ -123,8 +123,11 @@ def buildings_command(
         lat, lon, alt = site_of(like)
         met = load_weather(weather, latitude=lat, longitude=lon, altitude=alt)
         say = (lambda message: None) if quiet else (lambda message: console.print(f"[dim]{message}[/dim]"))
+        data = None  # cells with data: the DSM's when the prepared folder has it, else the irradiance's
+        if prepared is not None and (prepared / "dsm.tif").is_file():
+            data = np.isfinite(read_on_grid(prepared / "dsm.tif", like))
         result = compute_buildings(irr, fp, met, communes=comm, ndsm=ndsm, vegetation=vegetation, config=cfg,
-                                   progress=say)
+                                   progress=say, data=data, given_footprints=footprints is not None)
         seconds = time.perf_counter() - started
         write_buildings(output, result, overwrite=overwrite, sources={
             "footprints": source, "irradiance": str(irradiance), "weather": str(met.source),

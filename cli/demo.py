@@ -6,6 +6,7 @@ import json
 import time
 from pathlib import Path
 
+import numpy as np
 import typer
 
 from cadastre.areas.aggregate import default_communes_path, load_communes
@@ -80,7 +81,8 @@ def demo_command(
         communes = load_communes(default_communes_path().with_name(SAMPLE_COMMUNES), crs=ds["dsm"].rio.crs)
         result_b = compute_buildings(
             result, footprints, weather, communes=communes, ndsm=ds["ndsm"].values,
-            vegetation=ds["vegetation"].values, config=config,
+            vegetation=ds["vegetation"].values, config=config, data=np.isfinite(ds["dsm"].values),
+            given_footprints=False,
         )
         folder = output / "buildings"
         elapsed_b = time.perf_counter() - started_b

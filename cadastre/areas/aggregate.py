@@ -29,6 +29,7 @@ import numpy as np
 import pandas as pd
 import shapely
 
+from cadastre.areas.coverage import COVERAGE_COLUMNS, Coverage, commune_areas, coverage_of
 from cadastre.errors import CadastreError, CRSError, InputFileError, OptionError, OutputFileError
 from rasters.io import atomic_path, check_output_path
 
@@ -72,7 +73,8 @@ _SUMS = {  # output column -> (building column, divisor)
     "gwh_gross": ("mwh", 1000.0),
     "gwh_net": ("mwh_net", 1000.0),
 }
-#: Count columns of every :func:`aggregate` table: buildings, and buildings with ``kwp`` > 0.
+#: Count columns of every :func:`aggregate` table: buildings analysed (with data: ``has_data``), and buildings
+#: with ``kwp`` > 0.
 COUNT_COLUMNS = ("buildings", "suitable_buildings")
 #: Count and sum columns of every :func:`aggregate` table, after its key columns, in order.
 METRIC_COLUMNS = (*COUNT_COLUMNS, *_SUMS)
@@ -358,7 +360,8 @@ def assign_communes(buildings: gpd.GeoDataFrame, communes: gpd.GeoDataFrame) -> 
 
 
 def aggregate(
-    buildings: pd.DataFrame, by: str | None, *, communes: pd.DataFrame | None = None
+    buildings: pd.DataFrame, by: str | None, *, communes: pd.DataFrame | None = None,
+    coverage: Coverage | None = None,
 ) -> pd.DataFrame:
     """Sum the buildings' PV potential per commune, per EPCI or over the whole territory.
 
@@ -378,6 +381,13 @@ def aggregate(
         appears, with zeros where it has no building, and ``population`` is filled (municipal
         population [inhabitants]; the EPCI's and territory's are the sums over their communes).
         Otherwise only communes with buildings appear and ``population`` is NA.
+    coverage : Coverage, optional
+        Covered area and footprints per commune: the commune and EPCI tables end with
+        :data:`~cadastre.areas.coverage.COVERAGE_COLUMNS` (``area_km2`` from the polygons of
+        ``communes``); without it, or for the rows outside the communes, they are NA.
+
+    Buildings with ``has_data`` false (no cell of data in their footprint) are not analysed: they
+    are not counted in ``buildings`` (their sums are zero).
 
     Returns
     -------
@@ -410,7 +420,46 @@ def aggregate(
         )
     if by is None:
         return _territory(buildings, communes)
-    return _by_commune(buildings, communes) if by == "insee" else _by_epci(buildings, communes)
+    table = _by_commune(buildings, communes) if by == "insee" else _by_epci(buildings, communes)
+    return _with_coverage(table, by, buildings, communes, coverage)
+
+
+def _with_coverage(table: pd.DataFrame, by: str, buildings: pd.DataFrame, communes: pd.DataFrame | None,
+                   coverage: Coverage | None) -> pd.DataFrame:
+    """``table`` with :data:`COVERAGE_COLUMNS` appended (per commune, or summed per EPCI)."""
+    members = _commune_keys(buildings, communes)
+    areas = commune_areas(communes) if isinstance(communes, gpd.GeoDataFrame) and coverage is not None else None
+    with_data = None
+    if coverage is not None and coverage.footprints is not None:
+        analysed = buildings[_analysed(buildings)]
+        with_data = analysed["insee"].astype("string").dropna().value_counts()
+    per = coverage_of(members["insee"], areas=areas, covered=None if coverage is None else coverage.covered,
+                      footprints=None if coverage is None else coverage.footprints, with_data=with_data)
+    per.index = pd.Index(members["insee"].astype("string"))
+    if by == "insee":
+        values = per.reindex(pd.Index(table["insee"].astype("string"))).reset_index(drop=True)
+    else:
+        label = pd.Index(members["epci_siren"].astype("string").fillna(NO_EPCI))
+        summed = per.set_axis(label).groupby(level=0).sum(min_count=1)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            summed["covered_share"] = np.where(summed["area_km2"] > 0,
+                                               np.minimum(summed["covered_km2"] / summed["area_km2"], 1.0), np.nan)
+        keys = table["epci_siren"].astype("string").fillna(NO_EPCI)
+        keys[table["epci"].astype("string") == OUTSIDE] = OUTSIDE
+        values = summed.reindex(pd.Index(keys)).reset_index(drop=True)
+    out = table.copy()
+    for column in COVERAGE_COLUMNS:
+        column_values = values[column]
+        out[column] = (pd.array(column_values, dtype="Int64") if column.startswith("footprints")
+                       else column_values.astype(float).to_numpy())
+    return out
+
+
+def _analysed(buildings: pd.DataFrame) -> pd.Series:
+    """True for buildings with data (``has_data``; every building when the column is absent)."""
+    if "has_data" not in buildings.columns:
+        return pd.Series(True, index=buildings.index)
+    return buildings["has_data"].astype("boolean").fillna(True).astype(bool)
 
 
 def _sums(buildings: pd.DataFrame, key: pd.Series) -> pd.DataFrame:
@@ -420,7 +469,7 @@ def _sums(buildings: pd.DataFrame, key: pd.Series) -> pd.DataFrame:
     the buildings' values, scaled.
     """
     frame = pd.DataFrame({"_key": key.to_numpy()}, index=buildings.index)
-    frame["buildings"] = 1
+    frame["buildings"] = _analysed(buildings).astype(np.int64).to_numpy()
     frame["suitable_buildings"] = (pd.to_numeric(buildings["kwp"], errors="coerce").fillna(0) > 0).astype(np.int64)
     for name, (column, _divisor) in _SUMS.items():
         frame[name] = pd.to_numeric(buildings[column], errors="coerce").astype(float).fillna(0.0)

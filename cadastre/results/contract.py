@@ -22,6 +22,7 @@ columns of the buildings layer; not to be confused with ``BUILDING_COLUMNS`` of
 from __future__ import annotations
 
 from cadastre.areas.aggregate import ASSIGNED_COLUMNS, METRIC_COLUMNS
+from cadastre.areas.coverage import COVERAGE_COLUMNS, PART_COLUMNS
 from cadastre.roofs.buildings import RESULT_COLUMNS as BUILDINGS_COLUMNS
 
 # --------------------------------------------------------------------------- files
@@ -30,6 +31,9 @@ ROOFS = "roofs.gpkg"
 """One polygon per roof face (layer :data:`ROOFS_LAYER`)."""
 BUILDINGS = "buildings.gpkg"
 """One polygon per building footprint (layer :data:`BUILDINGS_LAYER`)."""
+COVERAGE = "coverage.gpkg"
+"""The part of each commune covered by data, one polygon per commune (and per tile in a run; layer
+:data:`COVERAGE_LAYER`, :data:`COVERAGE_PART_COLUMNS`)."""
 COMMUNES = "communes.csv"
 """One row per commune (:data:`COMMUNES_COLUMNS`)."""
 EPCI = "epci.csv"
@@ -51,13 +55,14 @@ FARFIELD_MOSAIC = "farfield.vrt"
 TILES = "tiles"
 """Folder of a run's tiles: ``tiles/<tile id>/``."""
 
-LAYERS = {ROOFS: "roofs", BUILDINGS: "buildings"}
+LAYERS = {ROOFS: "roofs", BUILDINGS: "buildings", COVERAGE: "coverage"}
 """The GeoPackages of a result set and the name of their one layer."""
 ROOFS_LAYER = LAYERS[ROOFS]
 BUILDINGS_LAYER = LAYERS[BUILDINGS]
+COVERAGE_LAYER = LAYERS[COVERAGE]
 TABLES = (COMMUNES, EPCI, TERRITORY)
 """The aggregate tables of a result set (CSV, UTF-8, NA as an empty field)."""
-RESULT_TABLES = (ROOFS, BUILDINGS, *TABLES)
+RESULT_TABLES = (ROOFS, BUILDINGS, COVERAGE, *TABLES)
 """The files every result set holds, in either kind of folder."""
 BUILDINGS_FILES = (*RESULT_TABLES, BUILDINGS_META)
 """Everything a buildings folder holds."""
@@ -76,10 +81,13 @@ ROOFS_COLUMNS = (
 """Columns of the roofs layer, in order (a run folder adds ``tile`` after ``building_id``)."""
 TILE_COLUMN = "tile"
 """The column a run folder adds to both layers: the id of the tile that owns the building."""
-COMMUNES_COLUMNS = (*ASSIGNED_COLUMNS, "population", *METRIC_COLUMNS)
-"""Columns of :data:`COMMUNES`, in order."""
-EPCI_COLUMNS = ("epci_siren", "epci", "communes", "population", *METRIC_COLUMNS)
-"""Columns of :data:`EPCI`, in order."""
+COMMUNES_COLUMNS = (*ASSIGNED_COLUMNS, "population", *METRIC_COLUMNS, *COVERAGE_COLUMNS)
+"""Columns of :data:`COMMUNES`, in order; the last ones, :data:`COVERAGE_COLUMNS`, say how much of the commune the
+data covers (:mod:`cadastre.areas.coverage`)."""
+EPCI_COLUMNS = ("epci_siren", "epci", "communes", "population", *METRIC_COLUMNS, *COVERAGE_COLUMNS)
+"""Columns of :data:`EPCI`, in order (coverage summed over the EPCI's communes)."""
+COVERAGE_PART_COLUMNS = PART_COLUMNS
+"""Columns of the coverage layer (a run folder adds ``tile`` after ``insee``): commune code, covered area [m²]."""
 TERRITORY_COLUMNS = ("territory", "communes", "outside_buildings", "population", *METRIC_COLUMNS)
 """Columns of :data:`TERRITORY`, in order."""
 TABLE_COLUMNS = {COMMUNES: COMMUNES_COLUMNS, EPCI: EPCI_COLUMNS, TERRITORY: TERRITORY_COLUMNS}
@@ -119,7 +127,7 @@ RUN_META_KEYS = (
 """Keys of :data:`RUN_META`, in order."""
 
 __all__ = [
-    "ASSIGNED_COLUMNS", "BUILDINGS", "BUILDINGS_COLUMNS", "BUILDINGS_FILES", "BUILDINGS_LAYER", "BUILDINGS_META",
+    "ASSIGNED_COLUMNS", "BUILDINGS", "COVERAGE", "COVERAGE_COLUMNS", "COVERAGE_LAYER", "COVERAGE_PART_COLUMNS", "BUILDINGS_COLUMNS", "BUILDINGS_FILES", "BUILDINGS_LAYER", "BUILDINGS_META",
     "BUILDINGS_META_KEYS", "COMMUNES", "COMMUNES_COLUMNS", "EPCI", "EPCI_COLUMNS",
     "FARFIELD_MOSAIC", "IRRADIANCE_MOSAIC", "LAYERS", "MANIFEST", "METRIC_COLUMNS", "META_FILES", "PARAMETERS",
     "PARAMETER_KEYS", "REPORT_KEYS",

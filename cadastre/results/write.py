@@ -23,8 +23,8 @@ import pyogrio
 
 from cadastre.areas.aggregate import write_table
 from cadastre.errors import OutputFileError
-from cadastre.results.contract import (BUILDINGS, BUILDINGS_META, COMMUNES, EPCI, LAYERS, ROOFS, SOURCE_KEYS,
-                                       TERRITORY)
+from cadastre.results.contract import (BUILDINGS, BUILDINGS_META, COMMUNES, COVERAGE, COVERAGE_PART_COLUMNS, EPCI,
+                                       LAYERS, ROOFS, SOURCE_KEYS, TERRITORY)
 from cadastre.roofs.buildings import BuildingsResult
 from rasters.footprints import write_vector
 from rasters.io import check_output_folder
@@ -41,6 +41,7 @@ def write_results(
     communes: pd.DataFrame,
     epci: pd.DataFrame,
     territory: pd.DataFrame,
+    coverage: Layer | None = None,
     meta: dict | None = None,
     overwrite: bool = False,
 ) -> Path:
@@ -56,6 +57,9 @@ def write_results(
         tiles, whose features are appended tile after tile.
     communes, epci, territory : pandas.DataFrame
         The aggregate tables (:func:`cadastre.areas.aggregate.aggregate`).
+    coverage : GeoDataFrame or sequence of paths, optional
+        The layer :data:`~cadastre.results.contract.COVERAGE` (the covered part of each commune);
+        None writes it empty.
     meta : dict, optional
         Written as :data:`~cadastre.results.contract.BUILDINGS_META` (a run folder writes its
         own ``run.json``).
@@ -73,12 +77,16 @@ def write_results(
         ``folder`` is a file or its parent is missing, or a file of the set exists and
         ``overwrite`` is false, or a file cannot be written.
     """
-    names = [ROOFS, BUILDINGS, COMMUNES, EPCI, TERRITORY] + ([BUILDINGS_META] if meta is not None else [])
+    if coverage is None:
+        crs = roofs.crs if isinstance(roofs, gpd.GeoDataFrame) else None
+        coverage = gpd.GeoDataFrame({c: pd.Series(dtype=t) for c, t in zip(COVERAGE_PART_COLUMNS, ("string", float),
+                                                                           strict=True)}, geometry=[], crs=crs)
+    names = [ROOFS, BUILDINGS, COVERAGE, COMMUNES, EPCI, TERRITORY] + ([BUILDINGS_META] if meta is not None else [])
     dest = check_output_folder(folder, names, overwrite=overwrite)
     staging = _hidden(dest, "tmp")
     try:
         staging.mkdir()
-        for name, layer in ((ROOFS, roofs), (BUILDINGS, buildings)):
+        for name, layer in ((ROOFS, roofs), (BUILDINGS, buildings), (COVERAGE, coverage)):
             _write_layer(layer, staging / name, LAYERS[name])
         for name, table in ((COMMUNES, communes), (EPCI, epci), (TERRITORY, territory)):
             write_table(table, staging / name)
@@ -112,7 +120,8 @@ def write_buildings(
         raise ValueError(f"sources: keys {sorted(sources)}; give exactly {', '.join(SOURCE_KEYS)}")
     meta = {**result.report, **{key: sources[key] for key in SOURCE_KEYS}}
     return write_results(folder, roofs=result.roofs, buildings=result.buildings, communes=result.communes,
-                         epci=result.epci, territory=result.territory, meta=meta, overwrite=overwrite)
+                         epci=result.epci, territory=result.territory, coverage=result.coverage, meta=meta,
+                         overwrite=overwrite)
 
 
 def _write_layer(layer: Layer, path: Path, name: str) -> None:

@@ -42,6 +42,7 @@ from affine import Affine
 from shapely import make_valid
 
 from cadastre.areas.aggregate import ASSIGNED_COLUMNS, aggregate, assign_communes
+from cadastre.areas.coverage import Coverage, covered_parts, footprint_counts
 from cadastre.config import Config
 from cadastre.solar.energy import YieldTable, yield_table
 from cadastre.errors import NoOverlapError, OptionError
@@ -53,7 +54,7 @@ from rasters.grid import grid_of
 RESULT_COLUMNS = (
     "building_id", "insee", "commune", "epci_siren", "epci", "footprint_area_m2", "roof_area_m2", "faces",
     "suitable_faces", "usable_area_m2", "usable_area_net_m2", "kwp", "kwp_net", "mwh", "mwh_net",
-    "specific_yield", "irradiation", "best_face", "class",
+    "specific_yield", "irradiation", "best_face", "class", "has_data",
 )
 
 
@@ -67,6 +68,8 @@ class BuildingsResult:
     epci: pd.DataFrame
     territory: pd.DataFrame
     report: dict
+    coverage: gpd.GeoDataFrame | None = None
+    """The covered part of each commune (:func:`cadastre.areas.coverage.covered_parts`)."""
 
 
 def prepare_footprints(footprints: gpd.GeoDataFrame, crs, name: str = "footprints") -> tuple[gpd.GeoDataFrame, int]:
@@ -207,6 +210,9 @@ def compute_buildings(
     core: tuple[float, float, float, float] | None = None,
     yields: YieldTable | None = None,
     progress: Callable[[str], None] | None = None,
+    data: np.ndarray | None = None,
+    covered: gpd.GeoDataFrame | None = None,
+    given_footprints: bool = True,
 ) -> BuildingsResult:
     """PV potential of every roof face and building of a raster, aggregated by commune and EPCI.
 
@@ -232,6 +238,16 @@ def compute_buildings(
     yields : YieldTable, optional
         A yield table already computed for this weather, site, sky and PV
         parameters (a tiled run computes it once); default: computed here.
+    data : 2-D bool array, optional
+        Cells with data (the DSM is not nodata) on the raster's grid; default: the cells where the
+        irradiance is finite. A building with no cell of data in its footprint has ``has_data``
+        false and is not counted as analysed.
+    covered : GeoDataFrame, optional
+        The covered part of each commune, if already computed for ``core``
+        (:func:`cadastre.areas.coverage.covered_parts`); default: computed here from ``data``.
+    given_footprints : bool
+        The footprints were given (a file), not derived from the LiDAR: the tables count them per
+        commune (``footprints``, ``footprints_with_data``).
     """
     say = progress or (lambda message: None)
     grid = grid_of(irradiance["global"], "irradiance")
@@ -241,6 +257,10 @@ def compute_buildings(
     if fp.empty:
         raise NoOverlapError("footprints: no valid polygon")
     owned = owned_by_raster(fp, bounds if core is None else tuple(core))
+    valid = np.isfinite(irradiance["global"].values) if data is None else np.asarray(data, bool)
+    if covered is None:
+        covered = covered_parts(valid, t, grid.crs, communes, None if core is None else tuple(core))
+    counted = fp if core is None else fp[owned]  # one raster: the footprints outside it have no data
     if not owned.any():
         raise NoOverlapError(
             f"footprints: none of the {len(fp)} buildings lies on the irradiance raster "
@@ -249,6 +269,7 @@ def compute_buildings(
     fp = fp[owned].reset_index(drop=True)
     say(f"{len(fp):,} buildings on the raster")
     ids = rasterize_footprints(fp, t, (grid.height, grid.width))
+    has_data = _with_data(fp, ids, valid, t)
     roof = roof_cells(ids, irradiance["global"].values, ndsm=ndsm, vegetation=vegetation, min_height=config.roofs.min_height)
     # faces are local: work on the bounding box of the roof cells (a tile's halo holds few of them)
     rows, cols = np.flatnonzero(roof.any(axis=1)), np.flatnonzero(roof.any(axis=0))
@@ -308,6 +329,7 @@ def compute_buildings(
     b["mwh_net"] = b["mwh"] * net
     b["best_face"] = joined["best_face"].fillna(0).astype(np.int64).to_numpy()
     b["class"] = joined["class"].fillna(0).astype(np.int64).to_numpy()
+    b["has_data"] = has_data
     b["faces"] = b["faces"].astype(np.int64)
     b["suitable_faces"] = b["suitable_faces"].astype(np.int64)
     if communes is not None:
@@ -334,11 +356,32 @@ def compute_buildings(
     }
     if not math.isfinite(report["optimum"]["poa_kwh_m2"]):
         raise OptionError("weather: the optimal plane receives no irradiation; check the weather file")
+    counts = None
+    if given_footprints:
+        counts = footprint_counts(assign_communes(counted, communes)) if communes is not None else pd.Series(
+            dtype="Int64")
+    coverage = Coverage(covered=covered.groupby("insee")["covered_m2"].sum(), footprints=counts)
     return BuildingsResult(
         roofs=roofs,
         buildings=b,
-        communes=aggregate(b, "insee", communes=communes),
-        epci=aggregate(b, "epci_siren", communes=communes),
+        communes=aggregate(b, "insee", communes=communes, coverage=coverage),
+        epci=aggregate(b, "epci_siren", communes=communes, coverage=coverage),
         territory=aggregate(b, None, communes=communes),
         report=report,
+        coverage=covered,
     )
+
+
+def _with_data(fp: gpd.GeoDataFrame, ids: np.ndarray, valid: np.ndarray, transform: Affine) -> np.ndarray:
+    """True for each footprint with a cell of data: one of its cells, or the cell of its representative point."""
+    n = len(fp)
+    hit = np.bincount(ids[valid & (ids > 0)].ravel(), minlength=n + 1)[1:n + 1] > 0
+    if not hit.all():
+        pts = fp.geometry.representative_point()
+        cols, rows = ~transform * (pts.x.to_numpy(), pts.y.to_numpy())
+        rows, cols = np.floor(rows).astype(np.int64), np.floor(cols).astype(np.int64)
+        inside = (rows >= 0) & (rows < valid.shape[0]) & (cols >= 0) & (cols < valid.shape[1])
+        point = np.zeros(n, bool)
+        point[inside] = valid[rows[inside], cols[inside]]
+        hit |= point
+    return hit

@@ -27,13 +27,14 @@ import pandas as pd
 import pyogrio
 from pyproj import Transformer
 
-from cadastre.areas.aggregate import (ASSIGNED_COLUMNS, BUILDING_COLUMNS, aggregate, default_communes_path,
-                                      load_communes)
+from cadastre.areas.aggregate import (ASSIGNED_COLUMNS, BUILDING_COLUMNS, aggregate, assign_communes,
+                                      default_communes_path, load_communes)
+from cadastre.areas.coverage import Coverage, footprint_counts
 from cadastre.errors import OutputFileError
-from cadastre.results.contract import (BUILDINGS_LAYER, FARFIELD_MOSAIC, IRRADIANCE_MOSAIC, LAYERS, MANIFEST,
-                                       ROOFS_LAYER, RUN_CONFIG, RUN_META, TILES)
+from cadastre.results.contract import (BUILDINGS_LAYER, COVERAGE_LAYER, FARFIELD_MOSAIC, IRRADIANCE_MOSAIC, LAYERS,
+                                       MANIFEST, ROOFS_LAYER, RUN_CONFIG, RUN_META, TILES)
 from cadastre.results.write import write_results
-from cadastre.roofs.buildings import parameters_record
+from cadastre.roofs.buildings import parameters_record, prepare_footprints
 from cadastre.solar.energy import yield_table
 from cadastre.solar.weather import Weather, default_weather_path, load_weather
 from cadastre.territory.config import RunConfig
@@ -243,7 +244,7 @@ def run(
         calls.append((str(run_dir), t, layers, config, shared, threads, missing))
     results = ex.map(tile_task, calls, step("tiles", len(calls))) + skipped
     entries += results
-    summary = merge(run_dir, plan, results, communes)
+    summary = merge(run_dir, plan, results, communes, config.footprints)
     summary.update(_run_json(config, plan, entries, site, weather, started))
     if config.source is not None and Path(config.source).is_file():  # the configuration this run used
         with atomic_path(run_dir / RUN_CONFIG) as tmp:
@@ -253,6 +254,22 @@ def run(
     with atomic_path(run_dir / RUN_META) as tmp:
         tmp.write_text(json.dumps(summary, indent=2, default=str))
     return summary
+
+
+def _covered(parts) -> pd.Series:
+    """Covered area [m²] per commune code, summed over the tiles' coverage layers."""
+    if not isinstance(parts, list) or not parts:
+        return pd.Series(dtype=float)
+    frames = [pyogrio.read_dataframe(p, layer=COVERAGE_LAYER, columns=["insee", "covered_m2"], read_geometry=False)
+              for p in parts]
+    table = pd.concat(frames, ignore_index=True)
+    return table.groupby(table["insee"].astype("string"))["covered_m2"].sum()
+
+
+def _footprints_per_commune(path, crs, communes: gpd.GeoDataFrame) -> pd.Series:
+    """Number of footprints of the file per commune code (by the representative point)."""
+    fp, _repaired = prepare_footprints(gpd.read_file(path, columns=[]), crs)
+    return footprint_counts(assign_communes(fp, communes))
 
 
 def _run_json(config: RunConfig, plan: Plan, entries: list[dict], site, weather: Weather, started: float) -> dict:
@@ -290,8 +307,13 @@ def _run_json(config: RunConfig, plan: Plan, entries: list[dict], site, weather:
     }
 
 
-def merge(run_dir: Path, plan: Plan, entries: list[dict], communes: gpd.GeoDataFrame) -> dict:
-    """Mosaic, merged vectors and the aggregate tables of the completed tiles (tile by tile)."""
+def merge(run_dir: Path, plan: Plan, entries: list[dict], communes: gpd.GeoDataFrame,
+          footprints: str | os.PathLike | None = None) -> dict:
+    """Mosaic, merged vectors and the aggregate tables of the completed tiles (tile by tile).
+
+    The covered area of a commune is the sum of its parts in the tiles' cores (which do not
+    overlap); ``footprints`` (the file given, None when derived from the LiDAR) is counted per commune.
+    """
     done = sorted((e for e in entries if e["status"] == "done"), key=lambda e: e["tile"])
     rasters = [run_dir / e["outputs"]["irradiance"]["path"] for e in done if "irradiance" in e.get("outputs", {})]
     if rasters:
@@ -301,14 +323,20 @@ def merge(run_dir: Path, plan: Plan, entries: list[dict], communes: gpd.GeoDataF
         parts = [run_dir / e["outputs"][layer]["path"] for e in done if layer in e.get("outputs", {})]
         layers[layer] = parts or gpd.GeoDataFrame({"building_id": pd.Series(dtype=str)}, geometry=[], crs=plan.crs)
     columns = list(ASSIGNED_COLUMNS + BUILDING_COLUMNS)  # only what the aggregation sums: a few numbers per building
-    tables = [pyogrio.read_dataframe(part, layer=BUILDINGS_LAYER, columns=columns, read_geometry=False)[columns]
-              for part in layers[BUILDINGS_LAYER] if isinstance(part, Path)]
+    tables = []
+    for part in layers[BUILDINGS_LAYER]:
+        if isinstance(part, Path):
+            wanted = columns + [c for c in ("has_data",) if c in pyogrio.read_info(part, layer=BUILDINGS_LAYER)["fields"]]
+            tables.append(pyogrio.read_dataframe(part, layer=BUILDINGS_LAYER, columns=wanted, read_geometry=False)[wanted])
     b = pd.concat(tables, ignore_index=True) if tables else pd.DataFrame(columns=columns)
     for col in ASSIGNED_COLUMNS:
         b[col] = b[col].astype("string")
-    aggregates = {by: aggregate(b, by, communes=communes) for by in ("insee", "epci_siren", None)}
+    coverage = Coverage(covered=_covered(layers[COVERAGE_LAYER]), footprints=_footprints_per_commune(
+        footprints, plan.crs, communes) if footprints is not None else None)
+    aggregates = {by: aggregate(b, by, communes=communes, coverage=coverage) for by in ("insee", "epci_siren", None)}
     write_results(run_dir, roofs=layers[ROOFS_LAYER], buildings=layers[BUILDINGS_LAYER], communes=aggregates["insee"],
-                  epci=aggregates["epci_siren"], territory=aggregates[None], overwrite=True)
+                  epci=aggregates["epci_siren"], territory=aggregates[None], coverage=layers[COVERAGE_LAYER],
+                  overwrite=True)
     totals = {k: (v.item() if hasattr(v, "item") else v) for k, v in aggregates[None].iloc[0].items()
               if k not in ("territory",)}
     return {"totals": totals, "buildings": int(len(b))}

@@ -34,7 +34,8 @@ import numpy as np
 from pyproj import CRS
 
 from cadastre.errors import CadastreError, InputFileError, NoOverlapError
-from cadastre.results.contract import BUILDINGS, BUILDINGS_LAYER, ROOFS, ROOFS_LAYER, TILES
+from cadastre.areas.coverage import covered_parts
+from cadastre.results.contract import BUILDINGS, BUILDINGS_LAYER, COVERAGE, COVERAGE_LAYER, ROOFS, ROOFS_LAYER, TILES
 from cadastre.roofs.buildings import compute_buildings, owned_by_raster, prepare_footprints
 from cadastre.roofs.faces import rasterize_footprints, roof_cells
 from cadastre.solar.farfield import FarField
@@ -229,6 +230,10 @@ def _compute_tile(run_dir: Path, tile: Tile, layers: dict[str, list[str]], confi
     folder.mkdir(parents=True, exist_ok=True)
     if np.isnan(z[core]).all():
         return {"outputs": {}, "buildings": 0, "faces": 0, "note": "no surface data in the core"}
+    valid = np.isfinite(z)
+    covered = covered_parts(valid, transform, crs, shared.communes, tile.core)  # the core's part of each commune
+    outs = {COVERAGE_LAYER: write_vector(covered.assign(tile=tile.id)[["insee", "tile", "covered_m2", "geometry"]],
+                                         folder / COVERAGE, overwrite=True, layer=COVERAGE_LAYER)}
     extra = {}
     for name in ("ndsm", "vegetation", "buildings"):
         if name in layers:
@@ -247,7 +252,8 @@ def _compute_tile(run_dir: Path, tile: Tile, layers: dict[str, list[str]], confi
     dsm = to_dataarray(z, crs, transform, name="dsm", units="m")
     cells = _wanted_cells(config, tile, fp, crs, (height, width), transform, core, extra)
     if not cells.any():
-        return {"outputs": {}, "buildings": 0, "faces": 0, "note": "no roof cell in the core"}
+        return {"outputs": describe_outputs(outs, run_dir), "buildings": 0, "faces": 0,
+                "note": "no roof cell in the core"}
     far = None
     if config.far_distance and layers.get("coarse"):
         surface = read_coarse(layers["coarse"], far_bounds(tile.window, config.far_distance, config.far_cell),
@@ -256,14 +262,14 @@ def _compute_tile(run_dir: Path, tile: Tile, layers: dict[str, list[str]], confi
     irr = irradiance(dsm, shared.weather, n_directions=config.directions, max_distance=config.reach,
                      albedo=config.config.albedo, sky=config.config.sky, site=shared.site, far_field=far,
                      cells=cells)
-    outs = {}
     core_ds = irr.isel(y=core[0], x=core[1])
     outs["irradiance"] = write_bands([core_ds[b] for b in config.rasters], folder / "irradiance.tif",
                                      overwrite=True, tags=irr.attrs)
     try:
         result = compute_buildings(irr, fp, shared.weather, communes=shared.communes, ndsm=extra.get("ndsm"),
                                    vegetation=extra.get("vegetation"), config=config.config, core=tile.core,
-                                   yields=shared.yields)
+                                   yields=shared.yields, data=valid, covered=covered,
+                                   given_footprints=config.footprints is not None)
     except NoOverlapError:
         return {"outputs": describe_outputs(outs, run_dir), "buildings": 0, "faces": 0}
     b, r = result.buildings, result.roofs
