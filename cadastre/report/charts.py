@@ -32,6 +32,9 @@ CLASS_COLOURS = {
 #: Fill and outline of the commune (or EPCI) area under the roofs.
 AREA_FILL = "#ece7da"
 BOUNDARY = "#333333"
+#: Fill and hatch of the part of the area covered by data.
+COVERED_FILL = "#d3e4f3"
+COVERED_EDGE = "#5b8cc0"
 #: Azimuth sectors of 45° centred on N, NE, ... (degrees clockwise from north), plus flat roofs.
 SECTORS = ("N", "NE", "E", "SE", "S", "SW", "W", "NW")
 FLAT = "flat"
@@ -40,11 +43,13 @@ LABELS = {
     "fr": {
         "class": "Classe", "irr": "Irradiation du toit [kWh/m²/an]", "area": "Surface [m²]",
         "mwh": "Production brute [MWh/an]", "orient": "Orientation", "flat": "plat", "boundary": "Limite communale",
+        "covered": "Zone couverte par les données LiDAR",
         "none": "aucune", 5: " (meilleure)", 1: " (faible)",
     },
     "en": {
         "class": "Class", "irr": "Roof irradiation [kWh/m²/yr]", "area": "Area [m²]",
         "mwh": "Gross production [MWh/yr]", "orient": "Orientation", "flat": "flat", "boundary": "Commune boundary",
+        "covered": "Area covered by the LiDAR data",
         "none": "none", 5: " (best)", 1: " (poor)",
     },
 }
@@ -77,10 +82,12 @@ def _scale_bar(ax, view: list[float]) -> None:
             ha="center", va="bottom", fontsize=9)
 
 
-def _overview(ax, boundary: gpd.GeoDataFrame, view: list[float]) -> None:
-    """Inset (top left) with the whole area's boundary and the frame of the main view."""
+def _overview(ax, boundary: gpd.GeoDataFrame, view: list[float], covered: gpd.GeoDataFrame | None = None) -> None:
+    """Inset (top left) with the whole area's boundary, its part covered by data and the frame of the main view."""
     inset = ax.inset_axes([0.01, 0.69, 0.3, 0.3])
     boundary.plot(ax=inset, color=AREA_FILL, edgecolor=BOUNDARY, linewidth=0.8)
+    if covered is not None:
+        covered.plot(ax=inset, facecolor=COVERED_FILL, edgecolor=COVERED_EDGE, linewidth=0.5)
     inset.add_patch(Rectangle((view[0], view[1]), view[2] - view[0], view[3] - view[1], fill=False,
                               edgecolor="black", linewidth=1.2))
     inset.set_aspect("equal")
@@ -98,12 +105,14 @@ def map_classes(roofs: pd.DataFrame) -> pd.Series:
     return classes
 
 
-def roof_map(roofs: gpd.GeoDataFrame, boundary: gpd.GeoDataFrame | None, *, lang: str = "fr") -> bytes:
+def roof_map(roofs: gpd.GeoDataFrame, boundary: gpd.GeoDataFrame | None, *, lang: str = "fr",
+             covered: gpd.GeoDataFrame | None = None) -> bytes:
     """Map of the roof faces coloured by class (unsuitable faces as class 0) over the area's boundary, with legend, scale bar and north arrow.
 
     The view frames the roofs with a margin of at least 50 m, or the whole area when the roofs
     stay visible at that scale; otherwise an inset shows the whole area and the frame of the
-    view. Coordinates are in the roofs' projected CRS [m].
+    view. Coordinates are in the roofs' projected CRS [m]. ``covered``: the part of the area covered
+    by data, drawn hatched over the area (and in the inset) when given.
     """
     text = LABELS[lang]
     fig, ax = plt.subplots(figsize=(7.5, 6.0))
@@ -119,6 +128,10 @@ def roof_map(roofs: gpd.GeoDataFrame, boundary: gpd.GeoDataFrame | None, *, lang
             view = [min(view[0], bx0), min(view[1], by0), max(view[2], bx1), max(view[3], by1)]
         boundary.plot(ax=ax, color=AREA_FILL, edgecolor="none")
         boundary.boundary.plot(ax=ax, color=BOUNDARY, linewidth=1.2, linestyle="--")
+    shown_covered = covered is not None and len(covered) > 0
+    if shown_covered:
+        covered = covered.to_crs(roofs.crs)
+        covered.plot(ax=ax, facecolor=COVERED_FILL, edgecolor=COVERED_EDGE, hatch="//", linewidth=0.6)
     classes = map_classes(roofs)
     for value, colour in CLASS_COLOURS.items():
         part = roofs[classes.to_numpy() == value]
@@ -135,12 +148,14 @@ def roof_map(roofs: gpd.GeoDataFrame, boundary: gpd.GeoDataFrame | None, *, lang
     ax.annotate("N", xy=(0.95, 0.95), xytext=(0.95, 0.83), xycoords="axes fraction", ha="center", va="center",
                 fontsize=12, fontweight="bold", arrowprops={"arrowstyle": "-|>", "color": "black", "lw": 1.5})
     if boundary is not None and len(boundary) and not whole:
-        _overview(ax, boundary, view)
+        _overview(ax, boundary, view, covered if shown_covered else None)
     handles = [Patch(facecolor=CLASS_COLOURS[c], edgecolor="none", label=f"{text['class']} {c}{text.get(c, '')}")
                for c in range(5, 0, -1)]
     handles.append(Patch(facecolor=CLASS_COLOURS[0], edgecolor="none", label=f"{text['class']} 0 ({text['none']})"))
     if boundary is not None and len(boundary):
         handles.append(Patch(facecolor=AREA_FILL, edgecolor=BOUNDARY, linestyle="--", label=text["boundary"]))
+    if shown_covered:
+        handles.append(Patch(facecolor=COVERED_FILL, edgecolor=COVERED_EDGE, hatch="//", label=text["covered"]))
     ax.legend(handles=handles, loc="lower right", fontsize=8, framealpha=0.9)
     fig.tight_layout()
     return figure_png(fig)

@@ -110,6 +110,19 @@ class RunData:
         roofs = read_layer(self.folder / contract.ROOFS, bbox=tuple(buildings.total_bounds))
         return buildings, roofs[roofs["building_id"].isin(set(buildings["building_id"]))]
 
+    def covered(self, insees: list[str]) -> gpd.GeoDataFrame | None:
+        """The parts of the given communes covered by data (layer of ``coverage.gpkg``); None without the file."""
+        path = self.folder / contract.COVERAGE
+        if not path.is_file():
+            return None
+        try:
+            parts = gpd.read_file(path, layer=contract.COVERAGE_LAYER)
+        except Exception as exc:  # pyogrio/GDAL errors have no common base class
+            raise InputFileError(f"{path}: cannot read it ({str(exc).splitlines()[0]}); rerun the cadastre") from None
+        if not len(parts):
+            return parts
+        return parts[parts["insee"].map(insee_code, na_action="ignore").isin(insees)]
+
     def parameters(self) -> dict:
         """The parameters the result was computed with (:data:`~cadastre.results.contract.PARAMETERS`).
 

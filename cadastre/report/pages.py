@@ -198,6 +198,38 @@ def _method(run: RunData, lang: str = "fr") -> dict:
             "net": 100.0 * float(params["aggregate"]["net_reduction"]), "household": HOUSEHOLD_MWH, "p": p}
 
 
+#: Below this share of its area covered by data, a report says that it covers only part of the area.
+FULL_COVERAGE = 0.995
+
+
+def coverage_note(row: pd.Series, *, kind: str = "commune", lang: str = "fr") -> str | None:
+    """The sentence saying how much of the area the data covers, when it covers only part of it; else None.
+
+    Reads ``covered_share``, ``covered_km2``, ``area_km2``, ``footprints`` and ``footprints_with_data`` of the
+    area's row as written (nothing is said when the table has no coverage columns).
+    """
+    share = number(row.get("covered_share"))
+    if not share == share or share >= FULL_COVERAGE:
+        return None
+    pct = 100.0 * share
+    shown = fmt(pct, 0 if pct >= 10 else 1 if pct >= 1 else 2, lang)
+    covered, area = fmt(number(row.get("covered_km2")), 2, lang), fmt(number(row.get("area_km2")), 2, lang)
+    given, with_data = number(row.get("footprints")), number(row.get("footprints_with_data"))
+    if lang == "fr":
+        where = "de la commune" if kind == "commune" else "de l'EPCI"
+        text = f"Ce calcul couvre {shown} % de la surface {where} ({covered} km² sur {area} km²)"
+        if given == given and given > 0 and with_data == with_data:
+            text += (f" et {fmt(with_data, 0, lang)} de ses {fmt(given, 0, lang)} bâtiments "
+                     f"({fmt(100.0 * with_data / given, 0, lang)} %)")
+        return text + " : les chiffres ci-dessus ne valent que pour cette partie du territoire."
+    where = "the commune's" if kind == "commune" else "the EPCI's"
+    text = f"This computation covers {shown} % of {where} area ({covered} km² of {area} km²)"
+    if given == given and given > 0 and with_data == with_data:
+        text += (f" and {fmt(with_data, 0, lang)} of its {fmt(given, 0, lang)} buildings "
+                 f"({fmt(100.0 * with_data / given, 0, lang)} %)")
+    return text + ": the figures above hold for that part only."
+
+
 def _dash(value: str) -> str:
     return value if value.strip() else "–"
 
@@ -237,7 +269,8 @@ def render(run: RunData, row: pd.Series, *, kind: str, lang: str = "fr") -> tupl
     page = report_page(
         lang=lang, text=text, name=name, meta=meta_items,
         figures=_key_figures(row, run.territory, text, lang),
-        roof_map=charts.roof_map(roofs, boundary(run, insees), lang=lang),
+        roof_map=charts.roof_map(roofs, boundary(run, insees), lang=lang, covered=run.covered(insees)),
+        coverage=coverage_note(row, kind=kind, lang=lang),
         charts=[(draw(roofs, lang=lang), text[key]) for draw, key in drawings],
         top=_top_table(buildings, text, lang),
         municipal=_municipal(run, insees, names, text, lang),
