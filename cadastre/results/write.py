@@ -78,7 +78,8 @@ def write_results(
         ``overwrite`` is false, or a file cannot be written.
     """
     if coverage is None:
-        crs = roofs.crs if isinstance(roofs, gpd.GeoDataFrame) else None
+        crs = roofs.crs if isinstance(roofs, gpd.GeoDataFrame) else (
+            pyogrio.read_info(roofs[0], layer=LAYERS[ROOFS])["crs"] if len(roofs) else None)
         coverage = gpd.GeoDataFrame({c: pd.Series(dtype=t) for c, t in zip(COVERAGE_PART_COLUMNS, ("string", float),
                                                                            strict=True)}, geometry=[], crs=crs)
     names = [ROOFS, BUILDINGS, COVERAGE, COMMUNES, EPCI, TERRITORY] + ([BUILDINGS_META] if meta is not None else [])

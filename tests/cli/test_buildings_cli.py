@@ -38,7 +38,7 @@ pytestmark = pytest.mark.slow  # end-to-end command lines: left out of `make tes
 ROOT = Path(__file__).resolve().parents[2]
 LOUHANS = ROOT.parent / "shared" / "data" / "lidar" / "lidarprod_870000_6618000"
 SAMPLE_COMMUNES = ROOT / "cadastre" / "data" / "communes-lidar-samples.geojson"
-OUTPUTS = ("roofs.gpkg", "buildings.gpkg", "communes.csv", "epci.csv", "territory.csv", "buildings.json")
+OUTPUTS = ("roofs.gpkg", "buildings.gpkg", "coverage.gpkg", "communes.csv", "epci.csv", "territory.csv", "buildings.json")
 ROOF_COLUMNS = ("face", "building_id", "tilt", "azimuth", "area_m2", "irradiation", "usable_area_m2", "kwp", "mwh",
                 "specific_yield", "class", "suitable")
 SUMS = {  # table column -> (building column, divisor)
