@@ -228,6 +228,8 @@ def _compute_tile(run_dir: Path, tile: Tile, layers: dict[str, list[str]], confi
     core = (slice(pad, height - pad), slice(pad, width - pad))
     folder = run_dir / TILES / tile.id
     folder.mkdir(parents=True, exist_ok=True)
+    for stale in folder.glob(".*.tmp*"):  # left by a killed run (e.g. a GeoPackage's journal)
+        stale.unlink(missing_ok=True)
     if np.isnan(z[core]).all():
         return {"outputs": {}, "buildings": 0, "faces": 0, "note": "no surface data in the core"}
     valid = np.isfinite(z)
