@@ -5,8 +5,8 @@
   the five output files and buildings.json, their columns and their sums; footprints in
   EPSG:4326; a bow-tie footprint; --config and --print-config; every bad input gives exit code
   2, one ``error:`` line on stderr and no output (nor ``*.tmp``).
-- The LiDAR HD subset of Louhans with its 40 BD TOPO footprints (``../shared/data/lidar/
-  lidarprod_870000_6618000`` beside the repository; skipped when absent): prepare ->
+- The LiDAR HD subset of Louhans with its 40 BD TOPO footprints (``tests/data/louhans``, see
+  ``tests/data/PROVENANCE.md``): prepare ->
   irradiance -> buildings, with plausible figures (ranges a wrong unit or a lost cosine would
   leave).
 """
@@ -36,7 +36,7 @@ from rasters.io import to_dataarray, write_bands
 pytestmark = pytest.mark.slow  # end-to-end command lines: left out of `make test-fast`
 
 ROOT = Path(__file__).resolve().parents[2]
-LOUHANS = ROOT.parent / "shared" / "data" / "lidar" / "lidarprod_870000_6618000"
+LOUHANS = ROOT / "tests" / "data" / "louhans"  # real LiDAR HD and BD TOPO (tests/data/PROVENANCE.md)
 SAMPLE_COMMUNES = ROOT / "cadastre" / "data" / "communes-lidar-samples.geojson"
 OUTPUTS = ("roofs.gpkg", "buildings.gpkg", "communes.csv", "epci.csv", "territory.csv", "buildings.json")
 ROOF_COLUMNS = ("face", "building_id", "tilt", "azimuth", "area_m2", "irradiation", "usable_area_m2", "kwp", "mwh",
@@ -449,12 +449,9 @@ def test_buildings_outside_every_commune_are_reported(scene, tmp_path):
 
 @pytest.fixture(scope="module")
 def louhans(tmp_path_factory):
-    if not LOUHANS.is_dir():
-        pytest.skip(f"real data not found: {LOUHANS.name} beside the repository")
     laz = sorted(LOUHANS.glob("*.laz"))
     shp = sorted(LOUHANS.glob("*.shp"))
-    if not laz or not shp:
-        pytest.skip("real data incomplete (no .laz or no .shp)")
+    assert laz and shp, f"test data missing from {LOUHANS}"
     folder = tmp_path_factory.mktemp("louhans")
     prepared, irr, out = folder / "prepared", folder / "irradiance.tif", folder / "buildings"
     r = run("prepare", *laz, "-o", prepared, "-q")
