@@ -61,10 +61,8 @@ def irradiance_command(
     """
     with handle_errors():
         started = time.perf_counter()
-        check_options(n_directions=directions, max_distance=max_distance, albedo=albedo, sky=sky)
-        if not (far_distance == 0 or far_distance > max_distance):
-            raise OptionError(f"--far-distance: {far_distance:g} m; give 0 (off) or more than --max-distance "
-                              f"({max_distance:g} m)")
+        check_options(n_directions=directions, max_distance=max_distance, albedo=albedo, sky=sky,
+                      far_distance=far_distance, far_cell=far_cell)
         check_output_path(output, overwrite=overwrite)
         surface = read_dsm(dsm)
         far = None

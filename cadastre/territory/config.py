@@ -33,7 +33,7 @@ from cadastre import _params
 from cadastre._params import param, section
 from cadastre.config import Config, config_from_dict, read_toml
 from cadastre.errors import InputFileError, OptionError
-from cadastre.solar.irradiance import BANDS, MIN_DIRECTIONS
+from cadastre.solar.irradiance import BANDS, MAX_DIRECTIONS, MAX_DISTANCE, MAX_FAR_CELL, MAX_FAR_DISTANCE, MIN_DIRECTIONS
 
 LIDAR_SUFFIXES = (".las", ".laz")
 CELLS = ("roofs", "core")
@@ -69,10 +69,10 @@ class TilesConfig:
 
     size: float = param(
         1000.0, "m", "side of a tile's core, aligned to multiples of it (IGN LiDAR HD tiles: 1000; the sample's "
-        "tiles: 50); a multiple of resolution", ge=1.0)
-    resolution: float = param(0.5, "m", "cell size of the rasters", ge=0.01)
+        "tiles: 50); a multiple of resolution", ge=1.0, le=10_000.0)
+    resolution: float = param(0.5, "m", "cell size of the rasters", ge=0.01, le=10.0)
     halo: float = param(
-        200.0, "m", "context read around each core, and the reach of the horizon search", gt=0.0)
+        200.0, "m", "context read around each core, and the reach of the horizon search", gt=0.0, le=MAX_DISTANCE)
     rasters: tuple[str, ...] = param(
         ("global",), "", "irradiance bands kept per tile and in the mosaic (a non-empty list)", choices=BANDS)
 
@@ -81,18 +81,19 @@ class TilesConfig:
 class IrradianceConfig:
     """Section ``[irradiance]`` of a run file: the horizons and where the irradiance is computed."""
 
-    directions: int = param(64, "", "horizon directions", ge=MIN_DIRECTIONS)
+    directions: int = param(64, "", "horizon directions", ge=MIN_DIRECTIONS, le=MAX_DIRECTIONS)
     max_distance: float | None = param(
         None, "m", "reach of the horizon search, at most the halo; none = the halo. Cells of a building that "
         "sticks out of its core by d see exactly as in one raster when max_distance <= halo - d", gt=0.0,
+        le=MAX_DISTANCE,
         example=150.0)
     far_distance: float = param(
         5000.0, "m", "far field: hills and slag heaps beyond the halo shade too; their horizon is traced up to "
         "far_distance on a coarse surface; 0 = no far field, else beyond the reach of the horizon search",
-        ge=0.0)
+        ge=0.0, le=MAX_FAR_DISTANCE)
     far_cell: float = param(
         5.0, "m", "cell of the coarse surface (the highest point of each cell, built once per run); a whole "
-        "multiple of tiles.resolution", gt=0.0)
+        "multiple of tiles.resolution", gt=0.0, le=MAX_FAR_CELL)
     cells: str = param(
         "roofs", "", "where the irradiance is computed: roofs = the roof cells of the buildings each tile owns "
         "(the fastest), core = every cell of the tiles (a full irradiance map, slower); rasters hold nodata "
