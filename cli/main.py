@@ -48,6 +48,11 @@ def _root(
 
 def main() -> None:
     """Console-script entry point."""
+    import sys
+
+    for stream in (sys.stdout, sys.stderr):  # a file name with undecodable bytes prints as \xNN, never crashes
+        if hasattr(stream, "reconfigure"):
+            stream.reconfigure(errors="backslashreplace")
     app()
 
 

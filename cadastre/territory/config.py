@@ -32,7 +32,7 @@ from pathlib import Path
 from cadastre import _params
 from cadastre._params import param, section
 from cadastre.config import Config, config_from_dict, read_toml
-from cadastre.errors import InputFileError, OptionError
+from cadastre.errors import CRSError, InputFileError, OptionError
 from cadastre.solar.irradiance import BANDS, MAX_DIRECTIONS, MAX_DISTANCE, MAX_FAR_CELL, MAX_FAR_DISTANCE, MIN_DIRECTIONS
 
 LIDAR_SUFFIXES = (".las", ".laz")
@@ -209,6 +209,17 @@ def load_run_config(path: str | os.PathLike) -> RunConfig:
     weather = inputs.weather or None
     if weather is not None and weather.lower() != "clearsky":
         weather = str(_optional_path(where, "weather", weather, base))
+    if inputs.crs:
+        from pyproj import CRS
+        from pyproj.exceptions import CRSError as CRSErrorBase
+
+        from rasters.grid import check_crs
+
+        try:
+            check_crs(CRS.from_user_input(inputs.crs), f"{where}: inputs.crs = {inputs.crs!r}")
+        except CRSErrorBase as exc:
+            raise CRSError(f"{where}: inputs.crs = {inputs.crs!r} is not a CRS pyproj knows; give e.g. "
+                           '"EPSG:2154" (Lambert-93)') from exc
     if not tiles.rasters:
         raise OptionError(f"{where}: tiles.rasters = []; give a non-empty list of {', '.join(BANDS)}")
     size, resolution, halo = tiles.size, tiles.resolution, tiles.halo

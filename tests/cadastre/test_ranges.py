@@ -12,7 +12,7 @@ import math
 import pytest
 
 from cadastre.config import load_config
-from cadastre.errors import OptionError
+from cadastre.errors import CRSError, OptionError
 from cadastre.solar.irradiance import check_options
 from cadastre.territory.config import load_run_config
 
@@ -67,3 +67,18 @@ def test_buildings_config_out_of_range(tmp_path):
     path.write_text("[roofs]\nsetback = 1e9\n")
     with pytest.raises(OptionError, match=r"roofs\.setback.*\[0, 10\]"):
         load_config(path)
+
+
+@pytest.mark.parametrize("crs, needle", [
+    ("EPSG:99999", "is not a CRS pyproj knows"),
+    ("EPSG:4326", "geographic"),
+])
+def test_run_file_crs_reported_as_its_key(tmp_path, crs, needle):
+    """A bad CRS in a run file names the key of the file (not the ``--crs`` option of another command)."""
+    (tmp_path / "tiles").mkdir()
+    (tmp_path / "tiles" / "a.laz").write_bytes(b"")
+    path = tmp_path / "run.toml"
+    path.write_text(f'[inputs]\nlidar = ["tiles"]\ncrs = "{crs}"\n')
+    with pytest.raises(CRSError, match=rf"run\.toml: inputs\.crs = '{crs}'.*{needle}") as info:
+        load_run_config(path)
+    assert "--crs" not in str(info.value)

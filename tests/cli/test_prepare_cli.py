@@ -257,8 +257,8 @@ def _mixed_crs(folder: Path) -> tuple[list, list[str]]:
     header = laspy.LasHeader(point_format=6, version="1.4")
     header.add_crs(pyproj.CRS("EPSG:32631"))
     las = laspy.LasData(header)
-    las.x, las.y, las.z = np.array([500000.0]), np.array([4800000.0]), np.array([1.0])
-    las.classification = np.array([2], np.uint8)
+    las.x, las.y, las.z = np.array([500000.0, 500010.0]), np.array([4800000.0, 4800010.0]), np.array([1.0, 1.0])
+    las.classification = np.array([2, 2], np.uint8)
     path = folder / "utm31.las"
     las.write(path)
     return [WEST, path], [path.name, "differs"]
