@@ -53,7 +53,21 @@ def main() -> None:
     for stream in (sys.stdout, sys.stderr):  # a file name with undecodable bytes prints as \xNN, never crashes
         if hasattr(stream, "reconfigure"):
             stream.reconfigure(errors="backslashreplace")
+    bad = next((arg for arg in sys.argv[1:] if not _utf8(arg)), None)
+    if bad is not None:  # GDAL, SQLite and the JSON metadata need UTF-8 names
+        shown = bad.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
+        print(f"error: {shown}: this name is not valid UTF-8 (a byte of another encoding); rename the file or folder",
+              file=sys.stderr)
+        raise SystemExit(2)
     app()
+
+
+def _utf8(text: str) -> bool:
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
 
 
 if __name__ == "__main__":

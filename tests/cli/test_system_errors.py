@@ -33,3 +33,22 @@ def test_programming_errors_are_not_hidden():
     with pytest.raises(ZeroDivisionError), handle_errors():
         raise ZeroDivisionError("a bug")
     assert os_error_line(ValueError("bad")) is None
+
+
+@pytest.mark.parametrize("command", ["prepare", "irradiance", "buildings", "run", "report", "qualify", "footprints"])
+@pytest.mark.parametrize("where", ["input", "output"])
+def test_non_utf8_names_refused_in_one_line(tmp_path, monkeypatch, capsys, command, where):
+    """A Latin-1 byte in a file name (as ``ls`` would pass it) stops every command before any work."""
+    import sys
+
+    from cli.main import main
+
+    name = str(tmp_path / "caf\udce9.tif")  # what Python makes of the byte 0xE9 in a UTF-8 locale
+    args = [command, name] if where == "input" else [command, str(tmp_path / "in.tif"), "-o", name]
+    monkeypatch.setattr(sys, "argv", ["cadastre", *args])
+    with pytest.raises(SystemExit) as info:
+        main()
+    assert info.value.code == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "caf\\xe9.tif" in err and "not valid UTF-8" in err
+    assert list(tmp_path.iterdir()) == []
