@@ -9,12 +9,11 @@ import typer
 from rich.table import Table
 
 from cadastre.errors import OptionError
-from cadastre.solar.irradiance import BANDS, check_options, irradiance, site_of
-from cadastre.solar.weather import TIME_LABELS, load_weather
 from cli.options import OVERWRITE, QUIET, display, handle_errors, progress_bar, stdout
-from cadastre.solar.farfield import FarField
-from rasters.coarse import coarse_surface
-from rasters.io import check_output_path, read_dsm, write_bands
+
+TIME_LABELS = ("start", "middle", "end", "instant")
+"""What the stamps of a plain weather CSV may mark (those of :mod:`cadastre.solar.weather`, kept here so that
+``--help`` does not load the engine)."""
 
 
 def irradiance_command(
@@ -59,8 +58,14 @@ def irradiance_command(
 
         cadastre irradiance dsm.tif -o irradiance.tif --weather clearsky --sky perez
     """
+    started = time.perf_counter()
+    from cadastre.solar.farfield import FarField
+    from cadastre.solar.irradiance import BANDS, check_options, irradiance, site_of
+    from cadastre.solar.weather import load_weather
+    from rasters.coarse import coarse_surface
+    from rasters.io import check_output_path, read_dsm, write_bands
+
     with handle_errors():
-        started = time.perf_counter()
         check_options(n_directions=directions, max_distance=max_distance, albedo=albedo, sky=sky)
         if not (far_distance == 0 or far_distance > max_distance):
             raise OptionError(f"--far-distance: {far_distance:g} m; give 0 (off) or more than --max-distance "

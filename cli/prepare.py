@@ -9,10 +9,8 @@ from pathlib import Path
 import typer
 from rich.table import Table
 
-from cli.options import OVERWRITE, QUIET, display, handle_errors, progress_bar, stdout
 from cadastre.errors import OutputFileError
-from rasters.io import NODATA, atomic_path, check_output_path, write_bands
-from rasters.lidar import MASK_NODATA, check_sources, plan_grid, prepare
+from cli.options import OVERWRITE, QUIET, display, handle_errors, progress_bar, stdout
 
 OUTPUTS = ("dsm.tif", "dtm.tif", "ndsm.tif", "buildings.tif", "vegetation.tif", "prepare.json")
 
@@ -44,8 +42,11 @@ def prepare_command(
 
         cadastre prepare tiles/*.laz -o prepared/ --resolution 0.5
     """
+    started = time.perf_counter()
+    from rasters.io import NODATA, atomic_path, check_output_path, write_bands
+    from rasters.lidar import MASK_NODATA, check_sources, plan_grid, prepare
+
     with handle_errors():
-        started = time.perf_counter()
         if output.exists() and not output.is_dir():
             raise OutputFileError(f"{output}: exists and is not a folder")
         sources = check_sources(tiles, crs)

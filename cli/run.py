@@ -9,11 +9,7 @@ import typer
 from rich.table import Table
 
 from cadastre.errors import OptionError, OutputFileError
-from cadastre.territory.config import example_config_toml, load_run_config
-from cadastre.territory.plan import make_plan
-from cadastre.territory.run import run
 from cli.options import QUIET, console, display, handle_errors, stdout
-from rasters.io import atomic_path
 
 SAMPLES = Path(__file__).resolve().parents[1] / "samples"
 
@@ -47,6 +43,9 @@ def run_command(
 
         cadastre init -o run.toml && cadastre run run.toml -o run/
     """
+    from cadastre.territory.config import load_run_config
+    from cadastre.territory.plan import make_plan
+
     with handle_errors():
         if workers is not None and workers < 1:
             raise OptionError(f"--workers: {workers}; give 1 or more")
@@ -99,6 +98,8 @@ def run_command(
 
 
 def _run_with_bars(cfg, plan, output, client, restart, threads, quiet):
+    from cadastre.territory.run import run
+
     if quiet:
         return run(cfg, output, plan=plan, client=client, restart=restart, threads=threads)
     from rich.progress import (BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn,
@@ -160,6 +161,8 @@ def init_command(
             raise OutputFileError(f"{output}: folder {output.parent} does not exist; create it first")
         base = output.resolve().parent
         from cadastre.areas.aggregate import default_communes_path
+        from cadastre.territory.config import example_config_toml
+        from rasters.io import atomic_path
 
         lidar = os.path.relpath(SAMPLES / "lidar", base)
         communes = os.path.relpath(default_communes_path().with_name("communes-lidar-samples.geojson"), base)
