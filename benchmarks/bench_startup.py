@@ -3,7 +3,8 @@
     python benchmarks/bench_startup.py [--repeat 5] [--code OTHER_CHECKOUT ...]
 
 Each command runs in a fresh process (as a user runs it), ``--repeat`` times; the table gives
-the best and the median wall time [s]. ``irradiance`` runs on two synthetic DSMs of
+the best and the median wall time and the best CPU time (user + system, which a busy machine
+inflates less) [s]. ``irradiance`` runs on two synthetic DSMs of
 ``common.synthetic_town``: 100 x 100 cells (10,000 cells: the run is nearly all start-up, that
 is imports, loading the cached Numba kernels, reading the weather) and 500 x 500 cells (a user's
 small raster), 64 directions, the default weather. Numba's on-disk cache is warmed by one run
@@ -16,6 +17,7 @@ from __future__ import annotations
 import argparse
 import os
 import platform
+import resource
 import statistics
 import subprocess
 import sys
@@ -52,16 +54,18 @@ def commands(folder: Path) -> dict[str, tuple[list[str], int]]:
     }
 
 
-def timed(code: Path, args: list[str], expected: int) -> float:
-    """Wall time [s] of ``python -m cli.main ARGS`` run from the checkout ``code``."""
+def timed(code: Path, args: list[str], expected: int) -> tuple[float, float]:
+    """Wall time and CPU time (user + system) [s] of ``python -m cli.main ARGS`` run from the checkout ``code``."""
     env = dict(os.environ, PYTHONPATH=str(code))
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
     t0 = time.perf_counter()
     done = subprocess.run([sys.executable, "-m", "cli.main", *args], cwd=code, env=env, capture_output=True,
                           text=True)
     wall = time.perf_counter() - t0
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
     if done.returncode != expected:
         raise SystemExit(f"{code}: {' '.join(args)} exited {done.returncode}:\n{done.stderr}")
-    return wall
+    return wall, (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
 
 
 def main() -> None:
@@ -79,22 +83,23 @@ def main() -> None:
         cmds = commands(folder)
         for code in codes:  # warm numba's on-disk cache of each checkout
             timed(code, *cmds["cadastre irradiance, 100 x 100 DSM"])
-        times: dict[tuple[str, Path], list[float]] = {}
+        times: dict[tuple[str, Path], list[tuple[float, float]]] = {}
         for _ in range(args.repeat):
             for label, (argv, expected) in cmds.items():
                 for code in codes:
                     times.setdefault((label, code), []).append(timed(code, argv, expected))
-    header = "| command | " + " | ".join(f"{c.name}: best / median s" for c in codes)
-    header += " | speed-up (best, other / this) |" if len(codes) > 1 else " |"
+    header = "| command | " + " | ".join(f"{c.name}: wall best / median, CPU best [s]" for c in codes)
+    header += " | speed-up (best wall, other / this) |" if len(codes) > 1 else " |"
     print(header)
     print("|---" * (len(codes) + 1 + (len(codes) > 1)) + "|")
     for label in cmds:
         cells = [times[(label, c)] for c in codes]
-        row = f"| {label} | " + " | ".join(f"{min(t):.2f} / {statistics.median(t):.2f}" for t in cells)
+        walls = [[w for w, _ in t] for t in cells]
+        row = f"| {label} | " + " | ".join(
+            f"{min(w):.2f} / {statistics.median(w):.2f}, {min(c for _, c in t):.2f}" for w, t in zip(walls, cells, strict=True))
         if len(codes) > 1:
-            row += " | " + " / ".join(f"{min(t) / min(cells[0]):.2f}" for t in cells[1:])
+            row += " | " + " / ".join(f"{min(w) / min(walls[0]):.2f}" for w in walls[1:])
         print(row + " |")
-
 
 if __name__ == "__main__":
     main()
