@@ -28,7 +28,7 @@ def irradiance_command(
         show_default=False,
     ),
     directions: int = typer.Option(64, "--directions", help="Horizon directions (>= 8)."),
-    max_distance: float = typer.Option(1000.0, "--max-distance", help="Reach of the horizon search [m]."),
+    max_distance: float = typer.Option(1000.0, "--max-distance", help="Reach of the horizon search \\[m]."),
     albedo: float = typer.Option(0.2, "--albedo", help="Ground reflectance, 0-1."),
     sky: str = typer.Option("isotropic", "--sky", help="Diffuse sky model: isotropic or perez."),
     time_label: str = typer.Option(
@@ -39,10 +39,10 @@ def irradiance_command(
         show_default=False,
     ),
     far_distance: float = typer.Option(
-        0.0, "--far-distance", help="Far field: trace the horizon from --max-distance up to this distance [m] on the "
+        0.0, "--far-distance", help="Far field: trace the horizon from --max-distance up to this distance \\[m] on the "
         "DSM max-pooled to --far-cell cells (hills, slag heaps). 0 = off.",
     ),
-    far_cell: float = typer.Option(5.0, "--far-cell", help="Cell of the far field's max-pooled surface [m], a whole "
+    far_cell: float = typer.Option(5.0, "--far-cell", help="Cell of the far field's max-pooled surface \\[m], a whole "
                                    "multiple of the DSM's."),
     overwrite: bool = OVERWRITE,
     quiet: bool = QUIET,

@@ -18,13 +18,14 @@ OUTPUTS = ("dsm.tif", "dtm.tif", "ndsm.tif", "buildings.tif", "vegetation.tif", 
 def prepare_command(
     tiles: list[Path] = typer.Argument(..., help="LAS/LAZ tiles (LAS 1.2-1.4), merged onto one grid."),
     output: Path = typer.Option(..., "--output", "-o", help="Output folder (created if missing)."),
-    resolution: float = typer.Option(0.5, "--resolution", "-r", help="Cell size [m]."),
+    resolution: float = typer.Option(0.5, "--resolution", "-r", help="Cell size \\[m]."),
     crs: str = typer.Option(
         None, "--crs", help="CRS of the points, overriding the headers' (needed when a header has none).",
         show_default=False,
     ),
     bounds: tuple[float, float, float, float] = typer.Option(
-        None, "--bounds", help="Grid extent: xmin ymin xmax ymax [m]. Default: the tiles' extent.", show_default=False
+        None, "--bounds", help="Grid extent: xmin ymin xmax ymax \\[m]. Default: the tiles' extent.", show_default=False,
+        metavar="XMIN YMIN XMAX YMAX",
     ),
     overwrite: bool = OVERWRITE,
     quiet: bool = QUIET,
