@@ -4,28 +4,22 @@ from __future__ import annotations
 
 import time
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-import geopandas as gpd
-import numpy as np
-import pandas as pd
 import typer
 from rich.table import Table
 
-from cadastre.areas.aggregate import default_communes_path, load_communes
-from cadastre.roofs.buildings import compute_buildings
-from cadastre.config import load_config
 from cadastre.errors import InputFileError, OptionError
-from cadastre.results.contract import BUILDINGS_FILES
-from cadastre.results.write import write_buildings
-from cadastre.solar.irradiance import site_of
-from cadastre.solar.weather import load_weather
 from cli.options import OVERWRITE, QUIET, console, display, handle_errors, stdout
-from rasters.footprints import footprints_from_mask
-from rasters.io import check_output_folder, read_bands, read_on_grid
+
+if TYPE_CHECKING:
+    import geopandas as gpd
 
 
 def read_footprints(path: Path) -> gpd.GeoDataFrame:
     """Any vector file GDAL reads (GeoPackage, shapefile, GeoJSON...)."""
+    import geopandas as gpd
+
     if not path.is_file():
         raise InputFileError(f"{path}: no such file")
     try:
@@ -88,8 +82,20 @@ def buildings_command(
 
         cadastre buildings -i irradiance.tif -p prepared/ -f footprints.gpkg -o buildings/
     """
+    started = time.perf_counter()
+    import numpy as np
+
+    from cadastre.areas.aggregate import default_communes_path, load_communes
+    from cadastre.config import load_config
+    from cadastre.results.contract import BUILDINGS_FILES
+    from cadastre.results.write import write_buildings
+    from cadastre.roofs.buildings import compute_buildings
+    from cadastre.solar.irradiance import site_of
+    from cadastre.solar.weather import load_weather
+    from rasters.footprints import footprints_from_mask
+    from rasters.io import check_output_folder, read_bands, read_on_grid
+
     with handle_errors():
-        started = time.perf_counter()
         if top < 0:
             raise OptionError(f"--top: {top}; give a number >= 0")
         cfg = load_config(config)
@@ -137,6 +143,8 @@ def buildings_command(
 
 
 def summary_table(result, output: Path, seconds: float) -> Table:
+    from cadastre.results.contract import BUILDINGS_FILES
+
     t = result.territory.iloc[0] if len(result.territory) else None
     table = Table(title="cadastre buildings", show_header=False)
     table.add_row("output", f"{display(output)}/ ({', '.join(BUILDINGS_FILES)})")
@@ -152,6 +160,8 @@ def summary_table(result, output: Path, seconds: float) -> Table:
 
 
 def top_table(buildings, n: int) -> Table:
+    import pandas as pd
+
     best = buildings.sort_values("mwh", ascending=False).head(n)
     table = Table(title=f"top {len(best)} buildings by production")
     for column in ("building", "commune", "usable m²", "kWp", "MWh/yr", "kWh/kWp", "class"):

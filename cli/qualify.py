@@ -4,27 +4,30 @@ from __future__ import annotations
 
 import time
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-import pandas as pd
 import typer
 from rich.table import Table
 
 from cadastre.errors import OptionError
-from cadastre.qualify.municipal import municipal_template
-from cadastre.qualify.operation import QualifyResult, qualify
-from cadastre.qualify.config import default_qualify_toml, load_qualify_config
-from cadastre.qualify.outputs import OUTPUTS, check_outputs, write_qualification
 from cli.options import OVERWRITE, QUIET, display, handle_errors, progress_bar, stdout
+
+if TYPE_CHECKING:
+    from cadastre.qualify.operation import QualifyResult
 
 
 def _print_config(value: bool) -> None:
     if value:
+        from cadastre.qualify.config import default_qualify_toml
+
         typer.echo(default_qualify_toml(), nl=False)
         raise typer.Exit()
 
 
 def _print_template(value: bool) -> None:
     if value:
+        from cadastre.qualify.municipal import municipal_template
+
         typer.echo(municipal_template(), nl=False)
         raise typer.Exit()
 
@@ -69,8 +72,12 @@ def qualify_command(
 
         cadastre qualify run/ --buildings municipal.csv -o qualification/
     """
+    started = time.perf_counter()
+    from cadastre.qualify.config import load_qualify_config
+    from cadastre.qualify.operation import qualify
+    from cadastre.qualify.outputs import check_outputs, write_qualification
+
     with handle_errors():
-        started = time.perf_counter()
         if top < 0:
             raise OptionError(f"--top: {top}; give a number >= 0")
         cfg = load_qualify_config(config)
@@ -84,6 +91,8 @@ def qualify_command(
 
 def print_summary(result: QualifyResult, output: Path, seconds: float, *, top: int = 5) -> None:
     """The summary table, the best-ranked buildings and the rows with a problem, on stdout."""
+    import pandas as pd
+
     stdout.print(summary_table(result, output, seconds))
     t = pd.DataFrame(result.table.drop(columns="geometry"))
     best = t[t["status"] == "ok"].sort_values("rank").head(top)
@@ -109,6 +118,8 @@ def print_summary(result: QualifyResult, output: Path, seconds: float, *, top: i
 
 def summary_table(result: QualifyResult, output: Path, seconds: float) -> Table:
     """One table: outputs, rows, verdicts, the grouped purchase and the time."""
+    from cadastre.qualify.outputs import OUTPUTS
+
     m, total = result.meta, result.operation.iloc[-1]
     table = Table(title="cadastre qualify", show_header=False)
     table.add_row("output", f"{display(output)}/ ({', '.join(OUTPUTS)})")

@@ -1,4 +1,4 @@
-"""``cadastre run`` (the territory batch) and ``cadastre init`` (an example configuration)."""
+"""``cadastre run`` (the territory batch) and ``cadastre init`` (its configuration file)."""
 
 from __future__ import annotations
 
@@ -9,11 +9,7 @@ import typer
 from rich.table import Table
 
 from cadastre.errors import OptionError, OutputFileError
-from cadastre.territory.config import example_config_toml, load_run_config
-from cadastre.territory.plan import make_plan
-from cadastre.territory.run import run
 from cli.options import QUIET, console, display, handle_errors, stdout
-from rasters.io import atomic_path
 
 SAMPLES = Path(__file__).resolve().parents[1] / "samples"
 
@@ -47,6 +43,9 @@ def run_command(
 
         cadastre init -o run.toml && cadastre run run.toml -o run/
     """
+    from cadastre.territory.config import load_run_config
+    from cadastre.territory.plan import make_plan
+
     with handle_errors():
         if workers is not None and workers < 1:
             raise OptionError(f"--workers: {workers}; give 1 or more")
@@ -99,6 +98,8 @@ def run_command(
 
 
 def _run_with_bars(cfg, plan, output, client, restart, threads, quiet):
+    from cadastre.territory.run import run
+
     if quiet:
         return run(cfg, output, plan=plan, client=client, restart=restart, threads=threads)
     from rich.progress import (BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn,
@@ -119,17 +120,26 @@ def _run_with_bars(cfg, plan, output, client, restart, threads, quiet):
 
 
 def plan_table(plan, output: Path, workers: int) -> Table:
-    est = plan.estimate()
+    est = plan.estimate(workers)
     table = Table(title="cadastre run --dry-run (nothing computed)", show_header=False)
     table.add_row("inputs", f"{len(plan.sources):,} {plan.kind} files, {plan.crs.to_string()}")
     table.add_row("tiles", f"{est['tiles']:,} cores of {plan.config.size:g} m, halo {plan.config.halo:g} m, "
                   f"{plan.config.resolution:g} m cells")
     table.add_row("cells", f"{est['core_cells'] / 1e6:,.1f} M in the cores, {est['window_cells'] / 1e6:,.1f} M read")
-    hours = est["cpu_seconds"] / workers / 3600
-    table.add_row("estimated time", f"{hours:,.2f} h on {workers} worker(s) (rough: dense town; rural tiles are "
-                  "faster)")
+    table.add_row("estimated time", f"{duration(est['wall_seconds'])} on {workers} worker(s) "
+                  f"({duration(est['wall_seconds_dense'])} if all dense town centre; rough, from benchmarks/RESULTS.md)")
     table.add_row("estimated disk", f"{est['disk_bytes'] / 2**30:,.2f} GiB in {display(output)}/")
     return table
+
+
+def duration(seconds: float) -> str:
+    """A duration as people read it: '< 1 min', '12 min', '2 h 05 min'."""
+    minutes = round(seconds / 60)
+    if minutes < 1:
+        return "< 1 min"
+    if minutes < 60:
+        return f"{minutes} min"
+    return f"{minutes // 60:,} h {minutes % 60:02d} min"
 
 
 def summary_table(s: dict, output: Path) -> Table:
@@ -150,19 +160,86 @@ def summary_table(s: dict, output: Path) -> Table:
 
 def init_command(
     output: Path = typer.Option(Path("cadastre-run.toml"), "--output", "-o", help="Configuration file to write."),
+    lidar: list[str] = typer.Option(
+        None, "--lidar", help="Your LAS/LAZ tiles: a folder, a file or a glob pattern in quotes ('tiles/*.laz'); "
+        "repeat for several. Default: the sample shipped in samples/.", show_default=False,
+    ),
+    footprints: Path = typer.Option(
+        None, "--footprints", help="Building polygons (GeoPackage, shapefile, GeoJSON), e.g. BD TOPO's BATIMENT. "
+        "Default: derived from the LiDAR building class.", show_default=False,
+    ),
+    communes: Path = typer.Option(
+        None, "--communes", help="Commune polygons with an INSEE code column. Default: the 150 PMA communes.",
+        show_default=False,
+    ),
+    weather: str = typer.Option(
+        None, "--weather", help="PVGIS TMY (CSV/JSON), EPW, plain CSV or 'clearsky'. Default: the Lens proxy TMY.",
+        show_default=False,
+    ),
     overwrite: bool = typer.Option(False, "--overwrite", help="Replace the file if it exists."),
 ) -> None:
-    """Write a commented example configuration of 'cadastre run' for the sample shipped in samples/."""
+    """Write a commented configuration of 'cadastre run', for your own LiDAR tiles or for the sample.
+
+    With --lidar: 1 km tiles with a 200 m halo (IGN LiDAR HD) and every
+    parameter at its default, each with a comment. Paths are written relative
+    to the configuration file's folder (absolute when given so); the file is
+    checked as 'cadastre run' reads it. Without --lidar: the sample shipped in
+    samples/ (50 m tiles).
+
+    Examples:
+
+        cadastre init --lidar 'tiles/*.laz' --footprints batiments.gpkg -o run.toml
+
+        cadastre run run.toml -o run/ --dry-run
+    """
+    from cadastre.territory.config import load_run_config
+    from rasters.io import atomic_path
+
     with handle_errors():
         if output.exists() and not overwrite:
             raise OutputFileError(f"{output}: already exists; pass --overwrite to replace it")
         if not output.resolve().parent.is_dir():
             raise OutputFileError(f"{output}: folder {output.parent} does not exist; create it first")
         base = output.resolve().parent
-        from cadastre.areas.aggregate import default_communes_path
-
-        lidar = os.path.relpath(SAMPLES / "lidar", base)
-        communes = os.path.relpath(default_communes_path().with_name("communes-lidar-samples.geojson"), base)
+        if lidar:
+            text = _user_config(base, lidar, footprints, communes, weather)
+        else:
+            text = _sample_config(base, footprints, communes, weather)
         with atomic_path(output) as tmp:
-            tmp.write_text(example_config_toml(lidar=lidar, communes=communes))
-        stdout.print(f"wrote {display(output)}; run it with: cadastre run {display(output)} -o run/")
+            tmp.write_text(text, encoding="utf-8")
+            load_run_config(tmp)  # the file as 'cadastre run' will read it: inputs found, values valid
+        stdout.print(f"wrote {display(output)}; check the plan with: cadastre run {display(output)} -o run/ --dry-run")
+
+
+def _as_written(value: str | Path, base: Path) -> str:
+    """A path given on the command line as it should stand in a file in ``base``: relative to ``base`` when it
+    was relative to the working folder, unchanged when absolute ('clearsky' and globs kept as such)."""
+    text = str(value)
+    if Path(text).is_absolute() or text.lower() == "clearsky":
+        return text
+    relative = os.path.relpath(Path.cwd() / text, base)
+    return relative.replace(os.sep, "/") + ("/" if text.endswith(("/", os.sep)) and relative != "." else "")
+
+
+def _user_config(base: Path, lidar: list[str], footprints, communes, weather) -> str:
+    from cadastre.territory.config import example_config_toml
+
+    return example_config_toml(
+        lidar=tuple(_as_written(v, base) for v in lidar),
+        footprints="" if footprints is None else _as_written(footprints, base),
+        communes="" if communes is None else _as_written(communes, base),
+        weather="" if weather is None else _as_written(weather, base),
+    )
+
+
+def _sample_config(base: Path, footprints, communes, weather) -> str:
+    from cadastre.areas.aggregate import default_communes_path
+    from cadastre.territory.config import example_config_toml
+
+    sample_communes = default_communes_path().with_name("communes-lidar-samples.geojson")
+    return example_config_toml(
+        lidar=os.path.relpath(SAMPLES / "lidar", base),
+        footprints="" if footprints is None else _as_written(footprints, base),
+        communes=os.path.relpath(sample_communes, base) if communes is None else _as_written(communes, base),
+        weather="" if weather is None else _as_written(weather, base), size=50.0, halo=50.0,
+    )

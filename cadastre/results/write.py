@@ -26,7 +26,7 @@ from cadastre.errors import OutputFileError
 from cadastre.results.contract import (BUILDINGS, BUILDINGS_META, COMMUNES, EPCI, LAYERS, ROOFS, SOURCE_KEYS,
                                        TERRITORY)
 from cadastre.roofs.buildings import BuildingsResult
-from rasters.footprints import write_vector
+from rasters.footprints import GPKG_OPTIONS, write_vector
 from rasters.io import check_output_folder
 
 Layer = gpd.GeoDataFrame | Sequence[Path]
@@ -122,7 +122,7 @@ def _write_layer(layer: Layer, path: Path, name: str) -> None:
         return
     for k, part in enumerate(layer):
         pyogrio.write_dataframe(gpd.read_file(part, layer=name), path, layer=name, append=k > 0,
-                                promote_to_multi=True)
+                                promote_to_multi=True, dataset_options=None if k else GPKG_OPTIONS)
 
 
 def _hidden(dest: Path, suffix: str) -> Path:

@@ -24,6 +24,7 @@ Relative paths are relative to the folder of the TOML file.
 from __future__ import annotations
 
 import dataclasses
+import glob
 import hashlib
 import json
 import os
@@ -46,7 +47,7 @@ class InputsConfig:
     """Section ``[inputs]`` of a run file: what the run reads (paths relative to the file's folder)."""
 
     lidar: tuple[str, ...] = param(
-        (), "", "LAS/LAZ tiles: files or folders; give either lidar or dsm", rule="paths of .las/.laz files or folders")
+        (), "", "LAS/LAZ tiles: files or folders; give either lidar or dsm", rule="paths of .las/.laz files or folders, or glob patterns")
     dsm: tuple[str, ...] = param(
         (), "", "DSM GeoTIFFs on one aligned grid, e.g. the dsm.tif of 'cadastre prepare' (its ndsm, vegetation "
         "and buildings rasters beside it are used too); give either lidar or dsm",
@@ -159,7 +160,12 @@ def _expand(where: str, key: str, values, base: Path, suffixes: tuple[str, ...])
     found: list[Path] = []
     for value in values:
         p = Path(value) if Path(value).is_absolute() else base / value
-        if p.is_dir():
+        if glob.has_magic(str(value)):  # a pattern such as tiles/*.laz
+            matched = sorted(Path(f) for f in glob.glob(str(p)) if Path(f).suffix.lower() in suffixes)
+            if not matched:
+                raise InputFileError(f"{where}: inputs.{key}: no {'/'.join(suffixes)} file matches {p}")
+            found += matched
+        elif p.is_dir():
             found += sorted(f for f in p.iterdir() if f.suffix.lower() in suffixes)
         elif p.is_file():
             found.append(p)
@@ -247,15 +253,28 @@ def load_run_config(path: str | os.PathLike) -> RunConfig:
     )
 
 
-def example_config_toml(*, lidar: str, communes: str, size: float = 50.0, halo: float = 50.0) -> str:
+def example_config_toml(
+    *,
+    lidar: str | tuple[str, ...],
+    communes: str = "",
+    footprints: str = "",
+    weather: str = "",
+    size: float = TilesConfig.size,
+    halo: float = TilesConfig.halo,
+) -> str:
     """A commented run configuration for the given inputs (``cadastre init``).
 
-    Each key is preceded by a comment with its meaning and source, ``[unit]``,
-    range and default; :func:`load_run_config` reads it back.
+    ``lidar``: files, folders or glob patterns (``tiles/*.laz``); paths as they
+    should stand in the file (relative paths are relative to its folder). Tiles of
+    ``size`` m with a ``halo`` m context: by default the territory's (1 km IGN LiDAR
+    HD tiles). Each key is preceded by a comment with its meaning and source,
+    ``[unit]``, range and default; :func:`load_run_config` reads it back.
     """
     stages = _params.toml_lines(Config())
     first = stages.index("") if "" in stages else len(stages)  # the top-level keys end at the first section
-    file = RunFile(inputs=InputsConfig(lidar=(lidar,), communes=communes), tiles=TilesConfig(size=size, halo=halo))
+    lidar = (lidar,) if isinstance(lidar, str) else tuple(lidar)
+    inputs = InputsConfig(lidar=lidar, communes=communes, footprints=footprints, weather=weather)
+    file = RunFile(inputs=inputs, tiles=TilesConfig(size=size, halo=halo))
     lines = [
         "# Configuration of 'cadastre run' (written by 'cadastre init'). Relative paths are relative to this file.",
         "# Run it with:  cadastre run THIS_FILE -o RUN_DIR      (see 'cadastre run --help')",
