@@ -41,16 +41,16 @@ def _write_text(path: Path, text: str) -> None:
 
 
 def write_qualification(result: QualifyResult, out_dir: str | Path, *, overwrite: bool = False,
-                        top: int = 5) -> list[Path]:
+                        top: int = 5, lang: str = "fr") -> list[Path]:
     """Write :data:`OUTPUTS` into ``out_dir`` (created if missing); return their paths.
 
-    The HTML page is rendered before anything is written, so a failure leaves
-    no new file behind.
+    The HTML page (in ``lang``, French by default) is rendered before anything is written, so a
+    failure leaves no new file behind.
     """
     from cadastre.qualify.html import render_html  # here: matplotlib costs 0.4 s at every start of the CLI
 
     out = check_outputs(out_dir, overwrite=overwrite)
-    page = render_html(result, top=top)
+    page = render_html(result, top=top, lang=lang)
     out.mkdir(exist_ok=True)
     table = result.table
     write_table(table.drop(columns="geometry"), out / "qualification.csv", overwrite=overwrite)

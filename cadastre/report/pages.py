@@ -24,6 +24,7 @@ import pandas as pd
 from cadastre.areas.aggregate import write_table
 from cadastre.errors import OptionError, OutputFileError
 from cadastre.pages import tables
+from cadastre.pages.labels import type_label, verdict_label
 from cadastre.pages.numbers import number as fmt
 from cadastre.report import charts
 from cadastre.report.data import (
@@ -145,6 +146,11 @@ def _top_table(buildings: pd.DataFrame, text: dict, lang: str) -> tables.Table:
 
 
 def _municipal_cell(value: str, column: str, decimals: int | None, lang: str) -> str:
+    """A cell of the municipal table: a building type or a verdict as its label in ``lang``, a number in its style."""
+    if column == "type":
+        return type_label(value, lang)
+    if column == "verdict":
+        return verdict_label(value, lang)
     if decimals is None or value == "":
         return value
     if column == "self_consumption_rate" and number(value) <= 1.0:

@@ -144,7 +144,7 @@ def qualify_result() -> QualifyResult:
 
 @pytest.fixture(scope="module")
 def qualification() -> str:
-    return render_html(qualify_result())
+    return render_html(qualify_result(), lang="en")
 
 
 @pytest.fixture(scope="module")
@@ -226,7 +226,7 @@ def test_a_name_missing_from_the_context_is_an_error(monkeypatch):
 
     monkeypatch.setattr(qualify_html, "render", without_sky)
     with pytest.raises(jinja2.UndefinedError, match="'sky' is undefined"):
-        render_html(qualify_result())
+        render_html(qualify_result(), lang="en")
 
 
 def test_every_template_ships_as_package_data():

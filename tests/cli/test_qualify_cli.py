@@ -9,7 +9,9 @@ to the sums of its rows, and produce a self-contained HTML page.
 
 from __future__ import annotations
 
+import html
 import math
+import re
 import tomllib
 from pathlib import Path
 
@@ -19,6 +21,7 @@ import pandas as pd
 import pvlib
 import pytest
 from helpers import X0, Y0, cli_runner
+from report_scene import table_rows
 from rasterio.transform import from_origin
 from shapely.geometry import box
 
@@ -107,7 +110,7 @@ def test_qualify_end_to_end(cadastre, tmp_path):
     out = tmp_path / "q"
     conf = tmp_path / "q.toml"
     conf.write_text('[sizing]\nmode = "roof"\n')
-    r = run("qualify", cadastre, "--buildings", csv, "-o", out, "--config", conf)
+    r = run("qualify", cadastre, "--buildings", csv, "-o", out, "--config", conf, "--lang", "en")
     assert r.exit_code == 0, (r.stderr, r.exception)
     assert "cadastre qualify" in r.stdout and "rows with a problem" in r.stdout
     assert sorted(p.name for p in out.iterdir()) == sorted(OUTPUTS)
@@ -190,3 +193,51 @@ def test_existing_outputs_need_overwrite(cadastre, tmp_path):
     assert r.exit_code == 0 and r.stdout == ""
     assert (out / "qualification.csv").read_text().startswith("line,insee,")
     assert not [p for p in out.iterdir() if ".tmp" in p.name]
+
+
+def normalised(text: str) -> str:
+    """Console text with the table borders and runs of blanks as one space."""
+    return re.sub(r"[\s│┃|]+", " ", text)
+
+
+def test_qualify_speaks_french_by_default_and_counts_as_operation_csv(cadastre, tmp_path):
+    csv = municipal(tmp_path, cadastre)
+    out = tmp_path / "q"
+    r = run("qualify", cadastre, "--buildings", csv, "-o", out)
+    assert r.exit_code == 0, (r.stderr, r.exception)
+
+    # the console counts are those of operation.csv's total row (a row with a problem is a problem)
+    total = pd.read_csv(out / "operation.csv", dtype={"insee": str}).iloc[-1]
+    printed = normalised(r.stdout)
+    assert f"rows / problems {total['buildings']} / {total['errors']}" in printed, printed
+    counts = f"{total['qualified']} / {total['to_study']} / {total['not_qualified']}"
+    assert f"qualified / to study / not qualified {counts}" in printed, printed
+
+    # the CSV keeps its codes; the page shows them in French
+    table = pd.read_csv(out / "qualification.csv", dtype=str, keep_default_na=False)
+    assert set(table["verdict"]) <= {"qualified", "to study", "not qualified"}
+    assert set(table["type"]) == {"gym", "school", "library", "other", "technical"}
+    page = (out / "qualification.html").read_text(encoding="utf-8")
+    assert '<html lang="fr">' in page and "Synthèse" in page and "Summary" not in page
+    words = {"qualified": "qualifié", "to study": "à étudier", "not qualified": "non qualifié"}
+    ranking = [[html.unescape(c) for c in row] for row in table_rows(page, "ranking")]
+    assert [row[-2] for row in ranking] == [words[v] for v in table.loc[table["status"] == "ok", "verdict"]]
+    assert {row[3] for row in ranking} == {"gymnase", "école"}
+    problems = [[html.unescape(c) for c in row] for row in table_rows(page, "problems")]
+    assert [row[2] for row in problems] == ["Trop loin", "Ailleurs", "Negatif"]
+    assert problems[0][3] == "aucun bâtiment à moins de 20 m du point"
+    assert problems[1][3] == "la commune 99999 n'est pas dans le calcul"
+    assert problems[2][3] == "consommation négative (-10)"
+    shown = html.unescape(page)
+    for reason in table["reasons"]:
+        for english in reason.split("; "):
+            assert english not in shown  # every reason is shown in French
+    assert "VAN €" in page and "MWh/an" in page and "kWc" in page
+
+    english = tmp_path / "en"
+    r = run("qualify", cadastre, "--buildings", csv, "-o", english, "--lang", "en")
+    assert r.exit_code == 0, (r.stderr, r.exception)
+    page = (english / "qualification.html").read_text(encoding="utf-8")
+    assert '<html lang="en">' in page and "Summary" in page and "no building within 20 m of the point" in page
+    r = run("qualify", cadastre, "--buildings", csv, "-o", tmp_path / "de", "--lang", "de")
+    assert r.exit_code != 0 and "unknown language" in r.stderr and not (tmp_path / "de").exists()
