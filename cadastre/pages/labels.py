@@ -164,13 +164,13 @@ def reasons_label(text: object, lang: str = "fr") -> str:
 QUALIFICATION = {
     "fr": {
         "rank": "rang", "commune": "commune", "building": "bâtiment", "type": "type", "id": "id", "kwp": "kWc",
-        "mwh": "MWh/an", "self": "autoconsommation %", "sufficiency": "autoproduction %",
-        "investment": "investissement €", "payback": "retour (ans)", "npv": "VAN €", "lcoe": "LCOE €/kWh",
-        "co2": "CO₂ évité t/an", "score": "score", "verdict": "avis", "reasons": "motifs", "line": "ligne",
+        "mwh": "MWh/an", "self": "autocons. %", "sufficiency": "autoprod. %",
+        "investment": "invest. €", "payback": "retour (ans)", "npv": "VAN €", "lcoe": "LCOE €/kWh",
+        "co2": "CO₂ évité (t/an)", "score": "score", "verdict": "avis", "reasons": "motifs", "line": "ligne",
         "insee": "INSEE", "problem": "problème", "rows": "lignes", "qualified": "qualifiés", "to_study": "à étudier",
         "not_qualified": "non qualifiés", "errors": "problèmes", "mwp_q": "MWc qualifiés",
-        "mwh_q": "MWh/an qualifiés", "investment_q": "investissement qualifié €", "mwp_s": "MWc à étudier",
-        "investment_s": "investissement à étudier €", "parameter": "paramètre", "value": "valeur", "unit": "unité",
+        "mwh_q": "MWh/an qualifiés", "investment_q": "invest. qualifié €", "mwp_s": "MWc à étudier",
+        "investment_s": "invest. à étudier €", "parameter": "paramètre", "value": "valeur", "unit": "unité",
         "source": "signification et source", "operation": "(opération)",
         "production": "production", "load": "consommation", "self_consumed": "autoconsommé",
         "self_consumed_mean": "autoconsommé (moyenne)", "month": "mois",

@@ -40,6 +40,8 @@ _OPERATION = [("insee", "insee", None), ("commune", "commune", None), ("building
               ("investment_to_study_eur", "investment_s", 0)]
 _ASSUMPTIONS = [("key", "parameter", None), ("value", "value", None), ("unit", "unit", None),
                 ("source", "source", None)]
+#: CSS class of a column of long text (kept readable: a minimum width, the other columns give way).
+LONG = "long"
 #: Number style of each language (:mod:`cadastre.pages.numbers`).
 _STYLE = {"fr": "fr", "en": "iso"}
 
@@ -79,7 +81,8 @@ def _table(frame: pd.DataFrame, columns: list[tuple[str, str, object]], key: str
         for column, _, digits in columns:
             value = row.get(column)
             text = _cell(_label(column, value, lang) if digits is None else value, digits, _STYLE[lang])
-            style = str(value).replace(" ", "-") if column == "verdict" else NUMBER if digits is not None else ""
+            style = str(value).replace(" ", "-") if column == "verdict" else NUMBER if digits is not None else \
+                LONG if column in ("reasons", "source") else ""
             cells.append((text, style))
         rows.append(cells)
     return Table(key, [QUALIFICATION[lang][label] for _, label, _ in columns], rows)

@@ -156,6 +156,25 @@ def test_municipal_table_shows_the_columns_that_exist(run_dir, tmp_path):
     assert "<th>Name</th><th>Verdict</th>" in text
 
 
+def test_municipal_types_and_verdicts_in_the_report_language(run_dir, tmp_path):
+    """The codes of qualification.csv (type, verdict) are shown as words of the page's language."""
+    folder = tmp_path / "q"
+    folder.mkdir()
+    pd.DataFrame([
+        {"insee": "62001", "name": "Groupe scolaire", "type": "school", "verdict": "to study", "rank": 2},
+        {"insee": "62001", "name": "Hôtel de ville", "type": "town_hall", "verdict": "qualified", "rank": 1},
+        {"insee": "62001", "name": "Ateliers", "type": "technical", "verdict": "not qualified", "rank": ""},
+    ]).to_csv(folder / "qualification.csv", index=False)
+    text = write_report(run_dir, tmp_path / "fr.html", commune="62001", qualification=folder).read_text("utf-8")
+    assert table_rows(text, "municipal") == [["1", "Hôtel de ville", "mairie", "qualifié"],
+                                             ["2", "Groupe scolaire", "école", "à étudier"],
+                                             ["", "Ateliers", "bâtiment technique", "non qualifié"]]
+    text = write_report(run_dir, tmp_path / "en.html", commune="62001", qualification=folder,
+                        lang="en").read_text("utf-8")
+    assert [r[2:] for r in table_rows(text, "municipal")] == [["town hall", "qualified"], ["school", "to study"],
+                                                             ["technical building", "not qualified"]]
+
+
 def test_missing_qualification_given_is_an_error(run_dir, tmp_path):
     with pytest.raises(InputFileError, match="no qualification table"):
         write_report(run_dir, tmp_path / "r.html", commune="62001", qualification=tmp_path / "nothing")
