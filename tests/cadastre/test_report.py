@@ -14,6 +14,7 @@ from __future__ import annotations
 import hashlib
 
 import geopandas as gpd
+import numpy as np
 import pandas as pd
 import pytest
 from report_scene import (
@@ -112,6 +113,24 @@ def test_buildings_written_beside_the_html(report):
     gpkg = gpd.read_file(out.with_name("ablain-buildings.gpkg"))
     assert len(csv) == len(gpkg) == COMMUNES["62001"]
     assert set(csv["insee"]) == {"62001"}
+
+
+def test_buildings_workbook_beside_the_html(report):
+    """The area's buildings also as a workbook: the CSV's rows, French headers with units, numbers as numbers."""
+    from openpyxl import load_workbook
+
+    out, _ = report
+    csv = pd.read_csv(out.with_name("ablain-buildings.csv"), dtype={"insee": str, "building_id": str})
+    book = load_workbook(out.with_name("ablain-buildings.xlsx"))
+    assert book.sheetnames == ["buildings"]
+    rows = list(book["buildings"].values)
+    headers, body = rows[0], rows[1:]
+    assert len(body) == len(csv) == COMMUNES["62001"]
+    assert "Production (MWh/an)" in headers and "Puissance (kWc)" in headers and "Code INSEE" in headers
+    mwh = [row[headers.index("Production (MWh/an)")] for row in body]
+    assert all(isinstance(v, float) for v in mwh)
+    np.testing.assert_allclose(mwh, csv["mwh"], atol=1e-9)  # the CSV's rounded values
+    assert {row[headers.index("Code INSEE")] for row in body} == {"62001"}
 
 
 def test_no_qualification_says_so(report):
