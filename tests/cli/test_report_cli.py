@@ -73,7 +73,7 @@ def test_report_of_an_engine_folder(folders, kind, tmp_path):
     assert result.exit_code == 0, (result.stdout, result.stderr)
     assert "report.html" in result.stdout
     assert sorted(p.name for p in tmp_path.iterdir()) == ["report-buildings.csv", "report-buildings.gpkg",
-                                                          "report.html"]
+                                                          "report-buildings.xlsx", "report.html"]
     text = out.read_text(encoding="utf-8")
     figures = key_figures(text)
     for key, decimals in FIGURES.items():
