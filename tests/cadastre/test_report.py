@@ -128,7 +128,7 @@ def test_buildings_workbook_beside_the_html(report):
     assert len(body) == len(csv) == COMMUNES["62001"]
     assert "Production (MWh/an)" in headers and "Puissance (kWc)" in headers and "Code INSEE" in headers
     mwh = [row[headers.index("Production (MWh/an)")] for row in body]
-    assert all(isinstance(v, float) for v in mwh)
+    assert all(isinstance(v, float | int) and not isinstance(v, bool) for v in mwh)  # numbers, not text
     np.testing.assert_allclose(mwh, csv["mwh"], atol=1e-9)  # the CSV's rounded values
     assert {row[headers.index("Code INSEE")] for row in body} == {"62001"}
 
