@@ -45,6 +45,8 @@ def qualify_command(
                                       help="Print every parameter with its default and source (TOML) and exit."),
     template: bool = typer.Option(False, "--template", is_eager=True, callback=_print_template,
                                   help="Print a documented municipal.csv template and exit."),
+    lang: str = typer.Option("fr", "--lang", help="Language of qualification.html: fr or en (the CSV keeps its "
+                             "codes)."),
     top: int = typer.Option(5, "--top", help="How many of the best-ranked buildings get a chart in the HTML "
                             "and a line in the summary."),
     overwrite: bool = OVERWRITE,
@@ -75,16 +77,19 @@ def qualify_command(
     started = time.perf_counter()
     from cadastre.qualify.config import load_qualify_config
     from cadastre.qualify.operation import qualify
+    from cadastre.pages.labels import LANGS
     from cadastre.qualify.outputs import check_outputs, write_qualification
 
     with handle_errors():
         if top < 0:
             raise OptionError(f"--top: {top}; give a number >= 0")
+        if lang not in LANGS:
+            raise OptionError(f"--lang {lang}: unknown language; use one of {', '.join(LANGS)}")
         cfg = load_qualify_config(config)
         check_outputs(output, overwrite=overwrite)
         with progress_bar("qualify (buildings)", 1, quiet=quiet) as update:
             result = qualify(run_dir, buildings, config=cfg, progress=update)
-        write_qualification(result, output, overwrite=overwrite, top=top)
+        write_qualification(result, output, overwrite=overwrite, top=top, lang=lang)
         if not quiet:
             print_summary(result, output, time.perf_counter() - started, top=top)
 
@@ -117,15 +122,19 @@ def print_summary(result: QualifyResult, output: Path, seconds: float, *, top: i
 
 
 def summary_table(result: QualifyResult, output: Path, seconds: float) -> Table:
-    """One table: outputs, rows, verdicts, the grouped purchase and the time."""
+    """One table: outputs, rows, verdicts, the grouped purchase and the time.
+
+    The counts are those of the operation's total row (``operation.csv``): a row with a problem
+    counts among the problems, not among the buildings judged not qualified.
+    """
     from cadastre.qualify.outputs import OUTPUTS
 
     m, total = result.meta, result.operation.iloc[-1]
     table = Table(title="cadastre qualify", show_header=False)
     table.add_row("output", f"{display(output)}/ ({', '.join(OUTPUTS)})")
-    table.add_row("rows / problems", f"{m['rows']:,} / {m['errors']:,}")
-    v = m["verdicts"]
-    table.add_row("qualified / to study / not", f"{v['qualified']} / {v['to study']} / {v['not qualified']}")
+    table.add_row("rows / problems", f"{int(total['buildings']):,} / {int(total['errors']):,}")
+    table.add_row("qualified / to study / not qualified",
+                  f"{int(total['qualified'])} / {int(total['to_study'])} / {int(total['not_qualified'])}")
     table.add_row("qualified: MWp / MWh/yr", f"{total['mwp']:,.3f} / {total['mwh']:,.1f}")
     table.add_row("qualified: investment", f"{total['investment_eur']:,.0f} € excl. VAT (prices to review)")
     for note in m["notes"]:

@@ -21,10 +21,10 @@ import geopandas as gpd
 import pandas as pd
 import pyogrio
 
-from cadastre.areas.aggregate import write_table
 from cadastre.errors import OutputFileError
 from cadastre.results.contract import (BUILDINGS, BUILDINGS_META, COMMUNES, EPCI, LAYERS, ROOFS, SOURCE_KEYS,
-                                       TERRITORY)
+                                       TERRITORY, WORKBOOK)
+from cadastre.results.tables import write_table, write_workbook
 from cadastre.roofs.buildings import BuildingsResult
 from rasters.footprints import GPKG_OPTIONS, write_vector
 from rasters.io import check_output_folder
@@ -55,7 +55,9 @@ def write_results(
         :data:`~cadastre.results.contract.BUILDINGS`: a frame, or the GeoPackages of a run's
         tiles, whose features are appended tile after tile.
     communes, epci, territory : pandas.DataFrame
-        The aggregate tables (:func:`cadastre.areas.aggregate.aggregate`).
+        The aggregate tables (:func:`cadastre.areas.aggregate.aggregate`), written as CSV and
+        together as the workbook :data:`~cadastre.results.contract.WORKBOOK`
+        (:mod:`cadastre.results.tables`: rounded, neutralised, French headers).
     meta : dict, optional
         Written as :data:`~cadastre.results.contract.BUILDINGS_META` (a run folder writes its
         own ``run.json``).
@@ -73,15 +75,17 @@ def write_results(
         ``folder`` is a file or its parent is missing, or a file of the set exists and
         ``overwrite`` is false, or a file cannot be written.
     """
-    names = [ROOFS, BUILDINGS, COMMUNES, EPCI, TERRITORY] + ([BUILDINGS_META] if meta is not None else [])
+    names = [ROOFS, BUILDINGS, COMMUNES, EPCI, TERRITORY, WORKBOOK] + ([BUILDINGS_META] if meta is not None else [])
     dest = check_output_folder(folder, names, overwrite=overwrite)
     staging = _hidden(dest, "tmp")
     try:
         staging.mkdir()
         for name, layer in ((ROOFS, roofs), (BUILDINGS, buildings)):
             _write_layer(layer, staging / name, LAYERS[name])
-        for name, table in ((COMMUNES, communes), (EPCI, epci), (TERRITORY, territory)):
+        tables = {COMMUNES: communes, EPCI: epci, TERRITORY: territory}
+        for name, table in tables.items():
             write_table(table, staging / name)
+        write_workbook({Path(name).stem: table for name, table in tables.items()}, staging / WORKBOOK)
         if meta is not None:
             (staging / BUILDINGS_META).write_text(json.dumps(meta, indent=2, default=str), encoding="utf-8")
         _move_into_place(staging, dest, names)
