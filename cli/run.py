@@ -3,15 +3,21 @@
 from __future__ import annotations
 
 import os
+import signal
+import sys
+import threading
 from pathlib import Path
 
 import typer
 from rich.table import Table
 
-from cadastre.errors import OptionError, OutputFileError
+from cadastre.errors import NoOverlapError, OptionError, OutputFileError
+from cadastre.results.contract import (BUILDINGS, COMMUNES, EPCI, FARFIELD_MOSAIC, IRRADIANCE_MOSAIC, ROOFS, RUN_META,
+                                       TERRITORY)
 from cadastre.territory.config import example_config_toml, load_run_config
+from cadastre.territory.density import POINTS_PER_CELL
 from cadastre.territory.plan import make_plan
-from cadastre.territory.run import run
+from cadastre.territory.run import Interrupted, run, tiles_done
 from cli.options import QUIET, console, display, handle_errors, stdout
 from rasters.io import atomic_path
 
@@ -41,7 +47,8 @@ def run_command(
     resumes where it stopped. At the end: irradiance.vrt (mosaic of the tiles'
     COGs), buildings.gpkg, roofs.gpkg, communes.csv, epci.csv, territory.csv
     and run.json (totals, timing, tiles done and failed). Exit code 1 when a
-    tile failed (the others are kept), 2 on bad input.
+    tile failed (the others are kept), 2 on bad input or when no building was
+    found, 130 on Ctrl-C (run the command again to resume).
 
     Example:
 
@@ -61,27 +68,30 @@ def run_command(
             return
         client = cluster = None
         threads = None
-        if scheduler is None:
-            from distributed import Client, LocalCluster
-
-            import dask
-
-            threads = max(1, cores // n)
-            environ = dict(dask.config.get("distributed.nanny.pre-spawn-environ", {}))
-            environ.pop("MALLOC_TRIM_THRESHOLD_", None)
-            with dask.config.set({"distributed.nanny.pre-spawn-environ": environ}):
-                cluster = LocalCluster(n_workers=n, threads_per_worker=1, processes=True, dashboard_address=None,
-                                       silence_logs=50)
-            client = Client(cluster)
-        elif scheduler != "synchronous":
-            from distributed import Client
-
-            try:
-                client = Client(scheduler, timeout=10)
-            except OSError as exc:
-                raise OptionError(f"--scheduler: cannot reach {scheduler} ({exc}); start the scheduler first") from None
         try:
+            if scheduler is None:
+                from distributed import Client, LocalCluster
+
+                import dask
+
+                threads = max(1, cores // n)
+                environ = dict(dask.config.get("distributed.nanny.pre-spawn-environ", {}))
+                environ.pop("MALLOC_TRIM_THRESHOLD_", None)
+                with dask.config.set({"distributed.nanny.pre-spawn-environ": environ}), _workers_ignore_ctrl_c():
+                    cluster = LocalCluster(n_workers=n, threads_per_worker=1, processes=True,
+                                           dashboard_address=None, silence_logs=50)
+                client = Client(cluster)
+            elif scheduler != "synchronous":
+                from distributed import Client
+
+                try:
+                    client = Client(scheduler, timeout=10)
+                except OSError as exc:
+                    raise OptionError(f"--scheduler: cannot reach {scheduler} ({exc}); start the scheduler "
+                                      "first") from None
             summary = _run_with_bars(cfg, plan, output, client, not resume, threads, quiet)
+        except KeyboardInterrupt as exc:
+            _interrupted(exc, plan, output, resume)
         finally:
             if client is not None:
                 client.close()
@@ -89,13 +99,85 @@ def run_command(
                 cluster.close()
         if not quiet:
             stdout.print(summary_table(summary, output))
+            if summary["tiles_reused"]:
+                console.print(f"{summary['tiles_reused']:,} tiles reused from the previous run")
         for h in summary.get("tiles_halo_incomplete", []):
             console.print(f"[yellow]warning[/yellow] tile {h['tile']}: computed without the halo of "
                           f"{', '.join(h['missing'])} (failed); rerun once they are fixed")
+        _warn_low_density(summary.get("tiles_low_density", []), cfg.resolution)
+        for f in summary["tiles_failed"]:
+            console.print(f"[red]failed[/red] tile {f['tile']} ({f['stage']}): {f['error']}")
+        if not summary["buildings"]:
+            raise NoOverlapError(f"no building found in the {_tiles(summary['tiles'])} of {display(output)}/: "
+                                 f"{_why_nothing(summary, cfg.resolution)}")
         if summary["tiles_failed"]:
-            for f in summary["tiles_failed"]:
-                console.print(f"[red]failed[/red] tile {f['tile']} ({f['stage']}): {f['error']}")
             raise typer.Exit(1)
+
+
+MAX_WARNINGS = 10
+"""Tiles named one by one in the warnings of a run; the others are counted."""
+
+
+def _workers_ignore_ctrl_c():
+    """Ignore Ctrl-C while the local cluster starts its worker processes, which keep ignoring it.
+
+    Ctrl-C reaches every process of the terminal's group: the workers would each print a traceback;
+    this process stops the run instead and closes the cluster.
+    """
+    import contextlib
+
+    if threading.current_thread() is not threading.main_thread():
+        return contextlib.nullcontext()
+
+    @contextlib.contextmanager
+    def ignoring():
+        previous = signal.signal(signal.SIGINT, signal.SIG_IGN)
+        try:
+            yield
+        finally:
+            signal.signal(signal.SIGINT, previous)
+
+    return ignoring()
+
+
+def _interrupted(exc: KeyboardInterrupt, plan, output: Path, resume: bool) -> None:
+    """One line on stderr and exit 130 (the shell's code for Ctrl-C)."""
+    if isinstance(exc, Interrupted):
+        done, total = exc.done, exc.total
+    else:  # before the run started, or while the cluster was set up
+        done, total = (tiles_done(output, plan) if output.is_dir() else 0), len(plan.tiles)
+    again = "run the same command again" if resume else "run the same command without --restart"
+    print(f"interrupted: {done:,} of {total:,} tiles done; {again} to resume", file=sys.stderr)
+    raise typer.Exit(130)
+
+
+def _tiles(n: int) -> str:
+    return f"{n:,} tile" if n == 1 else f"{n:,} tiles"
+
+
+def _warn_low_density(sparse: list[dict], resolution: float) -> None:
+    """One warning per tile too sparse for the cell size (the first :data:`MAX_WARNINGS`)."""
+    for s in sparse[:MAX_WARNINGS]:
+        console.print(f"[yellow]warning[/yellow] tile {s['tile']}: {s['density']:.2g} LiDAR points/m², "
+                      f"{s['points_per_cell']:.2g} per {resolution:g} m cell: too sparse to find roofs; "
+                      f"tiles.resolution = {s['resolution']:g} suits it (about {POINTS_PER_CELL:g} points per cell)",
+                      soft_wrap=True)
+    if len(sparse) > MAX_WARNINGS:
+        console.print(f"[yellow]warning[/yellow] {_tiles(len(sparse) - MAX_WARNINGS)} more too sparse for "
+                      f"{resolution:g} m cells (run.json: tiles_low_density)", soft_wrap=True)
+
+
+def _why_nothing(summary: dict, resolution: float) -> str:
+    """The likely reason why a run found no building, for its error line."""
+    sparse = summary.get("tiles_low_density", [])
+    if sparse:
+        suited = max(s["resolution"] for s in sparse)
+        return (f"the LiDAR of {_tiles(len(sparse))} is too sparse for {resolution:g} m cells (warnings above); "
+                f"set tiles.resolution = {suited:g}, or give denser LiDAR")
+    if summary["tiles_failed"]:
+        return f"{len(summary['tiles_failed']):,} tasks failed (above)"
+    return ("no footprint with a roof cell lies in the tiles; check that inputs.footprints (else the LiDAR's "
+            "class-6 building points) cover the tiles' extent")
 
 
 def _run_with_bars(cfg, plan, output, client, restart, threads, quiet):
@@ -132,11 +214,15 @@ def plan_table(plan, output: Path, workers: int) -> Table:
     return table
 
 
+SUMMARY_FILES = (IRRADIANCE_MOSAIC, FARFIELD_MOSAIC, BUILDINGS, ROOFS, COMMUNES, EPCI, TERRITORY, RUN_META)
+"""The files of a run folder its summary names (those that exist)."""
+
+
 def summary_table(s: dict, output: Path) -> Table:
     t = s.get("totals", {})
     table = Table(title="cadastre run", show_header=False)
-    table.add_row("output", f"{display(output)}/ (irradiance.vrt, farfield.vrt, buildings.gpkg, roofs.gpkg, communes.csv, "
-                  "epci.csv, territory.csv, run.json)")
+    files = [name for name in SUMMARY_FILES if (output / name).is_file()]
+    table.add_row("output", f"{display(output)}/ ({', '.join(files)})")
     table.add_row("tiles", f"{s['tiles_done']:,} done of {s['tiles']:,} ({s['tiles_reused']:,} reused from an earlier "
                   f"run, {len(s['tiles_failed']):,} failed tasks)")
     table.add_row("buildings", f"{s['buildings']:,}")
