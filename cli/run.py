@@ -60,7 +60,10 @@ def run_command(
         cfg = load_run_config(config)
         if output.exists() and not output.is_dir():
             raise OutputFileError(f"{output}: exists and is not a folder")
-        plan = make_plan(cfg)
+        try:
+            plan = make_plan(cfg)  # reads the header of every input file: minutes for a large territory
+        except KeyboardInterrupt as exc:
+            _interrupted(exc, None, output, resume)
         cores = os.cpu_count() or 1
         n = workers or cores
         if dry_run:
@@ -142,6 +145,9 @@ def _workers_ignore_ctrl_c():
 
 def _interrupted(exc: KeyboardInterrupt, plan, output: Path, resume: bool) -> None:
     """One line on stderr and exit 130 (the shell's code for Ctrl-C)."""
+    if plan is None:
+        print("interrupted: while reading the inputs, before any tile was computed", file=sys.stderr)
+        raise typer.Exit(130)
     if isinstance(exc, Interrupted):
         done, total = exc.done, exc.total
     else:  # before the run started, or while the cluster was set up

@@ -296,6 +296,19 @@ def test_ctrl_c_is_one_line_exit_130_and_the_next_run_reuses_the_tiles(clean, tm
     assert (out / "communes.csv").read_text() == (folder / "run" / "communes.csv").read_text()
 
 
+def test_ctrl_c_while_the_plan_reads_the_inputs(clean, tmp_path, monkeypatch):
+    import cli.run
+
+    def reading(_config):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(cli.run, "make_plan", reading)
+    result = _invoke("run", clean[0] / "run.toml", "-o", tmp_path / "run", "--scheduler", "synchronous")
+    assert result.exit_code == 130, (result.stdout, result.stderr, result.exception)
+    assert _lines(result.stderr) == ["interrupted: while reading the inputs, before any tile was computed"]
+    assert not (tmp_path / "run").exists()
+
+
 def test_ctrl_c_in_the_dask_loop_cancels_the_tasks(clean, tmp_path):
     """Ctrl-C while the run waits on Dask (in the loop over completed tasks): the tasks not yet run are
     cancelled, and the run raises :class:`Interrupted` with the tiles done."""
