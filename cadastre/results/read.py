@@ -117,14 +117,15 @@ def check_run(folder: Path, meta: dict) -> None:
     InputFileError
         One line naming the folder and what is wrong.
     """
-    again = "run the same 'cadastre run' command again to finish it"
+    again = "run the same 'cadastre run' command again"
     if meta.get("complete") is False:
         raise InputFileError(f"{folder}: incomplete run ({RUN_META} says so: the run was interrupted or is still "
-                             f"going, and its tables may be missing or an earlier run's); {again}")
+                             f"going, and its tables may be missing or an earlier run's); {again} to finish it")
     for name, recorded in (meta.get("tables") or {}).items():
         path = folder / name
         if not path.is_file():
-            raise InputFileError(f"{folder}: {name} is missing, though {RUN_META} lists it; {again}")
+            raise InputFileError(f"{folder}: {name} is missing, though {RUN_META} lists it; {again} to write "
+                                 "the tables anew")
         rows = _rows(path)
         if "rows" in recorded and rows != recorded["rows"]:
             what = f"{rows} rows where {RUN_META} recorded {recorded['rows']}"
@@ -132,7 +133,8 @@ def check_run(folder: Path, meta: dict) -> None:
             what = f"its SHA-256 differs from the one {RUN_META} recorded"
         else:
             continue
-        raise InputFileError(f"{folder}: {name} is not the table this run wrote ({what}); {again}")
+        raise InputFileError(f"{folder}: {name} is not the table this run wrote ({what}); {again} to write the "
+                             "tables anew")
 
 
 def read_layer(path: Path, **options) -> gpd.GeoDataFrame:
