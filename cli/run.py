@@ -81,8 +81,11 @@ def run_command(
                 environ = dict(dask.config.get("distributed.nanny.pre-spawn-environ", {}))
                 environ.pop("MALLOC_TRIM_THRESHOLD_", None)
                 with dask.config.set({"distributed.nanny.pre-spawn-environ": environ}), _workers_ignore_ctrl_c():
+                    # no dashboard; its HTTP server (health checks) on a free port, not 8787, which another
+                    # cluster may hold (a warning on stderr)
                     cluster = LocalCluster(n_workers=n, threads_per_worker=1, processes=True,
-                                           dashboard_address=None, silence_logs=50)
+                                           dashboard_address=None, silence_logs=50,
+                                           scheduler_kwargs={"dashboard_address": ":0"})
                 client = Client(cluster)
             elif scheduler != "synchronous":
                 from distributed import Client

@@ -8,8 +8,8 @@
 - ``run.json`` says whether a run folder is complete, and records its tables; ``report`` and
   ``qualify`` refuse, in one line, a folder that is incomplete or whose tables are not the run's.
 
-A small DSM scene (6 tiles of 20 m, 8 directions, no far field: a second or two a run) is shared;
-a test that changes its run folder works on a copy.
+A small DSM scene (6 tiles of 20 m, 8 directions, no far field, one day of weather: about a second
+a run) is shared; a test that changes its run folder works on a copy.
 """
 
 from __future__ import annotations
@@ -65,6 +65,14 @@ def _lines(text: str) -> list[str]:
 # --------------------------------------------------------------------------- the scene
 
 
+def _write_day(path: Path) -> None:
+    """One clear day, hourly (a run computes with it in a fraction of the time a year takes)."""
+    times = pd.date_range("2023-06-21 00:30", periods=24, freq="h", tz="UTC")
+    ghi = np.clip(800 * np.sin(np.pi * (np.arange(24) + 0.5 - 6) / 14), 0, None).round(1)
+    pd.DataFrame({"time": [t.isoformat() for t in times], "ghi": ghi, "dni": (0.8 * ghi).round(1),
+                  "dhi": (0.2 * ghi).round(1)}).to_csv(path, index=False)
+
+
 def _write_scene(folder: Path) -> None:
     """A 60 x 40 m DSM at 1 m with four gabled houses, their footprints and run.toml (6 tiles of 20 m)."""
     z = np.full((40, 60), 50.0)
@@ -78,11 +86,13 @@ def _write_scene(folder: Path) -> None:
     with rasterio.open(folder / "dsm.tif", "w", **profile) as dst:
         dst.write(z.astype("float32"), 1)
     gpd.GeoDataFrame({"name": list("abcd")}, geometry=boxes, crs=CRS).to_file(folder / "footprints.gpkg")
+    _write_day(folder / "day.csv")
     (folder / "run.toml").write_text(f"""
 [inputs]
 dsm = ["dsm.tif"]
 footprints = "footprints.gpkg"
 communes = "{COMMUNES.as_posix()}"
+weather = "day.csv"
 [tiles]
 size = 20
 resolution = 1.0
@@ -320,7 +330,8 @@ def test_ctrl_c_in_the_dask_loop_cancels_the_tasks(clean, tmp_path):
         if stage == "tiles" and done == 1:
             raise KeyboardInterrupt
 
-    with distributed.LocalCluster(n_workers=1, threads_per_worker=1, processes=False, dashboard_address=None) \
+    with distributed.LocalCluster(n_workers=1, threads_per_worker=1, processes=False, dashboard_address=None,
+                                  scheduler_kwargs={"dashboard_address": ":0"}) \
             as cluster, distributed.Client(cluster) as client:
         with pytest.raises(Interrupted) as caught:
             run(load_run_config(cfg), out, client=client, progress=progress)

@@ -11,6 +11,7 @@ from pathlib import Path
 
 import geopandas as gpd
 import numpy as np
+import pandas as pd
 import pytest
 from helpers import X0, Y0, cli_runner, error_line, tmp_files
 from rasterio.transform import from_origin
@@ -40,11 +41,16 @@ def flat(tmp_path_factory) -> Path:
     write_bands([_band(0.0, "ndsm", "m")], folder / "prepared" / "ndsm.tif")
     gpd.GeoDataFrame({"name": ["shed"]}, geometry=[box(X0 + 6, Y0 - 14, X0 + 14, Y0 - 6)],
                      crs="EPSG:2154").to_file(folder / "footprints.gpkg")
+    times = pd.date_range("2023-06-21 00:30", periods=24, freq="h", tz="UTC")  # one clear day: a quick yield table
+    ghi = np.clip(800 * np.sin(np.pi * (np.arange(24) + 0.5 - 6) / 14), 0, None).round(1)
+    pd.DataFrame({"time": [t.isoformat() for t in times], "ghi": ghi, "dni": (0.8 * ghi).round(1),
+                  "dhi": (0.2 * ghi).round(1)}).to_csv(folder / "day.csv", index=False)
     return folder
 
 
 def _buildings(flat: Path, out: Path, *extra):
-    args = ["buildings", "-i", flat / "irradiance.tif", "-f", flat / "footprints.gpkg", "-o", out, "-q", *extra]
+    args = ["buildings", "-i", flat / "irradiance.tif", "-f", flat / "footprints.gpkg", "-w", flat / "day.csv",
+            "-o", out, "-q", *extra]
     return runner.invoke(app, [str(a) for a in args])
 
 
