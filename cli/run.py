@@ -17,7 +17,7 @@ from cadastre.results.contract import (BUILDINGS, COMMUNES, EPCI, FARFIELD_MOSAI
 from cadastre.territory.config import example_config_toml, load_run_config
 from cadastre.territory.density import POINTS_PER_CELL
 from cadastre.territory.plan import make_plan
-from cadastre.territory.run import Interrupted, run, tiles_done
+from cadastre.territory.run import run, tiles_done
 from cli.options import QUIET, console, display, handle_errors, stdout
 from rasters.io import atomic_path
 
@@ -62,14 +62,15 @@ def run_command(
             raise OutputFileError(f"{output}: exists and is not a folder")
         try:
             plan = make_plan(cfg)  # reads the header of every input file: minutes for a large territory
-        except KeyboardInterrupt as exc:
-            _interrupted(exc, None, output, resume)
+        except KeyboardInterrupt:
+            _interrupted(None, output, resume)
         cores = os.cpu_count() or 1
         n = workers or cores
         if dry_run:
             stdout.print(plan_table(plan, output, n))
             return
         client = cluster = None
+        interrupted = False
         threads = None
         try:
             if scheduler is None:
@@ -96,13 +97,15 @@ def run_command(
                     raise OptionError(f"--scheduler: cannot reach {scheduler} ({exc}); start the scheduler "
                                       "first") from None
             summary = _run_with_bars(cfg, plan, output, client, not resume, threads, quiet)
-        except KeyboardInterrupt as exc:
-            _interrupted(exc, plan, output, resume)
+        except KeyboardInterrupt:
+            interrupted = True
         finally:
             if client is not None:
                 client.close()
             if cluster is not None:
                 cluster.close()
+        if interrupted:  # counted now that no worker writes
+            _interrupted(plan, output, resume)
         if not quiet:
             stdout.print(summary_table(summary, output))
             if summary["tiles_reused"]:
@@ -146,17 +149,14 @@ def _workers_ignore_ctrl_c():
     return ignoring()
 
 
-def _interrupted(exc: KeyboardInterrupt, plan, output: Path, resume: bool) -> None:
-    """One line on stderr and exit 130 (the shell's code for Ctrl-C)."""
+def _interrupted(plan, output: Path, resume: bool) -> None:
+    """One line on stderr, the tiles done (on disk) of the plan's, and exit 130 (the shell's code for Ctrl-C)."""
     if plan is None:
         print("interrupted: while reading the inputs, before any tile was computed", file=sys.stderr)
         raise typer.Exit(130)
-    if isinstance(exc, Interrupted):
-        done, total = exc.done, exc.total
-    else:  # before the run started, or while the cluster was set up
-        done, total = (tiles_done(output, plan) if output.is_dir() else 0), len(plan.tiles)
+    done = tiles_done(output, plan) if output.is_dir() else 0
     again = "run the same command again" if resume else "run the same command without --restart"
-    print(f"interrupted: {done:,} of {total:,} tiles done; {again} to resume", file=sys.stderr)
+    print(f"interrupted: {done:,} of {len(plan.tiles):,} tiles done; {again} to resume", file=sys.stderr)
     raise typer.Exit(130)
 
 

@@ -408,3 +408,6 @@ def test_sigint_to_a_real_run_on_a_local_cluster(clean, tmp_path):
         "of 24 tiles done; run the same command again to resume"), stderr
     assert "Traceback" not in stdout + stderr
     assert json.loads((out / "run.json").read_text())["complete"] is False
+    # the count is that of the tiles on disk once the workers are gone: those the next run reuses
+    done = [json.loads(p.read_text())["status"] for p in out.glob("tiles/*/tile.json")]
+    assert lines[0].startswith(f"interrupted: {done.count('done')} of 24 ") and 0 < len(done) < 24
