@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING
 import typer
 from rich.table import Table
 
-from cadastre.errors import InputFileError, OptionError
+from cadastre.errors import InputFileError, NoOverlapError, OptionError
 from cli.options import OVERWRITE, QUIET, console, display, handle_errors, stdout
 
 if TYPE_CHECKING:
@@ -76,7 +76,8 @@ def buildings_command(
     true and usable area, irradiation, kWp, MWh/yr, specific yield, class 1-5),
     buildings.gpkg (one row per building with its commune and EPCI; input
     attributes kept), communes.csv, epci.csv and territory.csv (gross and net
-    GWh/yr and MWp) and buildings.json (counts, parameters).
+    GWh/yr and MWp) and buildings.json (counts, parameters). Exit code 2, and
+    nothing written, when no roof face is found.
 
     Example:
 
@@ -131,6 +132,12 @@ def buildings_command(
         say = (lambda message: None) if quiet else (lambda message: console.print(f"[dim]{message}[/dim]"))
         result = compute_buildings(irr, fp, met, communes=comm, ndsm=ndsm, vegetation=vegetation, config=cfg,
                                    progress=say)
+        if not result.report["faces"]:
+            above = f" at least roofs.min_height = {cfg.roofs.min_height:g} m above the ground," if ndsm is not None else ""
+            raise NoOverlapError(
+                f"{irradiance}: no roof face on the {result.report['buildings']:,} buildings of the raster, nothing "
+                f"written (a roof cell lies in a footprint,{above} with an irradiance value); check that the "
+                "footprints match the raster's buildings")
         seconds = time.perf_counter() - started
         write_buildings(output, result, overwrite=overwrite, sources={
             "footprints": source, "irradiance": str(irradiance), "weather": str(met.source),

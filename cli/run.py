@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import os
+import signal
+import sys
+import threading
 from pathlib import Path
 
 import typer
 from rich.table import Table
 
-from cadastre.errors import OptionError, OutputFileError
+from cadastre.errors import NoOverlapError, OptionError, OutputFileError
 from cli.options import QUIET, console, display, handle_errors, stdout
 
 SAMPLES = Path(__file__).resolve().parents[1] / "samples"
@@ -37,7 +40,8 @@ def run_command(
     resumes where it stopped. At the end: irradiance.vrt (mosaic of the tiles'
     COGs), buildings.gpkg, roofs.gpkg, communes.csv, epci.csv, territory.csv
     and run.json (totals, timing, tiles done and failed). Exit code 1 when a
-    tile failed (the others are kept), 2 on bad input.
+    tile failed (the others are kept), 2 on bad input or when no building was
+    found, 130 on Ctrl-C (run the command again to resume).
 
     Example:
 
@@ -52,49 +56,137 @@ def run_command(
         cfg = load_run_config(config)
         if output.exists() and not output.is_dir():
             raise OutputFileError(f"{output}: exists and is not a folder")
-        plan = make_plan(cfg)
+        try:
+            plan = make_plan(cfg)  # reads the header of every input file: minutes for a large territory
+        except KeyboardInterrupt:
+            _interrupted(None, output, resume)
         cores = os.cpu_count() or 1
         n = workers or cores
         if dry_run:
             stdout.print(plan_table(plan, output, n))
             return
         client = cluster = None
+        interrupted = False
         threads = None
-        if scheduler is None:
-            from distributed import Client, LocalCluster
-
-            import dask
-
-            threads = max(1, cores // n)
-            environ = dict(dask.config.get("distributed.nanny.pre-spawn-environ", {}))
-            environ.pop("MALLOC_TRIM_THRESHOLD_", None)
-            with dask.config.set({"distributed.nanny.pre-spawn-environ": environ}):
-                cluster = LocalCluster(n_workers=n, threads_per_worker=1, processes=True, dashboard_address=None,
-                                       silence_logs=50)
-            client = Client(cluster)
-        elif scheduler != "synchronous":
-            from distributed import Client
-
-            try:
-                client = Client(scheduler, timeout=10)
-            except OSError as exc:
-                raise OptionError(f"--scheduler: cannot reach {scheduler} ({exc}); start the scheduler first") from None
         try:
+            if scheduler is None:
+                from distributed import Client, LocalCluster
+
+                import dask
+
+                threads = max(1, cores // n)
+                environ = dict(dask.config.get("distributed.nanny.pre-spawn-environ", {}))
+                environ.pop("MALLOC_TRIM_THRESHOLD_", None)
+                with dask.config.set({"distributed.nanny.pre-spawn-environ": environ}), _workers_ignore_ctrl_c():
+                    # no dashboard; its HTTP server (health checks) on a free port, not 8787, which another
+                    # cluster may hold (a warning on stderr)
+                    cluster = LocalCluster(n_workers=n, threads_per_worker=1, processes=True,
+                                           dashboard_address=None, silence_logs=50,
+                                           scheduler_kwargs={"dashboard_address": ":0"})
+                client = Client(cluster)
+            elif scheduler != "synchronous":
+                from distributed import Client
+
+                try:
+                    client = Client(scheduler, timeout=10)
+                except OSError as exc:
+                    raise OptionError(f"--scheduler: cannot reach {scheduler} ({exc}); start the scheduler "
+                                      "first") from None
             summary = _run_with_bars(cfg, plan, output, client, not resume, threads, quiet)
+        except KeyboardInterrupt:
+            interrupted = True
         finally:
             if client is not None:
                 client.close()
             if cluster is not None:
                 cluster.close()
+        if interrupted:  # counted now that no worker writes
+            _interrupted(plan, output, resume)
         if not quiet:
             stdout.print(summary_table(summary, output))
+            if summary["tiles_reused"]:
+                console.print(f"{summary['tiles_reused']:,} tiles reused from the previous run")
         for h in summary.get("tiles_halo_incomplete", []):
             console.print(f"[yellow]warning[/yellow] tile {h['tile']}: computed without the halo of "
                           f"{', '.join(h['missing'])} (failed); rerun once they are fixed")
+        _warn_low_density(summary.get("tiles_low_density", []), cfg.resolution)
+        for f in summary["tiles_failed"]:
+            console.print(f"[red]failed[/red] tile {f['tile']} ({f['stage']}): {f['error']}")
+        if not summary["buildings"]:
+            raise NoOverlapError(f"no building found in the {_tiles(summary['tiles'])} of {display(output)}/: "
+                                 f"{_why_nothing(summary, cfg.resolution)}")
         if summary["tiles_failed"]:
-            for f in summary["tiles_failed"]:
-                console.print(f"[red]failed[/red] tile {f['tile']} ({f['stage']}): {f['error']}")
             raise typer.Exit(1)
+
+
+MAX_WARNINGS = 10
+"""Tiles named one by one in the warnings of a run; the others are counted."""
+
+
+def _workers_ignore_ctrl_c():
+    """Ignore Ctrl-C while the local cluster starts its worker processes, which keep ignoring it.
+
+    Ctrl-C reaches every process of the terminal's group: the workers would each print a traceback;
+    this process stops the run instead and closes the cluster.
+    """
+    import contextlib
+
+    if threading.current_thread() is not threading.main_thread():
+        return contextlib.nullcontext()
+
+    @contextlib.contextmanager
+    def ignoring():
+        previous = signal.signal(signal.SIGINT, signal.SIG_IGN)
+        try:
+            yield
+        finally:
+            signal.signal(signal.SIGINT, previous)
+
+    return ignoring()
+
+
+def _interrupted(plan, output: Path, resume: bool) -> None:
+    """One line on stderr, the tiles done (on disk) of the plan's, and exit 130 (the shell's code for Ctrl-C)."""
+    if plan is None:
+        print("interrupted: while reading the inputs, before any tile was computed", file=sys.stderr)
+        raise typer.Exit(130)
+    from cadastre.territory.run import tiles_done
+
+    done = tiles_done(output, plan) if output.is_dir() else 0
+    again = "run the same command again" if resume else "run the same command without --restart"
+    print(f"interrupted: {done:,} of {len(plan.tiles):,} tiles done; {again} to resume", file=sys.stderr)
+    raise typer.Exit(130)
+
+
+def _tiles(n: int) -> str:
+    return f"{n:,} tile" if n == 1 else f"{n:,} tiles"
+
+
+def _warn_low_density(sparse: list[dict], resolution: float) -> None:
+    """One warning per tile too sparse for the cell size (the first :data:`MAX_WARNINGS`)."""
+    from cadastre.territory.density import POINTS_PER_CELL
+
+    for s in sparse[:MAX_WARNINGS]:
+        console.print(f"[yellow]warning[/yellow] tile {s['tile']}: {s['density']:.2g} LiDAR points/m², "
+                      f"{s['points_per_cell']:.2g} per {resolution:g} m cell: too sparse to find roofs; "
+                      f"tiles.resolution = {s['resolution']:g} suits it (about {POINTS_PER_CELL:g} points per cell)",
+                      soft_wrap=True)
+    if len(sparse) > MAX_WARNINGS:
+        console.print(f"[yellow]warning[/yellow] {_tiles(len(sparse) - MAX_WARNINGS)} more too sparse for "
+                      f"{resolution:g} m cells (run.json: tiles_low_density)", soft_wrap=True)
+
+
+def _why_nothing(summary: dict, resolution: float) -> str:
+    """The likely reason why a run found no building, for its error line."""
+    sparse = summary.get("tiles_low_density", [])
+    if sparse:
+        suited = max(s["resolution"] for s in sparse)
+        return (f"the LiDAR of {_tiles(len(sparse))} is too sparse for {resolution:g} m cells (warnings above); "
+                f"set tiles.resolution = {suited:g}, or give denser LiDAR")
+    if summary["tiles_failed"]:
+        return f"{len(summary['tiles_failed']):,} tasks failed (above)"
+    return ("no footprint with a roof cell lies in the tiles; check that inputs.footprints (else the LiDAR's "
+            "class-6 building points) cover the tiles' extent")
 
 
 def _run_with_bars(cfg, plan, output, client, restart, threads, quiet):
@@ -142,11 +234,19 @@ def duration(seconds: float) -> str:
     return f"{minutes // 60:,} h {minutes % 60:02d} min"
 
 
+def summary_files() -> tuple[str, ...]:
+    """The files of a run folder its summary names (those that exist)."""
+    from cadastre.results import contract as c
+
+    return (c.IRRADIANCE_MOSAIC, c.FARFIELD_MOSAIC, c.BUILDINGS, c.ROOFS, c.COMMUNES, c.EPCI, c.TERRITORY,
+            c.WORKBOOK, c.RUN_META)
+
+
 def summary_table(s: dict, output: Path) -> Table:
     t = s.get("totals", {})
     table = Table(title="cadastre run", show_header=False)
-    table.add_row("output", f"{display(output)}/ (irradiance.vrt, farfield.vrt, buildings.gpkg, roofs.gpkg, communes.csv, "
-                  "epci.csv, territory.csv, run.json)")
+    files = [name for name in summary_files() if (output / name).is_file()]
+    table.add_row("output", f"{display(output)}/ ({', '.join(files)})")
     table.add_row("tiles", f"{s['tiles_done']:,} done of {s['tiles']:,} ({s['tiles_reused']:,} reused from an earlier "
                   f"run, {len(s['tiles_failed']):,} failed tasks)")
     table.add_row("buildings", f"{s['buildings']:,}")

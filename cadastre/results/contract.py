@@ -105,9 +105,11 @@ RUN_META_KEYS = (
     "totals", "buildings", "run_id", "config", "inputs", "crs", "weather", "communes", "footprints", "sky",
     "net_reduction", "site", "tile_size", "halo", "max_distance", "resolution", "directions", "tiles", "tiles_done",
     "tiles_reused", "tasks_reused", "tiles_failed", "tiles_halo_incomplete", "peak_rss_mib", "task_seconds",
-    "seconds", "finished",
+    "seconds", "finished", "tiles_low_density", "tables", "complete",
 )
-"""Keys of :data:`RUN_META`, in order."""
+"""Keys of :data:`RUN_META`, in order, once the run has ended (``complete`` true; ``tables``: what
+:func:`cadastre.results.read.tables_record` records). While a run goes on, or after it was
+interrupted, the file holds ``{"complete": false, "started": ...}`` only."""
 
 __all__ = [
     "ASSIGNED_COLUMNS", "BUILDINGS", "BUILDINGS_COLUMNS", "BUILDINGS_FILES", "BUILDINGS_LAYER", "BUILDINGS_META",
