@@ -103,7 +103,7 @@ class RoofConfig:
 
     min_height: float = param(
         2.0, "m", "nDSM above which a cell inside a footprint is roof (assumption: lower cells are ground, "
-        "cars, fences)", ge=0.0)
+        "cars, fences)", ge=0.0, le=100.0)
     flat_slope: float = param(
         10.0, "degrees", "flatter faces are flat roofs, one face per building part (assumption)", ge=0.0, le=90.0)
     max_slope: float = param(
@@ -112,11 +112,11 @@ class RoofConfig:
         15.0, "degrees", "region growing: max angle between a cell normal and its face's normal (assumption)",
         gt=0.0, le=90.0)
     min_fragment_area: float = param(
-        4.0, "m2", "smaller faces (ridge, hip, eave artefacts) merge into a neighbour (assumption)", ge=0.0)
+        4.0, "m2", "smaller faces (ridge, hip, eave artefacts) merge into a neighbour (assumption)", ge=0.0, le=1_000.0)
     min_face_area: float = param(
-        10.0, "m2", "smallest usable area of a suitable face, about 5 modules (Gagnon et al. 2016)", ge=0.0)
+        10.0, "m2", "smallest usable area of a suitable face, about 5 modules (Gagnon et al. 2016)", ge=0.0, le=10_000.0)
     setback: float = param(
-        0.5, "m", "edge set-back removed from each face, fire and maintenance access (assumption)", ge=0.0)
+        0.5, "m", "edge set-back removed from each face, fire and maintenance access (assumption)", ge=0.0, le=10.0)
     north_limit: float = param(
         45.0, "degrees", "pitched faces within this angle of north are unsuitable (assumption: the north "
         "quadrant, north-west to north-east)", ge=0.0, le=180.0)

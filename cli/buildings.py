@@ -4,28 +4,22 @@ from __future__ import annotations
 
 import time
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-import geopandas as gpd
-import numpy as np
-import pandas as pd
 import typer
 from rich.table import Table
 
-from cadastre.areas.aggregate import default_communes_path, load_communes
-from cadastre.roofs.buildings import compute_buildings
-from cadastre.config import load_config
-from cadastre.errors import InputFileError, OptionError
-from cadastre.results.contract import BUILDINGS_FILES
-from cadastre.results.write import write_buildings
-from cadastre.solar.irradiance import site_of
-from cadastre.solar.weather import load_weather
+from cadastre.errors import InputFileError, NoOverlapError, OptionError
 from cli.options import OVERWRITE, QUIET, console, display, handle_errors, stdout
-from rasters.footprints import footprints_from_mask
-from rasters.io import check_output_folder, read_bands, read_on_grid
+
+if TYPE_CHECKING:
+    import geopandas as gpd
 
 
 def read_footprints(path: Path) -> gpd.GeoDataFrame:
     """Any vector file GDAL reads (GeoPackage, shapefile, GeoJSON...)."""
+    import geopandas as gpd
+
     if not path.is_file():
         raise InputFileError(f"{path}: no such file")
     try:
@@ -82,14 +76,27 @@ def buildings_command(
     true and usable area, irradiation, kWp, MWh/yr, specific yield, class 1-5),
     buildings.gpkg (one row per building with its commune and EPCI; input
     attributes kept), communes.csv, epci.csv and territory.csv (gross and net
-    GWh/yr and MWp) and buildings.json (counts, parameters).
+    GWh/yr and MWp) and buildings.json (counts, parameters). Exit code 2, and
+    nothing written, when no roof face is found.
 
     Example:
 
         cadastre buildings -i irradiance.tif -p prepared/ -f footprints.gpkg -o buildings/
     """
+    started = time.perf_counter()
+    import numpy as np
+
+    from cadastre.areas.aggregate import default_communes_path, load_communes
+    from cadastre.config import load_config
+    from cadastre.results.contract import BUILDINGS_FILES
+    from cadastre.results.write import write_buildings
+    from cadastre.roofs.buildings import compute_buildings
+    from cadastre.solar.irradiance import site_of
+    from cadastre.solar.weather import load_weather
+    from rasters.footprints import footprints_from_mask
+    from rasters.io import check_output_folder, read_bands, read_on_grid
+
     with handle_errors():
-        started = time.perf_counter()
         if top < 0:
             raise OptionError(f"--top: {top}; give a number >= 0")
         cfg = load_config(config)
@@ -128,6 +135,12 @@ def buildings_command(
             data = np.isfinite(read_on_grid(prepared / "dsm.tif", like))
         result = compute_buildings(irr, fp, met, communes=comm, ndsm=ndsm, vegetation=vegetation, config=cfg,
                                    progress=say, data=data, given_footprints=footprints is not None)
+        if not result.report["faces"]:
+            above = f" at least roofs.min_height = {cfg.roofs.min_height:g} m above the ground," if ndsm is not None else ""
+            raise NoOverlapError(
+                f"{irradiance}: no roof face on the {result.report['buildings']:,} buildings of the raster, nothing "
+                f"written (a roof cell lies in a footprint,{above} with an irradiance value); check that the "
+                "footprints match the raster's buildings")
         seconds = time.perf_counter() - started
         write_buildings(output, result, overwrite=overwrite, sources={
             "footprints": source, "irradiance": str(irradiance), "weather": str(met.source),
@@ -140,6 +153,8 @@ def buildings_command(
 
 
 def summary_table(result, output: Path, seconds: float) -> Table:
+    from cadastre.results.contract import BUILDINGS_FILES
+
     t = result.territory.iloc[0] if len(result.territory) else None
     table = Table(title="cadastre buildings", show_header=False)
     table.add_row("output", f"{display(output)}/ ({', '.join(BUILDINGS_FILES)})")
@@ -155,6 +170,8 @@ def summary_table(result, output: Path, seconds: float) -> Table:
 
 
 def top_table(buildings, n: int) -> Table:
+    import pandas as pd
+
     best = buildings.sort_values("mwh", ascending=False).head(n)
     table = Table(title=f"top {len(best)} buildings by production")
     for column in ("building", "commune", "usable m²", "kWp", "MWh/yr", "kWh/kWp", "class"):

@@ -9,21 +9,12 @@ from pathlib import Path
 import numpy as np
 import typer
 
-from cadastre.areas.aggregate import default_communes_path, load_communes
-from cadastre.roofs.buildings import compute_buildings
-from cadastre.config import Config
 from cadastre.errors import InputFileError
-from cadastre.results.write import write_buildings
-from cadastre.solar.irradiance import BANDS, irradiance
-from cadastre.solar.weather import default_weather_path, load_weather
 from cli.buildings import summary_table as buildings_table
 from cli.buildings import top_table
 from cli.irradiance import summary_table as irradiance_table
 from cli.options import QUIET, display, handle_errors, progress_bar, stdout
 from cli.prepare import summary_table as prepare_table
-from rasters.footprints import footprints_from_mask, write_vector
-from rasters.io import NODATA, atomic_path, write_bands
-from rasters.lidar import MASK_NODATA, prepare
 
 SAMPLE_COMMUNES = "communes-lidar-samples.geojson"
 
@@ -48,6 +39,16 @@ def demo_command(
     Last, the commune report of the demo area: demo-output/report.html.
     Outputs go to ./demo-output/ (replaced on each run).
     """
+    from cadastre.areas.aggregate import default_communes_path, load_communes
+    from cadastre.config import Config
+    from cadastre.results.write import write_buildings
+    from cadastre.roofs.buildings import compute_buildings
+    from cadastre.solar.irradiance import BANDS, irradiance
+    from cadastre.solar.weather import default_weather_path, load_weather
+    from rasters.footprints import footprints_from_mask, write_vector
+    from rasters.io import NODATA, atomic_path, write_bands
+    from rasters.lidar import MASK_NODATA, prepare
+
     with handle_errors():
         tiles = sorted((samples / "lidar").glob("*.laz"))
         if not tiles:

@@ -10,7 +10,6 @@ import typer
 from rich.table import Table
 
 from cli.options import OVERWRITE, QUIET, display, handle_errors, stdout
-from rasters.footprints import check_options, check_vector_output, footprints_from_mask, read_mask, write_vector
 
 
 def footprints_command(
@@ -41,8 +40,10 @@ def footprints_command(
 
         cadastre footprints buildings.tif -o footprints.gpkg --min-area 20
     """
+    started = time.perf_counter()
+    from rasters.footprints import check_options, check_vector_output, footprints_from_mask, read_mask, write_vector
+
     with handle_errors():
-        started = time.perf_counter()
         check_options(min_area=min_area, simplify=simplify)
         check_vector_output(output, overwrite=overwrite)
         buildings = read_mask(mask)

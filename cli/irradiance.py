@@ -8,14 +8,12 @@ from pathlib import Path
 import typer
 from rich.table import Table
 
-from cadastre.config import Config
 from cadastre.errors import OptionError
-from cadastre.solar.irradiance import BANDS, check_options, irradiance, site_of
-from cadastre.solar.weather import TIME_LABELS, load_weather
 from cli.options import OVERWRITE, QUIET, display, handle_errors, progress_bar, stdout
-from cadastre.solar.farfield import FarField
-from rasters.coarse import coarse_surface
-from rasters.io import check_output_path, read_dsm, write_bands
+
+TIME_LABELS = ("start", "middle", "end", "instant")
+"""What the stamps of a plain weather CSV may mark (those of :mod:`cadastre.solar.weather`, kept here so that
+``--help`` does not load the engine)."""
 
 
 def irradiance_command(
@@ -30,7 +28,7 @@ def irradiance_command(
         show_default=False,
     ),
     directions: int = typer.Option(64, "--directions", help="Horizon directions (>= 8)."),
-    max_distance: float = typer.Option(1000.0, "--max-distance", help="Reach of the horizon search [m]."),
+    max_distance: float = typer.Option(1000.0, "--max-distance", help="Reach of the horizon search \\[m]."),
     albedo: float = typer.Option(0.2, "--albedo", help="Ground reflectance, 0-1."),
     sky: str = typer.Option(
         None, "--sky", help="Diffuse sky model: perez or isotropic. Default: the 'sky' of the buildings "
@@ -44,10 +42,10 @@ def irradiance_command(
         show_default=False,
     ),
     far_distance: float = typer.Option(
-        0.0, "--far-distance", help="Far field: trace the horizon from --max-distance up to this distance [m] on the "
+        0.0, "--far-distance", help="Far field: trace the horizon from --max-distance up to this distance \\[m] on the "
         "DSM max-pooled to --far-cell cells (hills, slag heaps). 0 = off.",
     ),
-    far_cell: float = typer.Option(5.0, "--far-cell", help="Cell of the far field's max-pooled surface [m], a whole "
+    far_cell: float = typer.Option(5.0, "--far-cell", help="Cell of the far field's max-pooled surface \\[m], a whole "
                                    "multiple of the DSM's."),
     overwrite: bool = OVERWRITE,
     quiet: bool = QUIET,
@@ -63,14 +61,20 @@ def irradiance_command(
 
         cadastre irradiance dsm.tif -o irradiance.tif --weather clearsky
     """
+    started = time.perf_counter()
+    from cadastre.solar.farfield import FarField
+    from cadastre.solar.irradiance import BANDS, check_options, irradiance, site_of
+    from cadastre.solar.weather import load_weather
+    from rasters.coarse import coarse_surface
+    from rasters.io import check_output_path, read_dsm, write_bands
+
     with handle_errors():
-        started = time.perf_counter()
         if sky is None:
+            from cadastre.config import Config  # here: the configuration loads pvlib
+
             sky = Config().sky
-        check_options(n_directions=directions, max_distance=max_distance, albedo=albedo, sky=sky)
-        if not (far_distance == 0 or far_distance > max_distance):
-            raise OptionError(f"--far-distance: {far_distance:g} m; give 0 (off) or more than --max-distance "
-                              f"({max_distance:g} m)")
+        check_options(n_directions=directions, max_distance=max_distance, albedo=albedo, sky=sky,
+                      far_distance=far_distance, far_cell=far_cell)
         check_output_path(output, overwrite=overwrite)
         surface = read_dsm(dsm)
         far = None

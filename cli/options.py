@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import errno
 import sys
 from collections.abc import Iterator
 from pathlib import Path
@@ -21,14 +22,55 @@ stdout = Console(soft_wrap=True)
 """Summaries on stdout; long lines (paths) are not broken, so that they can be copied."""
 
 
+_OS_PROBLEMS = {
+    errno.ENOSPC: "disk full (no space left on the device); free some space or write elsewhere",
+    errno.EDQUOT: "disk quota exceeded; free some space or write elsewhere",
+    errno.EACCES: "permission denied; choose a folder you can write to (or read)",
+    errno.EPERM: "operation not permitted; choose a folder you can write to (or read)",
+    errno.EROFS: "read-only file system; write elsewhere",
+}
+
+
+def _printable(text: str) -> str:
+    """One line that any terminal encoding can print: a file name's undecodable bytes as ``\\xNN``."""
+    line = " ".join(str(text).split())
+    return line.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
+
+
+def os_error_line(exc: BaseException) -> str | None:
+    """The one-line message of a system error met while reading or writing (None when it is not one).
+
+    Disk full and permission errors also come from GDAL and pyogrio as their own exception types:
+    they are recognised by their message.
+    """
+    text = str(exc)
+    code = getattr(exc, "errno", None)
+    if code not in _OS_PROBLEMS:
+        code = next((c for c, words in ((errno.ENOSPC, "No space left on device"),
+                                        (errno.EDQUOT, "Disk quota exceeded"),
+                                        (errno.EROFS, "Read-only file system"),
+                                        (errno.EACCES, "Permission denied")) if words in text), None)
+    if code is None:
+        return None if not isinstance(exc, OSError) else _printable(
+            f"{exc.filename}: {exc.strerror}" if getattr(exc, "filename", None) else text)
+    where = getattr(exc, "filename", None)
+    return _printable(f"{where}: {_OS_PROBLEMS[code]}" if where else _OS_PROBLEMS[code])
+
+
 @contextlib.contextmanager
 def handle_errors() -> Iterator[None]:
-    """Turn engine errors into a one-line ``error: ...`` on stderr and exit code 2."""
+    """Turn engine errors, and the system's (disk full, permission denied), into a one-line
+    ``error: ...`` on stderr and exit code 2."""
     try:
         yield
     except CadastreError as exc:
-        message = " ".join(str(exc).split())
-        print(f"error: {message}", file=sys.stderr)
+        print(f"error: {_printable(exc)}", file=sys.stderr)
+        raise typer.Exit(2) from None
+    except Exception as exc:
+        line = os_error_line(exc)
+        if line is None:
+            raise
+        print(f"error: {line}", file=sys.stderr)
         raise typer.Exit(2) from None
 
 

@@ -9,10 +9,8 @@ from pathlib import Path
 import typer
 from rich.table import Table
 
-from cli.options import OVERWRITE, QUIET, display, handle_errors, progress_bar, stdout
 from cadastre.errors import OutputFileError
-from rasters.io import NODATA, atomic_path, check_output_path, write_bands
-from rasters.lidar import MASK_NODATA, check_sources, plan_grid, prepare
+from cli.options import OVERWRITE, QUIET, display, handle_errors, progress_bar, stdout
 
 OUTPUTS = ("dsm.tif", "dtm.tif", "ndsm.tif", "buildings.tif", "vegetation.tif", "prepare.json")
 
@@ -20,13 +18,14 @@ OUTPUTS = ("dsm.tif", "dtm.tif", "ndsm.tif", "buildings.tif", "vegetation.tif", 
 def prepare_command(
     tiles: list[Path] = typer.Argument(..., help="LAS/LAZ tiles (LAS 1.2-1.4), merged onto one grid."),
     output: Path = typer.Option(..., "--output", "-o", help="Output folder (created if missing)."),
-    resolution: float = typer.Option(0.5, "--resolution", "-r", help="Cell size [m]."),
+    resolution: float = typer.Option(0.5, "--resolution", "-r", help="Cell size \\[m]."),
     crs: str = typer.Option(
         None, "--crs", help="CRS of the points, overriding the headers' (needed when a header has none).",
         show_default=False,
     ),
     bounds: tuple[float, float, float, float] = typer.Option(
-        None, "--bounds", help="Grid extent: xmin ymin xmax ymax [m]. Default: the tiles' extent.", show_default=False
+        None, "--bounds", help="Grid extent: xmin ymin xmax ymax \\[m]. Default: the tiles' extent.", show_default=False,
+        metavar="XMIN YMIN XMAX YMAX",
     ),
     overwrite: bool = OVERWRITE,
     quiet: bool = QUIET,
@@ -44,8 +43,11 @@ def prepare_command(
 
         cadastre prepare tiles/*.laz -o prepared/ --resolution 0.5
     """
+    started = time.perf_counter()
+    from rasters.io import NODATA, atomic_path, check_output_path, write_bands
+    from rasters.lidar import MASK_NODATA, check_sources, plan_grid, prepare
+
     with handle_errors():
-        started = time.perf_counter()
         if output.exists() and not output.is_dir():
             raise OutputFileError(f"{output}: exists and is not a folder")
         sources = check_sources(tiles, crs)

@@ -4,27 +4,30 @@ from __future__ import annotations
 
 import time
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-import pandas as pd
 import typer
 from rich.table import Table
 
 from cadastre.errors import OptionError
-from cadastre.qualify.municipal import municipal_template
-from cadastre.qualify.operation import QualifyResult, qualify
-from cadastre.qualify.config import default_qualify_toml, load_qualify_config
-from cadastre.qualify.outputs import OUTPUTS, check_outputs, write_qualification
 from cli.options import OVERWRITE, QUIET, display, handle_errors, progress_bar, stdout
+
+if TYPE_CHECKING:
+    from cadastre.qualify.operation import QualifyResult
 
 
 def _print_config(value: bool) -> None:
     if value:
+        from cadastre.qualify.config import default_qualify_toml
+
         typer.echo(default_qualify_toml(), nl=False)
         raise typer.Exit()
 
 
 def _print_template(value: bool) -> None:
     if value:
+        from cadastre.qualify.municipal import municipal_template
+
         typer.echo(municipal_template(), nl=False)
         raise typer.Exit()
 
@@ -42,6 +45,8 @@ def qualify_command(
                                       help="Print every parameter with its default and source (TOML) and exit."),
     template: bool = typer.Option(False, "--template", is_eager=True, callback=_print_template,
                                   help="Print a documented municipal.csv template and exit."),
+    lang: str = typer.Option("fr", "--lang", help="Language of qualification.html: fr or en (the CSV keeps its "
+                             "codes)."),
     top: int = typer.Option(5, "--top", help="How many of the best-ranked buildings get a chart in the HTML "
                             "and a line in the summary."),
     overwrite: bool = OVERWRITE,
@@ -69,21 +74,30 @@ def qualify_command(
 
         cadastre qualify run/ --buildings municipal.csv -o qualification/
     """
+    started = time.perf_counter()
+    from cadastre.qualify.config import load_qualify_config
+    from cadastre.qualify.operation import qualify
+    from cadastre.pages.labels import LANGS
+    from cadastre.qualify.outputs import check_outputs, write_qualification
+
     with handle_errors():
-        started = time.perf_counter()
         if top < 0:
             raise OptionError(f"--top: {top}; give a number >= 0")
+        if lang not in LANGS:
+            raise OptionError(f"--lang {lang}: unknown language; use one of {', '.join(LANGS)}")
         cfg = load_qualify_config(config)
         check_outputs(output, overwrite=overwrite)
         with progress_bar("qualify (buildings)", 1, quiet=quiet) as update:
             result = qualify(run_dir, buildings, config=cfg, progress=update)
-        write_qualification(result, output, overwrite=overwrite, top=top)
+        write_qualification(result, output, overwrite=overwrite, top=top, lang=lang)
         if not quiet:
             print_summary(result, output, time.perf_counter() - started, top=top)
 
 
 def print_summary(result: QualifyResult, output: Path, seconds: float, *, top: int = 5) -> None:
     """The summary table, the best-ranked buildings and the rows with a problem, on stdout."""
+    import pandas as pd
+
     stdout.print(summary_table(result, output, seconds))
     t = pd.DataFrame(result.table.drop(columns="geometry"))
     best = t[t["status"] == "ok"].sort_values("rank").head(top)
@@ -108,13 +122,19 @@ def print_summary(result: QualifyResult, output: Path, seconds: float, *, top: i
 
 
 def summary_table(result: QualifyResult, output: Path, seconds: float) -> Table:
-    """One table: outputs, rows, verdicts, the grouped purchase and the time."""
+    """One table: outputs, rows, verdicts, the grouped purchase and the time.
+
+    The counts are those of the operation's total row (``operation.csv``): a row with a problem
+    counts among the problems, not among the buildings judged not qualified.
+    """
+    from cadastre.qualify.outputs import OUTPUTS
+
     m, total = result.meta, result.operation.iloc[-1]
     table = Table(title="cadastre qualify", show_header=False)
     table.add_row("output", f"{display(output)}/ ({', '.join(OUTPUTS)})")
-    table.add_row("rows / problems", f"{m['rows']:,} / {m['errors']:,}")
-    v = m["verdicts"]
-    table.add_row("qualified / to study / not", f"{v['qualified']} / {v['to study']} / {v['not qualified']}")
+    table.add_row("rows / problems", f"{int(total['buildings']):,} / {int(total['errors']):,}")
+    table.add_row("qualified / to study / not qualified",
+                  f"{int(total['qualified'])} / {int(total['to_study'])} / {int(total['not_qualified'])}")
     table.add_row("qualified: MWp / MWh/yr", f"{total['mwp']:,.3f} / {total['mwh']:,.1f}")
     table.add_row("qualified: investment", f"{total['investment_eur']:,.0f} € excl. VAT (prices to review)")
     for note in m["notes"]:

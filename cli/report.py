@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import contextlib
+from collections.abc import Iterator
 from pathlib import Path
 
 import typer
@@ -44,24 +46,49 @@ def report_command(
 
         cadastre report run/ --all -o reports/
     """
-    from cadastre.report.pages import write_all, write_report
-
     with handle_errors():
         if sum([commune is not None, epci is not None, all_]) != 1:
             raise OptionError("report: give exactly one of --commune, --epci or --all")
-        if all_:
-            with progress_bar("reports", 1, quiet=quiet) as update:
-                result = write_all(run_dir, output, lang=lang, qualification=qualification, overwrite=overwrite,
-                                   progress=update)
-            if not quiet:
-                stdout.print(f"{len(result.communes)} commune and {len(result.epcis)} EPCI reports; "
-                             f"index: {display(result.index)}")
-                if result.no_data:
-                    names = ", ".join(f"{name} ({code})" for code, name in result.no_data[:NO_DATA_SHOWN])
-                    more = f", ... (all in {display(result.index)})" if len(result.no_data) > NO_DATA_SHOWN else ""
-                    stdout.print(f"communes with no data ({len(result.no_data)}): {names}{more}")
-            return
-        out = write_report(run_dir, output, commune=commune, epci=epci, lang=lang, qualification=qualification,
-                           overwrite=overwrite)
+        with _missing_folders(output.parent):
+            _report(run_dir, output, commune, epci, all_, lang, qualification, overwrite, quiet)
+
+
+@contextlib.contextmanager
+def _missing_folders(folder: Path) -> Iterator[None]:
+    """Create ``folder`` and its missing parents, as the other commands do; remove them again, if still empty,
+    when the body fails (a refused request leaves nothing behind)."""
+    created = []
+    for parent in [folder, *folder.parents]:
+        if parent.exists() or not str(parent) or str(parent) == ".":
+            break
+        created.append(parent)
+    try:
+        if created:
+            folder.mkdir(parents=True)
+        yield
+    except BaseException:
+        for path in created:  # deepest first
+            with contextlib.suppress(OSError):
+                path.rmdir()
+        raise
+
+
+def _report(run_dir, output, commune, epci, all_, lang, qualification, overwrite, quiet) -> None:
+    from cadastre.report.pages import write_all, write_report
+
+    if all_:
+        with progress_bar("reports", 1, quiet=quiet) as update:
+            result = write_all(run_dir, output, lang=lang, qualification=qualification, overwrite=overwrite,
+                               progress=update)
         if not quiet:
-            stdout.print(f"report: {display(out)}")
+            stdout.print(f"{len(result.communes)} commune and {len(result.epcis)} EPCI reports; "
+                         f"index: {display(result.index)}")
+            if result.no_data:
+                names = ", ".join(f"{name} ({code})" for code, name in result.no_data[:NO_DATA_SHOWN])
+                more = f", ... (all in {display(result.index)})" if len(result.no_data) > NO_DATA_SHOWN else ""
+                stdout.print(f"communes with no data ({len(result.no_data)}): {names}{more}")
+        return
+    out = write_report(run_dir, output, commune=commune, epci=epci, lang=lang, qualification=qualification,
+                       overwrite=overwrite)
+    if not quiet:
+        stdout.print(f"report: {display(out)}")

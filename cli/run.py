@@ -1,19 +1,18 @@
-"""``cadastre run`` (the territory batch) and ``cadastre init`` (an example configuration)."""
+"""``cadastre run`` (the territory batch) and ``cadastre init`` (its configuration file)."""
 
 from __future__ import annotations
 
 import os
+import signal
+import sys
+import threading
 from pathlib import Path
 
 import typer
 from rich.table import Table
 
-from cadastre.errors import OptionError, OutputFileError
-from cadastre.territory.config import example_config_toml, load_run_config
-from cadastre.territory.plan import make_plan
-from cadastre.territory.run import run
+from cadastre.errors import NoOverlapError, OptionError, OutputFileError
 from cli.options import QUIET, console, display, handle_errors, stdout
-from rasters.io import atomic_path
 
 SAMPLES = Path(__file__).resolve().parents[1] / "samples"
 
@@ -41,64 +40,158 @@ def run_command(
     resumes where it stopped. At the end: irradiance.vrt (mosaic of the tiles'
     COGs), buildings.gpkg, roofs.gpkg, communes.csv, epci.csv, territory.csv
     and run.json (totals, timing, tiles done and failed). Exit code 1 when a
-    tile failed (the others are kept), 2 on bad input.
+    tile failed (the others are kept), 2 on bad input or when no building was
+    found, 130 on Ctrl-C (run the command again to resume).
 
     Example:
 
         cadastre init -o run.toml && cadastre run run.toml -o run/
     """
+    from cadastre.territory.config import load_run_config
+    from cadastre.territory.plan import make_plan
+
     with handle_errors():
         if workers is not None and workers < 1:
             raise OptionError(f"--workers: {workers}; give 1 or more")
         cfg = load_run_config(config)
         if output.exists() and not output.is_dir():
             raise OutputFileError(f"{output}: exists and is not a folder")
-        plan = make_plan(cfg)
+        try:
+            plan = make_plan(cfg)  # reads the header of every input file: minutes for a large territory
+        except KeyboardInterrupt:
+            _interrupted(None, output, resume)
         cores = os.cpu_count() or 1
         n = workers or cores
         if dry_run:
             stdout.print(plan_table(plan, output, n))
             return
         client = cluster = None
+        interrupted = False
         threads = None
-        if scheduler is None:
-            from distributed import Client, LocalCluster
-
-            import dask
-
-            threads = max(1, cores // n)
-            environ = dict(dask.config.get("distributed.nanny.pre-spawn-environ", {}))
-            environ.pop("MALLOC_TRIM_THRESHOLD_", None)
-            with dask.config.set({"distributed.nanny.pre-spawn-environ": environ}):
-                cluster = LocalCluster(n_workers=n, threads_per_worker=1, processes=True, dashboard_address=None,
-                                       silence_logs=50)
-            client = Client(cluster)
-        elif scheduler != "synchronous":
-            from distributed import Client
-
-            try:
-                client = Client(scheduler, timeout=10)
-            except OSError as exc:
-                raise OptionError(f"--scheduler: cannot reach {scheduler} ({exc}); start the scheduler first") from None
         try:
+            if scheduler is None:
+                from distributed import Client, LocalCluster
+
+                import dask
+
+                threads = max(1, cores // n)
+                environ = dict(dask.config.get("distributed.nanny.pre-spawn-environ", {}))
+                environ.pop("MALLOC_TRIM_THRESHOLD_", None)
+                with dask.config.set({"distributed.nanny.pre-spawn-environ": environ}), _workers_ignore_ctrl_c():
+                    # no dashboard; its HTTP server (health checks) on a free port, not 8787, which another
+                    # cluster may hold (a warning on stderr)
+                    cluster = LocalCluster(n_workers=n, threads_per_worker=1, processes=True,
+                                           dashboard_address=None, silence_logs=50,
+                                           scheduler_kwargs={"dashboard_address": ":0"})
+                client = Client(cluster)
+            elif scheduler != "synchronous":
+                from distributed import Client
+
+                try:
+                    client = Client(scheduler, timeout=10)
+                except OSError as exc:
+                    raise OptionError(f"--scheduler: cannot reach {scheduler} ({exc}); start the scheduler "
+                                      "first") from None
             summary = _run_with_bars(cfg, plan, output, client, not resume, threads, quiet)
+        except KeyboardInterrupt:
+            interrupted = True
         finally:
             if client is not None:
                 client.close()
             if cluster is not None:
                 cluster.close()
+        if interrupted:  # counted now that no worker writes
+            _interrupted(plan, output, resume)
         if not quiet:
             stdout.print(summary_table(summary, output))
+            if summary["tiles_reused"]:
+                console.print(f"{summary['tiles_reused']:,} tiles reused from the previous run")
         for h in summary.get("tiles_halo_incomplete", []):
             console.print(f"[yellow]warning[/yellow] tile {h['tile']}: computed without the halo of "
                           f"{', '.join(h['missing'])} (failed); rerun once they are fixed")
+        _warn_low_density(summary.get("tiles_low_density", []), cfg.resolution)
+        for f in summary["tiles_failed"]:
+            console.print(f"[red]failed[/red] tile {f['tile']} ({f['stage']}): {f['error']}")
+        if not summary["buildings"]:
+            raise NoOverlapError(f"no building found in the {_tiles(summary['tiles'])} of {display(output)}/: "
+                                 f"{_why_nothing(summary, cfg.resolution)}")
         if summary["tiles_failed"]:
-            for f in summary["tiles_failed"]:
-                console.print(f"[red]failed[/red] tile {f['tile']} ({f['stage']}): {f['error']}")
             raise typer.Exit(1)
 
 
+MAX_WARNINGS = 10
+"""Tiles named one by one in the warnings of a run; the others are counted."""
+
+
+def _workers_ignore_ctrl_c():
+    """Ignore Ctrl-C while the local cluster starts its worker processes, which keep ignoring it.
+
+    Ctrl-C reaches every process of the terminal's group: the workers would each print a traceback;
+    this process stops the run instead and closes the cluster.
+    """
+    import contextlib
+
+    if threading.current_thread() is not threading.main_thread():
+        return contextlib.nullcontext()
+
+    @contextlib.contextmanager
+    def ignoring():
+        previous = signal.signal(signal.SIGINT, signal.SIG_IGN)
+        try:
+            yield
+        finally:
+            signal.signal(signal.SIGINT, previous)
+
+    return ignoring()
+
+
+def _interrupted(plan, output: Path, resume: bool) -> None:
+    """One line on stderr, the tiles done (on disk) of the plan's, and exit 130 (the shell's code for Ctrl-C)."""
+    if plan is None:
+        print("interrupted: while reading the inputs, before any tile was computed", file=sys.stderr)
+        raise typer.Exit(130)
+    from cadastre.territory.run import tiles_done
+
+    done = tiles_done(output, plan) if output.is_dir() else 0
+    again = "run the same command again" if resume else "run the same command without --restart"
+    print(f"interrupted: {done:,} of {len(plan.tiles):,} tiles done; {again} to resume", file=sys.stderr)
+    raise typer.Exit(130)
+
+
+def _tiles(n: int) -> str:
+    return f"{n:,} tile" if n == 1 else f"{n:,} tiles"
+
+
+def _warn_low_density(sparse: list[dict], resolution: float) -> None:
+    """One warning per tile too sparse for the cell size (the first :data:`MAX_WARNINGS`)."""
+    from cadastre.territory.density import POINTS_PER_CELL
+
+    for s in sparse[:MAX_WARNINGS]:
+        console.print(f"[yellow]warning[/yellow] tile {s['tile']}: {s['density']:.2g} LiDAR points/m², "
+                      f"{s['points_per_cell']:.2g} per {resolution:g} m cell: too sparse to find roofs; "
+                      f"tiles.resolution = {s['resolution']:g} suits it (about {POINTS_PER_CELL:g} points per cell)",
+                      soft_wrap=True)
+    if len(sparse) > MAX_WARNINGS:
+        console.print(f"[yellow]warning[/yellow] {_tiles(len(sparse) - MAX_WARNINGS)} more too sparse for "
+                      f"{resolution:g} m cells (run.json: tiles_low_density)", soft_wrap=True)
+
+
+def _why_nothing(summary: dict, resolution: float) -> str:
+    """The likely reason why a run found no building, for its error line."""
+    sparse = summary.get("tiles_low_density", [])
+    if sparse:
+        suited = max(s["resolution"] for s in sparse)
+        return (f"the LiDAR of {_tiles(len(sparse))} is too sparse for {resolution:g} m cells (warnings above); "
+                f"set tiles.resolution = {suited:g}, or give denser LiDAR")
+    if summary["tiles_failed"]:
+        return f"{len(summary['tiles_failed']):,} tasks failed (above)"
+    return ("no footprint with a roof cell lies in the tiles; check that inputs.footprints (else the LiDAR's "
+            "class-6 building points) cover the tiles' extent")
+
+
 def _run_with_bars(cfg, plan, output, client, restart, threads, quiet):
+    from cadastre.territory.run import run
+
     if quiet:
         return run(cfg, output, plan=plan, client=client, restart=restart, threads=threads)
     from rich.progress import (BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn,
@@ -119,24 +212,41 @@ def _run_with_bars(cfg, plan, output, client, restart, threads, quiet):
 
 
 def plan_table(plan, output: Path, workers: int) -> Table:
-    est = plan.estimate()
+    est = plan.estimate(workers)
     table = Table(title="cadastre run --dry-run (nothing computed)", show_header=False)
     table.add_row("inputs", f"{len(plan.sources):,} {plan.kind} files, {plan.crs.to_string()}")
     table.add_row("tiles", f"{est['tiles']:,} cores of {plan.config.size:g} m, halo {plan.config.halo:g} m, "
                   f"{plan.config.resolution:g} m cells")
     table.add_row("cells", f"{est['core_cells'] / 1e6:,.1f} M in the cores, {est['window_cells'] / 1e6:,.1f} M read")
-    hours = est["cpu_seconds"] / workers / 3600
-    table.add_row("estimated time", f"{hours:,.2f} h on {workers} worker(s) (rough: dense town; rural tiles are "
-                  "faster)")
+    table.add_row("estimated time", f"{duration(est['wall_seconds'])} on {workers} worker(s) "
+                  f"({duration(est['wall_seconds_dense'])} if all dense town centre; rough, from benchmarks/RESULTS.md)")
     table.add_row("estimated disk", f"{est['disk_bytes'] / 2**30:,.2f} GiB in {display(output)}/")
     return table
+
+
+def duration(seconds: float) -> str:
+    """A duration as people read it: '< 1 min', '12 min', '2 h 05 min'."""
+    minutes = round(seconds / 60)
+    if minutes < 1:
+        return "< 1 min"
+    if minutes < 60:
+        return f"{minutes} min"
+    return f"{minutes // 60:,} h {minutes % 60:02d} min"
+
+
+def summary_files() -> tuple[str, ...]:
+    """The files of a run folder its summary names (those that exist)."""
+    from cadastre.results import contract as c
+
+    return (c.IRRADIANCE_MOSAIC, c.FARFIELD_MOSAIC, c.BUILDINGS, c.ROOFS, c.COMMUNES, c.EPCI, c.TERRITORY,
+            c.WORKBOOK, c.RUN_META)
 
 
 def summary_table(s: dict, output: Path) -> Table:
     t = s.get("totals", {})
     table = Table(title="cadastre run", show_header=False)
-    table.add_row("output", f"{display(output)}/ (irradiance.vrt, farfield.vrt, buildings.gpkg, roofs.gpkg, communes.csv, "
-                  "epci.csv, territory.csv, run.json)")
+    files = [name for name in summary_files() if (output / name).is_file()]
+    table.add_row("output", f"{display(output)}/ ({', '.join(files)})")
     table.add_row("tiles", f"{s['tiles_done']:,} done of {s['tiles']:,} ({s['tiles_reused']:,} reused from an earlier "
                   f"run, {len(s['tiles_failed']):,} failed tasks)")
     table.add_row("buildings", f"{s['buildings']:,}")
@@ -150,19 +260,86 @@ def summary_table(s: dict, output: Path) -> Table:
 
 def init_command(
     output: Path = typer.Option(Path("cadastre-run.toml"), "--output", "-o", help="Configuration file to write."),
+    lidar: list[str] = typer.Option(
+        None, "--lidar", help="Your LAS/LAZ tiles: a folder, a file or a glob pattern in quotes ('tiles/*.laz'); "
+        "repeat for several. Default: the sample shipped in samples/.", show_default=False,
+    ),
+    footprints: Path = typer.Option(
+        None, "--footprints", help="Building polygons (GeoPackage, shapefile, GeoJSON), e.g. BD TOPO's BATIMENT. "
+        "Default: derived from the LiDAR building class.", show_default=False,
+    ),
+    communes: Path = typer.Option(
+        None, "--communes", help="Commune polygons with an INSEE code column. Default: the 150 PMA communes.",
+        show_default=False,
+    ),
+    weather: str = typer.Option(
+        None, "--weather", help="PVGIS TMY (CSV/JSON), EPW, plain CSV or 'clearsky'. Default: the Lens proxy TMY.",
+        show_default=False,
+    ),
     overwrite: bool = typer.Option(False, "--overwrite", help="Replace the file if it exists."),
 ) -> None:
-    """Write a commented example configuration of 'cadastre run' for the sample shipped in samples/."""
+    """Write a commented configuration of 'cadastre run', for your own LiDAR tiles or for the sample.
+
+    With --lidar: 1 km tiles with a 200 m halo (IGN LiDAR HD) and every
+    parameter at its default, each with a comment. Paths are written relative
+    to the configuration file's folder (absolute when given so); the file is
+    checked as 'cadastre run' reads it. Without --lidar: the sample shipped in
+    samples/ (50 m tiles).
+
+    Examples:
+
+        cadastre init --lidar 'tiles/*.laz' --footprints batiments.gpkg -o run.toml
+
+        cadastre run run.toml -o run/ --dry-run
+    """
+    from cadastre.territory.config import load_run_config
+    from rasters.io import atomic_path
+
     with handle_errors():
         if output.exists() and not overwrite:
             raise OutputFileError(f"{output}: already exists; pass --overwrite to replace it")
         if not output.resolve().parent.is_dir():
             raise OutputFileError(f"{output}: folder {output.parent} does not exist; create it first")
         base = output.resolve().parent
-        from cadastre.areas.aggregate import default_communes_path
-
-        lidar = os.path.relpath(SAMPLES / "lidar", base)
-        communes = os.path.relpath(default_communes_path().with_name("communes-lidar-samples.geojson"), base)
+        if lidar:
+            text = _user_config(base, lidar, footprints, communes, weather)
+        else:
+            text = _sample_config(base, footprints, communes, weather)
         with atomic_path(output) as tmp:
-            tmp.write_text(example_config_toml(lidar=lidar, communes=communes))
-        stdout.print(f"wrote {display(output)}; run it with: cadastre run {display(output)} -o run/")
+            tmp.write_text(text, encoding="utf-8")
+            load_run_config(tmp)  # the file as 'cadastre run' will read it: inputs found, values valid
+        stdout.print(f"wrote {display(output)}; check the plan with: cadastre run {display(output)} -o run/ --dry-run")
+
+
+def _as_written(value: str | Path, base: Path) -> str:
+    """A path given on the command line as it should stand in a file in ``base``: relative to ``base`` when it
+    was relative to the working folder, unchanged when absolute ('clearsky' and globs kept as such)."""
+    text = str(value)
+    if Path(text).is_absolute() or text.lower() == "clearsky":
+        return text
+    relative = os.path.relpath(Path.cwd() / text, base)
+    return relative.replace(os.sep, "/") + ("/" if text.endswith(("/", os.sep)) and relative != "." else "")
+
+
+def _user_config(base: Path, lidar: list[str], footprints, communes, weather) -> str:
+    from cadastre.territory.config import example_config_toml
+
+    return example_config_toml(
+        lidar=tuple(_as_written(v, base) for v in lidar),
+        footprints="" if footprints is None else _as_written(footprints, base),
+        communes="" if communes is None else _as_written(communes, base),
+        weather="" if weather is None else _as_written(weather, base),
+    )
+
+
+def _sample_config(base: Path, footprints, communes, weather) -> str:
+    from cadastre.areas.aggregate import default_communes_path
+    from cadastre.territory.config import example_config_toml
+
+    sample_communes = default_communes_path().with_name("communes-lidar-samples.geojson")
+    return example_config_toml(
+        lidar=os.path.relpath(SAMPLES / "lidar", base),
+        footprints="" if footprints is None else _as_written(footprints, base),
+        communes=os.path.relpath(sample_communes, base) if communes is None else _as_written(communes, base),
+        weather="" if weather is None else _as_written(weather, base), size=50.0, halo=50.0,
+    )

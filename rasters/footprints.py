@@ -34,6 +34,10 @@ NOT_BUILDING = 0
 MASK_NODATA = 255
 """Values of a building mask: 1 building, 0 not a building, 255 nodata."""
 
+GPKG_OPTIONS = {"VERSION": "1.3"}
+"""Dataset creation options of every GeoPackage the engine writes: version 1.3, which GDAL 3.6 and the QGIS
+long-term releases read without a warning (GDAL >= 3.7 writes 1.4 by default)."""
+
 LAYER = "footprints"
 """Layer name of the GeoPackage written by :func:`write_vector`."""
 
@@ -275,6 +279,7 @@ def write_vector(
                         driver="GPKG",
                         geometry_type="MultiPolygon" if multi else "Polygon",
                         promote_to_multi=multi,
+                        dataset_options=GPKG_OPTIONS,
                     )
             finally:
                 for suffix in ("-journal", "-wal", "-shm"):

@@ -190,8 +190,8 @@ def write_bands(
 ) -> Path:
     """Write 2-D DataArrays on one grid as a multi-band Cloud-Optimised GeoTIFF.
 
-    Each band gets its DataArray's name as description and its units as a
-    band tag; NaN becomes ``nodata`` (float types). The file is written to a
+    Each band gets its DataArray's name as description and its units both as
+    GDAL's unit type (shown by QGIS and ``gdalinfo``) and as a band tag; NaN becomes ``nodata`` (float types). The file is written to a
     temporary name and renamed at the end. ``cog=False`` writes a plain tiled
     GeoTIFF (512-cell blocks, fast ZSTD compression, no overviews) instead:
     about 8 times faster, for intermediate rasters that only the engine reads.
@@ -242,7 +242,10 @@ def _fill_bands(dst, bands: Sequence[xr.DataArray], profile: dict, tags: dict | 
             values = np.where(np.isnan(values), nodata, values)
         dst.write(values.astype(dtype), k)
         dst.set_band_description(k, str(band.name))
-        dst.update_tags(k, units=band.attrs.get("units", ""))
+        units = str(band.attrs.get("units", ""))
+        dst.update_tags(k, units=units)
+        if units:
+            dst.set_band_unit(k, units)  # GDAL's unit type: what QGIS shows beside the band's values
     if tags:
         dst.update_tags(**{k: str(v) for k, v in tags.items()})
 

@@ -57,6 +57,8 @@ _D = laspy.DecompressionSelection
 LAYERS = _D.XY_RETURNS_CHANNEL | _D.Z | _D.CLASSIFICATION | _D.FLAGS
 """LAZ 1.4 layers decoded: coordinates, classes and flags only (a third faster; other formats decode whole)."""
 MASK_NODATA = 255
+MIN_EXTENT = 0.01
+"""Smallest side [m] of the area a file's points cover: below it they lie on a point or a line, not a surface."""
 
 
 @dataclasses.dataclass(frozen=True)
@@ -134,6 +136,11 @@ def inspect_las(path: str | os.PathLike, *, crs=None) -> LasSource:
         raise InputFileError(f"{p}: not a readable LAS/LAZ file ({_first_line(exc)})") from exc
     if header.point_count == 0:
         raise InputFileError(f"{p}: holds no points")
+    extent = [float(header.maxs[k] - header.mins[k]) for k in (0, 1)]
+    if min(extent) < MIN_EXTENT:
+        raise InputFileError(
+            f"{p}: its {header.point_count:,} points cover {extent[0]:.2f} x {extent[1]:.2f} m, a point or a line; "
+            "not a LiDAR tile")
     if crs is not None:
         try:
             chosen, source = CRS.from_user_input(crs), "option"
@@ -379,7 +386,9 @@ def prepare(
     inputs = []
     backend = LAZ_BACKEND_ONE_THREAD if threads == 1 else LAZ_BACKEND
     for src in sources:
+        kept = 0
         for x, y, z, cls, keep in _chunks(src, chunk_points, backend):
+            kept += int(np.count_nonzero(keep))
             class_counts += np.bincount(cls, minlength=256)
             bin_points(
                 x, y, z, cls, keep, x0, y0, resolution, ground_lut, BUILDING_CLASS,
@@ -388,11 +397,16 @@ def prepare(
             done += len(x)
             if progress is not None:
                 progress(done, total)
+        if kept == 0:
+            raise InputFileError(
+                f"{src.path}: all {src.points:,} points are noise or withheld (classes "
+                f"{', '.join(map(str, NOISE_CLASSES))}); nothing to grid, check the file or leave it out")
         inputs.append({**src.as_dict(), "sha256": sha256(src.path)})
     has_points = point_count > 0
     if not has_points.any():
+        names = ", ".join(str(src.path) for src in sources[:3]) + (", ..." if len(sources) > 3 else "")
         raise NoOverlapError(
-            "no point of the input tiles falls in the grid" + (f" given by --bounds {list(bounds)}" if bounds else "")
+            f"{names}: no point falls in the grid" + (f" given by --bounds {list(bounds)}" if bounds else "")
         )
     dsm = np.where(has_points, top_z, np.nan)
     empty = ~has_points

@@ -163,7 +163,8 @@ _DTYPES = {"float32": "Float32", "float64": "Float64", "uint8": "Byte", "int16":
 def write_vrt(paths: Sequence[str | os.PathLike], path: str | os.PathLike) -> Path:
     """A GDAL VRT mosaic of aligned rasters with the same bands (written atomically).
 
-    Source paths are stored relative to the VRT, so the folder can be moved.
+    Source paths are stored relative to the VRT, so the folder can be moved. Band names
+    and units (GDAL's unit type) are those of the first raster.
 
     Raises
     ------
@@ -177,7 +178,7 @@ def write_vrt(paths: Sequence[str | os.PathLike], path: str | os.PathLike) -> Pa
     for p in paths:
         with rasterio.open(p) as src:
             infos.append((Path(p), src.bounds, src.transform.a, src.crs, src.count, src.dtypes, src.nodata,
-                          src.descriptions, src.width, src.height))
+                          src.descriptions, src.width, src.height, src.units))
     first = infos[0]
     for info in infos[1:]:
         if info[3] != first[3] or abs(info[2] - first[2]) > 1e-9 or info[4] != first[4]:
@@ -198,7 +199,9 @@ def write_vrt(paths: Sequence[str | os.PathLike], path: str | os.PathLike) -> Pa
             lines.append(f"    <NoDataValue>{first[6]!r}</NoDataValue>")
         if first[7][band - 1]:
             lines.append(f"    <Description>{escape(first[7][band - 1])}</Description>")
-        for p, b, _, _, _, _, nd, _, w, h in infos:
+        if first[10][band - 1]:
+            lines.append(f"    <UnitType>{escape(first[10][band - 1])}</UnitType>")
+        for p, b, _, _, _, _, nd, _, w, h, _ in infos:
             rel = os.path.relpath(p.resolve(), out.parent.resolve())
             col = int(round((b.left - xmin) / res))
             row = int(round((ymax - b.top) / res))
@@ -215,7 +218,7 @@ def write_vrt(paths: Sequence[str | os.PathLike], path: str | os.PathLike) -> Pa
     lines.append("</VRTDataset>")
     try:
         with atomic_path(out) as tmp:
-            tmp.write_text("\n".join(lines) + "\n")
+            tmp.write_text("\n".join(lines) + "\n", encoding="utf-8")
     except OSError as exc:
         raise OutputFileError(f"{out}: cannot write ({exc})") from exc
     return out

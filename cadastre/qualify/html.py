@@ -13,7 +13,9 @@ import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
 
+from cadastre.errors import OptionError
 from cadastre.pages.images import figure_png
+from cadastre.pages.labels import LANGS, QUALIFICATION, reasons_label, type_label, verdict_label
 from cadastre.pages.numbers import number
 from cadastre.pages.rendering import render
 from cadastre.pages.tables import NUMBER, Table
@@ -22,25 +24,30 @@ from cadastre.qualify.operation import QualifyResult
 
 __all__ = ["production_chart", "render_html"]
 
-#: Columns of a table: (column, header, digits: int, "%" for a fraction shown in %, or None for text).
+#: Columns of a table: (column, label key of :data:`cadastre.pages.labels.QUALIFICATION`, digits: int,
+#: "%" for a fraction shown in %, or None for text).
 _RANKING = [("rank", "rank", 0), ("commune", "commune", None), ("name", "building", None), ("type", "type", None),
-            ("building_id", "id", None), ("kwp", "kWp", 1), ("mwh", "MWh/yr", 1),
-            ("self_consumption_rate", "self-consumption %", "%"), ("self_sufficiency", "self-sufficiency %", "%"),
-            ("investment_eur", "investment €", 0), ("payback_years", "payback yr", 1), ("npv_eur", "NPV €", 0),
-            ("lcoe_eur_kwh", "LCOE €/kWh", 3), ("co2_t", "CO₂ t/yr", 1), ("score", "score", 0),
+            ("building_id", "id", None), ("kwp", "kwp", 1), ("mwh", "mwh", 1),
+            ("self_consumption_rate", "self", "%"), ("self_sufficiency", "sufficiency", "%"),
+            ("investment_eur", "investment", 0), ("payback_years", "payback", 1), ("npv_eur", "npv", 0),
+            ("lcoe_eur_kwh", "lcoe", 3), ("co2_t", "co2", 1), ("score", "score", 0),
             ("verdict", "verdict", None), ("reasons", "reasons", None)]
 _PROBLEMS = [("line", "line", 0), ("insee", "insee", None), ("name", "building", None), ("reasons", "problem", None)]
 _OPERATION = [("insee", "insee", None), ("commune", "commune", None), ("buildings", "rows", 0),
-              ("qualified", "qualified", 0), ("to_study", "to study", 0), ("not_qualified", "not qualified", 0),
-              ("errors", "problems", 0), ("mwp", "MWp qualified", 3), ("mwh", "MWh/yr qualified", 1),
-              ("investment_eur", "investment qualified €", 0), ("mwp_to_study", "MWp to study", 3),
-              ("investment_to_study_eur", "investment to study €", 0)]
+              ("qualified", "qualified", 0), ("to_study", "to_study", 0), ("not_qualified", "not_qualified", 0),
+              ("errors", "errors", 0), ("mwp", "mwp_q", 3), ("mwh", "mwh_q", 1),
+              ("investment_eur", "investment_q", 0), ("mwp_to_study", "mwp_s", 3),
+              ("investment_to_study_eur", "investment_s", 0)]
 _ASSUMPTIONS = [("key", "parameter", None), ("value", "value", None), ("unit", "unit", None),
-                ("source", "meaning and source", None)]
+                ("source", "source", None)]
+#: CSS class of a column of long text (kept readable: a minimum width, the other columns give way).
+LONG = "long"
+#: Number style of each language (:mod:`cadastre.pages.numbers`).
+_STYLE = {"fr": "fr", "en": "iso"}
 
 
-def _cell(value, digits) -> str:
-    """A cell's text: empty when missing, else as text or a number grouped by thin spaces (1 234.5)."""
+def _cell(value, digits, style: str = "iso") -> str:
+    """A cell's text: empty when missing, else as text or a number in ``style`` (1 234.5, 1 234,5)."""
     if value is None or value is pd.NA or (isinstance(value, float) and math.isnan(value)):
         return ""
     if digits is None:
@@ -48,48 +55,65 @@ def _cell(value, digits) -> str:
     if isinstance(value, float) and math.isinf(value):
         return str(value)  # a payback never reached: inf, as in qualification.csv
     if digits == "%":
-        return number(100.0 * float(value), 0, "iso")
-    return number(value, digits, "iso")
+        return number(100.0 * float(value), 0, style)
+    return number(value, digits, style)
 
 
-def _table(frame: pd.DataFrame, columns: list[tuple[str, str, object]], key: str) -> Table:
-    """The rows of ``frame`` in ``columns``; numbers right-aligned, a verdict in its colour (class)."""
+def _label(column: str, value, lang: str):
+    """The label of a coded cell (type, verdict, reasons, the operation's total) in ``lang``."""
+    if column == "type":
+        return type_label(value, lang)
+    if column == "verdict":
+        return verdict_label(value, lang)
+    if column == "reasons":
+        return reasons_label(value, lang)
+    if column == "commune" and value == "(operation)":
+        return QUALIFICATION[lang]["operation"]
+    return value
+
+
+def _table(frame: pd.DataFrame, columns: list[tuple[str, str, object]], key: str, lang: str = "fr") -> Table:
+    """The rows of ``frame`` in ``columns``, labelled in ``lang``; numbers right-aligned, a verdict in its colour
+    (class from its code)."""
     rows = []
     for _, row in frame.iterrows():
         cells = []
         for column, _, digits in columns:
-            text = _cell(row.get(column), digits)
-            style = text.replace(" ", "-") if column == "verdict" else NUMBER if digits is not None else ""
+            value = row.get(column)
+            text = _cell(_label(column, value, lang) if digits is None else value, digits, _STYLE[lang])
+            style = str(value).replace(" ", "-") if column == "verdict" else NUMBER if digits is not None else \
+                LONG if column in ("reasons", "source") else ""
             cells.append((text, style))
         rows.append(cells)
-    return Table(key, [label for _, label, _ in columns], rows)
+    return Table(key, [QUALIFICATION[lang][label] for _, label, _ in columns], rows)
 
 
-def production_chart(profiles, title: str) -> bytes:
+def production_chart(profiles, title: str, lang: str = "fr") -> bytes:
     """PNG: monthly production, load and self-consumption, and the mean day (production vs load)."""
+    w = QUALIFICATION[lang]
     fig = Figure(figsize=(9.5, 3.2))
     left, right = fig.subplots(1, 2, gridspec_kw={"width_ratios": [1.3, 1]})
     months = np.arange(1, 13)
-    left.bar(months - 0.2, profiles.monthly_production, 0.4, label="production", color="#f2b705")
-    left.bar(months + 0.2, profiles.monthly_load, 0.4, label="load", color="#5b8db8")
-    left.plot(months, profiles.monthly_self, "k.-", label="self-consumed")
+    left.bar(months - 0.2, profiles.monthly_production, 0.4, label=w["production"], color="#f2b705")
+    left.bar(months + 0.2, profiles.monthly_load, 0.4, label=w["load"], color="#5b8db8")
+    left.plot(months, profiles.monthly_self, "k.-", label=w["self_consumed"])
     left.set_xticks(months)
-    left.set_xlabel("month")
+    left.set_xlabel(w["month"])
     left.set_ylabel("MWh")
     left.legend(fontsize=8)
     hours = np.arange(24)
     right.fill_between(hours, np.minimum(profiles.hourly_production, profiles.hourly_load), color="#cfe8cf",
-                       label="self-consumed (mean)")
-    right.plot(hours, profiles.hourly_production, color="#d99a00", label="production")
-    right.plot(hours, profiles.hourly_load, color="#2f6690", label="load")
-    right.set_xlabel("local hour (mean day of the year)")
+                       label=w["self_consumed_mean"])
+    right.plot(hours, profiles.hourly_production, color="#d99a00", label=w["production"])
+    right.plot(hours, profiles.hourly_load, color="#2f6690", label=w["load"])
+    right.set_xlabel(w["hour"])
     right.set_ylabel("kW")
     right.legend(fontsize=8)
     fig.suptitle(title, fontsize=10)
     return figure_png(fig, dpi=80, tight=True)
 
 
-def render_html(result: QualifyResult, *, top: int = 5) -> str:
+def render_html(result: QualifyResult, *, top: int = 5, lang: str = "fr") -> str:
     """The whole page as a string (see the module docstring).
 
     Parameters
@@ -98,7 +122,11 @@ def render_html(result: QualifyResult, *, top: int = 5) -> str:
         From :func:`cadastre.qualify.operation.qualify`.
     top : int
         How many of the best-ranked buildings get a production vs load chart.
+    lang : {'fr', 'en'}
+        Language of the page: its text, headers, building types, verdicts and reasons.
     """
+    if lang not in LANGS:
+        raise OptionError(f"--lang {lang}: unknown language; use one of {', '.join(LANGS)}")
     t = pd.DataFrame(result.table.drop(columns="geometry"))
     ranked = t[t["status"] == "ok"].sort_values("rank")
     errors = t[t["status"] == "error"]
@@ -106,18 +134,19 @@ def render_html(result: QualifyResult, *, top: int = 5) -> str:
     for _, row in ranked.head(top).iterrows():
         prof = result.profiles.get(int(row["line"]))
         if prof is not None:
-            title = f"#{row['rank']} {row['name']} ({row['commune']}): {row['kwp']:.1f} kWp"
-            charts.append((production_chart(prof, title), title))
+            title = f"#{row['rank']} {row['name']} ({row['commune']}) : {number(row['kwp'], 1, 'fr')} kWc" \
+                if lang == "fr" else f"#{row['rank']} {row['name']} ({row['commune']}): {row['kwp']:.1f} kWp"
+            charts.append((production_chart(prof, title, lang), title))
     assumptions = pd.DataFrame([{"key": k, "value": str(v), "unit": u, "source": n}
                                 for k, v, u, n in parameters(result.config)])
     meta = result.meta
     return render(
-        __package__, "qualification.html.j2", lang="en",
+        __package__, "qualification.html.j2", lang=lang, style=_STYLE[lang],
         run=meta["run"], municipal=meta["municipal"], weather=str(meta["weather"]).replace("\\", "/").split("/")[-1],
         rows=len(t), counts=meta["verdicts"], errors=meta["errors"], total=result.operation.iloc[-1].to_dict(),
-        ranking=_table(ranked, _RANKING, "ranking"), charts=charts,
-        problems=_table(errors, _PROBLEMS, "problems") if len(errors) else None,
-        operation=_table(result.operation, _OPERATION, "operation"),
-        assumptions=_table(assumptions, _ASSUMPTIONS, "assumptions"),
+        ranking=_table(ranked, _RANKING, "ranking", lang), charts=charts,
+        problems=_table(errors, _PROBLEMS, "problems", lang) if len(errors) else None,
+        operation=_table(result.operation, _OPERATION, "operation", lang),
+        assumptions=_table(assumptions, _ASSUMPTIONS, "assumptions", lang),
         sky=meta["sky"], albedo=f"{meta['albedo']:g}",
     )

@@ -61,6 +61,7 @@ from cadastre.results.read import insee_code, read_layer, read_meta, resolve
 from cadastre.solar.weather import Weather, default_weather_path, load_weather
 
 __all__ = [
+    "HEADERS",
     "OUTPUT_COLUMNS",
     "VERDICTS",
     "QualifyResult",
@@ -86,6 +87,30 @@ OUTPUT_COLUMNS = (
     "payback_years", "npv_eur", "lcoe_eur_kwh", "co2_t", "score", "score_payback", "score_yield",
     "score_self_consumption", "score_size", "rank", "verdict", "reasons",
 )
+
+#: Headers of the workbook ``qualification.xlsx`` (French, with units), for the columns of
+#: :data:`OUTPUT_COLUMNS` and of :func:`operation_table` that the shared headers of
+#: :data:`cadastre.results.contract.HEADERS` do not name or name otherwise.
+HEADERS = {
+    "line": "Ligne du CSV", "name": "Nom", "type": "Type (code)", "match": "Appariement",
+    "distance_m": "Distance au bâtiment (m)", "status": "État", "faces": "Pans utilisés",
+    "roof_kwp": "Puissance du toit (kWc)", "kwp": "Puissance installée (kWc)", "band": "Tranche",
+    "ac_kw": "Puissance onduleur (kW)", "consumption_mwh": "Consommation (MWh/an)",
+    "consumption_source": "Source de la consommation", "self_consumed_mwh": "Autoconsommé (MWh/an)",
+    "surplus_mwh": "Surplus injecté (MWh/an)", "self_consumption_rate": "Taux d'autoconsommation (0-1)",
+    "self_sufficiency": "Taux d'autoproduction (0-1)", "investment_eur": "Investissement (€ HT)",
+    "subsidy_eur": "Prime (€)", "savings_eur": "Économies (€/an)", "surplus_revenue_eur": "Vente du surplus (€/an)",
+    "om_eur": "Exploitation et maintenance (€/an)", "payback_years": "Temps de retour (ans)",
+    "npv_eur": "VAN (€)", "lcoe_eur_kwh": "LCOE (€/kWh)", "co2_t": "CO₂ évité (t/an)", "score": "Score (0-100)",
+    "score_payback": "Note temps de retour (0-1)", "score_yield": "Note productible (0-1)",
+    "score_self_consumption": "Note autoconsommation (0-1)", "score_size": "Note taille (0-1)", "rank": "Rang",
+    "verdict": "Avis (code)", "reasons": "Motifs",
+    # operation.csv
+    "buildings": "Lignes", "qualified": "Qualifiés", "to_study": "À étudier", "not_qualified": "Non qualifiés",
+    "errors": "Lignes avec un problème", "mwp": "Puissance qualifiée (MWc)", "mwh": "Production (MWh/an)",
+    "mwp_to_study": "Puissance à étudier (MWc)", "mwh_to_study": "Production à étudier (MWh/an)",
+    "investment_to_study_eur": "Investissement à étudier (€ HT)",
+}
 
 _ROOF_COLUMNS = ["face", "building_id", "tilt", "azimuth", "usable_area_m2", "shading_ratio", "suitable", "kwp"]
 _MAX_CANDIDATES = 400

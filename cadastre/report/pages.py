@@ -21,9 +21,9 @@ from pathlib import Path
 import geopandas as gpd
 import pandas as pd
 
-from cadastre.areas.aggregate import write_table
 from cadastre.errors import OptionError, OutputFileError
 from cadastre.pages import tables
+from cadastre.pages.labels import type_label, verdict_label
 from cadastre.pages.numbers import number as fmt
 from cadastre.report import charts
 from cadastre.report.data import (
@@ -40,6 +40,7 @@ from cadastre.report.data import (
 )
 from cadastre.report.data import main_commune as _main_commune
 from cadastre.report.html import TEXT, index_page, report_page
+from cadastre.results.tables import write_table, write_workbook
 from rasters.footprints import check_vector_output, write_vector
 from rasters.io import check_output_path
 
@@ -81,6 +82,7 @@ def _check_outputs(out_html: Path, *, overwrite: bool) -> None:
     csv, gpkg = _side_paths(out_html)
     check_output_path(out_html, overwrite=overwrite)
     check_output_path(csv, overwrite=overwrite)
+    check_output_path(csv.with_suffix(".xlsx"), overwrite=overwrite)
     check_vector_output(gpkg, overwrite=overwrite)
 
 
@@ -145,6 +147,11 @@ def _top_table(buildings: pd.DataFrame, text: dict, lang: str) -> tables.Table:
 
 
 def _municipal_cell(value: str, column: str, decimals: int | None, lang: str) -> str:
+    """A cell of the municipal table: a building type or a verdict as its label in ``lang``, a number in its style."""
+    if column == "type":
+        return type_label(value, lang)
+    if column == "verdict":
+        return verdict_label(value, lang)
     if decimals is None or value == "":
         return value
     if column == "self_consumption_rate":  # a fraction 0-1 in qualification.csv, shown in %
@@ -285,7 +292,9 @@ def _write(html_text: str, buildings: gpd.GeoDataFrame, folder: Path, stem: str)
     """Write ``<stem>.html``, ``<stem>-buildings.csv`` and ``<stem>-buildings.gpkg`` into a staging folder."""
     csv, gpkg = _side_paths(folder / f"{stem}.html")
     write_vector(buildings, gpkg, layer="buildings")
-    write_table(pd.DataFrame(buildings.drop(columns=buildings.geometry.name)), csv)
+    table = pd.DataFrame(buildings.drop(columns=buildings.geometry.name))
+    write_table(table, csv)
+    write_workbook({"buildings": table}, csv.with_suffix(".xlsx"))  # the same table for a spreadsheet
     try:
         (folder / f"{stem}.html").write_text(html_text, encoding="utf-8")
     except OSError as exc:

@@ -40,6 +40,9 @@ EPCI = "epci.csv"
 """One row per EPCI (:data:`EPCI_COLUMNS`)."""
 TERRITORY = "territory.csv"
 """One row: the totals (:data:`TERRITORY_COLUMNS`)."""
+WORKBOOK = "tables.xlsx"
+"""The aggregate tables as one workbook for spreadsheets, one sheet per table, French headers with units
+(:func:`cadastre.results.tables.write_workbook`)."""
 BUILDINGS_META = "buildings.json"
 """Metadata of a buildings folder (:data:`BUILDINGS_META_KEYS`)."""
 RUN_META = "run.json"
@@ -64,9 +67,9 @@ TABLES = (COMMUNES, EPCI, TERRITORY)
 """The aggregate tables of a result set (CSV, UTF-8, NA as an empty field)."""
 RESULT_TABLES = (ROOFS, BUILDINGS, COVERAGE, *TABLES)
 """The files every result set holds, in either kind of folder."""
-BUILDINGS_FILES = (*RESULT_TABLES, BUILDINGS_META)
+BUILDINGS_FILES = (*RESULT_TABLES, WORKBOOK, BUILDINGS_META)
 """Everything a buildings folder holds."""
-RUN_EXTRA_FILES = (RUN_META, MANIFEST, RUN_CONFIG, IRRADIANCE_MOSAIC, FARFIELD_MOSAIC, TILES)
+RUN_EXTRA_FILES = (WORKBOOK, RUN_META, MANIFEST, RUN_CONFIG, IRRADIANCE_MOSAIC, FARFIELD_MOSAIC, TILES)
 """What a run folder holds besides :data:`RESULT_TABLES`."""
 META_FILES = (RUN_META, BUILDINGS_META)
 """The metadata of a run folder, else of a buildings folder (first found wins)."""
@@ -122,9 +125,11 @@ RUN_META_KEYS = (
     "totals", "buildings", "run_id", "config", "inputs", "crs", "weather", "communes", "footprints", "sky",
     "net_reduction", PARAMETERS, "site", "tile_size", "halo", "max_distance", "resolution", "directions", "tiles", "tiles_done",
     "tiles_reused", "tasks_reused", "tiles_failed", "tiles_halo_incomplete", "peak_rss_mib", "task_seconds",
-    "seconds", "finished",
+    "seconds", "finished", "tiles_low_density", "tables", "complete",
 )
-"""Keys of :data:`RUN_META`, in order."""
+"""Keys of :data:`RUN_META`, in order, once the run has ended (``complete`` true; ``tables``: what
+:func:`cadastre.results.read.tables_record` records). While a run goes on, or after it was
+interrupted, the file holds ``{"complete": false, "started": ...}`` only."""
 
 __all__ = [
     "ASSIGNED_COLUMNS", "BUILDINGS", "COVERAGE", "COVERAGE_COLUMNS", "COVERAGE_LAYER", "COVERAGE_PART_COLUMNS", "BUILDINGS_COLUMNS", "BUILDINGS_FILES", "BUILDINGS_LAYER", "BUILDINGS_META",
@@ -135,3 +140,34 @@ __all__ = [
     "RUN_META_KEYS", "SHARED_META_KEYS", "SOURCE_KEYS", "TABLES", "TABLE_COLUMNS", "TERRITORY", "TERRITORY_COLUMNS",
     "TILES", "TILE_COLUMN",
 ]
+
+# --------------------------------------------------------------------------- for people
+HEADERS = {
+    # identities
+    "building_id": "Identifiant du bâtiment", "input_building_id": "Identifiant d'origine", "tile": "Dalle",
+    "face": "Pan de toit", "best_face": "Meilleur pan", "insee": "Code INSEE", "commune": "Commune",
+    "epci_siren": "SIREN de l'EPCI", "epci": "EPCI", "territory": "Territoire", "communes": "Communes",
+    "population": "Population", "outside_buildings": "Bâtiments hors communes",
+    # buildings and faces
+    "buildings": "Bâtiments analysés", "suitable_buildings": "Bâtiments avec toiture favorable",
+    "faces": "Pans de toit", "suitable_faces": "Pans favorables", "cells": "Cellules", "usable_cells": "Cellules utiles",
+    "area_m2": "Surface (m²)", "footprint_area_m2": "Emprise au sol (m²)", "roof_area_m2": "Surface de toiture (m²)",
+    "usable_area_m2": "Surface utile (m²)", "usable_area_net_m2": "Surface utile nette (m²)",
+    "tilt": "Inclinaison (°)", "azimuth": "Azimut (° depuis le nord)", "flat": "Toit plat",
+    "irradiation": "Irradiation (kWh/m²/an)", "usable_irradiation": "Irradiation utile (kWh/m²/an)",
+    "poa_unshaded": "Irradiation sans ombre (kWh/m²/an)", "shading_ratio": "Ratio d'ombrage (0-1, 1 = sans ombre)",
+    "fraction_of_optimum": "Part de l'optimum (0-1)", "class": "Classe (0-5)", "suitable": "Favorable",
+    "kwp": "Puissance (kWc)", "kwp_net": "Puissance nette (kWc)", "mwh": "Production (MWh/an)",
+    "mwh_net": "Production nette (MWh/an)", "specific_yield": "Productible (kWh/kWc/an)",
+    # aggregates
+    "mwp_gross": "Puissance brute (MWc)", "mwp_net": "Puissance nette (MWc)",
+    "gwh_gross": "Production brute (GWh/an)", "gwh_net": "Production nette (GWh/an)",
+    # coverage
+    "has_data": "Données LiDAR", "area_km2": "Surface (km²)", "covered_km2": "Surface couverte par les données (km²)",
+    "covered_share": "Part couverte (0-1)", "footprints": "Emprises de bâtiments",
+    "footprints_with_data": "Emprises avec données",
+}
+"""Column -> header of the workbooks, in French with the unit (:data:`WORKBOOK`, and the workbooks of
+``cadastre report`` and ``cadastre qualify``, which add their own columns)."""
+
+__all__ += ["HEADERS", "WORKBOOK"]

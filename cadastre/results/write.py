@@ -21,12 +21,12 @@ import geopandas as gpd
 import pandas as pd
 import pyogrio
 
-from cadastre.areas.aggregate import write_table
 from cadastre.errors import OutputFileError
 from cadastre.results.contract import (BUILDINGS, BUILDINGS_META, COMMUNES, COVERAGE, COVERAGE_PART_COLUMNS, EPCI,
-                                       LAYERS, ROOFS, SOURCE_KEYS, TERRITORY)
+                                       LAYERS, ROOFS, SOURCE_KEYS, TERRITORY, WORKBOOK)
+from cadastre.results.tables import write_table, write_workbook
 from cadastre.roofs.buildings import BuildingsResult
-from rasters.footprints import write_vector
+from rasters.footprints import GPKG_OPTIONS, write_vector
 from rasters.io import check_output_folder
 
 Layer = gpd.GeoDataFrame | Sequence[Path]
@@ -56,7 +56,9 @@ def write_results(
         :data:`~cadastre.results.contract.BUILDINGS`: a frame, or the GeoPackages of a run's
         tiles, whose features are appended tile after tile.
     communes, epci, territory : pandas.DataFrame
-        The aggregate tables (:func:`cadastre.areas.aggregate.aggregate`).
+        The aggregate tables (:func:`cadastre.areas.aggregate.aggregate`), written as CSV and
+        together as the workbook :data:`~cadastre.results.contract.WORKBOOK`
+        (:mod:`cadastre.results.tables`: rounded, neutralised, French headers).
     coverage : GeoDataFrame or sequence of paths, optional
         The layer :data:`~cadastre.results.contract.COVERAGE` (the covered part of each commune);
         None writes it empty.
@@ -82,15 +84,18 @@ def write_results(
             pyogrio.read_info(roofs[0], layer=LAYERS[ROOFS])["crs"] if len(roofs) else None)
         coverage = gpd.GeoDataFrame({c: pd.Series(dtype=t) for c, t in zip(COVERAGE_PART_COLUMNS, ("string", float),
                                                                            strict=True)}, geometry=[], crs=crs)
-    names = [ROOFS, BUILDINGS, COVERAGE, COMMUNES, EPCI, TERRITORY] + ([BUILDINGS_META] if meta is not None else [])
+    names = [ROOFS, BUILDINGS, COVERAGE, COMMUNES, EPCI, TERRITORY, WORKBOOK] + (
+        [BUILDINGS_META] if meta is not None else [])
     dest = check_output_folder(folder, names, overwrite=overwrite)
     staging = _hidden(dest, "tmp")
     try:
         staging.mkdir()
         for name, layer in ((ROOFS, roofs), (BUILDINGS, buildings), (COVERAGE, coverage)):
             _write_layer(layer, staging / name, LAYERS[name])
-        for name, table in ((COMMUNES, communes), (EPCI, epci), (TERRITORY, territory)):
+        tables = {COMMUNES: communes, EPCI: epci, TERRITORY: territory}
+        for name, table in tables.items():
             write_table(table, staging / name)
+        write_workbook({Path(name).stem: table for name, table in tables.items()}, staging / WORKBOOK)
         if meta is not None:
             (staging / BUILDINGS_META).write_text(json.dumps(meta, indent=2, default=str), encoding="utf-8")
         _move_into_place(staging, dest, names)
@@ -132,7 +137,7 @@ def _write_layer(layer: Layer, path: Path, name: str) -> None:
         return
     for k, part in enumerate(layer):
         pyogrio.write_dataframe(gpd.read_file(part, layer=name), path, layer=name, append=k > 0,
-                                promote_to_multi=True)
+                                promote_to_multi=True, dataset_options=None if k else GPKG_OPTIONS)
 
 
 def _hidden(dest: Path, suffix: str) -> Path:

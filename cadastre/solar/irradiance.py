@@ -7,7 +7,6 @@ sun tables, isotropic or Perez diffuse, ground-reflected irradiation.
 
 from __future__ import annotations
 
-import math
 from collections.abc import Callable
 from typing import NamedTuple
 
@@ -49,23 +48,40 @@ UNITS = {
     "aspect": "degrees clockwise from north",
 }
 MIN_DIRECTIONS = 8
+MAX_DIRECTIONS = 360
+"""Most horizon directions: 1° steps; finer adds time and memory, not accuracy at these sun tables."""
+MAX_DISTANCE = 20_000.0
+"""Longest reach of the horizon search on the DSM itself [m]."""
+MAX_FAR_DISTANCE = 50_000.0
+"""Longest far-field reach [m]: 200 m below the horizontal line at 50 km from the Earth's curvature alone."""
+MAX_FAR_CELL = 100.0
+"""Largest cell of the far field's coarse surface [m]."""
 
 
-def check_options(*, n_directions: int, max_distance: float, albedo: float, sky: str) -> str:
-    """Validate the model options; return the normalised sky name.
+def check_options(*, n_directions: int, max_distance: float, albedo: float, sky: str,
+                  far_distance: float = 0.0, far_cell: float = 5.0) -> str:
+    """Validate the model options against their physical ranges; return the normalised sky name.
 
     Raises
     ------
     OptionError
-        ``n_directions`` < 8, ``max_distance`` <= 0, ``albedo`` outside [0, 1],
-        unknown sky model.
+        ``n_directions`` not an integer in [8, 360], ``max_distance`` not in (0, 20 km], ``albedo``
+        outside [0, 1], unknown sky model, ``far_distance`` not 0 or in (``max_distance``, 50 km],
+        ``far_cell`` not in (0, 100 m] (NaN and infinities are out of every range).
     """
-    if int(n_directions) != n_directions or n_directions < MIN_DIRECTIONS:
-        raise OptionError(f"--directions: {n_directions} is too few; use an integer >= {MIN_DIRECTIONS} (default 64)")
-    if not (max_distance > 0 and math.isfinite(max_distance)):
-        raise OptionError(f"--max-distance: {max_distance} m; use a positive distance in metres (default 1000)")
+    if not (int(n_directions) == n_directions and MIN_DIRECTIONS <= n_directions <= MAX_DIRECTIONS):
+        raise OptionError(f"--directions: {n_directions} is out of range; use an integer in "
+                          f"[{MIN_DIRECTIONS}, {MAX_DIRECTIONS}] (default 64)")
+    if not (0 < max_distance <= MAX_DISTANCE):
+        raise OptionError(f"--max-distance: {max_distance} m; use a positive distance in metres, at most "
+                          f"{MAX_DISTANCE:,.0f} (default 1000)")
     if not (0.0 <= albedo <= 1.0):
         raise OptionError(f"--albedo: {albedo} is outside 0-1; use a reflectance such as 0.2")
+    if not (far_distance == 0 or max_distance < far_distance <= MAX_FAR_DISTANCE):
+        raise OptionError(f"--far-distance: {far_distance:g} m; give 0 (off) or more than --max-distance "
+                          f"({max_distance:g} m), at most {MAX_FAR_DISTANCE:,.0f} m")
+    if not (0 < far_cell <= MAX_FAR_CELL):
+        raise OptionError(f"--far-cell: {far_cell:g} m; give a cell size in (0, {MAX_FAR_CELL:g}] m")
     return check_sky(sky)
 
 

@@ -102,6 +102,8 @@ _PVGIS_TIME_COLUMN = "time(UTC)"
 _PVGIS_TIME_FORMAT = "%Y%m%d:%H%M"
 _PVGIS_HEADER_RE = re.compile(r"^\s*time\(UTC\)", re.MULTILINE)
 _PVGIS_ROW_RE = re.compile(r"^\s*\d{8}:\d{4}\s*,")
+TMY_ROWS = 8760
+"""Hourly rows of a typical meteorological year (PVGIS TMY; an EPW may also hold 8,784 for a leap year)."""
 _PVGIS_MONTH_RE = re.compile(r"^\s*(\d{1,2})\s*,\s*(\d{4})\s*$")
 # ``..._<lat>_<lon>_...`` in a PVGIS file name, e.g.
 # ``pvgis_tmy_50.811_3.310_2005_2020.csv``.
@@ -345,15 +347,20 @@ def _locate(meta: dict, path: object, found_in: str) -> None:
 
 
 def _finish_pvgis(raw: pd.DataFrame, stamps: pd.Series, path: object,
-                  ) -> pd.DataFrame:
-    """Parse PVGIS stamps and numbers, rename columns to pvlib names."""
+                  first_line: int | None = None) -> pd.DataFrame:
+    """Parse PVGIS stamps and numbers, rename columns to pvlib names.
+
+    ``first_line``: the file's line number of the first row (CSV), so that an
+    error names the line; None for a JSON file (rows are counted).
+    """
     stamps = stamps.astype(str).str.strip()
     index = pd.to_datetime(stamps, format=_PVGIS_TIME_FORMAT, utc=True,
                            errors="coerce")
     if index.isna().any():
         i = _first_true(index.isna().to_numpy())
+        where = f"line {first_line + i}" if first_line else f"row {i + 1}"
         raise WeatherError(
-            f"{path}: cannot read time {stamps.iloc[i]!r} at row {i + 1}; "
+            f"{path}: cannot read time {_one_line(stamps.iloc[i], 40)!r} at {where}; "
             "PVGIS times look like 20150101:0000 (UTC)")
     index = pd.DatetimeIndex(index, name="time")
     labels = list(stamps)
@@ -364,6 +371,15 @@ def _finish_pvgis(raw: pd.DataFrame, stamps: pd.Series, path: object,
     data = data.rename(columns=_PVGIS_VARIABLE_MAP)
     _check_unique(data.index, path)
     return data
+
+
+def _check_whole_year(rows: int, path: object, where: str, allowed: tuple[int, ...] = (TMY_ROWS,)) -> None:
+    """A typical year is read whole or refused: ``rows`` must be one of ``allowed``."""
+    if rows not in allowed:
+        expected = " or ".join(f"{n:,}" for n in allowed)
+        raise WeatherError(
+            f"{path}: {rows:,} hourly rows ({where}) where a whole typical year has {expected}; "
+            "the file is cut or edited, download it again")
 
 
 def _parse_pvgis_csv(text: str, path: object) -> tuple[pd.DataFrame, dict]:
@@ -381,9 +397,17 @@ def _parse_pvgis_csv(text: str, path: object) -> tuple[pd.DataFrame, dict]:
             f"{path}: missing PVGIS column(s) {', '.join(missing)} "
             f"(columns found: {_one_line(', '.join(columns))}); download the "
             "PVGIS TMY file again with all its columns")
+    # the table runs from the header to the first line that does not start
+    # with a digit (blank, or the first description line); a damaged row
+    # inside it is reported below, never taken as the end of the table
     end = header_i + 1
-    while end < len(lines) and _PVGIS_ROW_RE.match(lines[end]):
+    while end < len(lines) and lines[end].lstrip()[:1].isdigit():
         end += 1
+    later = next((j for j in range(end, len(lines)) if _PVGIS_ROW_RE.match(lines[j])), None)
+    if later is not None:
+        raise WeatherError(
+            f"{path}: line {end + 1} ({_one_line(lines[end], 40)!r}) is not a data row "
+            f"but data rows follow it (line {later + 1}); the file is damaged, download it again")
     rows = lines[header_i + 1:end]
     if not rows:
         raise WeatherError(
@@ -401,7 +425,8 @@ def _parse_pvgis_csv(text: str, path: object) -> tuple[pd.DataFrame, dict]:
                       names=columns, dtype=str, keep_default_na=False,
                       skipinitialspace=True)
     stamps = raw.pop(_PVGIS_TIME_COLUMN)
-    data = _finish_pvgis(raw, stamps, path)
+    data = _finish_pvgis(raw, stamps, path, first_line=header_i + 2)
+    _check_whole_year(len(data), path, f"lines {header_i + 2}-{end}")
 
     meta: dict[str, Any] = {"format": "csv"}
     months = []
@@ -492,6 +517,7 @@ def _parse_pvgis_json(text: str, path: object) -> tuple[pd.DataFrame, dict]:
     stamps = pd.Series([str(r.get(_PVGIS_TIME_COLUMN)) for r in rows])
     raw = raw.reset_index(drop=True)
     data = _finish_pvgis(raw, stamps, path)
+    _check_whole_year(len(data), path, "'outputs.tmy_hourly'")
 
     meta: dict[str, Any] = dict(pvmeta)
     meta["format"] = "json"
@@ -555,7 +581,8 @@ def read_pvgis_tmy(path: str | os.PathLike) -> tuple[pd.DataFrame, dict]:
         ``G(h)``, ``Gb(n)`` or ``Gd(h)`` missing.
     WeatherError
         No rows, truncated rows, unreadable or duplicated times, non-numeric
-        values.
+        values, a damaged row inside the table (named by its line), or not
+        exactly :data:`TMY_ROWS` rows: a TMY is read whole or refused.
 
     See Also
     --------
@@ -587,6 +614,7 @@ def _parse_epw(text: str, path: object) -> tuple[pd.DataFrame, dict]:
         raise WeatherError(
             f"{path}: no data rows after the 8 EPW header lines; give a "
             "complete EPW file")
+    _check_whole_year(len(raw), path, f"lines 9-{8 + len(raw)}", (TMY_ROWS, TMY_ROWS + 24))
     # pvlib labels the hour-ending value of EPW hour H with H-1 (the start of
     # its interval); put back the file's own stamp, H, the end of the hour.
     index = pd.DatetimeIndex(raw.index + pd.Timedelta(hours=1))
@@ -637,7 +665,8 @@ def read_epw(path: str | os.PathLike) -> tuple[pd.DataFrame, dict]:
         Missing, unreadable or malformed file.
     WeatherError
         No rows, duplicated times (sub-hourly EPW files are not supported),
-        non-numeric values.
+        non-numeric values, or not a whole year (8,760 rows, 8,784 for a
+        leap year).
 
     See Also
     --------

@@ -24,6 +24,7 @@ Relative paths are relative to the folder of the TOML file.
 from __future__ import annotations
 
 import dataclasses
+import glob
 import hashlib
 import json
 import os
@@ -32,8 +33,8 @@ from pathlib import Path
 from cadastre import _params
 from cadastre._params import param, section
 from cadastre.config import Config, config_from_dict, read_toml
-from cadastre.errors import InputFileError, OptionError
-from cadastre.solar.irradiance import BANDS, MIN_DIRECTIONS
+from cadastre.errors import CRSError, InputFileError, OptionError
+from cadastre.solar.irradiance import BANDS, MAX_DIRECTIONS, MAX_DISTANCE, MAX_FAR_CELL, MAX_FAR_DISTANCE, MIN_DIRECTIONS
 
 LIDAR_SUFFIXES = (".las", ".laz")
 CELLS = ("roofs", "core")
@@ -46,7 +47,7 @@ class InputsConfig:
     """Section ``[inputs]`` of a run file: what the run reads (paths relative to the file's folder)."""
 
     lidar: tuple[str, ...] = param(
-        (), "", "LAS/LAZ tiles: files or folders; give either lidar or dsm", rule="paths of .las/.laz files or folders")
+        (), "", "LAS/LAZ tiles: files or folders; give either lidar or dsm", rule="paths of .las/.laz files or folders, or glob patterns")
     dsm: tuple[str, ...] = param(
         (), "", "DSM GeoTIFFs on one aligned grid, e.g. the dsm.tif of 'cadastre prepare' (its ndsm, vegetation "
         "and buildings rasters beside it are used too); give either lidar or dsm",
@@ -69,10 +70,10 @@ class TilesConfig:
 
     size: float = param(
         1000.0, "m", "side of a tile's core, aligned to multiples of it (IGN LiDAR HD tiles: 1000; the sample's "
-        "tiles: 50); a multiple of resolution", ge=1.0)
-    resolution: float = param(0.5, "m", "cell size of the rasters", ge=0.01)
+        "tiles: 50); a multiple of resolution", ge=1.0, le=10_000.0)
+    resolution: float = param(0.5, "m", "cell size of the rasters", ge=0.01, le=10.0)
     halo: float = param(
-        200.0, "m", "context read around each core, and the reach of the horizon search", gt=0.0)
+        200.0, "m", "context read around each core, and the reach of the horizon search", gt=0.0, le=MAX_DISTANCE)
     rasters: tuple[str, ...] = param(
         ("global",), "", "irradiance bands kept per tile and in the mosaic (a non-empty list)", choices=BANDS)
 
@@ -81,18 +82,19 @@ class TilesConfig:
 class IrradianceConfig:
     """Section ``[irradiance]`` of a run file: the horizons and where the irradiance is computed."""
 
-    directions: int = param(64, "", "horizon directions", ge=MIN_DIRECTIONS)
+    directions: int = param(64, "", "horizon directions", ge=MIN_DIRECTIONS, le=MAX_DIRECTIONS)
     max_distance: float | None = param(
         None, "m", "reach of the horizon search, at most the halo; none = the halo. Cells of a building that "
         "sticks out of its core by d see exactly as in one raster when max_distance <= halo - d", gt=0.0,
+        le=MAX_DISTANCE,
         example=150.0)
     far_distance: float = param(
         5000.0, "m", "far field: hills and slag heaps beyond the halo shade too; their horizon is traced up to "
         "far_distance on a coarse surface; 0 = no far field, else beyond the reach of the horizon search",
-        ge=0.0)
+        ge=0.0, le=MAX_FAR_DISTANCE)
     far_cell: float = param(
         5.0, "m", "cell of the coarse surface (the highest point of each cell, built once per run); a whole "
-        "multiple of tiles.resolution", gt=0.0)
+        "multiple of tiles.resolution", gt=0.0, le=MAX_FAR_CELL)
     cells: str = param(
         "roofs", "", "where the irradiance is computed: roofs = the roof cells of the buildings each tile owns "
         "(the fastest), core = every cell of the tiles (a full irradiance map, slower); rasters hold nodata "
@@ -158,7 +160,12 @@ def _expand(where: str, key: str, values, base: Path, suffixes: tuple[str, ...])
     found: list[Path] = []
     for value in values:
         p = Path(value) if Path(value).is_absolute() else base / value
-        if p.is_dir():
+        if glob.has_magic(str(value)):  # a pattern such as tiles/*.laz
+            matched = sorted(Path(f) for f in glob.glob(str(p)) if Path(f).suffix.lower() in suffixes)
+            if not matched:
+                raise InputFileError(f"{where}: inputs.{key}: no {'/'.join(suffixes)} file matches {p}")
+            found += matched
+        elif p.is_dir():
             found += sorted(f for f in p.iterdir() if f.suffix.lower() in suffixes)
         elif p.is_file():
             found.append(p)
@@ -208,6 +215,17 @@ def load_run_config(path: str | os.PathLike) -> RunConfig:
     weather = inputs.weather or None
     if weather is not None and weather.lower() != "clearsky":
         weather = str(_optional_path(where, "weather", weather, base))
+    if inputs.crs:
+        from pyproj import CRS
+        from pyproj.exceptions import CRSError as CRSErrorBase
+
+        from rasters.grid import check_crs
+
+        try:
+            check_crs(CRS.from_user_input(inputs.crs), f"{where}: inputs.crs = {inputs.crs!r}")
+        except CRSErrorBase as exc:
+            raise CRSError(f"{where}: inputs.crs = {inputs.crs!r} is not a CRS pyproj knows; give e.g. "
+                           '"EPSG:2154" (Lambert-93)') from exc
     if not tiles.rasters:
         raise OptionError(f"{where}: tiles.rasters = []; give a non-empty list of {', '.join(BANDS)}")
     size, resolution, halo = tiles.size, tiles.resolution, tiles.halo
@@ -235,15 +253,28 @@ def load_run_config(path: str | os.PathLike) -> RunConfig:
     )
 
 
-def example_config_toml(*, lidar: str, communes: str, size: float = 50.0, halo: float = 50.0) -> str:
+def example_config_toml(
+    *,
+    lidar: str | tuple[str, ...],
+    communes: str = "",
+    footprints: str = "",
+    weather: str = "",
+    size: float = TilesConfig.size,
+    halo: float = TilesConfig.halo,
+) -> str:
     """A commented run configuration for the given inputs (``cadastre init``).
 
-    Each key is preceded by a comment with its meaning and source, ``[unit]``,
-    range and default; :func:`load_run_config` reads it back.
+    ``lidar``: files, folders or glob patterns (``tiles/*.laz``); paths as they
+    should stand in the file (relative paths are relative to its folder). Tiles of
+    ``size`` m with a ``halo`` m context: by default the territory's (1 km IGN LiDAR
+    HD tiles). Each key is preceded by a comment with its meaning and source,
+    ``[unit]``, range and default; :func:`load_run_config` reads it back.
     """
     stages = _params.toml_lines(Config())
     first = stages.index("") if "" in stages else len(stages)  # the top-level keys end at the first section
-    file = RunFile(inputs=InputsConfig(lidar=(lidar,), communes=communes), tiles=TilesConfig(size=size, halo=halo))
+    lidar = (lidar,) if isinstance(lidar, str) else tuple(lidar)
+    inputs = InputsConfig(lidar=lidar, communes=communes, footprints=footprints, weather=weather)
+    file = RunFile(inputs=inputs, tiles=TilesConfig(size=size, halo=halo))
     lines = [
         "# Configuration of 'cadastre run' (written by 'cadastre init'). Relative paths are relative to this file.",
         "# Run it with:  cadastre run THIS_FILE -o RUN_DIR      (see 'cadastre run --help')",

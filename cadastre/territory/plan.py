@@ -19,16 +19,21 @@ from rasters.grid import check_crs
 from rasters.lidar import inspect_las
 from rasters.tiling import Bounds, Tile, overlaps, plan_tiles, raster_bounds
 
-__all__ = ["PREPARE_SECONDS_PER_MCELL", "SECONDS_PER_MCELL", "Plan", "Source", "Tile", "make_plan"]
+__all__ = ["PREPARE_SECONDS_PER_MCELL", "SECONDS_PER_MCELL", "SECONDS_PER_MCELL_DENSE", "STARTUP_SECONDS", "Plan",
+           "Source", "Tile", "make_plan"]
 
-SECONDS_PER_MCELL = 3.1
-"""Cost of the tile stage per million window cells on one core, 64 directions, dense town [s] (benchmarks/RESULTS.md:
-24.6 s a tile of 2,800² window cells with walls on their cell edges, 2026-12-04).
-
-Measured on synthetic 1 km tiles a quarter covered by buildings (irradiance on the roofs): an upper
-figure; tiles with fewer roofs trace fewer lines. For --dry-run."""
+SECONDS_PER_MCELL = 1.1
+"""Cost of the tile stage per million window cells on one core, 64 directions, a territory about 5 % built [s]
+(benchmarks/RESULTS.md, territory batch: 8.7 s a tile of 2,800² window cells on synthetic 1 km tiles 5 % covered by
+buildings, the PMA's assumed average). For --dry-run."""
+SECONDS_PER_MCELL_DENSE = 3.1
+"""The same on a dense town centre, a quarter covered by buildings [s] (benchmarks/RESULTS.md: 24.6 s a tile of
+2,800² window cells with walls on their cell edges, 2026-12-04): the upper figure of --dry-run."""
 PREPARE_SECONDS_PER_MCELL = 1.8
 """Cost of the LiDAR preparation per million core cells on one core (15 points/m²) [s] (benchmarks/RESULTS.md)."""
+STARTUP_SECONDS = 10.0
+"""What a run pays once [s]: the local cluster's start-up, each worker's imports and compiled kernels, the final
+merge (benchmarks/RESULTS.md, territory batch: wall time minus the marginal time of its tiles, 9-10 s)."""
 
 
 @dataclasses.dataclass(frozen=True)
@@ -64,18 +69,30 @@ class Plan:
         return [s.path for s in self.sources
                 if s.bounds[0] < x1 and s.bounds[2] >= x0 and s.bounds[1] < y1 and s.bounds[3] >= y0]
 
-    def estimate(self) -> dict:
-        """Cells, time on one core and disk of the run (rough; see :data:`SECONDS_PER_MCELL`)."""
+    def estimate(self, workers: int = 1) -> dict:
+        """Cells, time and disk of the run (rough; see :data:`SECONDS_PER_MCELL`).
+
+        ``cpu_seconds``: the tiles' time on one core, for a territory about 5 % built;
+        ``cpu_seconds_dense``: the same if it were all dense town centre. ``wall_seconds`` and
+        ``wall_seconds_dense``: on ``workers`` workers of one core each, the tiles shared out
+        whole, plus :data:`STARTUP_SECONDS`.
+        """
         r = self.config.resolution
         window_cells = sum((t.window[2] - t.window[0]) * (t.window[3] - t.window[1]) / r**2 for t in self.tiles)
         core_cells = sum((t.core[2] - t.core[0]) * (t.core[3] - t.core[1]) / r**2 for t in self.tiles)
-        per_core = SECONDS_PER_MCELL * window_cells / 1e6 * self.config.directions / 64
-        if self.kind == "lidar":
-            per_core += PREPARE_SECONDS_PER_MCELL * core_cells / 1e6
+        directions = self.config.directions / 64
+        prepare = PREPARE_SECONDS_PER_MCELL * core_cells / 1e6 if self.kind == "lidar" else 0.0
+        cpu = SECONDS_PER_MCELL * window_cells / 1e6 * directions + prepare
+        dense = SECONDS_PER_MCELL_DENSE * window_cells / 1e6 * directions + prepare
+        n = len(self.tiles)
+        rounds = -(-n // max(1, workers))  # tiles per worker, whole
         raster_bytes = core_cells * 4 * len(self.config.rasters) * 0.6
         prepared = core_cells * (3 * 4 * 0.5 + 2 * 0.1) if self.kind == "lidar" else 0.0
-        return {"tiles": len(self.tiles), "core_cells": core_cells, "window_cells": window_cells,
-                "cpu_seconds": per_core, "disk_bytes": raster_bytes + prepared + core_cells * 0.5}
+        return {"tiles": n, "core_cells": core_cells, "window_cells": window_cells,
+                "cpu_seconds": cpu, "cpu_seconds_dense": dense,
+                "wall_seconds": STARTUP_SECONDS + rounds * cpu / max(1, n),
+                "wall_seconds_dense": STARTUP_SECONDS + rounds * dense / max(1, n),
+                "disk_bytes": raster_bytes + prepared + core_cells * 0.5}
 
 
 def make_plan(config: RunConfig) -> Plan:

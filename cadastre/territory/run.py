@@ -7,6 +7,12 @@ whose manifest entry is still valid (:mod:`cadastre.territory.manifest`), then *
 tile and ``communes.csv``, ``epci.csv``, ``territory.csv`` (written together through
 :func:`cadastre.results.write.write_results`), then ``manifest.json`` and ``run.json``.
 
+``run.json`` says whether the folder holds a finished run: at the start of a run it is replaced
+by ``{"complete": false}`` (before any file changes; with ``restart``, the merged outputs are
+removed before the tiles), and written whole, with ``"complete": true`` and the row counts and
+checksums of the merged tables, as the run's last act. An interrupted run (Ctrl-C) raises
+:class:`Interrupted`, which says how many tiles are done; the next run reuses them.
+
 One site (the centre of the run's extent) gives the sun positions of every
 tile, so a tiled run equals a single-raster run on the same surface.
 """
@@ -32,13 +38,14 @@ from cadastre.areas.aggregate import (ASSIGNED_COLUMNS, BUILDING_COLUMNS, aggreg
 from cadastre.areas.coverage import Coverage, footprint_counts
 from cadastre.errors import OutputFileError
 from cadastre.results.contract import (BUILDINGS_LAYER, COVERAGE_LAYER, FARFIELD_MOSAIC, IRRADIANCE_MOSAIC, LAYERS,
-                                       MANIFEST, ROOFS_LAYER, RUN_CONFIG, RUN_META, TILES)
+                                       MANIFEST, RESULT_TABLES, ROOFS_LAYER, RUN_CONFIG, RUN_META, TILES, WORKBOOK)
+from cadastre.results.read import tables_record
 from cadastre.results.write import write_results
 from cadastre.roofs.buildings import parameters_record, prepare_footprints
 from cadastre.solar.energy import yield_table
 from cadastre.solar.weather import Weather, default_weather_path, load_weather
 from cadastre.territory.config import RunConfig
-from cadastre.territory.manifest import hash_of
+from cadastre.territory.manifest import entry_path, hash_of
 from cadastre.territory.plan import Plan, make_plan
 from cadastre.territory.tasks import PREPARED, Shared, coarse_bounds, coarse_task, prepare_task, tile_task
 from rasters.coarse import far_bounds
@@ -88,6 +95,18 @@ def _dsm_layers(plan: Plan) -> dict[str, dict[str, tuple[str, str]]]:
 # --------------------------------------------------------------------------- the run
 
 
+class Interrupted(KeyboardInterrupt):
+    """A run stopped by Ctrl-C (a :class:`KeyboardInterrupt`): ``done`` of its ``total`` tiles are computed.
+
+    Their results stay in the run folder and the next run with the same configuration reuses them;
+    ``run.json`` says the folder is incomplete.
+    """
+
+    def __init__(self, done: int, total: int):
+        super().__init__(f"interrupted: {done} of {total} tiles done")
+        self.done, self.total = done, total
+
+
 class Executor:
     """Runs tasks in this process (``synchronous``) or on a dask.distributed client."""
 
@@ -106,9 +125,14 @@ class Executor:
         futures = [self.client.submit(fn, *args, pure=False) for args in calls]
         index = {f.key: k for k, f in enumerate(futures)}
         results: list = [None] * len(futures)
-        for future in as_completed(futures):
-            results[index[future.key]] = future.result()
-            on_done(results[index[future.key]])
+        try:
+            for future in as_completed(futures):
+                results[index[future.key]] = future.result()
+                on_done(results[index[future.key]])
+        except KeyboardInterrupt:
+            # the tasks not yet run are dropped (a task already running ends on its worker, or with it)
+            self.client.cancel(futures, force=True)
+            raise
         return results
 
     def scatter(self, value):
@@ -151,6 +175,42 @@ def check_run_dir(run_dir: str | os.PathLike) -> Path:
     return run_dir
 
 
+MERGED = (*RESULT_TABLES, WORKBOOK, IRRADIANCE_MOSAIC, FARFIELD_MOSAIC, MANIFEST, RUN_CONFIG)
+"""What a run writes at the top of its folder besides ``run.json``, from its tiles."""
+
+
+def _write_meta(run_dir: Path, meta: dict) -> None:
+    with atomic_path(run_dir / RUN_META) as tmp:
+        tmp.write_text(json.dumps(meta, indent=2, default=str))
+
+
+def _start(run_dir: Path, restart: bool) -> None:
+    """Mark the folder incomplete, then (``restart``) remove the merged outputs, then the tiles.
+
+    In this order, an interruption at any point leaves a folder that says it is incomplete, never
+    the merged tables of a previous run beside emptied tiles.
+    """
+    run_dir.mkdir(exist_ok=True)
+    _write_meta(run_dir, {"complete": False,
+                          "started": dt.datetime.now(dt.UTC).isoformat(timespec="seconds")})
+    if restart:
+        for name in MERGED:
+            (run_dir / name).unlink(missing_ok=True)
+        if (run_dir / TILES).is_dir():
+            shutil.rmtree(run_dir / TILES)
+
+
+def tiles_done(run_dir: str | os.PathLike, plan: Plan) -> int:
+    """How many tiles of ``plan`` have a completed tile task in ``run_dir`` (their manifest entries)."""
+    done = 0
+    for tile in plan.tiles:
+        try:
+            done += json.loads(entry_path(Path(run_dir), tile, "tile").read_text()).get("status") == "done"
+        except (OSError, ValueError):
+            pass
+    return done
+
+
 def run(
     config: RunConfig,
     run_dir: str | os.PathLike,
@@ -174,19 +234,32 @@ def run(
     client : distributed.Client, optional
         Where the tasks run; ``None`` runs them one after the other in this process.
     restart : bool
-        Forget the completed tiles of an earlier run (their files are removed).
+        Forget the completed tiles of an earlier run (its merged outputs, then its tiles, are removed).
     threads : int, optional
         Numba threads per task.
     progress : callable, optional
         ``progress(stage, done, total)`` after each task.
+
+    Raises
+    ------
+    Interrupted
+        Ctrl-C (a KeyboardInterrupt) during the run: the completed tiles are kept for the next run.
     """
     started = time.perf_counter()
     run_dir = check_run_dir(run_dir)
     plan = make_plan(config) if plan is None else plan
     communes = load_communes(config.communes, crs=plan.crs)
-    if restart and (run_dir / TILES).is_dir():
-        shutil.rmtree(run_dir / TILES)
-    run_dir.mkdir(exist_ok=True)
+    try:
+        _start(run_dir, restart)
+        return _run(config, run_dir, plan, communes, client, threads, progress, started)
+    except Interrupted:
+        raise
+    except KeyboardInterrupt:
+        raise Interrupted(tiles_done(run_dir, plan), len(plan.tiles)) from None
+
+
+def _run(config: RunConfig, run_dir: Path, plan: Plan, communes: gpd.GeoDataFrame, client, threads: int | None,
+         progress: Callable[[str, int, int], None] | None, started: float) -> dict:
     tell = progress or (lambda stage, done, total: None)
     ex = Executor(client)
     counter = {"n": 0}
@@ -228,6 +301,8 @@ def run(
                   for e in results if e["status"] == "done" and "coarse" in e.get("outputs", {})}
         if coarse:
             write_vrt([p for p, _d in coarse.values()], run_dir / FARFIELD_MOSAIC)
+    if not coarse:  # not an earlier run's mosaic
+        (run_dir / FARFIELD_MOSAIC).unlink(missing_ok=True)
     calls, skipped = [], []
     for t in plan.tiles:
         if plan.kind == "lidar" and t.id not in prepared:
@@ -251,8 +326,8 @@ def run(
             tmp.write_bytes(Path(config.source).read_bytes())
     with atomic_path(run_dir / MANIFEST) as tmp:
         tmp.write_text(json.dumps({"entries": entries}, indent=1, default=str))
-    with atomic_path(run_dir / RUN_META) as tmp:
-        tmp.write_text(json.dumps(summary, indent=2, default=str))
+    summary.update(tables=tables_record(run_dir), complete=True)
+    _write_meta(run_dir, summary)  # the last act: the folder is complete
     return summary
 
 
@@ -304,6 +379,8 @@ def _run_json(config: RunConfig, plan: Plan, entries: list[dict], site, weather:
         "task_seconds": sum(e.get("seconds", 0.0) for e in entries if not e.get("reused")),
         "seconds": time.perf_counter() - started,
         "finished": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+        "tiles_low_density": [{"tile": e["tile"], **e["low_density"]} for e in entries
+                              if e["stage"] == "prepare" and e.get("low_density")],
     }
 
 
@@ -318,6 +395,8 @@ def merge(run_dir: Path, plan: Plan, entries: list[dict], communes: gpd.GeoDataF
     rasters = [run_dir / e["outputs"]["irradiance"]["path"] for e in done if "irradiance" in e.get("outputs", {})]
     if rasters:
         write_vrt(rasters, run_dir / IRRADIANCE_MOSAIC)
+    else:  # not an earlier run's mosaic
+        (run_dir / IRRADIANCE_MOSAIC).unlink(missing_ok=True)
     layers: dict[str, list[Path] | gpd.GeoDataFrame] = {}
     for layer in LAYERS.values():
         parts = [run_dir / e["outputs"][layer]["path"] for e in done if layer in e.get("outputs", {})]

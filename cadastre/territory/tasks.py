@@ -2,7 +2,8 @@
 
 1. *prepare* (LiDAR inputs only, :func:`prepare_task`): each core tile's LAS/LAZ points to DSM,
    DTM, nDSM and masks on the core's grid (``tiles/<id>/prepared/``). A tile reads the files
-   whose header extent meets its core.
+   whose header extent meets its core; its entry records the point density of the core and, when
+   it is too sparse for the cell size, the cell size it suits (:mod:`cadastre.territory.density`).
 2. *coarse* (:func:`coarse_task`): each core's highest surface per coarse cell
    (``irradiance.far_cell``, e.g. 5 m; the cells whose centre lies in the core),
    ``tiles/<id>/coarse.tif``; together they are the territory's coarse surface
@@ -42,6 +43,7 @@ from cadastre.solar.farfield import FarField
 from cadastre.solar.irradiance import irradiance
 from cadastre.solar.weather import Weather
 from cadastre.territory.config import RunConfig
+from cadastre.territory.density import core_density, low_density
 from cadastre.territory.manifest import describe_outputs, hash_of, valid_entry, write_entry
 from rasters.coarse import block_max, far_bounds, read_coarse
 from rasters.footprints import footprints_from_mask, write_vector
@@ -99,7 +101,13 @@ def prepare_task(run_dir: str, tile: Tile, paths: list[str], config: RunConfig, 
             mask = name in ("buildings", "vegetation")
             outs[name] = write_bands([ds[name]], folder / f"{name}.tif", overwrite=True, cog=False,
                                      nodata=MASK_NODATA if mask else NODATA, dtype="uint8" if mask else "float32")
-        entry.update(status="done", outputs=describe_outputs(outs, run_dir), points=report.get("points"))
+        density = core_density(report["points_in_grid"], tile.core, [i["bounds"] for i in report["inputs"]])
+        entry.update(status="done", outputs=describe_outputs(outs, run_dir), points=report["points_in_grid"],
+                     density=density)
+        sparse = low_density(density, config.resolution, size=config.size,
+                             far_cell=config.far_cell if config.far_distance else None)
+        if sparse is not None:
+            entry["low_density"] = sparse
     except Exception as exc:  # a failed tile is recorded and the run goes on
         entry.update(status="failed", error=_error_line(exc), traceback=traceback.format_exc(limit=5))
     _release()

@@ -144,7 +144,7 @@ def qualify_result() -> QualifyResult:
 
 @pytest.fixture(scope="module")
 def qualification() -> str:
-    return render_html(qualify_result())
+    return render_html(qualify_result(), lang="en")
 
 
 @pytest.fixture(scope="module")
@@ -226,7 +226,7 @@ def test_a_name_missing_from_the_context_is_an_error(monkeypatch):
 
     monkeypatch.setattr(qualify_html, "render", without_sky)
     with pytest.raises(jinja2.UndefinedError, match="'sky' is undefined"):
-        render_html(qualify_result())
+        render_html(qualify_result(), lang="en")
 
 
 def test_every_template_ships_as_package_data():
@@ -237,3 +237,15 @@ def test_every_template_ships_as_package_data():
     assert {"pages/templates/layout.html.j2", "pages/templates/helpers.html.j2", "pages/templates/style.css",
             "report/templates/report.html.j2", "qualify/templates/qualification.html.j2"} <= set(templates)
     assert [t for t in templates if not any(fnmatch.fnmatch(t, p) for p in patterns)] == []
+
+
+def test_wide_tables_fit_the_printed_page(qualification):
+    """The qualification's wide tables print on A4 landscape, smaller, with long text columns wrapped."""
+    sheet = stylesheet()
+    print_rules = sheet[sheet.index("@media print"):]
+    assert re.search(r"@page wide\{size:A4 landscape", sheet) and "body.wide{page:wide" in print_rules
+    assert "div.table{overflow:visible}" in print_rules  # nothing hidden behind a scroll bar on paper
+    assert re.search(r"body\.wide table\{font-size:[0-9.]+pt\}", print_rules)
+    assert '<body class="wide">' in qualification
+    ranking = re.search(r'<table data-key="ranking">.*?</table>', qualification, re.S).group(0)
+    assert ranking.count('<td class="long">') == 1  # the reasons of the ranked row wrap in a column of its own

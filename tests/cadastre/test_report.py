@@ -14,6 +14,7 @@ from __future__ import annotations
 import hashlib
 
 import geopandas as gpd
+import numpy as np
 import pandas as pd
 import pytest
 from report_scene import (
@@ -114,6 +115,24 @@ def test_buildings_written_beside_the_html(report):
     assert set(csv["insee"]) == {"62001"}
 
 
+def test_buildings_workbook_beside_the_html(report):
+    """The area's buildings also as a workbook: the CSV's rows, French headers with units, numbers as numbers."""
+    from openpyxl import load_workbook
+
+    out, _ = report
+    csv = pd.read_csv(out.with_name("ablain-buildings.csv"), dtype={"insee": str, "building_id": str})
+    book = load_workbook(out.with_name("ablain-buildings.xlsx"))
+    assert book.sheetnames == ["buildings"]
+    rows = list(book["buildings"].values)
+    headers, body = rows[0], rows[1:]
+    assert len(body) == len(csv) == COMMUNES["62001"]
+    assert "Production (MWh/an)" in headers and "Puissance (kWc)" in headers and "Code INSEE" in headers
+    mwh = [row[headers.index("Production (MWh/an)")] for row in body]
+    assert all(isinstance(v, float | int) and not isinstance(v, bool) for v in mwh)  # numbers, not text
+    np.testing.assert_allclose(mwh, csv["mwh"], atol=1e-9)  # the CSV's rounded values
+    assert {row[headers.index("Code INSEE")] for row in body} == {"62001"}
+
+
 def test_no_qualification_says_so(report):
     assert 'data-key="no-qualification"' in report[1]
 
@@ -154,6 +173,25 @@ def test_municipal_table_shows_the_columns_that_exist(run_dir, tmp_path):
     assert table_rows(text, "municipal") == [["Salle des sports", "favorable"]]
     text = write_report(folder, tmp_path / "s.html", commune="62001", lang="en").read_text(encoding="utf-8")
     assert "<th>Name</th><th>Verdict</th>" in text
+
+
+def test_municipal_types_and_verdicts_in_the_report_language(run_dir, tmp_path):
+    """The codes of qualification.csv (type, verdict) are shown as words of the page's language."""
+    folder = tmp_path / "q"
+    folder.mkdir()
+    pd.DataFrame([
+        {"insee": "62001", "name": "Groupe scolaire", "type": "school", "verdict": "to study", "rank": 2},
+        {"insee": "62001", "name": "Hôtel de ville", "type": "town_hall", "verdict": "qualified", "rank": 1},
+        {"insee": "62001", "name": "Ateliers", "type": "technical", "verdict": "not qualified", "rank": ""},
+    ]).to_csv(folder / "qualification.csv", index=False)
+    text = write_report(run_dir, tmp_path / "fr.html", commune="62001", qualification=folder).read_text("utf-8")
+    assert table_rows(text, "municipal") == [["1", "Hôtel de ville", "mairie", "qualifié"],
+                                             ["2", "Groupe scolaire", "école", "à étudier"],
+                                             ["", "Ateliers", "bâtiment technique", "non qualifié"]]
+    text = write_report(run_dir, tmp_path / "en.html", commune="62001", qualification=folder,
+                        lang="en").read_text("utf-8")
+    assert [r[2:] for r in table_rows(text, "municipal")] == [["town hall", "qualified"], ["school", "to study"],
+                                                             ["technical building", "not qualified"]]
 
 
 def test_missing_qualification_given_is_an_error(run_dir, tmp_path):

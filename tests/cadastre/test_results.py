@@ -35,6 +35,7 @@ from cadastre.config import Config
 from cadastre.errors import InputFileError, OutputFileError
 from cadastre.results import contract
 from cadastre.results.read import read_results
+from cadastre.results.tables import decimals
 from cadastre.results.write import write_buildings, write_results
 from cadastre.roofs.buildings import compute_buildings
 from cadastre.solar.weather import clearsky_weather
@@ -122,8 +123,11 @@ def test_round_trip_holds_the_contract_and_the_values(result, tmp_path):
         assert list(table.columns) == list(columns), name
         assert len(table) == len(computed) > 0, name
         for column in contract.METRIC_COLUMNS:
+            # the CSV holds the value rounded to its column's precision: within half a unit of the last decimal
             np.testing.assert_allclose(pd.to_numeric(table[column]).to_numpy(float),
-                                       computed[column].to_numpy(float), rtol=1e-12, err_msg=f"{name} {column}")
+                                       computed[column].to_numpy(float), rtol=1e-12,
+                                       atol=0.5 * 10.0 ** -(decimals(column) or 12) * (1 + 1e-9),
+                                       err_msg=f"{name} {column}")
     assert back.territory["buildings"].tolist() == ["3"]
 
     assert list(back.meta) == list(contract.BUILDINGS_META_KEYS)
@@ -227,6 +231,24 @@ def test_a_failure_while_writing_keeps_the_previous_set(result, tmp_path, monkey
         write_buildings(folder, result, sources={**SOURCES, "seconds": 2.5}, overwrite=True)
     assert _contents(folder) == before
     assert [p.name for p in tmp_path.iterdir()] == ["out"]
+
+
+def test_the_tables_also_as_one_workbook(result, tmp_path):
+    from openpyxl import load_workbook
+
+    folder = write_buildings(tmp_path / "out", result, sources=SOURCES)
+    book = load_workbook(folder / contract.WORKBOOK)
+    assert book.sheetnames == ["communes", "epci", "territory"]
+    for name in contract.TABLES:
+        table = pd.read_csv(folder / name, dtype={"insee": str, "epci_siren": str})
+        rows = list(book[name.removesuffix(".csv")].values)
+        headers, body = rows[0], rows[1:]
+        assert len(headers) == len(table.columns) and len(body) == len(table), name
+        assert "Production nette (GWh/an)" in headers and "Surface utile (m²)" in headers, headers
+        gwh = [row[headers.index("Production nette (GWh/an)")] for row in body]
+        assert all(isinstance(v, float | int) for v in gwh), name
+        np.testing.assert_allclose(gwh, table["gwh_net"], atol=1e-12)
+        assert book[name.removesuffix(".csv")].freeze_panes == "A2"
 
 
 def test_the_current_folder_as_destination(result, tmp_path, monkeypatch):

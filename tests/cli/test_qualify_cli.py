@@ -9,7 +9,9 @@ to the sums of its rows, and produce a self-contained HTML page.
 
 from __future__ import annotations
 
+import html
 import math
+import re
 import tomllib
 from pathlib import Path
 
@@ -19,6 +21,7 @@ import pandas as pd
 import pvlib
 import pytest
 from helpers import X0, Y0, cli_runner
+from report_scene import table_rows
 from rasterio.transform import from_origin
 from shapely.geometry import box
 
@@ -27,8 +30,8 @@ from cadastre.qualify.config import QualifyConfig, qualify_config_from_dict
 from cli.main import app
 from rasters.io import to_dataarray, write_bands
 
-OUTPUTS = ("qualification.csv", "qualification.gpkg", "operation.csv", "qualification.html", "qualify.json",
-           "qualify.toml")
+OUTPUTS = ("qualification.csv", "qualification.gpkg", "operation.csv", "qualification.xlsx", "qualification.html",
+           "qualify.json", "qualify.toml")
 REPORT_COLUMNS = ("insee", "commune", "name", "type", "building_id", "kwp", "mwh", "self_consumption_rate",
                   "self_sufficiency", "payback_years", "npv_eur", "lcoe_eur_kwh", "co2_t", "score", "rank", "verdict",
                   "reasons")
@@ -107,7 +110,7 @@ def test_qualify_end_to_end(cadastre, tmp_path):
     out = tmp_path / "q"
     conf = tmp_path / "q.toml"
     conf.write_text('[sizing]\nmode = "roof"\n')
-    r = run("qualify", cadastre, "--buildings", csv, "-o", out, "--config", conf)
+    r = run("qualify", cadastre, "--buildings", csv, "-o", out, "--config", conf, "--lang", "en")
     assert r.exit_code == 0, (r.stderr, r.exception)
     assert "cadastre qualify" in r.stdout and "rows with a problem" in r.stdout
     assert sorted(p.name for p in out.iterdir()) == sorted(OUTPUTS)
@@ -124,7 +127,7 @@ def test_qualify_end_to_end(cadastre, tmp_path):
     roofs = gpd.read_file(cadastre / "roofs.gpkg")
     for _, row in table[table["status"] == "ok"].iterrows():
         faces = roofs[(roofs["building_id"].astype(str) == row["building_id"]) & roofs["suitable"]]
-        assert row["kwp"] == pytest.approx(0.65 * faces["kwp"].sum(), rel=1e-9)
+        assert row["kwp"] == pytest.approx(0.65 * faces["kwp"].sum(), abs=0.005)  # kWp written to 2 decimals
         assert row["mwh"] == pytest.approx(0.65 * faces["mwh"].sum(), rel=0.01)
 
     layer = gpd.read_file(out / "qualification.gpkg", layer="qualification")
@@ -132,7 +135,7 @@ def test_qualify_end_to_end(cadastre, tmp_path):
     op = pd.read_csv(out / "operation.csv", dtype={"insee": str})
     qualified = table[table["verdict"] == "qualified"]
     assert op.iloc[-1]["commune"] == "(operation)" and op.iloc[-1]["buildings"] == 5
-    assert op.iloc[-1]["mwp"] == pytest.approx(qualified["kwp"].sum() / 1000.0)
+    assert op.iloc[-1]["mwp"] == pytest.approx(qualified["kwp"].sum() / 1000.0, abs=1e-5)  # both rounded
     assert op.iloc[-1]["investment_eur"] == pytest.approx(qualified["investment_eur"].sum())
     page = (out / "qualification.html").read_text(encoding="utf-8")
     assert "http:" not in page and "https:" not in page and "<link" not in page and "<script" not in page
@@ -190,3 +193,76 @@ def test_existing_outputs_need_overwrite(cadastre, tmp_path):
     assert r.exit_code == 0 and r.stdout == ""
     assert (out / "qualification.csv").read_text().startswith("line,insee,")
     assert not [p for p in out.iterdir() if ".tmp" in p.name]
+
+
+def normalised(text: str) -> str:
+    """Console text with the table borders and runs of blanks as one space."""
+    return re.sub(r"[\s│┃|]+", " ", text)
+
+
+def test_qualify_speaks_french_by_default_and_counts_as_operation_csv(cadastre, tmp_path):
+    csv = municipal(tmp_path, cadastre)
+    out = tmp_path / "q"
+    r = run("qualify", cadastre, "--buildings", csv, "-o", out)
+    assert r.exit_code == 0, (r.stderr, r.exception)
+
+    # the console counts are those of operation.csv's total row (a row with a problem is a problem)
+    total = pd.read_csv(out / "operation.csv", dtype={"insee": str}).iloc[-1]
+    printed = normalised(r.stdout)
+    assert f"rows / problems {total['buildings']} / {total['errors']}" in printed, printed
+    counts = f"{total['qualified']} / {total['to_study']} / {total['not_qualified']}"
+    assert f"qualified / to study / not qualified {counts}" in printed, printed
+
+    # the CSV keeps its codes; the page shows them in French
+    table = pd.read_csv(out / "qualification.csv", dtype=str, keep_default_na=False)
+    assert set(table["verdict"]) <= {"qualified", "to study", "not qualified"}
+    assert set(table["type"]) == {"gym", "school", "library", "other", "technical"}
+    page = (out / "qualification.html").read_text(encoding="utf-8")
+    assert '<html lang="fr">' in page and "Synthèse" in page and "Summary" not in page
+    words = {"qualified": "qualifié", "to study": "à étudier", "not qualified": "non qualifié"}
+    ranking = [[html.unescape(c) for c in row] for row in table_rows(page, "ranking")]
+    assert [row[-2] for row in ranking] == [words[v] for v in table.loc[table["status"] == "ok", "verdict"]]
+    assert {row[3] for row in ranking} == {"gymnase", "école"}
+    problems = [[html.unescape(c) for c in row] for row in table_rows(page, "problems")]
+    assert [row[2] for row in problems] == ["Trop loin", "Ailleurs", "Negatif"]
+    assert problems[0][3] == "aucun bâtiment à moins de 20 m du point"
+    assert problems[1][3] == "la commune 99999 n'est pas dans le calcul"
+    assert problems[2][3] == "consommation négative (-10)"
+    shown = html.unescape(page)
+    for reason in table["reasons"]:
+        for english in reason.split("; "):
+            assert english not in shown  # every reason is shown in French
+    assert "VAN €" in page and "MWh/an" in page and "kWc" in page
+
+    english = tmp_path / "en"
+    r = run("qualify", cadastre, "--buildings", csv, "-o", english, "--lang", "en")
+    assert r.exit_code == 0, (r.stderr, r.exception)
+    page = (english / "qualification.html").read_text(encoding="utf-8")
+    assert '<html lang="en">' in page and "Summary" in page and "no building within 20 m of the point" in page
+    r = run("qualify", cadastre, "--buildings", csv, "-o", tmp_path / "de", "--lang", "de")
+    assert r.exit_code != 0 and "unknown language" in r.stderr and not (tmp_path / "de").exists()
+
+
+def test_hostile_name_is_neutralised_in_csv_and_workbook(cadastre, tmp_path):
+    from openpyxl import load_workbook
+
+    hostile = '=HYPERLINK("http://example.invalid","clic")'
+    csv = municipal(tmp_path, cadastre)
+    lines = csv.read_text(encoding="utf-8").splitlines()
+    lines[1] = lines[1].replace(",Salle,", ',"' + hostile.replace('"', '""') + '",')
+    csv.write_text("\n".join(lines[:2]) + "\n", encoding="utf-8")
+    out = tmp_path / "q"
+    r = run("qualify", cadastre, "--buildings", csv, "-o", out, "-q")
+    assert r.exit_code == 0, (r.stderr, r.exception)
+    table = pd.read_csv(out / "qualification.csv", dtype=str, keep_default_na=False)
+    assert table["name"].tolist() == ["'" + hostile]
+    book = load_workbook(out / "qualification.xlsx")
+    assert book.sheetnames == ["qualification", "operation"]
+    rows = list(book["qualification"].values)
+    headers = rows[0]
+    assert "Nom" in headers and "Production (MWh/an)" in headers and "Puissance installée (kWc)" in headers
+    assert rows[1][headers.index("Nom")] == "'" + hostile
+    assert rows[1][headers.index("Production (MWh/an)")] == pytest.approx(float(table.loc[0, "mwh"]), abs=1e-9)
+    assert all(cell.data_type != "f" for row in book["qualification"].iter_rows() for cell in row)
+    operation = list(book["operation"].values)
+    assert operation[0][:3] == ("Code INSEE", "Commune", "Lignes") and operation[-1][2] == 1

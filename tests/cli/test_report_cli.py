@@ -35,6 +35,7 @@ from PIL import Image
 from report_scene import SECTIONS, engine_buildings, engine_run, external_references, key_figures, shown_number
 from report_scene import table_rows as rows_of
 
+from cadastre.pages.labels import verdict_label
 from cadastre.report.pages import FIGURES
 from cadastre.report.charts import CLASS_COLOURS
 from cli import report as cli_report
@@ -72,7 +73,7 @@ def test_report_of_an_engine_folder(folders, kind, tmp_path):
     assert result.exit_code == 0, (result.stdout, result.stderr)
     assert "report.html" in result.stdout
     assert sorted(p.name for p in tmp_path.iterdir()) == ["report-buildings.csv", "report-buildings.gpkg",
-                                                          "report.html"]
+                                                          "report-buildings.xlsx", "report.html"]
     text = out.read_text(encoding="utf-8")
     figures = key_figures(text)
     for key, decimals in FIGURES.items():
@@ -226,6 +227,6 @@ def test_demo_ends_with_the_report_of_the_demo_area(tmp_path):
         shown = rows_of(page, "municipal")
         assert len(shown) == len(table) > 0
         assert [r[1] for r in shown] == [html.escape(n, quote=False) for n in table["name"]]
-        assert [r[-1] for r in shown] == list(table["verdict"])
+        assert [r[-1] for r in shown] == [verdict_label(v, lang) for v in table["verdict"]]
         for cells, kwp in zip(shown, table["kwp"], strict=True):
             assert cells[4] == kwp if kwp == "" else shown_number(cells[4], lang) == pytest.approx(float(kwp), abs=0.05)

@@ -42,8 +42,7 @@ from rasters.lidar import (
 
 REPO = Path(__file__).resolve().parents[2]
 SAMPLES = REPO / "samples" / "lidar"
-SHARED = REPO.parent / "shared" / "data" / "lidar"
-EDGE = SHARED / "edge_cases"
+EDGE = REPO / "tests" / "data" / "edge_cases"  # real tiles with odd headers (tests/data/PROVENANCE.md)
 ST_BARTH = EDGE / "St_Barth_RGAF09_UTM20N_IGN_1988_SB_subset_100m.laz"
 REUNION = EDGE / "sample_lareunion_epsg2975.laz"
 NOEPSG = EDGE / "test_noepsg_043500_629205_IGN69.laz"
@@ -68,8 +67,7 @@ def sample(*names: str) -> list[Path]:
 
 
 def need(path: Path) -> Path:
-    if not path.is_file():
-        pytest.skip(f"development data {path.name} not available (../shared is absent)")
+    assert path.is_file(), f"test data missing: {path}"
     return path
 
 
@@ -714,12 +712,11 @@ def test_same_tile_twice(tmp_path):
 
 
 def test_tiles_in_different_crs(tmp_path):
-    other = write_las(tmp_path / "utm.las", [X0 + 1], [Y0 + 1], [1.0], [2], crs="EPSG:32631")
+    other = write_las(tmp_path / "utm.las", [X0 + 1, X0 + 5], [Y0 + 1, Y0 + 5], [1.0, 1.0], [2, 2], crs="EPSG:32631")
     with pytest.raises(CRSError, match="differs"):
         prepare([SAMPLES / WEST, other])
-    if REUNION.is_file():
-        with pytest.raises(CRSError, match="EPSG:2975"):
-            prepare([SAMPLES / WEST, REUNION])
+    with pytest.raises(CRSError, match="EPSG:2975"):
+        prepare([SAMPLES / WEST, need(REUNION)])
     # --crs overrides every header: then they agree
     ds, _ = prepare([SAMPLES / WEST, other], crs="EPSG:2154", bounds=(770550, 6277500, 770560, 6277510))
     assert ds.rio.crs.to_epsg() == 2154
@@ -787,3 +784,32 @@ def test_dtm_under_a_large_roof_with_ground_in_one_corner(tmp_path):
     ds, _ = prepare([path])
     dtm = ds["dtm"].values
     assert np.all(np.isnan(dtm) | (np.abs(dtm - 50.0) < 1e-3)), int((dtm == 0).sum())
+
+
+# ----------------------------------------------------------------------------
+# 8. files that are LAS/LAZ but not LiDAR tiles: refused with their name
+# ----------------------------------------------------------------------------
+
+
+def test_noise_only_tile_named(tmp_path):
+    rng = np.random.default_rng(3)
+    x, y = X0 + rng.uniform(0, 20, 300), Y0 + rng.uniform(0, 20, 300)
+    path = write_las(tmp_path / "noise_only.laz", x, y, np.full(300, 60.0), np.where(np.arange(300) % 2, 7, 18))
+    with pytest.raises(InputFileError, match=r"noise_only\.laz: all 300 points are noise"):
+        prepare([path], resolution=0.5)
+
+
+def test_noise_only_tile_named_among_good_ones(tmp_path):
+    rng = np.random.default_rng(4)
+    x, y = X0 + rng.uniform(0, 20, 300), Y0 + rng.uniform(0, 20, 300)
+    good = write_las(tmp_path / "good.laz", x, y, np.full(300, 50.0), np.full(300, 2))
+    bad = write_las(tmp_path / "bad.laz", x, y, np.full(300, 60.0), np.full(300, 7))
+    with pytest.raises(InputFileError, match=r"bad\.laz: all 300 points are noise"):
+        prepare([good, bad], resolution=0.5)
+
+
+@pytest.mark.parametrize("n", [1, 5])
+def test_identical_points_are_not_a_tile(tmp_path, n):
+    path = write_las(tmp_path / "same.laz", np.full(n, X0 + 1), np.full(n, Y0 + 1), np.full(n, 50.0), np.full(n, 6))
+    with pytest.raises(InputFileError, match=rf"same\.laz: its {n} points cover 0\.00 x 0\.00 m, a point or a line; not a LiDAR tile"):
+        inspect_las(path)
