@@ -307,12 +307,12 @@ def test_ctrl_c_is_one_line_exit_130_and_the_next_run_reuses_the_tiles(clean, tm
 
 
 def test_ctrl_c_while_the_plan_reads_the_inputs(clean, tmp_path, monkeypatch):
-    import cli.run
+    import cadastre.territory.plan
 
     def reading(_config):
         raise KeyboardInterrupt
 
-    monkeypatch.setattr(cli.run, "make_plan", reading)
+    monkeypatch.setattr(cadastre.territory.plan, "make_plan", reading)  # cli.run imports it when it runs
     result = _invoke("run", clean[0] / "run.toml", "-o", tmp_path / "run", "--scheduler", "synchronous")
     assert result.exit_code == 130, (result.stdout, result.stderr, result.exception)
     assert _lines(result.stderr) == ["interrupted: while reading the inputs, before any tile was computed"]
