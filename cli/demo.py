@@ -96,18 +96,20 @@ def demo_command(
         stdout.print(irradiance_table(result, out, elapsed))
         stdout.print(buildings_table(result_b, folder, elapsed_b))
         stdout.print(top_table(result_b.buildings, 5))
+        from cadastre.results.contract import BUILDINGS_FILES
+
         stdout.print(
             f"Outputs in {display(output)}/: prepared/ (dsm, dtm, ndsm, buildings, vegetation .tif, prepare.json), "
-            "irradiance.tif (band 1 'global', kWh/m²/yr), footprints.gpkg and buildings/ (roofs.gpkg, "
-            "buildings.gpkg, communes.csv, epci.csv, territory.csv). Open the .tif and .gpkg in QGIS, the .csv in "
-            "a spreadsheet."
+            "irradiance.tif (band 1 'global', kWh/m²/yr), footprints.gpkg and buildings/ "
+            f"({', '.join(name for name in BUILDINGS_FILES if (folder / name).is_file())}). Open the .tif and .gpkg "
+            "in QGIS, the .csv in a spreadsheet, the .xlsx in Excel."
         )
 
         # ---- qualification: the example samples/municipal.csv on the demo buildings ----
         municipal = samples / "municipal.csv"
         if municipal.is_file():
             from cadastre.qualify.operation import qualify
-            from cadastre.qualify.outputs import write_qualification
+            from cadastre.qualify.outputs import OUTPUTS, write_qualification
             from cli.qualify import print_summary
 
             started_q = time.perf_counter()
@@ -117,7 +119,7 @@ def demo_command(
             write_qualification(result_q, qualified_dir, overwrite=True)
             print_summary(result_q, qualified_dir, time.perf_counter() - started_q)
             stdout.print(f"Qualification of the example municipal buildings: {display(qualified_dir)}/ "
-                         "(qualification.csv, .gpkg, .html, operation.csv)")
+                         f"({', '.join(name for name in OUTPUTS if (qualified_dir / name).is_file())})")
 
         # ---- report: the commune report of the demo area; keep this block last ----
         from cadastre.report.pages import main_commune, write_report  # here: matplotlib costs 0.4 s at every start

@@ -76,8 +76,9 @@ def handle_errors() -> Iterator[None]:
 
 @contextlib.contextmanager
 def progress_bar(description: str, total: int, *, quiet: bool) -> Iterator:
-    """A rich progress bar on stderr; yields ``update(done, total)`` (a no-op when quiet)."""
-    if quiet:
+    """A rich progress bar on stderr; yields ``update(done, total)`` (a no-op when quiet, or when stderr is
+    not a terminal: a log file gets no blank lines from bars it cannot show)."""
+    if quiet or not console.is_terminal:
         yield lambda done, total: None
         return
     bar = Progress(
