@@ -110,6 +110,12 @@ def run_command(
             console.print(f"[yellow]warning[/yellow] tile {h['tile']}: computed without the halo of "
                           f"{', '.join(h['missing'])} (failed); rerun once they are fixed")
         _warn_low_density(summary.get("tiles_low_density", []), cfg.resolution)
+        outside = summary.get("totals", {}).get("outside_buildings", 0)
+        if outside:
+            where = display(cfg.communes) if cfg.communes else "the 150 PMA communes (the default)"
+            console.print(f"[yellow]warning[/yellow] {outside:,} of the {summary['buildings']:,} buildings lie outside "
+                          f"every commune of {where}: they count in territory.csv but in no commune; give your "
+                          "communes as inputs.communes", soft_wrap=True)
         for f in summary["tiles_failed"]:
             console.print(f"[red]failed[/red] tile {f['tile']} ({f['stage']}): {f['error']}")
         if not summary["buildings"]:
@@ -238,7 +244,7 @@ def summary_files() -> tuple[str, ...]:
     """The files of a run folder its summary names (those that exist)."""
     from cadastre.results import contract as c
 
-    return (c.IRRADIANCE_MOSAIC, c.FARFIELD_MOSAIC, c.BUILDINGS, c.ROOFS, c.COMMUNES, c.EPCI, c.TERRITORY,
+    return (c.IRRADIANCE_MOSAIC, c.FARFIELD_MOSAIC, c.BUILDINGS, c.ROOFS, c.COVERAGE, c.COMMUNES, c.EPCI, c.TERRITORY,
             c.WORKBOOK, c.RUN_META)
 
 
@@ -249,7 +255,9 @@ def summary_table(s: dict, output: Path) -> Table:
     table.add_row("output", f"{display(output)}/ ({', '.join(files)})")
     table.add_row("tiles", f"{s['tiles_done']:,} done of {s['tiles']:,} ({s['tiles_reused']:,} reused from an earlier "
                   f"run, {len(s['tiles_failed']):,} failed tasks)")
-    table.add_row("buildings", f"{s['buildings']:,}")
+    with_data = t.get("buildings")
+    table.add_row("buildings", f"{s['buildings']:,}" + ("" if with_data is None or with_data == s["buildings"] else
+                                                       f" ({with_data:,} with LiDAR data)"))
     if t:
         table.add_row("MWp gross / net", f"{t.get('mwp_gross', 0):,.3f} / {t.get('mwp_net', 0):,.3f}")
         table.add_row("GWh/yr gross / net", f"{t.get('gwh_gross', 0):,.4f} / {t.get('gwh_net', 0):,.4f}")

@@ -297,3 +297,18 @@ def test_report_creates_missing_folders(folders, tmp_path):
     refused = runner.invoke(app, ["report", str(folder), "--commune", "no such commune", "-o",
                                   str(tmp_path / "new" / "deeper" / "x.html")])
     assert refused.exit_code == 2 and not (tmp_path / "new").exists()
+
+
+def test_run_summary_says_how_many_buildings_have_data(tmp_path):
+    """40 footprints of which 6 have LiDAR: the summary says both (a bare '40' read as 40 analysed)."""
+    from rich.console import Console
+
+    from cli.run import summary_table
+
+    s = {"totals": {"buildings": 6, "outside_buildings": 0, "mwp_gross": 0.07, "mwp_net": 0.05, "gwh_gross": 0.06,
+                    "gwh_net": 0.04},
+         "buildings": 40, "tiles": 1, "tiles_done": 1, "tiles_reused": 0, "tiles_failed": [], "peak_rss_mib": 10.0,
+         "seconds": 1.0}
+    console = Console(width=120, record=True)
+    console.print(summary_table(s, tmp_path))
+    assert "40 (6 with LiDAR data)" in console.export_text()
