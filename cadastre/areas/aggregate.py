@@ -4,7 +4,7 @@
 communes of the Pôle Métropolitain de l'Artois shipped in ``cadastre/data``) into one schema;
 :func:`assign_communes` puts each building in the commune holding its footprint's
 representative point; :func:`aggregate` sums the buildings' PV potential per commune, per EPCI
-or over the whole territory; :func:`write_table` writes such a table as CSV.
+or over the whole territory (:mod:`cadastre.results.tables` writes such tables).
 
 Buildings outside every commune
 -------------------------------
@@ -30,8 +30,7 @@ import pandas as pd
 import shapely
 
 from cadastre.areas.coverage import COVERAGE_COLUMNS, Coverage, commune_areas, coverage_of
-from cadastre.errors import CadastreError, CRSError, InputFileError, OptionError, OutputFileError
-from rasters.io import atomic_path, check_output_path
+from cadastre.errors import CadastreError, CRSError, InputFileError, OptionError
 
 #: Column names holding the INSEE commune code, tried in this order (case-insensitive).
 INSEE_COLUMNS = ("insee", "code_insee", "insee_com", "code", "codgeo", "com")
@@ -561,37 +560,3 @@ def _typed(table: pd.DataFrame) -> pd.DataFrame:
         if column in table:
             table[column] = pd.array(table[column], dtype="Int64")
     return table.reset_index(drop=True)
-
-
-# --------------------------------------------------------------------------- output
-
-
-def write_table(df: pd.DataFrame, path: str | os.PathLike, *, overwrite: bool = False) -> Path:
-    """Write a table as CSV (UTF-8, comma-separated, NA as an empty field), atomically.
-
-    Parameters
-    ----------
-    df : pandas.DataFrame
-        The table (e.g. from :func:`aggregate`); its index is not written.
-    path : path-like
-        Output CSV path.
-    overwrite : bool
-        Replace an existing file.
-
-    Returns
-    -------
-    pathlib.Path
-        The path written.
-
-    Raises
-    ------
-    OutputFileError
-        The folder is missing or not writable, or the file exists and ``overwrite`` is false.
-    """
-    out = check_output_path(path, overwrite=overwrite)
-    try:
-        with atomic_path(out) as tmp:
-            df.to_csv(tmp, index=False, encoding="utf-8", lineterminator="\n")
-    except OSError as exc:
-        raise OutputFileError(f"{out}: cannot write it ({exc.strerror or exc}); check the disk and the folder") from exc
-    return out

@@ -17,7 +17,6 @@ from cadastre.areas.aggregate import (
     assign_communes,
     default_communes_path,
     load_communes,
-    write_table,
 )
 from cadastre.errors import CadastreError, CRSError, InputFileError, OptionError, OutputFileError
 
@@ -295,6 +294,8 @@ def test_aggregate_names_missing_columns(assigned):
 
 
 # --------------------------------------------------------------------------- write_table
+
+from cadastre.results.tables import write_table  # noqa: E402  (the one CSV writer of tables)
 
 
 def test_write_table_csv_utf8_atomic(tmp_path, assigned, communes):
