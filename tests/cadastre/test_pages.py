@@ -206,7 +206,7 @@ def test_pages_load_nothing_from_outside(which, request):
 
 def test_qualification_keeps_its_numbers_and_words(qualification):
     text = visible_text(qualification)
-    assert "2 rows: 1 qualified, 0 to study, 1 not qualified (of which 1 rows with a problem)." in text
+    assert "2 rows: 1 qualified, 0 to study, 1 not qualified (of which 1 row with a problem)." in text
     # 21.6 kWp qualified = 0.022 MWp (3 decimals); 19.2 MWh/yr shown without decimals; € grouped by thin spaces
     assert f"Qualified buildings: 0.022 MWp, 19 MWh/yr, investment 34{NNBSP}400 €; to study: 0.000 MWp, 0 €." \
         in text
