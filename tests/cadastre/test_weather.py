@@ -37,7 +37,7 @@ from cadastre.solar.weather import (
 )
 
 REPO = pathlib.Path(__file__).resolve().parents[2]
-SHARED_WEATHER = REPO.parent / "shared" / "data" / "weather"
+SHARED_WEATHER = pathlib.Path(__file__).resolve().parents[1] / "data" / "weather"  # tests/data/PROVENANCE.md
 DEFAULT_NAME = "pvgis_tmy_50.811_3.310_2005_2020.csv"
 SECOND_NAME = "pvgis_tmy_50.911_3.192_2005_2020.csv"
 
@@ -90,8 +90,7 @@ def _pvgis_files():
     second = SHARED_WEATHER / SECOND_NAME
     return [
         pytest.param(default_weather_path(), id="default"),
-        pytest.param(second, id="second", marks=pytest.mark.skipif(
-            not second.exists(), reason=f"{SECOND_NAME} not available")),
+        pytest.param(second, id="second"),
     ]
 
 
