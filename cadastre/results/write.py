@@ -87,7 +87,7 @@ def write_results(
     names = [ROOFS, BUILDINGS, COVERAGE, COMMUNES, EPCI, TERRITORY, WORKBOOK] + (
         [BUILDINGS_META] if meta is not None else [])
     dest = check_output_folder(folder, names, overwrite=overwrite)
-    staging = _hidden(dest, "tmp")
+    staging = staging_path(dest, "tmp")
     try:
         staging.mkdir()
         for name, layer in ((ROOFS, roofs), (BUILDINGS, buildings), (COVERAGE, coverage)):
@@ -98,7 +98,7 @@ def write_results(
         write_workbook({Path(name).stem: table for name, table in tables.items()}, staging / WORKBOOK)
         if meta is not None:
             (staging / BUILDINGS_META).write_text(json.dumps(meta, indent=2, default=str), encoding="utf-8")
-        _move_into_place(staging, dest, names)
+        move_into_place(staging, dest, names)
     except OutputFileError:
         raise
     except OSError as exc:
@@ -140,19 +140,19 @@ def _write_layer(layer: Layer, path: Path, name: str) -> None:
                                 promote_to_multi=True, dataset_options=None if k else GPKG_OPTIONS)
 
 
-def _hidden(dest: Path, suffix: str) -> Path:
+def staging_path(dest: Path, suffix: str) -> Path:
     """A new hidden folder name on the destination's disk: inside ``dest`` when it exists (its
     parent may not be writable, e.g. ``-o .``), else beside it."""
     base = dest if dest.is_dir() else dest.parent
     return base / f".{dest.absolute().name[:80]}.{uuid.uuid4().hex[:8]}.{suffix}"
 
 
-def _move_into_place(staging: Path, dest: Path, names: list[str]) -> None:
+def move_into_place(staging: Path, dest: Path, names: list[str]) -> None:
     """Move the staged files into ``dest``; on failure put the earlier files back."""
     if not dest.exists():
         os.replace(staging, dest)  # one rename: the whole set appears at once
         return
-    previous = _hidden(dest, "old.tmp")
+    previous = staging_path(dest, "old.tmp")
     previous.mkdir()
     moved: list[str] = []
     try:

@@ -266,3 +266,30 @@ def test_hostile_name_is_neutralised_in_csv_and_workbook(cadastre, tmp_path):
     assert all(cell.data_type != "f" for row in book["qualification"].iter_rows() for cell in row)
     operation = list(book["operation"].values)
     assert operation[0][:3] == ("Code INSEE", "Commune", "Lignes") and operation[-1][2] == 1
+
+
+@pytest.mark.parametrize("previous", [False, True])
+def test_disk_full_leaves_the_previous_set_or_nothing(cadastre, tmp_path, monkeypatch, previous):
+    """The disk fills up at the HTML page, after three files: no new file, no staging folder, the previous
+    complete set (when there was one) untouched; one error line, exit 2."""
+    import errno
+
+    import cadastre.qualify.outputs as outputs
+
+    csv = municipal(tmp_path, cadastre)
+    out = tmp_path / "q"
+    if previous:
+        assert run("qualify", cadastre, "-b", csv, "-o", out, "-q").exit_code == 0
+    before = {p.name: p.read_bytes() for p in out.iterdir()} if out.exists() else None
+    real = outputs._write_text
+
+    def full(path, text):
+        if path.name == "qualification.html":
+            raise OSError(errno.ENOSPC, "No space left on device", str(path))
+        real(path, text)
+
+    monkeypatch.setattr(outputs, "_write_text", full)
+    line = one_error_line(run("qualify", cadastre, "-b", csv, "-o", out, "-q", "--overwrite"))
+    assert "No space left on device" in line and str(out) in line
+    after = {p.name: p.read_bytes() for p in out.iterdir()} if out.exists() else None
+    assert after == before
