@@ -32,6 +32,7 @@ from kernels import (
     slope_aspect,
     transposed_azimuth,
 )
+from kernels.profile import HORIZON_CODE_STEP, NO_CODE, code_cells, code_direction
 from cadastre.solar.farfield import FarField, far_setup
 from cadastre.errors import AllNodataError
 from rasters.grid import grid_of
@@ -113,6 +114,7 @@ def irradiance(
     far_field: FarField | None = None,
     cells: np.ndarray | None = None,
     progress: Callable[[int, int], None] | None = None,
+    horizons: bool = False,
 ) -> xr.Dataset:
     """Irradiation of every cell of a DSM, summed over the weather period.
 
@@ -155,6 +157,12 @@ def irradiance(
         the values of a run without ``cells``. Default: every cell.
     progress : callable, optional
         Called as ``progress(done, total)`` after each direction.
+    horizons : bool
+        Also return the horizon codes (variable ``horizon``, below). Memory: one
+        byte per cell and direction (per listed cell and direction while the
+        directions are swept with ``cells``, then the full raster's
+        ``directions x y x x`` bytes of the result). Every other variable is the
+        same, bit for bit, with or without it.
 
     Returns
     -------
@@ -163,7 +171,14 @@ def irradiance(
         ``beam``, ``diffuse``, ``reflected`` [kWh m-2 over the period, per
         year for a TMY] on the tilted surface of each cell, ``svf`` (sky-view
         factor of the tilted surface, 0-1), ``slope`` [degrees] and
-        ``aspect`` [degrees clockwise from north].
+        ``aspect`` [degrees clockwise from north]. With ``horizons=True`` also
+        ``horizon``: uint8, dims ``("direction", "y", "x")``, coordinate
+        ``direction`` = the azimuths of :attr:`SunTables.azimuths` [degrees
+        clockwise from north]: the effective horizon elevation of each computed
+        cell in each direction (the larger of the terrain horizon, clamped at 0°,
+        and the cell's own plane: the one the sky sums use), as
+        ``round(h / HORIZON_CODE_STEP)`` (0..180, steps of 0.5°), ``NO_CODE``
+        (255) where no value was computed (nodata, cells left out by ``cells``).
 
     Notes
     -----
@@ -206,13 +221,19 @@ def irradiance(
         start = max_distance if far_field.start is None else far_field.start
         far = far_setup(far_field, z, origin, grid.cellsize, start, wanted=None if need is None else _beside(need))
     out = _compute(z, grid.cellsize, tables, max_distance=max_distance, albedo=albedo, progress=progress,
-                   origin=origin, far=far, need=need)
+                   origin=origin, far=far, need=need, horizons=horizons)
+    codes = out.pop("horizon", None)
     if south_up:
         out = {k: v[::-1] for k, v in out.items()}
+        codes = None if codes is None else codes[:, ::-1]
     ds = xr.Dataset(
         {k: xr.DataArray(out[k].astype(np.float32, copy=False), dims=("y", "x"), name=k, attrs={"units": UNITS[k]}) for k in BANDS},
         coords={"y": dsm["y"].values, "x": dsm["x"].values},
     )
+    if codes is not None:
+        ds["horizon"] = xr.DataArray(
+            np.ascontiguousarray(codes), dims=("direction", "y", "x"), coords={"direction": tables.azimuths},
+            attrs={"units": f"{HORIZON_CODE_STEP} degrees", "nodata": NO_CODE, "scale_factor_degrees": HORIZON_CODE_STEP})
     ds.rio.write_crs(grid.crs, inplace=True).rio.write_transform(grid.transform, inplace=True)
     ds.attrs.update(
         weather=str(weather.source),
@@ -234,7 +255,7 @@ def irradiance(
 
 
 def _compute(z, cellsize, tables: SunTables, *, max_distance, albedo, progress=None,
-             origin=(0, 0), far=None, need=None) -> dict[str, np.ndarray]:
+             origin=(0, 0), far=None, need=None, horizons=False) -> dict[str, np.ndarray]:
     """Run the kernels over every direction; return float32 arrays by band name.
 
     Directions whose lines run along rows are computed on the transposed
@@ -248,6 +269,7 @@ def _compute(z, cellsize, tables: SunTables, *, max_distance, albedo, progress=N
     Terrain horizons are clamped at 0 (§4), so the sweeps are asked for
     ``max(tan, 0)`` (``floor=0``): the ground below a roof then stays out of
     its hulls.
+    ``horizons``: also return ``"horizon"``, the horizon codes (uint8, directions x grid).
     """
     shape = z.shape
     f4 = np.float32
@@ -259,13 +281,22 @@ def _compute(z, cellsize, tables: SunTables, *, max_distance, albedo, progress=N
     z32 = z.astype(np.float32)
     if np.array_equal(z32, z, equal_nan=True):
         z = z32
+    codes = None
     if need is None:
-        sums = _sum_every_cell(z, (n_e, n_n, n_u), cellsize, tables, max_distance, progress, origin, far)
+        if horizons:
+            codes = np.full((tables.n_directions, *shape), NO_CODE, np.uint8)
+        sums = _sum_every_cell(z, (n_e, n_n, n_u), cellsize, tables, max_distance, progress, origin, far, codes)
         normals = (n_e, n_n, n_u)
     else:
         rows, cols = np.nonzero(need)
         normals = tuple(a[rows, cols] for a in (n_e, n_n, n_u))
-        sums = _sum_listed_cells(z, need, rows, cols, normals, cellsize, tables, max_distance, progress, origin, far)
+        listed = np.full((tables.n_directions, rows.size), NO_CODE, np.uint8) if horizons else None
+        sums = _sum_listed_cells(z, need, rows, cols, normals, cellsize, tables, max_distance, progress, origin, far,
+                                 listed)
+        if horizons:
+            codes = np.full((tables.n_directions, *shape), NO_CODE, np.uint8)
+            codes[:, rows, cols] = listed
+            del listed
     sky = _totals(*sums, normals, tables, albedo)
     if need is not None:
         for name, values in sky.items():
@@ -276,11 +307,16 @@ def _compute(z, cellsize, tables: SunTables, *, max_distance, albedo, progress=N
     out = {**sky, "slope": slope, "aspect": aspect}
     for v in out.values():
         v[nodata] = np.nan
+    if codes is not None:
+        out["horizon"] = codes
     return out
 
 
-def _sum_every_cell(z, normals, cellsize, tables: SunTables, max_distance, progress, origin, far):
-    """Per-direction sums (sky view, beam, circumsolar, horizon band seen and its weight) on every cell."""
+def _sum_every_cell(z, normals, cellsize, tables: SunTables, max_distance, progress, origin, far, codes=None):
+    """Per-direction sums (sky view, beam, circumsolar, horizon band seen and its weight) on every cell.
+
+    ``codes``: a (directions, rows, cols) uint8 array to fill with the horizon codes, or None.
+    """
     f4 = np.float32
     perez = tables.sky == "perez"
     layouts = {}
@@ -305,6 +341,8 @@ def _sum_every_cell(z, normals, cellsize, tables: SunTables, max_distance, progr
         centre_horizons(zz, horizon, height, az_layout, cellsize, row0, col0, floor=0.0)
         accumulate_direction(horizon, ne, nn, nu, azimuth, tables.beam[k], tables.circumsolar[k], tables.step,
                              HORIZON_BAND_WIDTH, perez, *accumulators)
+        if codes is not None:
+            code_direction(horizon, ne, nn, nu, azimuth, codes[k].T if transposed else codes[k])
         if progress is not None:
             progress(k + 1, tables.n_directions)
     return [a + b.T for a, b in zip(layouts[False][1], layouts[True][1], strict=True)]
@@ -337,8 +375,11 @@ def _beside(need: np.ndarray) -> np.ndarray:
     return out
 
 
-def _sum_listed_cells(z, need, rows, cols, normals, cellsize, tables: SunTables, max_distance, progress, origin, far):
+def _sum_listed_cells(z, need, rows, cols, normals, cellsize, tables: SunTables, max_distance, progress, origin, far,
+                      codes=None):
     """The sums of :func:`_sum_every_cell` on the wanted cells only, as 1-D arrays over ``rows, cols``.
+
+    ``codes``: a (directions, listed cells) uint8 array to fill with the horizon codes, or None.
 
     Each layout lists the cells in its own memory order (the transposed one
     column by column), so that reading the horizons stays cache friendly.
@@ -371,7 +412,7 @@ def _sum_listed_cells(z, need, rows, cols, normals, cellsize, tables: SunTables,
     for k, azimuth in enumerate(tables.azimuths):
         azimuth = float(azimuth)
         transposed = runs_along_rows(azimuth)
-        zz, mask, blocks, marks, horizon, height, (ri, ci), cell, traced, _order, sums = layouts[transposed]
+        zz, mask, blocks, marks, horizon, height, (ri, ci), cell, traced, order, sums = layouts[transposed]
         row0, col0 = (origin[1], origin[0]) if transposed else origin
         az_layout = transposed_azimuth(azimuth) if transposed else azimuth
         horizon_tan(zz, az_layout, cellsize, max_distance, horizon, row0, col0, mask, blocks, floor=0.0, centre=False,
@@ -383,6 +424,8 @@ def _sum_listed_cells(z, need, rows, cols, normals, cellsize, tables: SunTables,
         centre_cells(zz, horizon, height, ri, ci, az_layout, cellsize, row0, col0, floor=0.0)
         accumulate_cells(horizon, ri, ci, *cell[:3], azimuth, tables.beam[k], tables.circumsolar[k], tables.step,
                          HORIZON_BAND_WIDTH, perez, *sums)
+        if codes is not None:
+            code_cells(horizon, ri, ci, *cell[:3], azimuth, order, codes[k])
         if progress is not None:
             progress(k + 1, tables.n_directions)
     order = layouts[True].order
