@@ -173,7 +173,8 @@ def _planes(se: np.ndarray, sn: np.ndarray, su: np.ndarray) -> tuple[np.ndarray,
     return tilt, azimuth, stretch
 
 
-def faces(irradiance: xr.Dataset, roof: np.ndarray, config: RoofConfig = RoofConfig()) -> tuple[np.ndarray, pd.DataFrame]:
+def faces(irradiance: xr.Dataset, roof: np.ndarray, config: RoofConfig = RoofConfig(), *,
+          with_usable: bool = False) -> tuple[np.ndarray, pd.DataFrame] | tuple[np.ndarray, pd.DataFrame, np.ndarray]:
     """Segment roof cells into faces and describe each face.
 
     Parameters
@@ -184,6 +185,8 @@ def faces(irradiance: xr.Dataset, roof: np.ndarray, config: RoofConfig = RoofCon
         Building number of each roof cell (:func:`roof_cells`), 0 elsewhere.
     config : RoofConfig
         Segmentation and usability parameters.
+    with_usable : bool
+        Also return the grid of usable cells (third item).
 
     Returns
     -------
@@ -195,6 +198,8 @@ def faces(irradiance: xr.Dataset, roof: np.ndarray, config: RoofConfig = RoofCon
         (true area), ``irradiation`` (area-weighted mean of ``global``
         [kWh m-2]), ``usable_cells``, ``usable_area_m2`` (true area),
         ``usable_irradiation`` [kWh m-2], ``flat`` (bool).
+    usable : 2-D bool array, only with ``with_usable``
+        The usable cells (the ones ``usable_*`` count), on the grid of ``labels``.
 
     Work and memory beyond one pass over the grid are in proportion to the
     roof cells, not to the grid.
@@ -273,7 +278,12 @@ def faces(irradiance: xr.Dataset, roof: np.ndarray, config: RoofConfig = RoofCon
         }
     )
     labels = np.ascontiguousarray(grid.reshape(h + 2 * margin, width)[margin : margin + h, margin : margin + w])
-    return labels, table
+    if not with_usable:
+        return labels, table
+    flags = np.zeros(grid.size, bool)
+    flags[cells[usable]] = True
+    usable_grid = np.ascontiguousarray(flags.reshape(h + 2 * margin, width)[margin : margin + h, margin : margin + w])
+    return labels, table, usable_grid
 
 
 def face_polygons(labels: np.ndarray, transform: Affine, crs) -> gpd.GeoDataFrame:

@@ -69,6 +69,7 @@ __all__ = [
     "poa_annual",
     "pvwatts_hourly",
     "pvwatts_planes",
+    "pvwatts_power",
     "specific_yield",
     "yield_table",
 ]
@@ -191,8 +192,18 @@ def _poa_global(rows: _Rows, tilts: np.ndarray, azimuths: np.ndarray, sky: str, 
 
 def _pvwatts(rows: _Rows, poa: np.ndarray, pv: PVConfig) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Cell temperature [°C], DC and AC power per kWp [W kWp-1] for POA of shape (rows, planes)."""
+    return pvwatts_power(poa, rows.temp_air, rows.wind_speed, pv)
+
+
+def pvwatts_power(poa: np.ndarray, temp_air: np.ndarray, wind_speed: np.ndarray,
+                  pv: PVConfig) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Cell temperature [°C], DC and AC power per kWp [W kWp-1] (steps 3 to 5 of the module docstring).
+
+    ``poa``: plane-of-array global irradiance [W m-2], shape (rows, planes); ``temp_air`` [°C] and
+    ``wind_speed`` [m s-1]: shape (rows,), finite.
+    """
     params = pvlib.temperature.TEMPERATURE_MODEL_PARAMETERS["sapm"][pv.temperature_model]
-    temp_cell = pvlib.temperature.sapm_cell(poa, rows.temp_air[:, None], rows.wind_speed[:, None], **params)
+    temp_cell = pvlib.temperature.sapm_cell(poa, temp_air[:, None], wind_speed[:, None], **params)
     p_dc = pvlib.pvsystem.pvwatts_dc(poa, temp_cell, STC_POWER, pv.gamma_pdc) * (1.0 - pv.system_losses)
     pac0 = STC_POWER / pv.dc_ac_ratio
     p_ac = pvlib.inverter.pvwatts(p_dc, pac0 / pv.inverter_efficiency, eta_inv_nom=pv.inverter_efficiency)
