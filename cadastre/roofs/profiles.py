@@ -14,7 +14,7 @@ within ``1 / K`` elsewhere.
 
 Tables: a long frame, one row per face and direction (``face``,
 ``direction`` [degrees], ``h00`` ... ``h16`` [degrees, float32]), and a
-per-face frame (``face``, ``svf``, ``band_seen``). :func:`write_profiles`
+per-face frame (``face``, ``tilt``, ``azimuth``, ``svf``, ``band_seen``). :func:`write_profiles`
 stores both in one Parquet file (zstd), the per-face values repeated on
 each row of their face (run-length encoded: a few bytes per face).
 """
@@ -39,7 +39,7 @@ PROFILE_LEVELS = 16
 LEVEL_COLUMNS = tuple(f"h{k:02d}" for k in range(PROFILE_LEVELS + 1))
 """Columns of the quantiles in the long table. [degrees]"""
 PROFILE_DTYPES = {"face": "int64", "direction": "float64", **dict.fromkeys(LEVEL_COLUMNS, "float32")}
-FACE_DTYPES = {"face": "int64", "svf": "float32", "band_seen": "float32"}
+FACE_DTYPES = {"face": "int64", "tilt": "float32", "azimuth": "float32", "svf": "float32", "band_seen": "float32"}
 
 __all__ = [
     "FACE_DTYPES", "HORIZON_CODE_STEP", "LEVEL_COLUMNS", "PROFILE_DTYPES", "PROFILE_LEVELS", "FaceProfiles",
@@ -59,6 +59,10 @@ class FaceProfiles:
         Horizon azimuths, clockwise from north. [degrees]
     quantiles : (F, N, K + 1) float32
         Effective-horizon quantiles of the usable cells [degrees]; NaN for a face without usable cells.
+    tilt, azimuth : (F,) float32
+        The plane of the usable cells: their mean normal, made unit [degrees]. The plane to give
+        :mod:`cadastre.solar.hourly`: on a rough face it differs from the face's own (the mean normal of
+        all the cells it grew from) by degrees, and the beam with it.
     svf : (F,) float32
         Mean sky-view factor of the usable cells.
     band_seen : (F,) float32
@@ -70,6 +74,8 @@ class FaceProfiles:
     faces: np.ndarray
     directions: np.ndarray
     quantiles: np.ndarray
+    tilt: np.ndarray
+    azimuth: np.ndarray
     svf: np.ndarray
     band_seen: np.ndarray
     cells: np.ndarray
@@ -82,7 +88,8 @@ class FaceProfiles:
         flat = self.quantiles.reshape(n_f * n_d, n_l).astype(np.float32)
         for k, name in enumerate(LEVEL_COLUMNS[:n_l]):
             long[name] = flat[:, k]
-        per_face = pd.DataFrame({"face": self.faces.astype(np.int64), "svf": self.svf.astype(np.float32),
+        per_face = pd.DataFrame({"face": self.faces.astype(np.int64), "tilt": self.tilt.astype(np.float32),
+                                 "azimuth": self.azimuth.astype(np.float32), "svf": self.svf.astype(np.float32),
                                  "band_seen": self.band_seen.astype(np.float32)})
         return long, per_face
 
@@ -94,19 +101,20 @@ def face_profiles(irradiance: xr.Dataset, labels: np.ndarray, usable: np.ndarray
     Parameters
     ----------
     irradiance : xarray.Dataset
-        With ``horizon`` (codes, ``irradiance(..., horizons=True)``) and ``svf``, on the grid of ``labels``.
+        With ``horizon`` (codes, ``irradiance(..., horizons=True)``), ``svf``, ``slope`` and ``aspect``,
+        on the grid of ``labels``.
     labels, usable : 2-D arrays
         Face number of each cell and the usable cells (:func:`cadastre.roofs.faces.faces` with ``with_usable=True``).
     table : pandas.DataFrame
-        The faces (``face``, ``tilt``, ``azimuth`` [degrees]).
+        The faces (``face``): one profile per row, in its order.
     levels : int
         K.
 
     Notes
     -----
     Cells count equally (``usable_irradiation`` weighs a face's cells by one common area). The band
-    seen is the raster kernel's: per direction the face faces (``n . d > 0``, with the face's mean
-    normal), the mean over its cells of ``1 - min(h, band) / band`` (on those directions the
+    seen is the raster kernel's: per direction the face faces (``n . d > 0``, with the usable cells'
+    mean normal), the mean over its cells of ``1 - min(h, band) / band`` (on those directions the
     effective horizon is the terrain one), weighted by ``n . d``. Work: one pass over the usable
     cells per direction; memory: their codes (one byte per cell and direction).
     """
@@ -134,9 +142,25 @@ def face_profiles(irradiance: xr.Dataset, labels: np.ndarray, usable: np.ndarray
     counts = np.bincount(pos[ok], minlength=face_no.size)
     with np.errstate(invalid="ignore", divide="ignore"):
         svf = np.bincount(pos[ok], weights=svf_cells[ok], minlength=face_no.size) / counts
-    band = band_seen_of(seen, directions, table["tilt"].to_numpy(np.float64), table["azimuth"].to_numpy(np.float64))
-    return FaceProfiles(faces=face_no, directions=directions, quantiles=quantiles, svf=svf.astype(np.float32),
+    tilt, azimuth = _mean_plane(irradiance, rows, cols, pos, face_no.size)
+    band = band_seen_of(seen, directions, tilt, azimuth)
+    return FaceProfiles(faces=face_no, directions=directions, quantiles=quantiles, tilt=tilt.astype(np.float32),
+                        azimuth=azimuth.astype(np.float32), svf=svf.astype(np.float32),
                         band_seen=band.astype(np.float32), cells=np.diff(starts))
+
+
+def _mean_plane(irradiance: xr.Dataset, rows, cols, pos, n_faces) -> tuple[np.ndarray, np.ndarray]:
+    """Tilt and azimuth [degrees] of the summed normals (from ``slope``, ``aspect``) of each face's listed cells."""
+    s = np.radians(np.asarray(irradiance["slope"].values[rows, cols], np.float64))
+    a = np.radians(np.asarray(irradiance["aspect"].values[rows, cols], np.float64))
+    ok = np.isfinite(s) & np.isfinite(a)
+    sums = [np.bincount(pos[ok], weights=v[ok], minlength=n_faces)
+            for v in (np.sin(s) * np.sin(a), np.sin(s) * np.cos(a), np.cos(s))]
+    norm = np.sqrt(sums[0] ** 2 + sums[1] ** 2 + sums[2] ** 2)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        tilt = np.degrees(np.arccos(np.clip(sums[2] / norm, -1.0, 1.0)))
+    azimuth = np.degrees(np.arctan2(sums[0], sums[1])) % 360.0
+    return tilt, np.where(np.isfinite(tilt), azimuth, np.nan)
 
 
 def band_seen_of(seen: np.ndarray, directions: np.ndarray, tilt: np.ndarray, azimuth: np.ndarray) -> np.ndarray:
