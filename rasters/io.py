@@ -191,7 +191,7 @@ def staging_path(dest: Path, suffix: str) -> Path:
 
 
 def move_into_place(staging: Path, dest: Path, names: list[str]) -> None:
-    """Move the staged files into ``dest``; on failure put the earlier files back."""
+    """Move the staged files (or folders) ``names`` into ``dest``; on failure put the earlier ones back."""
     if not dest.exists():
         os.replace(staging, dest)  # one rename: the whole set appears at once
         return
@@ -206,9 +206,12 @@ def move_into_place(staging: Path, dest: Path, names: list[str]) -> None:
             os.replace(staging / name, dest / name)
             moved.append(name)
     except BaseException:
-        for name in moved:
-            with contextlib.suppress(OSError):
-                (dest / name).unlink()
+        for name in moved:  # files, or folders (a demo's buildings/)
+            if (dest / name).is_dir() and not (dest / name).is_symlink():
+                shutil.rmtree(dest / name, ignore_errors=True)
+            else:
+                with contextlib.suppress(OSError):
+                    (dest / name).unlink()
         for name in names:
             if (previous / name).exists():
                 with contextlib.suppress(OSError):

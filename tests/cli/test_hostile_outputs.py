@@ -174,7 +174,8 @@ def break_writer(monkeypatch, command: Command, exc: OSError, fail_at: int | Non
     def broken(*args, **kwargs):
         calls.append(1)
         if len(calls) == fail_at:
-            raise exc
+            where = next((a for a in args if isinstance(a, str | os.PathLike)), None)
+            raise type(exc)(exc.errno, exc.strerror, os.fspath(where) if where is not None else None)
         return real(*args, **kwargs)
 
     monkeypatch.setattr(owner, name, broken)
@@ -228,7 +229,7 @@ def assert_untouched(parent: Path, before: set[str], previous: dict[Path, bytes]
 # ---------------------------------------------------------------- the tests
 
 @pytest.mark.parametrize("with_previous", [False, True], ids=["new", "previous"])
-@pytest.mark.parametrize("name", list(COMMANDS))
+@pytest.mark.parametrize("name", [pytest.param(n, marks=pytest.mark.slow) if n == "report-all" else n for n in COMMANDS])
 def test_disk_full_part_way(scene, tmp_path, monkeypatch, capfd, name, with_previous):
     command = COMMANDS[name]
     parent = tmp_path / "out"
@@ -298,4 +299,30 @@ def test_a_real_write_failure_under_gdal_is_one_line_without_gdal_noise(scene, t
     assert result.exit_code == 2, (result.exit_code, result.stderr, result.exception)
     assert_one_line(result.stderr, "too large")
     assert capfd.readouterr().err == ""
+    assert_untouched(parent, before, previous)
+
+
+@pytest.mark.parametrize("name", ["prepare", "report", "report-all", "demo"])
+def test_a_failed_move_puts_the_previous_set_back(scene, tmp_path, monkeypatch, name):
+    """The rename of the second new file into place fails: the first one goes back, the previous set stays whole."""
+    command = COMMANDS[name]
+    parent = tmp_path / "out"
+    parent.mkdir()
+    previous = lay_previous(command, scene, parent)
+    before = listing(parent)
+    dest = (parent / command.out) if (parent / command.out).is_dir() else parent
+    real, moved = os.replace, []
+
+    def replace(src, dst, *args, **kwargs):
+        if Path(dst).parent == dest and Path(src).parent.name.startswith("."):  # from a staging folder into place
+            moved.append(dst)
+            if len(moved) == 2:
+                raise OSError(errno.EIO, "Input/output error", os.fspath(dst))
+        return real(src, dst, *args, **kwargs)
+
+    monkeypatch.setattr(os, "replace", replace)
+    result = runner.invoke(app, command_args(command, scene, parent / command.out, overwrite=True))
+    assert len(moved) >= 2  # then the previous files moved back
+    assert result.exit_code == 2, (result.exit_code, result.stderr, result.exception)
+    assert_one_line(result.stderr, "Input/output error")
     assert_untouched(parent, before, previous)
