@@ -11,6 +11,7 @@ from rich.table import Table
 
 from cadastre.errors import OutputFileError
 from cli.options import OVERWRITE, QUIET, display, handle_errors, progress_bar, stdout
+from cli.staging import staged_set
 
 OUTPUTS = ("dsm.tif", "dtm.tif", "ndsm.tif", "buildings.tif", "vegetation.tif", "prepare.json")
 
@@ -44,8 +45,8 @@ def prepare_command(
         cadastre prepare tiles/*.laz -o prepared/ --resolution 0.5
     """
     started = time.perf_counter()
-    from rasters.io import NODATA, atomic_path, check_output_path, write_bands
-    from rasters.lidar import MASK_NODATA, check_sources, plan_grid, prepare
+    from rasters.io import check_output_path
+    from rasters.lidar import check_sources, plan_grid, prepare
 
     with handle_errors():
         if output.exists() and not output.is_dir():
@@ -60,17 +61,25 @@ def prepare_command(
             raise OutputFileError(f"{output}: parent folder {output.parent} does not exist; create it first")
         with progress_bar("points", total, quiet=quiet) as update:
             ds, report = prepare(tiles, resolution=resolution, crs=crs, bounds=bounds, progress=update)
-        output.mkdir(exist_ok=True)
-        for name in ("dsm", "dtm", "ndsm"):
-            write_bands([ds[name]], output / f"{name}.tif", overwrite=overwrite, nodata=NODATA)
-        for name in ("buildings", "vegetation"):
-            write_bands([ds[name]], output / f"{name}.tif", overwrite=overwrite, nodata=MASK_NODATA, dtype="uint8")
-        report["seconds_total"] = time.perf_counter() - started
         report["outputs"] = list(OUTPUTS)
-        with atomic_path(output / "prepare.json") as tmp:
-            tmp.write_text(json.dumps(report, indent=2))
+        with staged_set(output, OUTPUTS) as staging:  # the six files appear together, or none of them
+            write_prepared(ds, report, staging, started)
         if not quiet:
             stdout.print(summary_table(report, output))
+
+
+def write_prepared(ds, report: dict, folder: Path, started: float) -> None:
+    """Write :data:`OUTPUTS` into ``folder`` (a staging folder): five COGs, then ``prepare.json`` with the time
+    taken since ``started`` (``time.perf_counter()``, s)."""
+    from rasters.io import NODATA, write_bands
+    from rasters.lidar import MASK_NODATA
+
+    for name in ("dsm", "dtm", "ndsm"):
+        write_bands([ds[name]], folder / f"{name}.tif", nodata=NODATA)
+    for name in ("buildings", "vegetation"):
+        write_bands([ds[name]], folder / f"{name}.tif", nodata=MASK_NODATA, dtype="uint8")
+    report["seconds_total"] = time.perf_counter() - started
+    (folder / "prepare.json").write_text(json.dumps(report, indent=2), encoding="utf-8")
 
 
 def summary_table(report: dict, output: Path) -> Table:

@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import contextlib
-from collections.abc import Iterator
 from pathlib import Path
 
 import typer
 
 from cadastre.errors import OptionError
 from cli.options import OVERWRITE, QUIET, display, handle_errors, progress_bar, stdout
+from cli.staging import missing_folders
 
 NO_DATA_SHOWN = 20
 """How many communes without data the summary names (index.html lists them all)."""
@@ -49,28 +48,9 @@ def report_command(
     with handle_errors():
         if sum([commune is not None, epci is not None, all_]) != 1:
             raise OptionError("report: give exactly one of --commune, --epci or --all")
-        with _missing_folders(output.parent):
+        with missing_folders(output.parent):
             _report(run_dir, output, commune, epci, all_, lang, qualification, overwrite, quiet)
 
-
-@contextlib.contextmanager
-def _missing_folders(folder: Path) -> Iterator[None]:
-    """Create ``folder`` and its missing parents, as the other commands do; remove them again, if still empty,
-    when the body fails (a refused request leaves nothing behind)."""
-    created = []
-    for parent in [folder, *folder.parents]:
-        if parent.exists() or not str(parent) or str(parent) == ".":
-            break
-        created.append(parent)
-    try:
-        if created:
-            folder.mkdir(parents=True)
-        yield
-    except BaseException:
-        for path in created:  # deepest first
-            with contextlib.suppress(OSError):
-                path.rmdir()
-        raise
 
 
 def _report(run_dir, output, commune, epci, all_, lang, qualification, overwrite, quiet) -> None:

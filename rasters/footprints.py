@@ -27,7 +27,7 @@ from affine import Affine
 
 from rasters.errors import AllNodataError, GridError, InputFileError, OptionError, OutputFileError
 from rasters.grid import check_crs, check_transform
-from rasters.io import atomic_path, check_output_path, read_single_band, to_dataarray
+from rasters.io import atomic_path, check_output_path, read_single_band, to_dataarray, write_problem
 
 BUILDING = 1
 NOT_BUILDING = 0
@@ -287,6 +287,5 @@ def write_vector(
                         tmp.with_name(tmp.name + suffix).unlink()
     except (pyogrio.errors.DataSourceError, pyogrio.errors.DataLayerError, pyogrio.errors.GeometryError,
             pyogrio.errors.FieldError, pyogrio.errors.CRSError, OSError) as exc:
-        first = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
-        raise OutputFileError(f"{out}: cannot write ({first})") from exc
+        raise OutputFileError(f"{out}: {write_problem(exc)}") from exc
     return out

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import contextlib
+import errno
 import os
+import shutil
 import uuid
 from collections.abc import Iterator, Sequence
 from pathlib import Path
@@ -172,10 +174,72 @@ def atomic_path(path: str | os.PathLike, suffix: str = "") -> Iterator[Path]:
     try:
         yield tmp
         os.replace(tmp, final)
-    except BaseException:
+    except BaseException as exc:
         with contextlib.suppress(OSError):
             tmp.unlink()
+        if type(exc).__module__ == "builtins" and isinstance(exc, OSError) and exc.filename == str(tmp):
+            # a system error names the output the user gave, not the hidden temporary name
+            raise OSError(exc.errno, exc.strerror, str(final)) from exc
         raise
+
+
+def staging_path(dest: Path, suffix: str) -> Path:
+    """A new hidden folder name on the destination's disk: inside ``dest`` when it exists (its
+    parent may not be writable, e.g. ``-o .``), else beside it."""
+    base = dest if dest.is_dir() else dest.parent
+    return base / f".{dest.absolute().name[:80]}.{uuid.uuid4().hex[:8]}.{suffix}"
+
+
+def move_into_place(staging: Path, dest: Path, names: list[str]) -> None:
+    """Move the staged files (or folders) ``names`` into ``dest``; on failure put the earlier ones back."""
+    if not dest.exists():
+        os.replace(staging, dest)  # one rename: the whole set appears at once
+        return
+    previous = staging_path(dest, "old.tmp")
+    previous.mkdir()
+    moved: list[str] = []
+    try:
+        for name in names:
+            if (dest / name).exists():
+                os.replace(dest / name, previous / name)
+        for name in names:
+            os.replace(staging / name, dest / name)
+            moved.append(name)
+    except BaseException:
+        for name in moved:  # files, or folders (a demo's buildings/)
+            if (dest / name).is_dir() and not (dest / name).is_symlink():
+                shutil.rmtree(dest / name, ignore_errors=True)
+            else:
+                with contextlib.suppress(OSError):
+                    (dest / name).unlink()
+        for name in names:
+            if (previous / name).exists():
+                with contextlib.suppress(OSError):
+                    os.replace(previous / name, dest / name)
+        raise
+    finally:
+        shutil.rmtree(previous, ignore_errors=True)
+
+
+def write_problem(exc: BaseException) -> str:
+    """Why a write failed, for users: disk full and permission errors in words, else the error's first line.
+
+    GDAL, SQLite and Python word these errors differently (``No space left on device``,
+    ``database or disk is full``, errno ``ENOSPC``): they are recognised here by their code or text.
+    """
+    text = getattr(exc, "strerror", None) or (str(exc).splitlines()[0] if str(exc) else type(exc).__name__)
+    code = getattr(exc, "errno", None)
+    lowered = text.lower()
+    if code in (errno.ENOSPC, errno.EDQUOT) or "no space left" in lowered or "disk is full" in lowered \
+            or "quota exceeded" in lowered:
+        return "cannot write: disk full (no space left on the device); free some space or write elsewhere"
+    if code in (errno.EACCES, errno.EPERM) or "permission denied" in lowered:
+        return "cannot write: permission denied; choose a folder you can write to"
+    if code == errno.EROFS or "read-only file system" in lowered:
+        return "cannot write: read-only file system; write elsewhere"
+    if code == errno.EFBIG or "file too large" in lowered:
+        return "cannot write: file too large for the file system (or the process's size limit); write elsewhere"
+    return f"cannot write ({text})"
 
 
 def write_bands(
@@ -214,24 +278,39 @@ def write_bands(
             with atomic_path(out) as tmp, rasterio.open(tmp, "w", **profile, **_plain_options(profile)) as dst:
                 _fill_bands(dst, bands, profile, tags)
             return out
-        with atomic_path(out) as tmp, MemoryFile() as mem:
-            with mem.open(**profile) as dst:
-                _fill_bands(dst, bands, profile, tags)
-            with mem.open() as src:
-                rasterio.shutil.copy(
-                    src,
-                    tmp,
-                    driver="COG",
-                    compress="deflate",
-                    predictor="yes",
-                    blocksize=512,
-                    overviews="auto",
-                    resampling="nearest" if np.dtype(dtype).kind in "ui" else "average",
-                )
+        cog_file = MemoryFile(ext=".tif")
+        try:
+            with MemoryFile() as mem:
+                with mem.open(**profile) as dst:
+                    _fill_bands(dst, bands, profile, tags)
+                with mem.open() as src:
+                    rasterio.shutil.copy(
+                        src,
+                        cog_file.name,
+                        driver="COG",
+                        compress="deflate",
+                        predictor="yes",
+                        blocksize=512,
+                        overviews="auto",
+                        resampling="nearest" if np.dtype(dtype).kind in "ui" else "average",
+                    )
+            _save(cog_file, out)
+        finally:
+            cog_file.close()
     except (RasterioError, CPLE_BaseError, OSError) as exc:
-        first = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
-        raise OutputFileError(f"{out}: cannot write ({first})") from exc
+        raise OutputFileError(f"{out}: {write_problem(exc)}") from exc
     return out
+
+
+def _save(mem: MemoryFile, out: Path) -> None:
+    """Copy a raster built in memory to ``out`` (atomically) by Python's own writes.
+
+    GDAL never writes to the disk itself, so a full disk is an ``OSError`` with its code, and
+    libtiff prints nothing on stderr (its write errors bypass GDAL's error handlers).
+    """
+    mem.seek(0)
+    with atomic_path(out) as tmp, open(tmp, "wb") as f:
+        shutil.copyfileobj(mem, f, 1 << 20)
 
 
 def _fill_bands(dst, bands: Sequence[xr.DataArray], profile: dict, tags: dict | None) -> None:

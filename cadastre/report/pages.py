@@ -13,7 +13,6 @@ import contextlib
 import datetime as dt
 import os
 import shutil
-import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -21,7 +20,7 @@ from pathlib import Path
 import geopandas as gpd
 import pandas as pd
 
-from cadastre.errors import OptionError, OutputFileError
+from cadastre.errors import CadastreError, OptionError, OutputFileError
 from cadastre.pages import tables
 from cadastre.pages.labels import type_label, verdict_label
 from cadastre.pages.numbers import number as fmt
@@ -42,7 +41,7 @@ from cadastre.report.data import main_commune as _main_commune
 from cadastre.report.html import TEXT, index_page, report_page
 from cadastre.results.tables import write_table, write_workbook
 from rasters.footprints import check_vector_output, write_vector
-from rasters.io import check_output_path
+from rasters.io import check_output_path, move_into_place, staging_path, write_problem
 
 #: Assumed yearly electricity use of one household [MWh/yr] for the "household equivalent": the
 #: ratio 3,000 GWh ≈ 600,000 households used for the PMA territory (``docs/report.md``), the order of
@@ -88,29 +87,26 @@ def _check_outputs(out_html: Path, *, overwrite: bool) -> None:
 
 @contextlib.contextmanager
 def _staged(folder: Path) -> Iterator[Path]:
-    """A hidden staging folder beside ``folder``'s files; its files move into ``folder`` on success.
+    """A hidden staging folder on ``folder``'s disk; the files written into it move into ``folder`` on success.
 
-    When ``folder`` does not exist yet, the staging folder itself is renamed to it. On any
-    error the staging folder is removed and ``folder`` is untouched.
+    When ``folder`` does not exist yet, the staging folder itself is renamed to it. The files move
+    all or nothing (:func:`rasters.io.move_into_place`): a failure on the way, or in the body,
+    removes the staging folder and leaves ``folder`` with its previous files. A system error (disk
+    full, permission denied) is one :class:`OutputFileError` naming ``folder``.
     """
-    create = not folder.exists()
-    parent = folder.parent if create else folder
-    tmp = parent / f".{folder.name[:60]}.{uuid.uuid4().hex[:8]}.tmp"
+    tmp = staging_path(folder, "tmp")
     try:
         tmp.mkdir()
-    except OSError as exc:
-        raise OutputFileError(f"{folder}: cannot write there ({exc.strerror or exc}); check the folder") from exc
-    try:
         yield tmp
-        try:
-            if create:
-                os.replace(tmp, folder)
-            else:
-                for path in sorted(tmp.iterdir()):
-                    os.replace(path, folder / path.name)
-        except OSError as exc:
-            raise OutputFileError(f"{folder}: cannot move the reports there ({exc.strerror or exc}); "
-                                  "check the folder") from exc
+        move_into_place(tmp, folder, sorted(path.name for path in tmp.iterdir()))
+    except OutputFileError as exc:
+        if exc.__cause__ is None:
+            raise OutputFileError(str(exc).replace(str(tmp), str(folder))) from exc
+        raise OutputFileError(f"{folder}: {write_problem(exc.__cause__)}") from exc
+    except CadastreError:
+        raise
+    except OSError as exc:
+        raise OutputFileError(f"{folder}: {write_problem(exc)}") from exc
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
 
@@ -289,17 +285,13 @@ def render(run: RunData, row: pd.Series, *, kind: str, lang: str = "fr") -> tupl
 
 
 def _write(html_text: str, buildings: gpd.GeoDataFrame, folder: Path, stem: str) -> None:
-    """Write ``<stem>.html``, ``<stem>-buildings.csv`` and ``<stem>-buildings.gpkg`` into a staging folder."""
+    """Write ``<stem>.html``, ``<stem>-buildings.csv``, ``.xlsx`` and ``.gpkg`` into a staging folder."""
     csv, gpkg = _side_paths(folder / f"{stem}.html")
     write_vector(buildings, gpkg, layer="buildings")
     table = pd.DataFrame(buildings.drop(columns=buildings.geometry.name))
     write_table(table, csv)
     write_workbook({"buildings": table}, csv.with_suffix(".xlsx"))  # the same table for a spreadsheet
-    try:
-        (folder / f"{stem}.html").write_text(html_text, encoding="utf-8")
-    except OSError as exc:
-        raise OutputFileError(f"{folder / stem}.html: cannot write it ({exc.strerror or exc}); "
-                              "check the disk and the folder") from exc
+    (folder / f"{stem}.html").write_text(html_text, encoding="utf-8")
 
 
 def write_report(

@@ -9,11 +9,9 @@ previous complete set, or nothing) and no staging folder behind.
 
 from __future__ import annotations
 
-import contextlib
 import json
 import os
 import shutil
-import uuid
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -27,7 +25,7 @@ from cadastre.results.contract import (BUILDINGS, BUILDINGS_META, COMMUNES, COVE
 from cadastre.results.tables import write_table, write_workbook
 from cadastre.roofs.buildings import BuildingsResult
 from rasters.footprints import GPKG_OPTIONS, write_vector
-from rasters.io import check_output_folder
+from rasters.io import check_output_folder, move_into_place, staging_path
 
 Layer = gpd.GeoDataFrame | Sequence[Path]
 """A layer to write: a frame, or the GeoPackages of its parts (same layer name), appended in order."""
@@ -138,38 +136,3 @@ def _write_layer(layer: Layer, path: Path, name: str) -> None:
     for k, part in enumerate(layer):
         pyogrio.write_dataframe(gpd.read_file(part, layer=name), path, layer=name, append=k > 0,
                                 promote_to_multi=True, dataset_options=None if k else GPKG_OPTIONS)
-
-
-def staging_path(dest: Path, suffix: str) -> Path:
-    """A new hidden folder name on the destination's disk: inside ``dest`` when it exists (its
-    parent may not be writable, e.g. ``-o .``), else beside it."""
-    base = dest if dest.is_dir() else dest.parent
-    return base / f".{dest.absolute().name[:80]}.{uuid.uuid4().hex[:8]}.{suffix}"
-
-
-def move_into_place(staging: Path, dest: Path, names: list[str]) -> None:
-    """Move the staged files into ``dest``; on failure put the earlier files back."""
-    if not dest.exists():
-        os.replace(staging, dest)  # one rename: the whole set appears at once
-        return
-    previous = staging_path(dest, "old.tmp")
-    previous.mkdir()
-    moved: list[str] = []
-    try:
-        for name in names:
-            if (dest / name).exists():
-                os.replace(dest / name, previous / name)
-        for name in names:
-            os.replace(staging / name, dest / name)
-            moved.append(name)
-    except BaseException:
-        for name in moved:
-            with contextlib.suppress(OSError):
-                (dest / name).unlink()
-        for name in names:
-            if (previous / name).exists():
-                with contextlib.suppress(OSError):
-                    os.replace(previous / name, dest / name)
-        raise
-    finally:
-        shutil.rmtree(previous, ignore_errors=True)
