@@ -46,7 +46,6 @@ from pathlib import Path
 import geopandas as gpd
 import numpy as np
 import pandas as pd
-import pyogrio
 from pyproj import Transformer
 
 from cadastre.areas.aggregate import default_communes_path
@@ -57,7 +56,7 @@ from cadastre.qualify.loads import calendar, load_profile
 from cadastre.qualify.municipal import Match, match_rows, read_municipal
 from cadastre.qualify.config import QualifyConfig, ScoreConfig
 from cadastre.results import contract
-from cadastre.results.read import insee_code, read_layer, read_meta, resolve
+from cadastre.results.read import insee_code, read_layer, read_meta, read_table, resolve
 from cadastre.solar.weather import Weather, default_weather_path, load_weather
 
 __all__ = [
@@ -151,20 +150,19 @@ def read_run_folder(folder: str | Path) -> RunFolder:
         raise InputFileError(f"{folder}: not a folder; give the output folder of 'cadastre buildings' or "
                              "'cadastre run'")
     notes: list[str] = []
-    meta = read_meta(folder) or {}
-    buildings = read_layer(folder / contract.BUILDINGS)
+    meta = read_meta(folder)
+    if meta is None:
+        raise InputFileError(f"{folder}: neither run.json nor buildings.json; give the output folder of "
+                             "'cadastre buildings' or 'cadastre run'")
+    buildings = read_layer(folder / contract.BUILDINGS, required=("building_id", "insee"))
     if buildings.crs is None:
         raise InputFileError(f"{folder / 'buildings.gpkg'}: no CRS; rerun the cadastre")
-    info = pyogrio.read_info(folder / contract.ROOFS) if (folder / contract.ROOFS).is_file() else None
-    missing = [] if info is None else [c for c in _ROOF_COLUMNS if c not in list(info["fields"])]
-    if missing:
-        raise InputFileError(f"{folder / 'roofs.gpkg'}: missing columns {', '.join(missing)}; rerun the cadastre")
-    roofs = read_layer(folder / contract.ROOFS, read_geometry=False, columns=_ROOF_COLUMNS)
+    roofs = read_layer(folder / contract.ROOFS, required=(), read_geometry=False, columns=_ROOF_COLUMNS)
     roofs = roofs.assign(suitable=roofs["suitable"].astype(bool))
     communes: dict[str, str] = {}
     if (folder / contract.COMMUNES).is_file():
-        table = pd.read_csv(folder / contract.COMMUNES, dtype=str, keep_default_na=False)
-        communes = {insee_code(i): n for i, n in zip(table.get("insee", []), table.get("commune", []), strict=False) if i}
+        table = read_table(folder / contract.COMMUNES, required=("insee", "commune"))
+        communes = {insee_code(i): n for i, n in zip(table["insee"], table["commune"], strict=True) if i}
     else:
         notes.append("no communes.csv in the run: communes taken from the buildings")
     for code, name in zip(buildings.get("insee", []), buildings.get("commune", []), strict=False):

@@ -26,6 +26,8 @@ from cadastre.results.read import read_table as _csv
 
 OUTSIDE = "(outside the communes)"
 QUALIFICATION = "qualification.csv"
+RASTER_SUFFIXES = (".tif", ".tiff", ".vrt")
+"""The irradiance raster the metadata names is opened only when its name says it is one."""
 
 
 def number(value) -> float:
@@ -115,10 +117,7 @@ class RunData:
         path = self.folder / contract.COVERAGE
         if not path.is_file():
             return None
-        try:
-            parts = gpd.read_file(path, layer=contract.COVERAGE_LAYER)
-        except Exception as exc:  # pyogrio/GDAL errors have no common base class
-            raise InputFileError(f"{path}: cannot read it ({str(exc).splitlines()[0]}); rerun the cadastre") from None
+        parts = read_layer(path)
         if not len(parts):
             return parts
         return parts[parts["insee"].map(insee_code, na_action="ignore").isin(insees)]
@@ -143,7 +142,7 @@ class RunData:
         if value is None and self.meta.get("irradiance"):
             given = Path(str(self.meta["irradiance"]))
             for path in (given, self.folder / given, self.folder.parent / given.name):
-                if path.is_file():
+                if path.is_file() and path.suffix.lower() in RASTER_SUFFIXES:  # a raster, by its kind, or nothing
                     try:
                         with rasterio.open(path) as src:
                             value = src.tags().get("directions")

@@ -171,3 +171,70 @@ HEADERS = {
 ``cadastre report`` and ``cadastre qualify``, which add their own columns)."""
 
 __all__ += ["HEADERS", "WORKBOOK"]
+
+# --------------------------------------------------------------------------- what readers check
+# (cadastre.results.read refuses a folder that breaks these, with one line naming the file and the column or key)
+
+INT, FLOAT, BOOL, TEXT = "integer", "number", "boolean", "text"
+COLUMN_TYPES = {
+    **dict.fromkeys(("face", "cells", "usable_cells", "class", "faces", "suitable_faces", "best_face", "buildings",
+                     "suitable_buildings", "communes", "outside_buildings", "population", "footprints",
+                     "footprints_with_data"), INT),
+    **dict.fromkeys(("tilt", "azimuth", "area_m2", "irradiation", "usable_area_m2", "usable_irradiation",
+                     "poa_unshaded", "shading_ratio", "fraction_of_optimum", "kwp", "specific_yield", "mwh",
+                     "footprint_area_m2", "roof_area_m2", "usable_area_net_m2", "kwp_net", "mwh_net", "mwp_gross",
+                     "mwp_net", "gwh_gross", "gwh_net", "area_km2", "covered_km2", "covered_share", "covered_m2"),
+                    FLOAT),
+    **dict.fromkeys(("flat", "suitable", "has_data"), BOOL),
+    **dict.fromkeys(("building_id", "tile", "insee", "commune", "epci_siren", "epci", "territory"), TEXT),
+}
+"""Type of every column of the result files, the same in every file that has it (a GeoPackage column of an integer
+or a number type, a CSV field that reads as one; a boolean: a GeoPackage boolean or 0/1)."""
+_FIGURES = ("buildings", "suitable_buildings", "usable_area_m2", "mwp_gross", "mwp_net", "gwh_gross", "gwh_net")
+REQUIRED_COLUMNS = {
+    ROOFS: ("face", "building_id", "tilt", "azimuth", "area_m2", "irradiation", "usable_area_m2", "flat", "class",
+            "suitable", "kwp", "mwh"),
+    BUILDINGS: ("building_id", "insee", "commune", "usable_area_m2", "kwp", "mwh", "class"),
+    COVERAGE: ("insee",),
+    COMMUNES: ("insee", "commune", "epci_siren", "epci", *_FIGURES),
+    EPCI: ("epci_siren", "epci", *_FIGURES),
+    TERRITORY: ("gwh_net",),
+}
+"""Per file, the columns the readers (report, qualification) rely on: a file without one of them is refused."""
+MAY_BE_EMPTY = frozenset(("insee", "commune", "epci_siren", "epci", "population", "usable_irradiation", "tile",
+                          "shading_ratio", "fraction_of_optimum", "specific_yield",
+                          "area_km2", "covered_km2", "covered_share", "footprints", "footprints_with_data"))
+"""Columns that may hold an empty CSV field or NaN (a row outside the communes, an unknown population, a face
+without usable cells, footprints derived from the LiDAR); every other column of :data:`COLUMN_TYPES` holds a value
+in every row. (The buildings layer's ``irradiation`` and ``specific_yield`` may be NaN: a building without data.)"""
+EMPTY_IN = {BUILDINGS: frozenset(("irradiation", "specific_yield", "best_face"))}
+"""Columns that may be empty in one file only (besides :data:`MAY_BE_EMPTY`)."""
+
+NUMBER, OBJECT, LIST, STRING, BOOLEAN = "number", "object", "list", "string", "boolean"
+META_TYPES = {
+    "weather": (STRING, None), "communes": (STRING, None), "crs": (STRING, None), "sky": (STRING, None),
+    "net_reduction": (NUMBER, None), PARAMETERS: (OBJECT,), "run_id": (STRING,), "footprints": (STRING, None),
+    "irradiance": (STRING, None), "site": (OBJECT,), "directions": (NUMBER, None), "tables": (OBJECT,),
+    "complete": (BOOLEAN,),
+}
+"""JSON type of the metadata keys readers use (None: null allowed); a key of another type is refused."""
+META_FIELD_TYPES = {
+    **{("site", key): (NUMBER, None) for key in ("latitude", "longitude", "altitude")},
+    **{(PARAMETERS, key): (NUMBER, None) for key in ("resolution", "directions", "albedo")},
+    (PARAMETERS, "sky"): (STRING, None),
+    **{(PARAMETERS, key): (OBJECT,) for key in ("pv", "roofs", "aggregate")},
+    (PARAMETERS, "pv", "module_density"): (NUMBER,),
+    **{(PARAMETERS, "roofs", key): (NUMBER,) for key in ("max_slope", "min_irradiation_fraction", "min_face_area",
+                                                          "setback")},
+    (PARAMETERS, "aggregate", "net_reduction"): (NUMBER,),
+}
+"""JSON type of the fields, inside the metadata's objects, that readers use (the path of keys to each); checked
+when the field is there."""
+REQUIRED_META_KEYS = ("weather", "crs", "sky")
+"""Keys every metadata file must hold to be read (the report also needs :data:`PARAMETERS`)."""
+INSIDE_META = ("tables",)
+"""Keys of ``run.json`` whose entries name files that lie inside the folder (checked after resolving links)."""
+
+__all__ += ["BOOL", "COLUMN_TYPES", "EMPTY_IN", "FLOAT", "INSIDE_META", "INT", "MAY_BE_EMPTY", "META_FIELD_TYPES",
+            "META_TYPES",
+            "REQUIRED_COLUMNS", "REQUIRED_META_KEYS", "TEXT"]

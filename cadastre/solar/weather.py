@@ -178,9 +178,24 @@ def _one_line(text: object, limit: int = 200) -> str:
     return s if len(s) <= limit else s[: limit - 3] + "..."
 
 
+def _excerpt(text: object, limit: int = 24) -> str:
+    """A short, escaped quote of a recognised weather file's text (a cell, a time) for an error message.
+
+    Only a file already recognised as weather (by its extension and header) is quoted; never more than
+    ``limit`` characters, non-ASCII and control characters escaped.
+    """
+    return ascii(_one_line(text, limit))
+
+
 def _read_text(path: str | os.PathLike) -> str:
-    """Read a text file, turning OS errors into :class:`InputFileError`."""
+    """Read a text file, turning OS errors into :class:`InputFileError`.
+
+    Refuses what is not a regular file (a device, a pipe) before reading it.
+    """
     p = pathlib.Path(path)
+    if p.exists() and not p.is_dir() and not p.is_file():
+        raise InputFileError(f"{path}: not a regular file, not a weather file; give a PVGIS TMY "
+                             "(CSV/JSON), EPW or CSV file")
     try:
         raw = p.read_bytes()
     except FileNotFoundError:
@@ -241,7 +256,7 @@ def _to_float(values: pd.Series, column: str, path: object,
         i = _first_true(bad)
         raise WeatherError(
             f"{path}: column '{column}' is not numeric at row {i + 1} "
-            f"(time {labels[i]}): {_one_line(values.iloc[i], 40)!r}; "
+            f"(time {labels[i]}): {_excerpt(values.iloc[i])}; "
             "write plain numbers")
     return out
 
@@ -360,7 +375,7 @@ def _finish_pvgis(raw: pd.DataFrame, stamps: pd.Series, path: object,
         i = _first_true(index.isna().to_numpy())
         where = f"line {first_line + i}" if first_line else f"row {i + 1}"
         raise WeatherError(
-            f"{path}: cannot read time {_one_line(stamps.iloc[i], 40)!r} at {where}; "
+            f"{path}: cannot read time {_excerpt(stamps.iloc[i])} at {where}; "
             "PVGIS times look like 20150101:0000 (UTC)")
     index = pd.DatetimeIndex(index, name="time")
     labels = list(stamps)
@@ -395,7 +410,7 @@ def _parse_pvgis_csv(text: str, path: object) -> tuple[pd.DataFrame, dict]:
     if missing:
         raise WeatherColumnsError(
             f"{path}: missing PVGIS column(s) {', '.join(missing)} "
-            f"(columns found: {_one_line(', '.join(columns))}); download the "
+            f"(columns found: {_excerpt(', '.join(columns), 80)}); download the "
             "PVGIS TMY file again with all its columns")
     # the table runs from the header to the first line that does not start
     # with a digit (blank, or the first description line); a damaged row
@@ -406,7 +421,7 @@ def _parse_pvgis_csv(text: str, path: object) -> tuple[pd.DataFrame, dict]:
     later = next((j for j in range(end, len(lines)) if _PVGIS_ROW_RE.match(lines[j])), None)
     if later is not None:
         raise WeatherError(
-            f"{path}: line {end + 1} ({_one_line(lines[end], 40)!r}) is not a data row "
+            f"{path}: line {end + 1} ({_excerpt(lines[end])}) is not a data row "
             f"but data rows follow it (line {later + 1}); the file is damaged, download it again")
     rows = lines[header_i + 1:end]
     if not rows:
@@ -491,7 +506,7 @@ def _parse_pvgis_json(text: str, path: object) -> tuple[pd.DataFrame, dict]:
     if missing:
         raise WeatherColumnsError(
             f"{path}: missing PVGIS column(s) {', '.join(missing)} "
-            f"(columns found: {_one_line(', '.join(found))}); download the "
+            f"(columns found: {_excerpt(', '.join(found), 80)}); download the "
             "PVGIS TMY file again with all its columns")
     # pvlib 0.16 also needs 'inputs', 'meta.inputs' and
     # 'outputs.months_selected'; PVGIS always writes them, hand-made files
@@ -512,7 +527,7 @@ def _parse_pvgis_json(text: str, path: object) -> tuple[pd.DataFrame, dict]:
             "from PVGIS with outputformat=json") from None
     except (ValueError, TypeError) as exc:
         raise WeatherError(
-            f"{path}: cannot read the PVGIS times ({_one_line(exc, 120)}); "
+            f"{path}: cannot read the PVGIS times ({_excerpt(exc, 60)}); "
             "PVGIS times look like 20150101:0000 (UTC)") from None
     stamps = pd.Series([str(r.get(_PVGIS_TIME_COLUMN)) for r in rows])
     raw = raw.reset_index(drop=True)
@@ -608,7 +623,7 @@ def _parse_epw(text: str, path: object) -> tuple[pd.DataFrame, dict]:
     except Exception as exc:  # pvlib raises whatever pandas/float() raise
         raise InputFileError(
             f"{path}: cannot parse as EPW ({type(exc).__name__}: "
-            f"{_one_line(exc, 120)}); give a valid EnergyPlus weather file"
+            f"{_excerpt(exc, 60)}); give a valid EnergyPlus weather file"
         ) from None
     if raw.empty:
         raise WeatherError(
@@ -691,16 +706,29 @@ def _parse_iso_times(values: pd.Series, path: object) -> pd.DatetimeIndex:
             t = dt.datetime.fromisoformat(s)
         except ValueError:
             raise WeatherError(
-                f"{path}: cannot read time {_one_line(s, 40)!r} at row "
+                f"{path}: cannot read time {_excerpt(s)} at row "
                 f"{i + 1}; write ISO 8601 times with zone, e.g. "
                 "2023-06-21T12:00:00+02:00 or 2023-06-21T10:00:00Z") from None
         if t.tzinfo is None or t.utcoffset() is None:
             raise WeatherError(
-                f"{path}: time {s!r} at row {i + 1} has no time zone; add "
+                f"{path}: time {_excerpt(s)} at row {i + 1} has no time zone; add "
                 "the UTC offset to every time, e.g. 2023-06-21T12:00:00+02:00 "
                 "or 2023-06-21T10:00:00Z")
         stamps.append(t.astimezone(dt.timezone.utc))
     return pd.DatetimeIndex(pd.to_datetime(stamps, utc=True), name="time")
+
+
+def _check_csv_header(text: str, path: object) -> None:
+    """Refuse, before parsing and without quoting it, a file whose first line (blank and ``#`` lines
+    aside) does not name ``time`` and one of the irradiance columns: not a weather file."""
+    number, header = next(((n, line) for n, line in enumerate(text.splitlines(), 1)
+                           if line.strip() and not line.lstrip().startswith("#")), (0, ""))
+    names = {name.strip().lower() for name in header.split(",")}
+    if "time" not in names or not names & set(IRRADIANCE_COLUMNS):
+        raise InputFileError(
+            f"{path}: not a weather file (line {number} does not name the columns "
+            "time,ghi,dni,dhi, and it is neither a PVGIS TMY nor an EPW file); give a PVGIS TMY "
+            "(CSV/JSON), EPW or CSV weather file")
 
 
 def _parse_plain_csv(text: str, path: object) -> tuple[pd.DataFrame, dict]:
@@ -708,6 +736,7 @@ def _parse_plain_csv(text: str, path: object) -> tuple[pd.DataFrame, dict]:
         raise WeatherError(
             f"{path}: empty file; give a CSV with a header line "
             "time,ghi,dni,dhi and one row per time step")
+    _check_csv_header(text, path)
     try:
         raw = pd.read_csv(io.StringIO(text), dtype=str, comment="#",
                           skipinitialspace=True)
@@ -728,7 +757,7 @@ def _parse_plain_csv(text: str, path: object) -> tuple[pd.DataFrame, dict]:
     if missing:
         raise WeatherColumnsError(
             f"{path}: missing column(s) {', '.join(missing)} (columns found: "
-            f"{_one_line(', '.join(map(str, raw.columns)))}); the first line "
+            f"{_excerpt(', '.join(map(str, raw.columns)), 80)}); the first line "
             "must name the columns time,ghi,dni,dhi")
     if raw.empty:
         raise WeatherError(
