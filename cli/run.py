@@ -49,6 +49,7 @@ def run_command(
     """
     from cadastre.territory.config import load_run_config
     from cadastre.territory.plan import make_plan
+    from cadastre.territory.run import check_apart_from_inputs
 
     with handle_errors():
         if workers is not None and workers < 1:
@@ -56,6 +57,7 @@ def run_command(
         cfg = load_run_config(config)
         if output.exists() and not output.is_dir():
             raise OutputFileError(f"{output}: exists and is not a folder")
+        check_apart_from_inputs(cfg, output)
         try:
             plan = make_plan(cfg)  # reads the header of every input file: minutes for a large territory
         except KeyboardInterrupt:
@@ -65,64 +67,109 @@ def run_command(
         if dry_run:
             stdout.print(plan_table(plan, output, n))
             return
-        client = cluster = None
-        interrupted = False
-        threads = None
-        try:
-            if scheduler is None:
-                from distributed import Client, LocalCluster
+        with _locked(output):
+            summary = _compute(cfg, plan, output, scheduler, n, cores, resume, quiet)
+        _report(summary, cfg, output, quiet)
 
-                import dask
 
-                threads = max(1, cores // n)
-                environ = dict(dask.config.get("distributed.nanny.pre-spawn-environ", {}))
-                environ.pop("MALLOC_TRIM_THRESHOLD_", None)
-                with dask.config.set({"distributed.nanny.pre-spawn-environ": environ}), _workers_ignore_ctrl_c():
-                    # no dashboard; its HTTP server (health checks) on a free port, not 8787, which another
-                    # cluster may hold (a warning on stderr)
-                    cluster = LocalCluster(n_workers=n, threads_per_worker=1, processes=True,
-                                           dashboard_address=None, silence_logs=50,
-                                           scheduler_kwargs={"dashboard_address": ":0"})
-                client = Client(cluster)
-            elif scheduler != "synchronous":
-                from distributed import Client
+def _locked(output: Path):
+    """The run folder's lock, taken before the cluster starts (a second run is refused at once); the run's
+    own :func:`~cadastre.territory.run.run` shares it."""
+    from cadastre.territory.folder import hold
+    from cadastre.territory.run import check_run_dir
 
-                try:
-                    client = Client(scheduler, timeout=10)
-                except OSError as exc:
-                    raise OptionError(f"--scheduler: cannot reach {scheduler} ({exc}); start the scheduler "
-                                      "first") from None
-            summary = _run_with_bars(cfg, plan, output, client, not resume, threads, quiet)
-        except KeyboardInterrupt:
-            interrupted = True
-        finally:
-            if client is not None:
-                client.close()
-            if cluster is not None:
-                cluster.close()
-        if interrupted:  # counted now that no worker writes
-            _interrupted(plan, output, resume)
-        if not quiet:
-            stdout.print(summary_table(summary, output))
-            if summary["tiles_reused"]:
-                console.print(f"{summary['tiles_reused']:,} tiles reused from the previous run")
-        for h in summary.get("tiles_halo_incomplete", []):
-            console.print(f"[yellow]warning[/yellow] tile {h['tile']}: computed without the halo of "
-                          f"{', '.join(h['missing'])} (failed); rerun once they are fixed")
-        _warn_low_density(summary.get("tiles_low_density", []), cfg.resolution)
-        outside = summary.get("totals", {}).get("outside_buildings", 0)
-        if outside:
-            where = display(cfg.communes) if cfg.communes else "the 150 PMA communes (the default)"
-            console.print(f"[yellow]warning[/yellow] {outside:,} of the {summary['buildings']:,} buildings lie outside "
-                          f"every commune of {where}: they count in territory.csv but in no commune; give your "
-                          "communes as inputs.communes", soft_wrap=True)
-        for f in summary["tiles_failed"]:
-            console.print(f"[red]failed[/red] tile {f['tile']} ({f['stage']}): {f['error']}")
-        if not summary["buildings"]:
-            raise NoOverlapError(f"no building found in the {_tiles(summary['tiles'])} of {display(output)}/: "
-                                 f"{_why_nothing(summary, cfg.resolution)}")
-        if summary["tiles_failed"]:
-            raise typer.Exit(1)
+    check_run_dir(output)
+    return hold(output)
+
+
+def _compute(cfg, plan, output: Path, scheduler: str | None, n: int, cores: int, resume: bool, quiet: bool) -> dict:
+    """Start the cluster (or reach the scheduler), run, close it; Ctrl-C exits 130 once no worker writes."""
+    client = cluster = None
+    interrupted = False
+    threads = None
+    try:
+        if scheduler is None:
+            from distributed import Client
+
+            threads = max(1, cores // n)
+            cluster = _local_cluster(n)
+            client = Client(cluster)
+        elif scheduler != "synchronous":
+            from distributed import Client
+
+            try:
+                client = Client(scheduler, timeout=10)
+            except OSError as exc:
+                raise OptionError(f"--scheduler: cannot reach {scheduler} ({exc}); start the scheduler "
+                                  "first") from None
+        summary = _run_with_bars(cfg, plan, output, client, not resume, threads, quiet)
+    except KeyboardInterrupt:
+        interrupted = True
+    finally:
+        if client is not None:
+            client.close()
+        if cluster is not None:
+            cluster.close()
+    if interrupted:  # counted now that no worker writes
+        _interrupted(plan, output, resume)
+    return summary
+
+
+def _local_cluster(n: int):
+    """A local Dask cluster of ``n`` worker processes of one thread, which ignore Ctrl-C and die with this process."""
+    from distributed import LocalCluster
+
+    import dask
+
+    from cadastre.territory.lifeline import PARENT_PID
+
+    environ = dict(dask.config.get("distributed.nanny.pre-spawn-environ", {}))
+    environ.pop("MALLOC_TRIM_THRESHOLD_", None)
+    environ[PARENT_PID] = str(os.getpid())  # the workers die with this process (cadastre.territory.lifeline)
+    preload = [*dask.config.get("distributed.worker.preload", []), "cadastre.territory.lifeline"]
+    with dask.config.set({"distributed.nanny.pre-spawn-environ": environ, "distributed.worker.preload": preload}), \
+            _workers_ignore_ctrl_c():
+        # no dashboard; its HTTP server (health checks) on a free port, not 8787, which another
+        # cluster may hold (a warning on stderr)
+        return LocalCluster(n_workers=n, threads_per_worker=1, processes=True, dashboard_address=None,
+                            silence_logs=50, scheduler_kwargs={"dashboard_address": ":0"})
+
+
+def _report(summary: dict, cfg, output: Path, quiet: bool) -> None:
+    """The summary table, the warnings and failures of a run; exit 2 without building, 1 with a failed task."""
+    if not quiet:
+        stdout.print(summary_table(summary, output))
+        if summary["tiles_reused"]:
+            console.print(f"{summary['tiles_reused']:,} tiles reused from the previous run")
+    _warn_lines(summary.get("warnings", []))
+    for h in summary.get("tiles_halo_incomplete", []):
+        console.print(f"[yellow]warning[/yellow] tile {h['tile']}: computed without the halo of "
+                      f"{', '.join(h['missing'])} (failed); rerun once they are fixed")
+    _warn_low_density(summary.get("tiles_low_density", []), cfg.resolution)
+    outside = summary.get("totals", {}).get("outside_buildings", 0)
+    if outside:
+        where = display(cfg.communes) if cfg.communes else "the 150 PMA communes (the default)"
+        console.print(f"[yellow]warning[/yellow] {outside:,} of the {summary['buildings']:,} buildings lie outside "
+                      f"every commune of {where}: they count in territory.csv but in no commune; give your "
+                      "communes as inputs.communes", soft_wrap=True)
+    for f in summary["tiles_failed"]:
+        console.print(f"[red]failed[/red] tile {f['tile']} ({f['stage']}): {f['error']}")
+    if not summary["buildings"]:
+        raise NoOverlapError(f"no building found in the {_tiles(summary['tiles'])} of {display(output)}/: "
+                             f"{_why_nothing(summary, cfg.resolution)}")
+    if summary["tiles_failed"]:
+        raise typer.Exit(1)
+
+
+def _warn_lines(lines: list[str]) -> None:
+    """The run's warnings (run.json: warnings), the first :data:`MAX_WARNINGS` one per line, the others counted."""
+    from rich.markup import escape
+
+    for line in lines[:MAX_WARNINGS]:
+        console.print(f"[yellow]warning[/yellow] {escape(line)}", soft_wrap=True)
+    if len(lines) > MAX_WARNINGS:
+        console.print(f"[yellow]warning[/yellow] {len(lines) - MAX_WARNINGS:,} more warnings (run.json: warnings)",
+                      soft_wrap=True)
 
 
 MAX_WARNINGS = 10

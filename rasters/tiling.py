@@ -99,6 +99,23 @@ def raster_bounds(path: str | os.PathLike) -> tuple[Bounds, float, object]:
         raise InputFileError(f"{path}: cannot read raster ({str(exc).splitlines()[0]})") from exc
 
 
+def has_data(path: str | os.PathLike) -> bool:
+    """Whether band 1 of a raster holds at least one cell of data (not nodata, not NaN).
+
+    Read block by block, stopping at the first block with data: one block for a usual file,
+    the whole file only when it holds none.
+    """
+    try:
+        with rasterio.open(path) as src:
+            for _ij, window in src.block_windows(1):
+                values = _read_band(src, window)
+                if np.isfinite(values).any():
+                    return True
+    except RasterioError as exc:
+        raise InputFileError(f"{path}: cannot read raster ({str(exc).splitlines()[0]})") from exc
+    return False
+
+
 def window_transform(bounds: Bounds, resolution: float) -> tuple[Affine, int, int]:
     """North-up transform, width and height of the grid of ``bounds`` at ``resolution``."""
     xmin, ymin, xmax, ymax = bounds

@@ -57,6 +57,9 @@ FARFIELD_MOSAIC = "farfield.vrt"
 """Mosaic of the tiles' coarse surfaces (far field)."""
 TILES = "tiles"
 """Folder of a run's tiles: ``tiles/<tile id>/``."""
+RUN_LOCK = "run.lock"
+"""The lock of a run folder while a run uses it: JSON ``pid``, ``host``, ``started`` of the run holding it
+(:mod:`cadastre.territory.folder`); removed when the run ends."""
 
 LAYERS = {ROOFS: "roofs", BUILDINGS: "buildings", COVERAGE: "coverage"}
 """The GeoPackages of a result set and the name of their one layer."""
@@ -125,7 +128,7 @@ RUN_META_KEYS = (
     "totals", "buildings", "run_id", "config", "inputs", "crs", "weather", "communes", "footprints", "sky",
     "net_reduction", PARAMETERS, "site", "tile_size", "halo", "max_distance", "resolution", "directions", "tiles", "tiles_done",
     "tiles_reused", "tasks_reused", "tiles_failed", "tiles_halo_incomplete", "peak_rss_mib", "task_seconds",
-    "seconds", "finished", "tiles_low_density", "tables", "complete",
+    "seconds", "finished", "tiles_low_density", "warnings", "tables", "complete",
 )
 """Keys of :data:`RUN_META`, in order, once the run has ended (``complete`` true; ``tables``: what
 :func:`cadastre.results.read.tables_record` records). While a run goes on, or after it was
@@ -136,7 +139,7 @@ __all__ = [
     "BUILDINGS_META_KEYS", "COMMUNES", "COMMUNES_COLUMNS", "EPCI", "EPCI_COLUMNS",
     "FARFIELD_MOSAIC", "IRRADIANCE_MOSAIC", "LAYERS", "MANIFEST", "METRIC_COLUMNS", "META_FILES", "PARAMETERS",
     "PARAMETER_KEYS", "REPORT_KEYS",
-    "RESULT_TABLES", "ROOFS", "ROOFS_COLUMNS", "ROOFS_LAYER", "RUN_CONFIG", "RUN_EXTRA_FILES", "RUN_META",
+    "RESULT_TABLES", "ROOFS", "ROOFS_COLUMNS", "ROOFS_LAYER", "RUN_CONFIG", "RUN_EXTRA_FILES", "RUN_LOCK", "RUN_META",
     "RUN_META_KEYS", "SHARED_META_KEYS", "SOURCE_KEYS", "TABLES", "TABLE_COLUMNS", "TERRITORY", "TERRITORY_COLUMNS",
     "TILES", "TILE_COLUMN",
 ]

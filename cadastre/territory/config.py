@@ -131,6 +131,8 @@ class RunConfig:
     cells: str = IrradianceConfig.cells
     config: Config = dataclasses.field(default_factory=Config)
     source: Path | None = None
+    folders: tuple[Path, ...] = ()
+    """The folders given as inputs.lidar or inputs.dsm (the parent of a glob pattern): their files are read."""
     @property
     def reach(self) -> float:
         """Reach of the horizon search [m]: ``irradiance.max_distance``, default the halo."""
@@ -173,6 +175,20 @@ def _expand(where: str, key: str, values, base: Path, suffixes: tuple[str, ...])
             raise InputFileError(f"{where}: inputs.{key}: {p} does not exist")
     if values and not found:
         raise InputFileError(f"{where}: inputs.{key}: no {'/'.join(suffixes)} file in {', '.join(map(str, values))}")
+    return tuple(found)
+
+
+def _folders(values, base: Path) -> tuple[Path, ...]:
+    """The folders whose files ``values`` (files, folders, glob patterns) read: a folder, a pattern's parent."""
+    found = []
+    for value in values if isinstance(values, list) else []:
+        p = Path(value) if Path(value).is_absolute() else base / value
+        if glob.has_magic(str(value)):
+            parts = list(p.parts)
+            first = next(k for k, part in enumerate(parts) if glob.has_magic(part))
+            found.append(Path(*parts[:first]))
+        elif p.is_dir():
+            found.append(p)
     return tuple(found)
 
 
@@ -250,6 +266,7 @@ def load_run_config(path: str | os.PathLike) -> RunConfig:
         weather=weather, crs=inputs.crs or None, size=size, resolution=resolution, halo=halo, rasters=tiles.rasters,
         directions=irr.directions, max_distance=max_distance, far_distance=far_distance, far_cell=far_cell,
         cells=irr.cells, config=config, source=Path(path),
+        folders=_folders(list(inputs.lidar), base) + _folders(list(inputs.dsm), base),
     )
 
 

@@ -13,11 +13,11 @@ from pathlib import Path
 
 from pyproj import CRS
 
-from cadastre.errors import CRSError, GridError
+from cadastre.errors import AllNodataError, CRSError, GridError
 from cadastre.territory.config import RunConfig
 from rasters.grid import check_crs
 from rasters.lidar import inspect_las
-from rasters.tiling import Bounds, Tile, overlaps, plan_tiles, raster_bounds
+from rasters.tiling import Bounds, Tile, has_data, overlaps, plan_tiles, raster_bounds
 
 __all__ = ["PREPARE_SECONDS_PER_MCELL", "SECONDS_PER_MCELL", "SECONDS_PER_MCELL_DENSE", "STARTUP_SECONDS", "Plan",
            "Source", "Tile", "make_plan"]
@@ -95,6 +95,27 @@ class Plan:
                 "disk_bytes": raster_bytes + prepared + core_cells * 0.5}
 
 
+GRID_TOLERANCE = 1e-6
+"""Offset of a raster's corner from the run's grid that counts as none [fraction of a cell]."""
+
+
+def grid_offset(bounds: Bounds, resolution: float) -> tuple[float, float]:
+    """Offset [m] east and north of a raster's north-west corner from the run's grid (corners on multiples of
+    ``resolution``), each in (-resolution/2, resolution/2]."""
+    def off(v: float) -> float:
+        return v - round(v / resolution) * resolution
+    return off(bounds[0]), off(bounds[3])
+
+
+def _check_on_grid(path, bounds: Bounds, resolution: float) -> None:
+    """Refuse a raster off the run's grid: its cells would be shifted by the offset, silently."""
+    dx, dy = grid_offset(bounds, resolution)
+    if max(abs(dx), abs(dy)) > GRID_TOLERANCE * resolution:
+        raise GridError(f"{path}: off the run's grid by {dx:+.4g} m east, {dy:+.4g} m north (cell corners must lie on "
+                        f"multiples of tiles.resolution = {resolution:g} m); resample it onto that grid "
+                        f"(gdalwarp -tap -tr {resolution:g} {resolution:g})")
+
+
 def make_plan(config: RunConfig) -> Plan:
     """Read the inputs' extents and lay the tiles over them.
 
@@ -103,7 +124,10 @@ def make_plan(config: RunConfig) -> Plan:
     CRSError
         Inputs in different CRS, or no CRS.
     GridError
-        DSM rasters at another cell size than ``tiles.resolution``.
+        DSM rasters at another cell size than ``tiles.resolution``, or off its grid (cell corners
+        on multiples of the resolution) by a fraction of a cell.
+    AllNodataError
+        A DSM raster holds no data.
     """
     sources = []
     crs = None
@@ -126,6 +150,10 @@ def make_plan(config: RunConfig) -> Plan:
                 raise CRSError(f"{path}: CRS {file_crs.to_string()} differs from the other rasters' {crs.to_string()}")
             if abs(cell - config.resolution) > 1e-9:
                 raise GridError(f"{path}: cell size {cell:g} m differs from tiles.resolution = {config.resolution:g} m")
+            _check_on_grid(path, bounds, config.resolution)
+            if not has_data(path):
+                raise AllNodataError(f"{path}: every cell is nodata; give a DSM with data (or remove it from "
+                                     "inputs.dsm)")
             sources.append(Source(Path(path), bounds))
         kind = "dsm"
     tiles = plan_tiles([s.bounds for s in sources], size=config.size, halo=config.halo, resolution=config.resolution)

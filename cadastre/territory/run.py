@@ -45,9 +45,11 @@ from cadastre.roofs.buildings import parameters_record, prepare_footprints
 from cadastre.solar.energy import yield_table
 from cadastre.solar.weather import Weather, default_weather_path, load_weather
 from cadastre.territory.config import RunConfig
+from cadastre.territory.folder import check_apart, check_links, hold, remove_temporaries
 from cadastre.territory.manifest import entry_path, hash_of
 from cadastre.territory.plan import Plan, make_plan
-from cadastre.territory.tasks import PREPARED, Shared, coarse_bounds, coarse_task, prepare_task, tile_task
+from cadastre.territory.tasks import (DISK_FULL, PREPARED, Shared, coarse_bounds, coarse_task, disk_full,
+                                      prepare_task, tile_task)
 from rasters.coarse import far_bounds
 from rasters.io import NODATA, atomic_path
 from rasters.lidar import sha256
@@ -129,7 +131,7 @@ class Executor:
             for future in as_completed(futures):
                 results[index[future.key]] = future.result()
                 on_done(results[index[future.key]])
-        except KeyboardInterrupt:
+        except BaseException:  # Ctrl-C, or a task that stops the run (a full disk)
             # the tasks not yet run are dropped (a task already running ends on its worker, or with it)
             self.client.cancel(futures, force=True)
             raise
@@ -157,6 +159,18 @@ def _site(plan: Plan, dsms: dict[str, list[str]]) -> tuple[float, float, float]:
 
 def _file_digest(path) -> str:
     return sha256(path) if path is not None and str(path).lower() != "clearsky" else str(path)
+
+
+def check_apart_from_inputs(config: RunConfig, run_dir: str | os.PathLike) -> None:
+    """Refuse a run folder that holds an input of ``config``, or lies in an input folder (one line).
+
+    Raises
+    ------
+    OutputFileError
+        As :func:`cadastre.territory.folder.check_apart`.
+    """
+    check_apart(run_dir, [*config.lidar, *config.dsm, config.footprints, config.communes, config.weather],
+                config.folders)
 
 
 def check_run_dir(run_dir: str | os.PathLike) -> Path:
@@ -205,9 +219,10 @@ def tiles_done(run_dir: str | os.PathLike, plan: Plan) -> int:
     done = 0
     for tile in plan.tiles:
         try:
-            done += json.loads(entry_path(Path(run_dir), tile, "tile").read_text()).get("status") == "done"
+            entry = json.loads(entry_path(Path(run_dir), tile, "tile").read_text())
         except (OSError, ValueError):
-            pass
+            continue
+        done += isinstance(entry, dict) and entry.get("status") == "done"
     return done
 
 
@@ -247,19 +262,36 @@ def run(
     """
     started = time.perf_counter()
     run_dir = check_run_dir(run_dir)
+    check_apart_from_inputs(config, run_dir)
     plan = make_plan(config) if plan is None else plan
     communes = load_communes(config.communes, crs=plan.crs)
-    try:
-        _start(run_dir, restart)
-        return _run(config, run_dir, plan, communes, client, threads, progress, started)
-    except Interrupted:
-        raise
-    except KeyboardInterrupt:
-        raise Interrupted(tiles_done(run_dir, plan), len(plan.tiles)) from None
+    with hold(run_dir) as lock:  # released on any exit, Ctrl-C included
+        try:
+            check_links(run_dir)
+            remove_temporaries(run_dir)  # a killed run's: the lock is ours
+            _start(run_dir, restart)
+            return _run(config, run_dir, plan, communes, client, threads, progress, started,
+                        [lock.warning] if lock.warning else [])
+        except Interrupted:
+            raise
+        except KeyboardInterrupt:
+            raise Interrupted(tiles_done(run_dir, plan), len(plan.tiles)) from None
+        except Exception as exc:
+            if not disk_full(exc):
+                raise
+            raise OutputFileError(f"{run_dir}: disk full ({_where(exc)}); the run stopped, its completed tiles are "
+                                  "kept: free some space, then run the same command again to resume") from exc
+
+
+def _where(exc: BaseException) -> str:
+    """The file and the words of a disk-full error, on one line."""
+    if isinstance(exc, OSError) and exc.errno in DISK_FULL:
+        return f"{exc.filename}: {exc.strerror}" if exc.filename else str(exc.strerror or exc)
+    return " ".join(str(exc).split())
 
 
 def _run(config: RunConfig, run_dir: Path, plan: Plan, communes: gpd.GeoDataFrame, client, threads: int | None,
-         progress: Callable[[str, int, int], None] | None, started: float) -> dict:
+         progress: Callable[[str, int, int], None] | None, started: float, warnings: list[str]) -> dict:
     tell = progress or (lambda stage, done, total: None)
     ex = Executor(client)
     counter = {"n": 0}
@@ -320,7 +352,7 @@ def _run(config: RunConfig, run_dir: Path, plan: Plan, communes: gpd.GeoDataFram
     results = ex.map(tile_task, calls, step("tiles", len(calls))) + skipped
     entries += results
     summary = merge(run_dir, plan, results, communes, config.footprints)
-    summary.update(_run_json(config, plan, entries, site, weather, started))
+    summary.update(_run_json(config, plan, entries, site, weather, started, warnings))
     if config.source is not None and Path(config.source).is_file():  # the configuration this run used
         with atomic_path(run_dir / RUN_CONFIG) as tmp:
             tmp.write_bytes(Path(config.source).read_bytes())
@@ -347,7 +379,8 @@ def _footprints_per_commune(path, crs, communes: gpd.GeoDataFrame) -> pd.Series:
     return footprint_counts(assign_communes(fp, communes))
 
 
-def _run_json(config: RunConfig, plan: Plan, entries: list[dict], site, weather: Weather, started: float) -> dict:
+def _run_json(config: RunConfig, plan: Plan, entries: list[dict], site, weather: Weather, started: float,
+              warnings: Sequence[str] = ()) -> dict:
     tiles = [e for e in entries if e["stage"] == "tile"]
     failed = [{"tile": e["tile"], "stage": e["stage"], "error": e.get("error")} for e in entries
               if e["status"] != "done"]
@@ -381,6 +414,7 @@ def _run_json(config: RunConfig, plan: Plan, entries: list[dict], site, weather:
         "finished": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
         "tiles_low_density": [{"tile": e["tile"], **e["low_density"]} for e in entries
                               if e["stage"] == "prepare" and e.get("low_density")],
+        "warnings": [*warnings, *(e["warning"] for e in entries if e.get("warning"))],
     }
 
 

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import errno
 import gc
 import math
 import resource
@@ -44,7 +45,8 @@ from cadastre.solar.irradiance import irradiance
 from cadastre.solar.weather import Weather
 from cadastre.territory.config import RunConfig
 from cadastre.territory.density import core_density, low_density
-from cadastre.territory.manifest import describe_outputs, hash_of, valid_entry, write_entry
+from cadastre.territory.manifest import (NO_COARSE, NO_ROOF, NO_SURFACE, PREPARED, check_entry, describe_outputs,
+                                         hash_of, write_entry)
 from rasters.coarse import block_max, far_bounds, read_coarse
 from rasters.footprints import footprints_from_mask, write_vector
 from rasters.io import NODATA, to_dataarray, write_bands
@@ -53,8 +55,8 @@ from rasters.tiling import Bounds, Tile, read_window, window_transform
 
 __all__ = ["PREPARED", "Shared", "coarse_bounds", "coarse_task", "prepare_task", "tile_task"]
 
-PREPARED = ("dsm", "dtm", "ndsm", "buildings", "vegetation")
-"""The rasters of the prepare stage, ``tiles/<id>/prepared/<name>.tif``."""
+DISK_FULL = (errno.ENOSPC, errno.EDQUOT)
+"""System errors that stop the whole run (every other task would meet them too) instead of failing a tile."""
 
 
 def _peak_mib() -> float:
@@ -77,6 +79,22 @@ def _threads(n: int | None) -> None:
         numba.set_num_threads(max(1, min(int(n), numba.config.NUMBA_NUM_THREADS)))
 
 
+def disk_full(exc: BaseException) -> bool:
+    """Whether ``exc``, or an exception it comes from, is a full disk (or quota): GDAL and pyogrio say it in words."""
+    seen = 0
+    while exc is not None and seen < 10:
+        if getattr(exc, "errno", None) in DISK_FULL or "No space left on device" in str(exc) \
+                or "Disk quota exceeded" in str(exc):
+            return True
+        exc, seen = exc.__cause__ or exc.__context__, seen + 1
+    return False
+
+
+def _with_warning(entry: dict, warning: str | None, tile: Tile) -> dict:
+    """The entry a task returns: with one line saying why an earlier entry was not trusted (not written)."""
+    return entry if warning is None else {**entry, "warning": f"tile {tile.id}: {warning}; recomputed"}
+
+
 def _error_line(exc: BaseException) -> str:
     text = " ".join(str(exc).split()) or type(exc).__name__
     return text if isinstance(exc, CadastreError) else f"{type(exc).__name__}: {text}"
@@ -87,7 +105,7 @@ def prepare_task(run_dir: str, tile: Tile, paths: list[str], config: RunConfig, 
     run_dir = Path(run_dir)
     started = time.perf_counter()
     key = hash_of("prepare", config.stage_hash("prepare"), tile.core, sorted(sha256(p) for p in paths))
-    done = valid_entry(run_dir, tile, "prepare", key)
+    done, warning = check_entry(run_dir, tile, "prepare", key)
     if done is not None:
         return {**done, "reused": True}
     _threads(threads)
@@ -109,11 +127,13 @@ def prepare_task(run_dir: str, tile: Tile, paths: list[str], config: RunConfig, 
         if sparse is not None:
             entry["low_density"] = sparse
     except Exception as exc:  # a failed tile is recorded and the run goes on
+        if disk_full(exc):
+            raise
         entry.update(status="failed", error=_error_line(exc), traceback=traceback.format_exc(limit=5))
     _release()
     entry.update(seconds=time.perf_counter() - started, peak_rss_mib=_peak_mib(),
                  finished=dt.datetime.now(dt.UTC).isoformat(timespec="seconds"))
-    return write_entry(run_dir, tile, "prepare", entry)
+    return _with_warning(write_entry(run_dir, tile, "prepare", entry), warning, tile)
 
 
 def coarse_bounds(core: Bounds, cell: float) -> Bounds:
@@ -132,7 +152,7 @@ def coarse_task(run_dir: str, tile: Tile, files: list[tuple[str, str]], config: 
     run_dir = Path(run_dir)
     started = time.perf_counter()
     key = hash_of("coarse", config.stage_hash("coarse"), tile.core, sorted(d for _p, d in files))
-    done = valid_entry(run_dir, tile, "coarse", key)
+    done, warning = check_entry(run_dir, tile, "coarse", key)
     if done is not None:
         return {**done, "reused": True}
     entry = {"stage": "coarse", "tile": tile.id, "key": key}
@@ -150,12 +170,16 @@ def coarse_task(run_dir: str, tile: Tile, files: list[tuple[str, str]], config: 
             da = to_dataarray(values, crs, transform, name="surface_max", units="m")
             outs["coarse"] = write_bands([da], folder / "coarse.tif", overwrite=True, cog=False)
         entry.update(status="done", outputs=describe_outputs(outs, run_dir))
+        if not outs:
+            entry["note"] = NO_COARSE
     except Exception as exc:
+        if disk_full(exc):
+            raise
         entry.update(status="failed", error=_error_line(exc), traceback=traceback.format_exc(limit=5))
     # no _release: the task's one xarray object is a 200 x 200 raster (a collection costs ~0.1 s)
     entry.update(seconds=time.perf_counter() - started, peak_rss_mib=_peak_mib(),
                  finished=dt.datetime.now(dt.UTC).isoformat(timespec="seconds"))
-    return write_entry(run_dir, tile, "coarse", entry)
+    return _with_warning(write_entry(run_dir, tile, "coarse", entry), warning, tile)
 
 
 @dataclasses.dataclass
@@ -182,7 +206,7 @@ def tile_task(run_dir: str, tile: Tile, layers: dict[str, list[tuple[str, str]]]
     started = time.perf_counter()
     checks = {name: sorted(digest for _path, digest in files) for name, files in layers.items()}
     key = hash_of("tile", config.stage_hash("tile"), tile.core, tile.window, checks, shared.digest, shared.site)
-    done = valid_entry(run_dir, tile, "tile", key)
+    done, warning = check_entry(run_dir, tile, "tile", key)
     if done is not None:
         return {**done, "reused": True}
     _threads(threads)
@@ -193,11 +217,13 @@ def tile_task(run_dir: str, tile: Tile, layers: dict[str, list[tuple[str, str]]]
         paths = {name: [path for path, _digest in files] for name, files in layers.items()}
         entry.update(_compute_tile(run_dir, tile, paths, config, shared), status="done")
     except Exception as exc:
+        if disk_full(exc):
+            raise
         entry.update(status="failed", error=_error_line(exc), traceback=traceback.format_exc(limit=5))
     _release()
     entry.update(seconds=time.perf_counter() - started, peak_rss_mib=_peak_mib(),
                  finished=dt.datetime.now(dt.UTC).isoformat(timespec="seconds"))
-    return write_entry(run_dir, tile, "tile", entry)
+    return _with_warning(write_entry(run_dir, tile, "tile", entry), warning, tile)
 
 
 def _wanted_cells(config: RunConfig, tile: Tile, footprints: gpd.GeoDataFrame, crs: CRS, shape: tuple[int, int],
@@ -239,7 +265,7 @@ def _compute_tile(run_dir: Path, tile: Tile, layers: dict[str, list[str]], confi
     for stale in folder.glob(".*.tmp*"):  # left by a killed run (e.g. a GeoPackage's journal)
         stale.unlink(missing_ok=True)
     if np.isnan(z[core]).all():
-        return {"outputs": {}, "buildings": 0, "faces": 0, "note": "no surface data in the core"}
+        return {"outputs": {}, "buildings": 0, "faces": 0, "note": NO_SURFACE}
     valid = np.isfinite(z)
     covered = covered_parts(valid, transform, crs, shared.communes, tile.core)  # the core's part of each commune
     outs = {COVERAGE_LAYER: write_vector(covered.assign(tile=tile.id)[["insee", "tile", "covered_m2", "geometry"]],
@@ -263,7 +289,7 @@ def _compute_tile(run_dir: Path, tile: Tile, layers: dict[str, list[str]], confi
     cells = _wanted_cells(config, tile, fp, crs, (height, width), transform, core, extra)
     if not cells.any():
         return {"outputs": describe_outputs(outs, run_dir), "buildings": 0, "faces": 0,
-                "note": "no roof cell in the core"}
+                "note": NO_ROOF}
     far = None
     if config.far_distance and layers.get("coarse"):
         surface = read_coarse(layers["coarse"], far_bounds(tile.window, config.far_distance, config.far_cell),
@@ -283,6 +309,8 @@ def _compute_tile(run_dir: Path, tile: Tile, layers: dict[str, list[str]], confi
     except NoOverlapError:
         return {"outputs": describe_outputs(outs, run_dir), "buildings": 0, "faces": 0}
     b, r = result.buildings, result.roofs
+    if not len(b):  # the entry's form: no building, no layers (manifest.expected_outputs)
+        return {"outputs": describe_outputs(outs, run_dir), "buildings": 0, "faces": 0}
     b["building_id"] = [f"{tile.id}-{n}" for n in b["building_id"]]
     r["building_id"] = [f"{tile.id}-{n}" for n in r["building_id"]]
     b.insert(1, "tile", tile.id)
