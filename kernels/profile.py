@@ -70,14 +70,17 @@ def code_cells(horizon, rows, cols, n_east, n_north, n_up, azimuth, at, out):
 
 
 @pjit
-def face_quantiles(codes, starts, levels, band_width, quantiles, seen):
-    """Per face and direction: the quantiles of the cells' effective horizon, and the mean band seen.
+def face_quantiles(codes, normals, starts, levels, band_width, quantiles, seen, cumulative):
+    """Per face and direction: the quantiles of the cells' effective horizon, the cumulative normals and the
+    mean band seen.
 
     Parameters
     ----------
     codes : (cells, directions) uint8 array
         Horizon codes of the faces' cells, grouped by face: face ``f`` owns rows
         ``starts[f]:starts[f + 1]``. Codes :data:`NO_CODE` are left out.
+    normals : (cells, 3) float array
+        Unit normal (east, north, up) of each cell.
     starts : (faces + 1,) int array
     levels : int
         K: quantiles at levels ``k / K``, k = 0..K.
@@ -89,13 +92,19 @@ def face_quantiles(codes, starts, levels, band_width, quantiles, seen):
         face without cells.
     seen : (faces, directions) float32 array, out
         Mean over the cells of ``1 - min(h, band_width) / band_width``; NaN without cells.
+    cumulative : (faces, directions, K + 1, 3) float32 array, out
+        ``V_k``: the sum of the normals of the first ``m_k = round(k n / K)`` (halves up) of the ``n``
+        cells in increasing order of code (ties in the order of the rows), divided by ``n``; 0 without cells.
+        ``sum_c n_c [h_c < e] = n V(e)`` whenever ``e`` splits the cells at a level.
 
-    Exact on the codes: one 181-bin histogram per face and direction.
+    Exact on the codes: one 181-bin histogram (a counting sort) per face and direction.
     """
     n_faces = starts.shape[0] - 1
     n_dir = codes.shape[1]
     for f in prange(n_faces):
         hist = np.zeros(N_CODES, np.int64)
+        nxt = np.zeros(N_CODES, np.int64)
+        order = np.empty(starts[f + 1] - starts[f], np.int64)
         for d in range(n_dir):
             for b in range(N_CODES):
                 hist[b] = 0
@@ -108,6 +117,8 @@ def face_quantiles(codes, starts, levels, band_width, quantiles, seen):
             if n == 0:
                 for k in range(levels + 1):
                     quantiles[f, d, k] = math.nan
+                    for i in range(3):
+                        cumulative[f, d, k, i] = 0.0
                 seen[f, d] = math.nan
                 continue
             total_seen = 0.0
@@ -127,6 +138,29 @@ def face_quantiles(codes, starts, levels, band_width, quantiles, seen):
                     b += 1
                     below += hist[b]
                 quantiles[f, d, k] = b * HORIZON_CODE_STEP
+            # counting sort of the cells by code (stable), then the running sum of their normals
+            total = 0
+            for b in range(N_CODES):
+                nxt[b] = total
+                total += hist[b]
+            for r in range(starts[f], starts[f + 1]):
+                c = codes[r, d]
+                if c < N_CODES:
+                    order[nxt[c]] = r
+                    nxt[c] += 1
+            se, sn, su = 0.0, 0.0, 0.0
+            j = 0
+            for k in range(levels + 1):
+                m = (2 * k * n + levels) // (2 * levels)
+                while j < m:
+                    r = order[j]
+                    se += normals[r, 0]
+                    sn += normals[r, 1]
+                    su += normals[r, 2]
+                    j += 1
+                cumulative[f, d, k, 0] = se / n
+                cumulative[f, d, k, 1] = sn / n
+                cumulative[f, d, k, 2] = su / n
 
 
 @inline
@@ -180,6 +214,14 @@ def lit_fractions(q, elevation, out):
     """:func:`lit_fraction_one` over flat arrays: ``q`` (n, K + 1), ``elevation`` and ``out`` (n,)."""
     for i in prange(q.shape[0]):
         out[i] = lit_fraction_one(q[i], elevation[i])
+
+
+@pjit
+def lit_normals(q, v, elevation, out):
+    """:func:`lit_normal_one` over flat arrays: ``q`` (n, K + 1), ``v`` (n, K + 1, 3), ``elevation`` (n,),
+    ``out`` (n, 3)."""
+    for i in prange(q.shape[0]):
+        out[i, 0], out[i, 1], out[i, 2] = lit_normal_one(q[i], v[i], elevation[i])
 
 
 @pjit

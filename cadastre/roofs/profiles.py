@@ -229,7 +229,9 @@ def face_profiles(irradiance: xr.Dataset, labels: np.ndarray, usable: np.ndarray
     starts = np.searchsorted(pos, np.arange(face_no.size + 1)).astype(np.int64)
     quantiles = np.empty((face_no.size, directions.size, levels + 1), np.float32)
     seen = np.empty((face_no.size, directions.size), np.float32)
-    face_quantiles(cell_codes, starts, int(levels), float(HORIZON_BAND_WIDTH), quantiles, seen)
+    cumulative = np.empty((*quantiles.shape, 3), np.float32)
+    face_quantiles(cell_codes, _cell_normals(irradiance, rows, cols), starts, int(levels), float(HORIZON_BAND_WIDTH),
+                   quantiles, seen, cumulative)
     svf_cells = np.asarray(irradiance["svf"].values[rows, cols], np.float64)
     ok = np.isfinite(svf_cells)
     counts = np.bincount(pos[ok], minlength=face_no.size)
@@ -237,13 +239,20 @@ def face_profiles(irradiance: xr.Dataset, labels: np.ndarray, usable: np.ndarray
         svf = np.bincount(pos[ok], weights=svf_cells[ok], minlength=face_no.size) / counts
     tilt, azimuth = _mean_plane(irradiance, rows, cols, pos, face_no.size)
     band = band_seen_of(seen, directions, tilt, azimuth)
-    b, g = np.radians(tilt), np.radians(azimuth)
-    unit = np.nan_to_num(np.column_stack([np.sin(b) * np.sin(g), np.sin(b) * np.cos(g), np.cos(b)]))
-    share = np.arange(levels + 1) / levels
-    cumulative = np.broadcast_to(unit[:, None, None, :] * share[None, None, :, None], (*quantiles.shape, 3))
     return FaceProfiles(faces=face_no if ids is None else ids, directions=directions, quantiles=quantiles,
                         cumulative=cumulative, tilt=tilt, azimuth=azimuth, svf=svf, band_seen=band,
                         cells=np.diff(starts))
+
+
+def _cell_normals(irradiance: xr.Dataset, rows, cols) -> np.ndarray:
+    """(cells, 3) unit normals (east, north, up) of the listed cells, from ``slope`` and ``aspect``; 0 where NaN."""
+    s = np.radians(np.asarray(irradiance["slope"].values[rows, cols], np.float64))
+    a = np.radians(np.asarray(irradiance["aspect"].values[rows, cols], np.float64))
+    horizontal = np.sin(s)
+    with np.errstate(invalid="ignore"):
+        out = np.column_stack([np.where(horizontal == 0, 0.0, horizontal * np.sin(a)),
+                               np.where(horizontal == 0, 0.0, horizontal * np.cos(a)), np.cos(s)])
+    return np.ascontiguousarray(np.nan_to_num(out))
 
 
 def _mean_plane(irradiance: xr.Dataset, rows, cols, pos, n_faces) -> tuple[np.ndarray, np.ndarray]:
