@@ -93,9 +93,10 @@ def face_quantiles(codes, normals, starts, levels, band_width, quantiles, seen, 
     seen : (faces, directions) float32 array, out
         Mean over the cells of ``1 - min(h, band_width) / band_width``; NaN without cells.
     cumulative : (faces, directions, K + 1, 3) float32 array, out
-        ``V_k``: the sum of the normals of the first ``m_k = round(k n / K)`` (halves up) of the ``n``
-        cells in increasing order of code (ties in the order of the rows), divided by ``n``; 0 without cells.
-        ``sum_c n_c [h_c < e] = n V(e)`` whenever ``e`` splits the cells at a level.
+        ``V_k``: the sum of the normals of the first ``m_k = ceil(k n / K)`` of the ``n`` cells in
+        increasing order of code (ties in the order of the rows), divided by ``n``; 0 without cells.
+        ``ceil``: the count of cells at or below ``q_k`` (at least ``k n / K``), so that
+        ``sum_c n_c [h_c < e] = n V(e)`` just above ``q_k`` whenever no cell ties with ``q_k`` beyond the level.
 
     Exact on the codes: one 181-bin histogram (a counting sort) per face and direction.
     """
@@ -151,7 +152,7 @@ def face_quantiles(codes, normals, starts, levels, band_width, quantiles, seen, 
             se, sn, su = 0.0, 0.0, 0.0
             j = 0
             for k in range(levels + 1):
-                m = (2 * k * n + levels) // (2 * levels)
+                m = (k * n + levels - 1) // levels
                 while j < m:
                     r = order[j]
                     se += normals[r, 0]
@@ -196,13 +197,24 @@ def lit_fraction_one(q, elevation):
 
 
 @inline
-def lit_normal_one(q, v, elevation):
-    """Cumulative normal ``V(elevation)`` (east, north, up) of the lit cells, from the quantiles ``q`` (K + 1)
-    and the cumulative normals ``v`` (K + 1, 3): ``V_k + w (V_{k+1} - V_k)`` with the ``k, w`` of
-    :func:`lit_fraction_one`; NaN when ``q`` is NaN."""
+def lit_normal_one(q, v, elevation, cells=0):
+    """Cumulative normal ``V(elevation)`` (east, north, up) of the lit cells, from the quantiles ``q`` (K + 1),
+    the cumulative normals ``v`` (K + 1, 3) and the face's cell count: ``V_k + w (V_{k+1} - V_k)`` with the
+    ``k, w`` of :func:`lit_fraction_one`; NaN when ``q`` is NaN.
+
+    With ``0 < cells <= K`` no cell lies strictly between two distinct quantiles (fewer than ``n / K`` do):
+    ``V`` stays ``V_k`` up to half a code step below ``q_{k+1}``, then ramps to ``V_{k+1}`` at ``q_{k+1}`` (the
+    cells coded ``q_{k+1}`` have a horizon within half a step of it). ``cells = 0``: the plain interpolation.
+    """
     k, w = _level(q, elevation)
     if k < 0:
         return math.nan, math.nan, math.nan
+    levels = q.shape[0] - 1
+    if 0 < cells <= levels and k < levels and w > 0.0:
+        # fewer cells than levels: none lies strictly between q_k and q_k+1, the cells at q_k+1 light up within
+        # its last code step
+        start = q[k + 1] - 0.5 * HORIZON_CODE_STEP
+        w = 0.0 if elevation <= start else (elevation - max(start, q[k])) / (q[k + 1] - max(start, q[k]))
     if w == 0.0:
         return v[k, 0], v[k, 1], v[k, 2]
     return (v[k, 0] + w * (v[k + 1, 0] - v[k, 0]), v[k, 1] + w * (v[k + 1, 1] - v[k, 1]),
@@ -217,15 +229,15 @@ def lit_fractions(q, elevation, out):
 
 
 @pjit
-def lit_normals(q, v, elevation, out):
-    """:func:`lit_normal_one` over flat arrays: ``q`` (n, K + 1), ``v`` (n, K + 1, 3), ``elevation`` (n,),
-    ``out`` (n, 3)."""
+def lit_normals(q, v, cells, elevation, out):
+    """:func:`lit_normal_one` over flat arrays: ``q`` (n, K + 1), ``v`` (n, K + 1, 3), ``cells`` and
+    ``elevation`` (n,), ``out`` (n, 3)."""
     for i in prange(q.shape[0]):
-        out[i, 0], out[i, 1], out[i, 2] = lit_normal_one(q[i], v[i], elevation[i])
+        out[i, 0], out[i, 1], out[i, 2] = lit_normal_one(q[i], v[i], elevation[i], cells[i])
 
 
 @pjit
-def poa_faces(svf, band_term, quantiles, cumulative, sun, elevation, sector, dni, diffuse_iso, circ, band, reflect,
+def poa_faces(svf, band_term, quantiles, cumulative, cells, sun, elevation, sector, dni, diffuse_iso, circ, band, reflect,
               beam_out, diffuse_out, reflected_out):
     """Plane-of-array irradiance of faces x weather rows, split in beam, diffuse and reflected. [W m-2]
 
@@ -268,7 +280,7 @@ def poa_faces(svf, band_term, quantiles, cumulative, sun, elevation, sector, dni
             direct = 0.0
             if sector[r] >= 0:
                 d = sector[r]
-                ve, vn, vu = lit_normal_one(quantiles[f, d], cumulative[f, d], elevation[r])
+                ve, vn, vu = lit_normal_one(quantiles[f, d], cumulative[f, d], elevation[r], cells[f])
                 direct = ve * sun[r, 0] + vn * sun[r, 1] + vu * sun[r, 2]
                 if not direct > 0.0:
                     direct = 0.0 if not math.isnan(direct) else math.nan

@@ -57,6 +57,7 @@ class Profiles(Protocol):
     tilt: np.ndarray  # (F,) [degrees]
     svf: np.ndarray  # (F,)
     band_seen: np.ndarray  # (F,)
+    cells: np.ndarray  # (F,) usable cells
 
 
 @dataclasses.dataclass(frozen=True)
@@ -99,11 +100,12 @@ def sky_rows(weather: Weather, latitude: float, longitude: float, altitude: floa
 
 def _faces(profiles: Profiles):
     """Per-face arrays of the kernel: svf, sin(tilt) band_seen (float64), quantiles, cumulative (float32)."""
-    if not all(hasattr(profiles, a) for a in ("faces", "quantiles", "cumulative", "tilt", "svf", "band_seen")):
+    if not all(hasattr(profiles, a) for a in ("faces", "quantiles", "cumulative", "tilt", "svf", "band_seen",
+                                                     "cells")):
         raise OptionError(f"profiles: give a FaceProfiles (face_profiles, read_profiles), not {type(profiles).__name__}")
     band_term = np.sin(np.radians(profiles.tilt.astype(np.float64))) * profiles.band_seen
     return (profiles.svf.astype(np.float64), band_term, np.ascontiguousarray(profiles.quantiles),
-            np.ascontiguousarray(profiles.cumulative))
+            np.ascontiguousarray(profiles.cumulative), np.asarray(profiles.cells, np.int64))
 
 
 def _chunks(n: int, size: int):
@@ -130,16 +132,16 @@ def hourly_poa(weather: Weather, site: tuple[float, float, float], profiles: Pro
     beam, diffuse, reflected : (F, rows) float32 arrays
         In the order of ``profiles.faces``; NaN for a face without usable cells.
     """
-    svf, band_term, quantiles, cumulative = _faces(profiles)
+    svf, band_term, quantiles, cumulative, cells = _faces(profiles)
     rows = sky_rows(weather, *site, n_directions=quantiles.shape[1], sky=sky, albedo=albedo)
     out = tuple(np.empty((svf.size, rows.dni.size), np.float32) for _ in range(3))
     for part in _chunks(svf.size, CHUNK_FACES):
-        _kernel(rows, svf[part], band_term[part], quantiles[part], cumulative[part], *(o[part] for o in out))
+        _kernel(rows, svf[part], band_term[part], quantiles[part], cumulative[part], cells[part], *(o[part] for o in out))
     return out
 
 
-def _kernel(rows: SkyRows, svf, band_term, quantiles, cumulative, beam, diffuse, reflected) -> None:
-    poa_faces(svf, band_term, quantiles, cumulative, rows.sun, rows.elevation, rows.sector, rows.dni,
+def _kernel(rows: SkyRows, svf, band_term, quantiles, cumulative, cells, beam, diffuse, reflected) -> None:
+    poa_faces(svf, band_term, quantiles, cumulative, cells, rows.sun, rows.elevation, rows.sector, rows.dni,
               rows.diffuse_iso, rows.circ, rows.band, rows.reflect, beam, diffuse, reflected)
 
 
@@ -168,7 +170,7 @@ def face_production(weather: Weather, site: tuple[float, float, float], profiles
     faces x rows, in chunks of :data:`CHUNK_FACES` faces (memory bound: see it); rows without
     irradiance are skipped by PVWatts (they give 0).
     """
-    svf, band_term, quantiles, cumulative = _faces(profiles)
+    svf, band_term, quantiles, cumulative, cells = _faces(profiles)
     wanted_ids = [] if hourly_faces is None else list(hourly_faces)
     wanted = np.asarray(pd.Index(profiles.faces).get_indexer(wanted_ids) if wanted_ids else [], np.int64)
     if (wanted < 0).any():
@@ -188,7 +190,7 @@ def face_production(weather: Weather, site: tuple[float, float, float], profiles
     for part in _chunks(n_f, CHUNK_FACES):
         size = part.stop - part.start
         beam, diffuse, reflected = (np.empty((size, n_r), np.float32) for _ in range(3))
-        _kernel(rows, svf[part], band_term[part], quantiles[part], cumulative[part], beam, diffuse, reflected)
+        _kernel(rows, svf[part], band_term[part], quantiles[part], cumulative[part], cells[part], beam, diffuse, reflected)
         for name, values in (("beam", beam), ("diffuse", diffuse), ("reflected", reflected)):
             sums[name][part] = values.sum(axis=1, dtype=np.float64) * scale
         poa = (beam[:, day].astype(np.float64) + diffuse[:, day] + reflected[:, day]).T  # (day rows, faces)

@@ -10,7 +10,7 @@
   brute force (the raster's horizons, or ray-marched ones) within 2 % of the unshaded daily beam, on three days.
 - An unobstructed plane (horizontal, and 35° south from a plane DSM) yields pvlib PVWatts' AC within 0.5 %.
 - Profile files: round trip, and one-line errors naming the file and the column.
-- On the LiDAR sample (slow): the distribution of the error on real, rough faces.
+- On the LiDAR sample (slow): every real, rough face within 1 % of the raster.
 """
 
 from __future__ import annotations
@@ -333,9 +333,8 @@ def test_a_file_that_is_not_parquet_fails_in_one_line(tmp_path):
 
 @pytest.mark.slow
 def test_hourly_sums_on_the_lidar_sample(tmy):
-    """Real faces: the error of the annual sum against the raster mean is under 1 % for most faces and 4 % for
-    all (measured: median 0.5 %, 80 % of faces within 1 %, max 3.4 % with Perez). It comes from the spread of the
-    cells' own normals (self-shading) that one plane per face cannot carry."""
+    """Real, rough faces: the annual sum is within 1 % of the raster mean for every face (measured: median 0.17 %,
+    p90 0.47 %, max 0.85 % with Perez; 3.4 % with one mean normal per face instead of the cumulative normals)."""
     from scipy import ndimage
 
     from rasters.lidar import prepare
@@ -350,6 +349,6 @@ def test_hourly_sums_on_the_lidar_sample(tmy):
     ok = table["usable_cells"].to_numpy() > 0
     assert ok.sum() >= 40
     error = np.abs(out.table["irradiation"].to_numpy()[ok] / table["usable_irradiation"].to_numpy()[ok] - 1)
-    assert np.median(error) < 0.01 and np.mean(error < 0.01) > 0.7 and error.max() < 0.04, np.sort(error)
+    assert error.max() < 0.01, np.sort(error)
     months = [f"irradiation_{m:02d}" for m in range(1, 13)]
     np.testing.assert_allclose(out.table[months].sum(axis=1, skipna=False), out.table["irradiation"], rtol=1e-9)

@@ -110,18 +110,19 @@ def test_faces_are_separate_and_no_data_left_out():
     assert np.isnan(_lit(q[2, 0], 30.0)[0])
 
 
-def _lit_normal(q, v, e):
+def _lit_normal(q, v, e, cells=0):
     e = np.atleast_1d(np.asarray(e, np.float64))
     out = np.empty((e.size, 3))
     lit_normals(np.ascontiguousarray(np.broadcast_to(q, (e.size, q.size)), np.float32),
-                np.ascontiguousarray(np.broadcast_to(v, (e.size, *v.shape)), np.float32), e, out)
+                np.ascontiguousarray(np.broadcast_to(v, (e.size, *v.shape)), np.float32),
+                np.full(e.size, cells, np.int64), e, out)
     return out
 
 
 @settings(max_examples=100, deadline=None)
 @given(codes=st.one_of(codes_strategy, clustered), seed=st.integers(0, 1000))
 def test_cumulative_normals_are_the_sorted_running_sums(codes, seed):
-    """V_k = the normals of the first round(k n / K) cells in increasing order of code (stable) summed, over n; at
+    """V_k = the normals of the first ceil(k n / K) cells in increasing order of code (stable) summed, over n; at
     each level the interpolated V(e) just above q_k is V_m of the highest tied level m; 0 at and below q_0, V_K above
     q_K (the mean normal)."""
     n = codes.size
@@ -129,7 +130,7 @@ def test_cumulative_normals_are_the_sorted_running_sums(codes, seed):
     q, _, v = _profile(codes, normals=normals)
     order = np.argsort(codes, kind="stable")
     for k in range(K + 1):
-        m = (2 * k * n + K) // (2 * K)
+        m = -(-k * n // K)
         np.testing.assert_allclose(v[k], normals[order[:m]].sum(axis=0) / n, atol=1e-6)
         top = max(j for j in range(K + 1) if q[j] == q[k])
         got = _lit_normal(q, v, float(q[k]) + 1e-6)[0]
@@ -151,3 +152,21 @@ def test_lit_normal_is_the_raster_decomposition_on_levels():
         e = float(q[k]) + 1e-6
         brute = (normals[h < e] @ sun).sum() / h.size
         assert _lit_normal(q, v, e)[0] @ sun == pytest.approx(brute, abs=1e-6)
+
+
+@pytest.mark.parametrize("n", [5, 14, 16])
+def test_lit_normal_of_a_small_face_is_a_step_at_each_cell(n):
+    """n <= K distinct codes: V(e) . s is the brute-force mean of n_c . s over the cells below e, everywhere but
+    within half a code step below a cell's horizon (where it ramps); without the cell count it ramps from the
+    previous quantile (the plain interpolation, biased up)."""
+    rng = np.random.default_rng(n)
+    codes = np.sort(rng.choice(np.arange(0, 181, 4), n, replace=False)).astype(np.uint8)
+    normals = _normals(n, n)
+    q, _, v = _profile(codes, normals=normals)
+    h = codes * HORIZON_CODE_STEP
+    sun = np.array([0.2, -0.6, 0.77])
+    e = np.linspace(-1.0, 91.0, 2001)
+    e = e[np.min(np.abs(e[:, None] - (h[None, :] - 0.125)), axis=1) > 0.13]  # away from the ramps
+    brute = np.array([(normals[h < x] @ sun).sum() / n for x in e])
+    np.testing.assert_allclose(_lit_normal(q, v, e, cells=n) @ sun, brute, atol=1e-6)
+    assert np.abs(_lit_normal(q, v, e) @ sun - brute).max() > 0.01
