@@ -59,14 +59,14 @@ def code_direction(horizon, n_east, n_north, n_up, azimuth, out):
 
 
 @pjit
-def code_cells(horizon, rows, cols, n_east, n_north, n_up, azimuth, at, out):
+def code_cells(horizon, rows, cols, n_east, n_north, n_up, azimuth, out):
     """:func:`code_direction` for a list of cells: cell ``k`` reads ``horizon[rows[k], cols[k]]`` and
-    its normal ``n_*[k]``, and writes ``out[at[k]]`` (``at`` maps the list to the caller's order)."""
+    its normal ``n_*[k]``, and writes ``out[k]`` (contiguous writes)."""
     az = math.radians(azimuth)
     de = math.sin(az)
     dn = math.cos(az)
     for k in prange(rows.shape[0]):
-        out[at[k]] = _code(horizon[rows[k], cols[k]], n_east[k], n_north[k], n_up[k], de, dn)
+        out[k] = _code(horizon[rows[k], cols[k]], n_east[k], n_north[k], n_up[k], de, dn)
 
 
 @pjit

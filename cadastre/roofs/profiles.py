@@ -34,7 +34,7 @@ import xarray as xr
 
 from cadastre.errors import InputFileError
 from cadastre.solar.sky import HORIZON_BAND_WIDTH
-from kernels.profile import HORIZON_CODE_STEP, face_quantiles, lit_fractions
+from kernels.profile import HORIZON_CODE_STEP, NO_CODE, face_quantiles, lit_fractions
 from rasters.io import atomic_path
 
 PROFILE_LEVELS = 16
@@ -192,8 +192,9 @@ def face_profiles(irradiance: xr.Dataset, labels: np.ndarray, usable: np.ndarray
     Parameters
     ----------
     irradiance : xarray.Dataset
-        With ``horizon`` (codes, ``irradiance(..., horizons=True)``), ``svf``, ``slope`` and ``aspect``,
-        on the grid of ``labels``.
+        With ``horizon`` (codes, ``irradiance(..., horizons=True)``: on the grid, or the compact form of
+        ``cells=``, whose unlisted cells count as without code), ``svf``, ``slope`` and ``aspect``, on the grid
+        of ``labels``.
     labels, usable : 2-D arrays
         Face number of each cell and the usable cells (:func:`cadastre.roofs.faces.faces` with ``with_usable=True``).
     table : pandas.DataFrame
@@ -225,7 +226,7 @@ def face_profiles(irradiance: xr.Dataset, labels: np.ndarray, usable: np.ndarray
     rows, cols, pos = rows[keep], cols[keep], pos[keep]
     order = np.argsort(pos, kind="stable")
     rows, cols, pos = rows[order], cols[order], pos[order]
-    cell_codes = np.ascontiguousarray(codes.values[:, rows, cols].T)  # (cells, directions)
+    cell_codes = _codes_of(codes, rows, cols, labels.shape[1])  # (cells, directions)
     starts = np.searchsorted(pos, np.arange(face_no.size + 1)).astype(np.int64)
     quantiles = np.empty((face_no.size, directions.size, levels + 1), np.float32)
     seen = np.empty((face_no.size, directions.size), np.float32)
@@ -242,6 +243,22 @@ def face_profiles(irradiance: xr.Dataset, labels: np.ndarray, usable: np.ndarray
     return FaceProfiles(faces=face_no if ids is None else ids, directions=directions, quantiles=quantiles,
                         cumulative=cumulative, tilt=tilt, azimuth=azimuth, svf=svf, band_seen=band,
                         cells=np.diff(starts))
+
+
+def _codes_of(codes: xr.DataArray, rows: np.ndarray, cols: np.ndarray, width: int) -> np.ndarray:
+    """(cells, directions) uint8 codes of the cells ``rows, cols`` from either form of ``horizon``."""
+    if "cell" not in codes.dims:
+        return np.ascontiguousarray(codes.transpose("direction", "y", "x").values[:, rows, cols].T)
+    values = codes.transpose("cell", "direction").values
+    listed = codes["cell_row"].values.astype(np.int64) * width + codes["cell_col"].values.astype(np.int64)
+    sort = np.argsort(listed, kind="stable")
+    wanted = rows.astype(np.int64) * width + cols
+    at = np.minimum(np.searchsorted(listed, wanted, sorter=sort), max(listed.size - 1, 0))
+    found = sort[at] if listed.size else at
+    ok = listed[found] == wanted if listed.size else np.zeros(wanted.size, bool)
+    out = np.full((wanted.size, values.shape[1]), NO_CODE, np.uint8)
+    out[ok] = values[found[ok]]
+    return out
 
 
 def _cell_normals(irradiance: xr.Dataset, rows, cols) -> np.ndarray:

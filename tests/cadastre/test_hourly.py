@@ -23,6 +23,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
+from affine import Affine
 from helpers import dsm_array, plane
 from scenes import CELL, GROUND, town
 
@@ -84,12 +85,38 @@ def test_horizon_codes_leave_the_bands_bit_identical_in_both_modes():
     need = np.zeros(z.shape, bool)
     need[20:70, 15:95] = True
     listed = irradiance(dsm, w, n_directions=16, sky="perez", horizons=True, cells=need)
-    np.testing.assert_array_equal(listed["horizon"].values[:, need], h.values[:, need])
-    assert (listed["horizon"].values[:, ~need] == 255).all()
+    compact = listed["horizon"]  # only the listed cells, row-major: memory in proportion to them
+    assert compact.dims == ("cell", "direction") and compact.shape == (need.sum(), 16)
+    rows, cols = np.nonzero(need)
+    np.testing.assert_array_equal(compact["cell_row"], rows)
+    np.testing.assert_array_equal(compact["cell_col"], cols)
+    np.testing.assert_array_equal(compact.values, h.values[:, rows, cols].T)
     for name in plain.data_vars:
         assert np.array_equal(listed[name].values,
                               irradiance(dsm, w, n_directions=16, sky="perez", cells=need)[name].values,
                               equal_nan=True), name
+
+
+def test_profiles_from_compact_codes_equal_those_of_the_grid():
+    """face_profiles reads the listed-cell form (cells=): the same profiles as from the full grid; usable cells
+    left out of the list count as without code. South-up DSMs give the same rows."""
+    z, _, _ = town()
+    w = days(50.43, 2.83, 54.0, "2023-06-21")
+    full = irradiance(dsm_array(z, CELL), w, n_directions=8, horizons=True)
+    labels, table, usable = _town_faces(full)
+    want = face_profiles(full, labels, usable, table)
+    need = labels > 0
+    listed = irradiance(dsm_array(z, CELL), w, n_directions=8, horizons=True, cells=need)
+    _same(face_profiles(listed, labels, usable, table), want)
+    flipped = dsm_array(z[::-1], CELL)
+    flipped = flipped.rio.write_transform(flipped.rio.transform() * Affine.translation(0, z.shape[0]) *
+                                          Affine.scale(1, -1)).assign_coords(y=flipped["y"].values[::-1])
+    south = irradiance(flipped, w, n_directions=8, horizons=True, cells=need[::-1])
+    np.testing.assert_array_equal(np.sort(south["horizon"]["cell_row"].values), np.sort(np.nonzero(need[::-1])[0]))
+    fewer = irradiance(dsm_array(z, CELL), w, n_directions=8, horizons=True, cells=need & (np.arange(z.shape[1]) < 60))
+    partial = face_profiles(fewer, labels, usable, table)
+    assert (partial.cells == want.cells).all() and not np.array_equal(partial.quantiles, want.quantiles,
+                                                                        equal_nan=True)
 
 
 def test_horizon_codes_of_a_plane_are_its_own_horizon():
