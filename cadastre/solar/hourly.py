@@ -9,10 +9,11 @@ sun positions and Perez coefficients of the raster engine
 
 - the row carries beam and circumsolar only with apparent elevation > 0; its
   sector is ``rint(azimuth / (360 / N)) % N``;
-- ``lit = lit_fraction(profile[sector], elevation)``: the share of the face's
-  cells whose horizon in that sector lies below the sun;
-- beam ``= DNI max(0, n.s) lit``;
-- diffuse ``= DHI (1 - F1) svf + DHI F1 / max(cos Z, cos 85°) max(0, n.s) lit
+- ``V = V(elevation)``: the cumulative normal of the face's cells whose horizon in
+  that sector lies below the sun, interpolated between the profile's levels
+  (:func:`kernels.profile.lit_normal_one`);
+- beam ``= DNI max(0, V.s)``;
+- diffuse ``= DHI (1 - F1) svf + DHI F1 / max(cos Z, cos 85°) max(0, V.s)
   + DHI F2 sin(tilt) band_seen`` (Perez), ``DHI svf`` (isotropic);
 - reflected ``= albedo GHI (1 - svf)``.
 
