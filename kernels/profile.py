@@ -59,25 +59,28 @@ def code_direction(horizon, n_east, n_north, n_up, azimuth, out):
 
 
 @pjit
-def code_cells(horizon, rows, cols, n_east, n_north, n_up, azimuth, at, out):
+def code_cells(horizon, rows, cols, n_east, n_north, n_up, azimuth, out):
     """:func:`code_direction` for a list of cells: cell ``k`` reads ``horizon[rows[k], cols[k]]`` and
-    its normal ``n_*[k]``, and writes ``out[at[k]]`` (``at`` maps the list to the caller's order)."""
+    its normal ``n_*[k]``, and writes ``out[k]`` (contiguous writes)."""
     az = math.radians(azimuth)
     de = math.sin(az)
     dn = math.cos(az)
     for k in prange(rows.shape[0]):
-        out[at[k]] = _code(horizon[rows[k], cols[k]], n_east[k], n_north[k], n_up[k], de, dn)
+        out[k] = _code(horizon[rows[k], cols[k]], n_east[k], n_north[k], n_up[k], de, dn)
 
 
 @pjit
-def face_quantiles(codes, starts, levels, band_width, quantiles, seen):
-    """Per face and direction: the quantiles of the cells' effective horizon, and the mean band seen.
+def face_quantiles(codes, normals, starts, levels, band_width, quantiles, seen, cumulative):
+    """Per face and direction: the quantiles of the cells' effective horizon, the cumulative normals and the
+    mean band seen.
 
     Parameters
     ----------
     codes : (cells, directions) uint8 array
         Horizon codes of the faces' cells, grouped by face: face ``f`` owns rows
         ``starts[f]:starts[f + 1]``. Codes :data:`NO_CODE` are left out.
+    normals : (cells, 3) float array
+        Unit normal (east, north, up) of each cell.
     starts : (faces + 1,) int array
     levels : int
         K: quantiles at levels ``k / K``, k = 0..K.
@@ -89,13 +92,20 @@ def face_quantiles(codes, starts, levels, band_width, quantiles, seen):
         face without cells.
     seen : (faces, directions) float32 array, out
         Mean over the cells of ``1 - min(h, band_width) / band_width``; NaN without cells.
+    cumulative : (faces, directions, K + 1, 3) float32 array, out
+        ``V_k``: the sum of the normals of the first ``m_k = ceil(k n / K)`` of the ``n`` cells in
+        increasing order of code (ties in the order of the rows), divided by ``n``; 0 without cells.
+        ``ceil``: the count of cells at or below ``q_k`` (at least ``k n / K``), so that
+        ``sum_c n_c [h_c < e] = n V(e)`` just above ``q_k`` whenever no cell ties with ``q_k`` beyond the level.
 
-    Exact on the codes: one 181-bin histogram per face and direction.
+    Exact on the codes: one 181-bin histogram (a counting sort) per face and direction.
     """
     n_faces = starts.shape[0] - 1
     n_dir = codes.shape[1]
     for f in prange(n_faces):
         hist = np.zeros(N_CODES, np.int64)
+        nxt = np.zeros(N_CODES, np.int64)
+        order = np.empty(starts[f + 1] - starts[f], np.int64)
         for d in range(n_dir):
             for b in range(N_CODES):
                 hist[b] = 0
@@ -108,6 +118,8 @@ def face_quantiles(codes, starts, levels, band_width, quantiles, seen):
             if n == 0:
                 for k in range(levels + 1):
                     quantiles[f, d, k] = math.nan
+                    for i in range(3):
+                        cumulative[f, d, k, i] = 0.0
                 seen[f, d] = math.nan
                 continue
             total_seen = 0.0
@@ -127,6 +139,46 @@ def face_quantiles(codes, starts, levels, band_width, quantiles, seen):
                     b += 1
                     below += hist[b]
                 quantiles[f, d, k] = b * HORIZON_CODE_STEP
+            # counting sort of the cells by code (stable), then the running sum of their normals
+            total = 0
+            for b in range(N_CODES):
+                nxt[b] = total
+                total += hist[b]
+            for r in range(starts[f], starts[f + 1]):
+                c = codes[r, d]
+                if c < N_CODES:
+                    order[nxt[c]] = r
+                    nxt[c] += 1
+            se, sn, su = 0.0, 0.0, 0.0
+            j = 0
+            for k in range(levels + 1):
+                m = (k * n + levels - 1) // levels
+                while j < m:
+                    r = order[j]
+                    se += normals[r, 0]
+                    sn += normals[r, 1]
+                    su += normals[r, 2]
+                    j += 1
+                cumulative[f, d, k, 0] = se / n
+                cumulative[f, d, k, 1] = sn / n
+                cumulative[f, d, k, 2] = su / n
+
+
+@inline
+def _level(q, elevation):
+    """``(k, w)``: the sun at ``elevation`` lies ``w`` of the way from level ``k`` to ``k + 1`` (see
+    :func:`lit_fraction_one`); ``(0, 0)`` at or below ``q_0``, ``(K, 0)`` above ``q_K``, ``(-1, 0)`` for NaN ``q``."""
+    levels = q.shape[0] - 1
+    if math.isnan(q[0]):
+        return -1, 0.0
+    if not elevation > q[0]:
+        return 0, 0.0
+    if elevation > q[levels]:
+        return levels, 0.0
+    k = 0
+    while q[k + 1] < elevation:
+        k += 1
+    return k, (elevation - q[k]) / (q[k + 1] - q[k])
 
 
 @inline
@@ -138,17 +190,35 @@ def lit_fraction_one(q, elevation):
     (so with tied quantiles the fraction just above them is the highest of their levels).
     NaN when ``q`` is NaN (a face without cells).
     """
-    levels = q.shape[0] - 1
-    if math.isnan(q[0]):
+    k, w = _level(q, elevation)
+    if k < 0:
         return math.nan
-    if not elevation > q[0]:
-        return 0.0
-    if elevation > q[levels]:
-        return 1.0
-    k = 0
-    while q[k + 1] < elevation:
-        k += 1
-    return (k + (elevation - q[k]) / (q[k + 1] - q[k])) / levels
+    return (k + w) / (q.shape[0] - 1)
+
+
+@inline
+def lit_normal_one(q, v, elevation, cells=0):
+    """Cumulative normal ``V(elevation)`` (east, north, up) of the lit cells, from the quantiles ``q`` (K + 1),
+    the cumulative normals ``v`` (K + 1, 3) and the face's cell count: ``V_k + w (V_{k+1} - V_k)`` with the
+    ``k, w`` of :func:`lit_fraction_one`; NaN when ``q`` is NaN.
+
+    With ``0 < cells <= K`` no cell lies strictly between two distinct quantiles (fewer than ``n / K`` do):
+    ``V`` stays ``V_k`` up to half a code step below ``q_{k+1}``, then ramps to ``V_{k+1}`` at ``q_{k+1}`` (the
+    cells coded ``q_{k+1}`` have a horizon within half a step of it). ``cells = 0``: the plain interpolation.
+    """
+    k, w = _level(q, elevation)
+    if k < 0:
+        return math.nan, math.nan, math.nan
+    levels = q.shape[0] - 1
+    if 0 < cells <= levels and k < levels and w > 0.0:
+        # fewer cells than levels: none lies strictly between q_k and q_k+1, the cells at q_k+1 light up within
+        # its last code step
+        start = q[k + 1] - 0.5 * HORIZON_CODE_STEP
+        w = 0.0 if elevation <= start else (elevation - max(start, q[k])) / (q[k + 1] - max(start, q[k]))
+    if w == 0.0:
+        return v[k, 0], v[k, 1], v[k, 2]
+    return (v[k, 0] + w * (v[k + 1, 0] - v[k, 0]), v[k, 1] + w * (v[k + 1, 1] - v[k, 1]),
+            v[k, 2] + w * (v[k + 1, 2] - v[k, 2]))
 
 
 @pjit
@@ -159,20 +229,28 @@ def lit_fractions(q, elevation, out):
 
 
 @pjit
-def poa_faces(normal, svf, band_term, profiles, sun, elevation, sector, dni, diffuse_iso, circ, band, reflect,
+def lit_normals(q, v, cells, elevation, out):
+    """:func:`lit_normal_one` over flat arrays: ``q`` (n, K + 1), ``v`` (n, K + 1, 3), ``cells`` and
+    ``elevation`` (n,), ``out`` (n, 3)."""
+    for i in prange(q.shape[0]):
+        out[i, 0], out[i, 1], out[i, 2] = lit_normal_one(q[i], v[i], elevation[i], cells[i])
+
+
+@pjit
+def poa_faces(svf, band_term, quantiles, cumulative, cells, sun, elevation, sector, dni, diffuse_iso, circ, band, reflect,
               beam_out, diffuse_out, reflected_out):
     """Plane-of-array irradiance of faces x weather rows, split in beam, diffuse and reflected. [W m-2]
 
     Parameters
     ----------
-    normal : (faces, 3) float array
-        Unit normal (east, north, up) of each face.
     svf : (faces,) float array
         Sky-view factor.
     band_term : (faces,) float array
         ``sin(tilt) * band_seen``: the horizon band's share the face receives.
-    profiles : (faces, directions, K + 1) float32 array
+    quantiles : (faces, directions, K + 1) float32 array
         Effective-horizon quantiles [degrees].
+    cumulative : (faces, directions, K + 1, 3) float32 array
+        Cumulative normals ``V_k`` (see :func:`lit_normal_one`).
     sun : (rows, 3) float array
         Sun unit vector (east, north, up).
     elevation : (rows,) float array
@@ -190,21 +268,22 @@ def poa_faces(normal, svf, band_term, profiles, sun, elevation, sector, dni, dif
         ``albedo * GHI``.
     beam_out, diffuse_out, reflected_out : (faces, rows) float32 arrays, out
 
-    Memory: the three outputs only (the caller chunks the faces).
+    The beam is ``DNI max(0, V(e) . s)``: the mean over the face's cells of ``DNI n_c . s`` over its lit
+    cells, as the raster sums it. Memory: the three outputs only (the caller chunks the faces).
     """
-    n_faces = normal.shape[0]
+    n_faces = svf.shape[0]
     n_rows = sun.shape[0]
     for f in prange(n_faces):
-        ne, nn, nu = normal[f, 0], normal[f, 1], normal[f, 2]
         s = svf[f]
         bt = band_term[f]
         for r in range(n_rows):
             direct = 0.0
             if sector[r] >= 0:
-                cos_i = ne * sun[r, 0] + nn * sun[r, 1] + nu * sun[r, 2]
-                if cos_i > 0.0:
-                    lit = lit_fraction_one(profiles[f, sector[r]], elevation[r])
-                    direct = cos_i * lit
+                d = sector[r]
+                ve, vn, vu = lit_normal_one(quantiles[f, d], cumulative[f, d], elevation[r], cells[f])
+                direct = ve * sun[r, 0] + vn * sun[r, 1] + vu * sun[r, 2]
+                if not direct > 0.0:
+                    direct = 0.0 if not math.isnan(direct) else math.nan
             beam_out[f, r] = dni[r] * direct
             diffuse_out[f, r] = diffuse_iso[r] * s + circ[r] * direct + band[r] * bt
             reflected_out[f, r] = reflect[r] * (1.0 - s)

@@ -159,10 +159,9 @@ def irradiance(
         Called as ``progress(done, total)`` after each direction.
     horizons : bool
         Also return the horizon codes (variable ``horizon``, below). Memory: one
-        byte per cell and direction (per listed cell and direction while the
-        directions are swept with ``cells``, then the full raster's
-        ``directions x y x x`` bytes of the result). Every other variable is the
-        same, bit for bit, with or without it.
+        byte per cell and direction; with ``cells``, per listed cell and direction
+        only (twice that at the end, while the two layouts' codes are put in
+        order). Every other variable is the same, bit for bit, with or without it.
 
     Returns
     -------
@@ -179,6 +178,9 @@ def irradiance(
         and the cell's own plane: the one the sky sums use), as
         ``round(h / HORIZON_CODE_STEP)`` (0..180, steps of 0.5°), ``NO_CODE``
         (255) where no value was computed (nodata, cells left out by ``cells``).
+        With ``cells``, the compact form: dims ``("cell", "direction")``, one row
+        per listed cell (in row-major order of the result's grid), coordinates
+        ``cell_row`` and ``cell_col`` (int64: their indices along ``y`` and ``x``).
 
     Notes
     -----
@@ -223,17 +225,28 @@ def irradiance(
     out = _compute(z, grid.cellsize, tables, max_distance=max_distance, albedo=albedo, progress=progress,
                    origin=origin, far=far, need=need, horizons=horizons)
     codes = out.pop("horizon", None)
+    where = out.pop("cells", None)
     if south_up:
         out = {k: v[::-1] for k, v in out.items()}
-        codes = None if codes is None else codes[:, ::-1]
+        if codes is not None and where is None:
+            codes = codes[:, ::-1]
+        elif codes is not None:
+            where = (z.shape[0] - 1 - where[0], where[1])
     ds = xr.Dataset(
         {k: xr.DataArray(out[k].astype(np.float32, copy=False), dims=("y", "x"), name=k, attrs={"units": UNITS[k]}) for k in BANDS},
         coords={"y": dsm["y"].values, "x": dsm["x"].values},
     )
     if codes is not None:
-        ds["horizon"] = xr.DataArray(
-            np.ascontiguousarray(codes), dims=("direction", "y", "x"), coords={"direction": tables.azimuths},
-            attrs={"units": f"{HORIZON_CODE_STEP} degrees", "nodata": NO_CODE, "scale_factor_degrees": HORIZON_CODE_STEP})
+        attrs = {"units": f"{HORIZON_CODE_STEP} degrees", "nodata": NO_CODE, "scale_factor_degrees": HORIZON_CODE_STEP}
+        if where is None:
+            ds["horizon"] = xr.DataArray(np.ascontiguousarray(codes), dims=("direction", "y", "x"),
+                                         coords={"direction": tables.azimuths}, attrs=attrs)
+        else:
+            first = np.lexsort((where[1], where[0]))  # row-major in the result's grid
+            ds["horizon"] = xr.DataArray(
+                codes[first], dims=("cell", "direction"), attrs=attrs,
+                coords={"direction": tables.azimuths, "cell_row": ("cell", where[0][first].astype(np.int64)),
+                        "cell_col": ("cell", where[1][first].astype(np.int64))})
     ds.rio.write_crs(grid.crs, inplace=True).rio.write_transform(grid.transform, inplace=True)
     ds.attrs.update(
         weather=str(weather.source),
@@ -269,7 +282,8 @@ def _compute(z, cellsize, tables: SunTables, *, max_distance, albedo, progress=N
     Terrain horizons are clamped at 0 (§4), so the sweeps are asked for
     ``max(tan, 0)`` (``floor=0``): the ground below a roof then stays out of
     its hulls.
-    ``horizons``: also return ``"horizon"``, the horizon codes (uint8, directions x grid).
+    ``horizons``: also return ``"horizon"``, the horizon codes: uint8, directions x grid; with ``need``,
+    (listed cells, directions) and ``"cells"``, their (rows, cols).
     """
     shape = z.shape
     f4 = np.float32
@@ -290,13 +304,8 @@ def _compute(z, cellsize, tables: SunTables, *, max_distance, albedo, progress=N
     else:
         rows, cols = np.nonzero(need)
         normals = tuple(a[rows, cols] for a in (n_e, n_n, n_u))
-        listed = np.full((tables.n_directions, rows.size), NO_CODE, np.uint8) if horizons else None
-        sums = _sum_listed_cells(z, need, rows, cols, normals, cellsize, tables, max_distance, progress, origin, far,
-                                 listed)
-        if horizons:
-            codes = np.full((tables.n_directions, *shape), NO_CODE, np.uint8)
-            codes[:, rows, cols] = listed
-            del listed
+        sums, codes = _sum_listed_cells(z, need, rows, cols, normals, cellsize, tables, max_distance, progress, origin,
+                                        far, horizons)
     sky = _totals(*sums, normals, tables, albedo)
     if need is not None:
         for name, values in sky.items():
@@ -309,6 +318,8 @@ def _compute(z, cellsize, tables: SunTables, *, max_distance, albedo, progress=N
         v[nodata] = np.nan
     if codes is not None:
         out["horizon"] = codes
+        if need is not None:
+            out["cells"] = (rows, cols)
     return out
 
 
@@ -376,10 +387,12 @@ def _beside(need: np.ndarray) -> np.ndarray:
 
 
 def _sum_listed_cells(z, need, rows, cols, normals, cellsize, tables: SunTables, max_distance, progress, origin, far,
-                      codes=None):
-    """The sums of :func:`_sum_every_cell` on the wanted cells only, as 1-D arrays over ``rows, cols``.
+                      horizons=False):
+    """The sums of :func:`_sum_every_cell` on the wanted cells only, as 1-D arrays over ``rows, cols``, and
+    with ``horizons`` the (listed cells, directions) uint8 horizon codes (else None).
 
-    ``codes``: a (directions, listed cells) uint8 array to fill with the horizon codes, or None.
+    The codes of a direction are written contiguously, in the order of the cells of its layout, and put in the
+    caller's order once at the end.
 
     Each layout lists the cells in its own memory order (the transposed one
     column by column), so that reading the horizons stays cache friendly.
@@ -391,6 +404,8 @@ def _sum_listed_cells(z, need, rows, cols, normals, cellsize, tables: SunTables,
         far_tan, far_dist = np.empty_like(far.obs_z), np.empty_like(far.obs_z)
         obs_i, obs_j = far.obs_row[rows], far.obs_col[cols]
     layouts = {}
+    swept = {t: [k for k, a in enumerate(tables.azimuths) if runs_along_rows(float(a)) == t] for t in (False, True)}
+    codes = {t: np.full((len(swept[t]), rows.size), NO_CODE, np.uint8) for t in (False, True)} if horizons else None
     for transposed in (False, True):
         order = np.lexsort((rows, cols)) if transposed else np.arange(rows.size)
         zz, mask = (np.ascontiguousarray(z.T), np.ascontiguousarray(need.T)) if transposed else (z, need)
@@ -425,7 +440,7 @@ def _sum_listed_cells(z, need, rows, cols, normals, cellsize, tables: SunTables,
         accumulate_cells(horizon, ri, ci, *cell[:3], azimuth, tables.beam[k], tables.circumsolar[k], tables.step,
                          HORIZON_BAND_WIDTH, perez, *sums)
         if codes is not None:
-            code_cells(horizon, ri, ci, *cell[:3], azimuth, order, codes[k])
+            code_cells(horizon, ri, ci, *cell[:3], azimuth, codes[transposed][swept[transposed].index(k)])
         if progress is not None:
             progress(k + 1, tables.n_directions)
     order = layouts[True].order
@@ -434,6 +449,16 @@ def _sum_listed_cells(z, need, rows, cols, normals, cellsize, tables: SunTables,
         back = np.empty_like(b)
         back[order] = b
         out.append(a + back)
+    return out, None if codes is None else _codes_in_order(codes, swept, order, rows.size, tables.n_directions)
+
+
+def _codes_in_order(codes: dict, swept: dict, order: np.ndarray, n_cells: int, n_directions: int) -> np.ndarray:
+    """(cells, directions) codes in the caller's cell order from the two layouts' (their directions, cells) codes."""
+    out = np.empty((n_cells, n_directions), np.uint8)
+    out[:, swept[False]] = codes.pop(False).T
+    where = np.empty_like(order)
+    where[order] = np.arange(order.size)  # position in the transposed layout of each cell of the caller's list
+    out[:, swept[True]] = codes.pop(True)[:, where].T
     return out
 
 
