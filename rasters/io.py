@@ -23,7 +23,7 @@ except ImportError:  # rasterio <= 1.4 keeps them in a private module
     from rasterio._err import CPLE_BaseError
 from rasterio.io import MemoryFile
 
-from rasters.errors import AllNodataError, GridError, InputFileError, OutputFileError
+from rasters.errors import AllNodataError, CadastreError, GridError, InputFileError, OutputFileError
 from rasters.grid import check_crs, check_transform
 
 READABLE_DRIVERS = ("GTiff", "COG", "VRT")
@@ -219,6 +219,35 @@ def move_into_place(staging: Path, dest: Path, names: list[str]) -> None:
         raise
     finally:
         shutil.rmtree(previous, ignore_errors=True)
+
+
+@contextlib.contextmanager
+def staged_folder(dest: Path, names: Sequence[str] | None = None) -> Iterator[Path]:
+    """Yield a hidden staging folder on ``dest``'s disk; move the files ``names`` from it into ``dest`` at the end.
+
+    ``names`` None moves whatever the staging folder holds at the end (files and folders).
+
+    ``dest`` is created when missing (by renaming the staging folder). On any error the staging
+    folder is removed and ``dest`` keeps its previous files (or does not exist): never a mix of
+    old and new. A system error (disk full, permission denied), or an output error of a writer,
+    becomes one :class:`OutputFileError` naming ``dest`` and the problem, not the staging folder.
+    Input errors and the engine's other errors pass through unchanged.
+    """
+    staging = staging_path(dest, "tmp")
+    try:
+        staging.mkdir()
+        yield staging
+        move_into_place(staging, dest, sorted(p.name for p in staging.iterdir()) if names is None else list(names))
+    except OutputFileError as exc:
+        if exc.__cause__ is None:  # the writer's own words: the destination in place of the staging folder
+            raise OutputFileError(str(exc).replace(str(staging), str(dest))) from exc
+        raise OutputFileError(f"{dest}: {write_problem(exc.__cause__)}") from exc
+    except CadastreError:
+        raise
+    except OSError as exc:
+        raise OutputFileError(f"{dest}: {write_problem(exc)}") from exc
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
 
 
 def write_problem(exc: BaseException) -> str:

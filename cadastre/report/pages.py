@@ -9,18 +9,16 @@ folder and moved into place only when all of it is written, so a failure leaves 
 
 from __future__ import annotations
 
-import contextlib
 import datetime as dt
 import os
-import shutil
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import geopandas as gpd
 import pandas as pd
 
-from cadastre.errors import CadastreError, OptionError, OutputFileError
+from cadastre.errors import OptionError, OutputFileError
 from cadastre.pages import tables
 from cadastre.pages.labels import type_label, verdict_label
 from cadastre.pages.numbers import number as fmt
@@ -41,7 +39,7 @@ from cadastre.report.data import main_commune as _main_commune
 from cadastre.report.html import TEXT, index_page, report_page
 from cadastre.results.tables import write_table, write_workbook
 from rasters.footprints import check_vector_output, write_vector
-from rasters.io import check_output_path, move_into_place, staging_path, write_problem
+from rasters.io import check_output_path, staged_folder
 
 #: Assumed yearly electricity use of one household [MWh/yr] for the "household equivalent": the
 #: ratio 3,000 GWh ≈ 600,000 households used for the PMA territory (``docs/report.md``), the order of
@@ -83,32 +81,6 @@ def _check_outputs(out_html: Path, *, overwrite: bool) -> None:
     check_output_path(csv, overwrite=overwrite)
     check_output_path(csv.with_suffix(".xlsx"), overwrite=overwrite)
     check_vector_output(gpkg, overwrite=overwrite)
-
-
-@contextlib.contextmanager
-def _staged(folder: Path) -> Iterator[Path]:
-    """A hidden staging folder on ``folder``'s disk; the files written into it move into ``folder`` on success.
-
-    When ``folder`` does not exist yet, the staging folder itself is renamed to it. The files move
-    all or nothing (:func:`rasters.io.move_into_place`): a failure on the way, or in the body,
-    removes the staging folder and leaves ``folder`` with its previous files. A system error (disk
-    full, permission denied) is one :class:`OutputFileError` naming ``folder``.
-    """
-    tmp = staging_path(folder, "tmp")
-    try:
-        tmp.mkdir()
-        yield tmp
-        move_into_place(tmp, folder, sorted(path.name for path in tmp.iterdir()))
-    except OutputFileError as exc:
-        if exc.__cause__ is None:
-            raise OutputFileError(str(exc).replace(str(tmp), str(folder))) from exc
-        raise OutputFileError(f"{folder}: {write_problem(exc.__cause__)}") from exc
-    except CadastreError:
-        raise
-    except OSError as exc:
-        raise OutputFileError(f"{folder}: {write_problem(exc)}") from exc
-    finally:
-        shutil.rmtree(tmp, ignore_errors=True)
 
 
 def _key_figures(row: pd.Series, territory: pd.DataFrame, text: dict, lang: str) -> list[tuple[str, str, str, str]]:
@@ -332,7 +304,7 @@ def write_report(
     run = read_run(run_dir, qualification=qualification)
     row = find_commune(run, commune) if commune is not None else find_epci(run, epci)
     html_text, buildings = render(run, row, kind="commune" if commune is not None else "epci", lang=lang)
-    with _staged(out.parent if str(out.parent) else Path(".")) as tmp:
+    with staged_folder(out.parent if str(out.parent) else Path(".")) as tmp:
         _write(html_text, buildings, tmp, out.stem)
     return out
 
@@ -393,7 +365,7 @@ def write_all(
         raise OutputFileError(f"{out}: folder {out.parent} is not writable")
     result = AllReports(index=out / "index.html", no_data=no_data_communes(run))
     run.preload()
-    with _staged(out) as tmp:
+    with staged_folder(out) as tmp:
         for done, (kind, row, stem) in enumerate(jobs, start=1):
             html_text, buildings = render(run, row, kind=kind, lang=lang)
             _write(html_text, buildings, tmp, stem)
