@@ -11,6 +11,7 @@ warm-up call (Numba compiled).
 
 from __future__ import annotations
 
+import dataclasses
 import glob
 import os
 import tempfile
@@ -21,7 +22,7 @@ import numpy as np
 from scipy import ndimage
 
 from cadastre.roofs.faces import faces, roof_cells
-from cadastre.roofs.profiles import face_profiles, write_profiles
+from cadastre.roofs.profiles import FaceProfiles, face_profiles, write_profiles
 from cadastre.solar.hourly import face_production
 from cadastre.solar.irradiance import irradiance
 from cadastre.solar.weather import load_weather
@@ -54,12 +55,14 @@ def main() -> None:
     t_prof, p = best(lambda: face_profiles(ds, labels, usable, table))
     ok = p.cells > 0
     reps = int(np.ceil(1000 / ok.sum()))
-    pick = np.tile(np.flatnonzero(ok), reps)[:1000]
+    pick = np.concatenate([r * len(p) + np.flatnonzero(ok) for r in range(reps)])[:1000]
     site = tuple(float(ds.attrs[k]) for k in ("latitude", "longitude", "altitude"))
-    t_prod, _ = best(lambda: face_production(tmy, site, p.tilt[pick], p.azimuth[pick], p.svf[pick],
-                                             p.band_seen[pick], p.quantiles[pick], sky="perez"), repeat=1)
+    many = FaceProfiles.concat([dataclasses.replace(p, faces=np.array([f"{r}-{f}" for f in p.faces], object))
+                                for r in range(reps)])
+    many = many.select(many.faces[pick])
+    t_prod, _ = best(lambda: face_production(tmy, site, many, sky="perez"), repeat=1)
     with tempfile.TemporaryDirectory() as folder:
-        path = write_profiles(Path(folder) / "p.parquet", *p.frames())
+        path = write_profiles(Path(folder) / "p.parquet", p)
         size = os.path.getsize(path)
     print(f"grid {dsm.shape[0]} x {dsm.shape[1]} cells, {len(table)} faces ({ok.sum()} with usable cells), "
           f"{len(tmy.data)} weather rows, {os.cpu_count()} cores")

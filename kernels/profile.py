@@ -130,6 +130,23 @@ def face_quantiles(codes, starts, levels, band_width, quantiles, seen):
 
 
 @inline
+def _level(q, elevation):
+    """``(k, w)``: the sun at ``elevation`` lies ``w`` of the way from level ``k`` to ``k + 1`` (see
+    :func:`lit_fraction_one`); ``(0, 0)`` at or below ``q_0``, ``(K, 0)`` above ``q_K``, ``(-1, 0)`` for NaN ``q``."""
+    levels = q.shape[0] - 1
+    if math.isnan(q[0]):
+        return -1, 0.0
+    if not elevation > q[0]:
+        return 0, 0.0
+    if elevation > q[levels]:
+        return levels, 0.0
+    k = 0
+    while q[k + 1] < elevation:
+        k += 1
+    return k, (elevation - q[k]) / (q[k + 1] - q[k])
+
+
+@inline
 def lit_fraction_one(q, elevation):
     """Fraction of a face's cells lit by a sun at ``elevation`` [degrees], from its quantiles ``q`` (K + 1).
 
@@ -138,17 +155,24 @@ def lit_fraction_one(q, elevation):
     (so with tied quantiles the fraction just above them is the highest of their levels).
     NaN when ``q`` is NaN (a face without cells).
     """
-    levels = q.shape[0] - 1
-    if math.isnan(q[0]):
+    k, w = _level(q, elevation)
+    if k < 0:
         return math.nan
-    if not elevation > q[0]:
-        return 0.0
-    if elevation > q[levels]:
-        return 1.0
-    k = 0
-    while q[k + 1] < elevation:
-        k += 1
-    return (k + (elevation - q[k]) / (q[k + 1] - q[k])) / levels
+    return (k + w) / (q.shape[0] - 1)
+
+
+@inline
+def lit_normal_one(q, v, elevation):
+    """Cumulative normal ``V(elevation)`` (east, north, up) of the lit cells, from the quantiles ``q`` (K + 1)
+    and the cumulative normals ``v`` (K + 1, 3): ``V_k + w (V_{k+1} - V_k)`` with the ``k, w`` of
+    :func:`lit_fraction_one`; NaN when ``q`` is NaN."""
+    k, w = _level(q, elevation)
+    if k < 0:
+        return math.nan, math.nan, math.nan
+    if w == 0.0:
+        return v[k, 0], v[k, 1], v[k, 2]
+    return (v[k, 0] + w * (v[k + 1, 0] - v[k, 0]), v[k, 1] + w * (v[k + 1, 1] - v[k, 1]),
+            v[k, 2] + w * (v[k + 1, 2] - v[k, 2]))
 
 
 @pjit
@@ -159,20 +183,20 @@ def lit_fractions(q, elevation, out):
 
 
 @pjit
-def poa_faces(normal, svf, band_term, profiles, sun, elevation, sector, dni, diffuse_iso, circ, band, reflect,
+def poa_faces(svf, band_term, quantiles, cumulative, sun, elevation, sector, dni, diffuse_iso, circ, band, reflect,
               beam_out, diffuse_out, reflected_out):
     """Plane-of-array irradiance of faces x weather rows, split in beam, diffuse and reflected. [W m-2]
 
     Parameters
     ----------
-    normal : (faces, 3) float array
-        Unit normal (east, north, up) of each face.
     svf : (faces,) float array
         Sky-view factor.
     band_term : (faces,) float array
         ``sin(tilt) * band_seen``: the horizon band's share the face receives.
-    profiles : (faces, directions, K + 1) float32 array
+    quantiles : (faces, directions, K + 1) float32 array
         Effective-horizon quantiles [degrees].
+    cumulative : (faces, directions, K + 1, 3) float32 array
+        Cumulative normals ``V_k`` (see :func:`lit_normal_one`).
     sun : (rows, 3) float array
         Sun unit vector (east, north, up).
     elevation : (rows,) float array
@@ -190,21 +214,22 @@ def poa_faces(normal, svf, band_term, profiles, sun, elevation, sector, dni, dif
         ``albedo * GHI``.
     beam_out, diffuse_out, reflected_out : (faces, rows) float32 arrays, out
 
-    Memory: the three outputs only (the caller chunks the faces).
+    The beam is ``DNI max(0, V(e) . s)``: the mean over the face's cells of ``DNI n_c . s`` over its lit
+    cells, as the raster sums it. Memory: the three outputs only (the caller chunks the faces).
     """
-    n_faces = normal.shape[0]
+    n_faces = svf.shape[0]
     n_rows = sun.shape[0]
     for f in prange(n_faces):
-        ne, nn, nu = normal[f, 0], normal[f, 1], normal[f, 2]
         s = svf[f]
         bt = band_term[f]
         for r in range(n_rows):
             direct = 0.0
             if sector[r] >= 0:
-                cos_i = ne * sun[r, 0] + nn * sun[r, 1] + nu * sun[r, 2]
-                if cos_i > 0.0:
-                    lit = lit_fraction_one(profiles[f, sector[r]], elevation[r])
-                    direct = cos_i * lit
+                d = sector[r]
+                ve, vn, vu = lit_normal_one(quantiles[f, d], cumulative[f, d], elevation[r])
+                direct = ve * sun[r, 0] + vn * sun[r, 1] + vu * sun[r, 2]
+                if not direct > 0.0:
+                    direct = 0.0 if not math.isnan(direct) else math.nan
             beam_out[f, r] = dni[r] * direct
             diffuse_out[f, r] = diffuse_iso[r] * s + circ[r] * direct + band[r] * bt
             reflected_out[f, r] = reflect[r] * (1.0 - s)

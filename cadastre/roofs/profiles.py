@@ -4,25 +4,28 @@ For each face and horizon direction, the profile holds the ``K + 1``
 quantiles (levels ``0, 1/K, ..., 1``, ``K =`` :data:`PROFILE_LEVELS`) of the
 effective horizon elevation of the face's usable cells (the horizon codes of
 :func:`cadastre.solar.irradiance.irradiance` with ``horizons=True``, steps of
-0.5°). With the face's mean sky-view factor and mean fraction of the Perez
-horizon band seen, it is all :mod:`cadastre.solar.hourly` needs to give the
-shaded irradiance of the face at any hour of any weather year.
+0.5°), and at each level the *cumulative normal*: the sum of the normals of
+the cells up to that level, in increasing order of horizon, divided by the
+face's cell count. With the face's mean sky-view factor and mean fraction of
+the Perez horizon band seen, it is all :mod:`cadastre.solar.hourly` needs to
+give the shaded irradiance of the face at any hour of any weather year.
 
-:func:`lit_fraction` turns a profile back into the fraction of the usable
-cells that a sun at a given elevation lights: exact at the quantile levels,
-within ``1 / K`` elsewhere.
-
-Tables: a long frame, one row per face and direction (``face``,
-``direction`` [degrees], ``h00`` ... ``h16`` [degrees, float32]), and a
-per-face frame (``face``, ``tilt``, ``azimuth``, ``svf``, ``band_seen``). :func:`write_profiles`
-stores both in one Parquet file (zstd), the per-face values repeated on
-each row of their face (run-length encoded: a few bytes per face).
+:class:`FaceProfiles` holds the profiles of a set of faces, named by integer
+or string ids (a run names faces by tile and number, e.g. ``"0_0-12"``);
+:meth:`FaceProfiles.select` and :meth:`FaceProfiles.concat` pick and merge
+them (tiles). :func:`write_profiles` stores them as one Parquet file (zstd):
+one row per face and direction (``face``, ``direction`` [degrees], ``h00`` ...
+``h16`` [degrees, float32], the cumulative normals ``ve01`` ... ``vu16``
+[int16, in units of 1/32767]), the per-face values (``tilt``, ``azimuth``,
+``svf``, ``band_seen``, ``cells``) repeated on each row of their face
+(run-length encoded: a few bytes per face).
 """
 
 from __future__ import annotations
 
 import dataclasses
 import os
+from collections.abc import Iterable, Sequence
 from pathlib import Path
 
 import numpy as np
@@ -37,32 +40,54 @@ from rasters.io import atomic_path
 PROFILE_LEVELS = 16
 """K: a profile holds the quantiles at levels k / K, k = 0..K."""
 LEVEL_COLUMNS = tuple(f"h{k:02d}" for k in range(PROFILE_LEVELS + 1))
-"""Columns of the quantiles in the long table. [degrees]"""
-PROFILE_DTYPES = {"face": "int64", "direction": "float64", **dict.fromkeys(LEVEL_COLUMNS, "float32")}
-FACE_DTYPES = {"face": "int64", "tilt": "float32", "azimuth": "float32", "svf": "float32", "band_seen": "float32"}
+"""Columns of the quantiles in the file. [degrees]"""
+NORMAL_COLUMNS = tuple(f"v{c}{k:02d}" for c in "enu" for k in range(1, PROFILE_LEVELS + 1))
+"""Columns of the cumulative normals (east, north, up) at levels 1..K in the file (level 0 is 0)."""
+NORMAL_SCALE = 32767.0
+"""The file stores ``round(V * NORMAL_SCALE)`` as int16 (``|V| <= 1``)."""
+FACE_COLUMNS = {"tilt": "float32", "azimuth": "float32", "svf": "float32", "band_seen": "float32", "cells": "int64"}
+"""Per-face columns of the file, repeated on each row of their face, and their dtypes."""
 
 __all__ = [
-    "FACE_DTYPES", "HORIZON_CODE_STEP", "LEVEL_COLUMNS", "PROFILE_DTYPES", "PROFILE_LEVELS", "FaceProfiles",
-    "face_profiles", "lit_fraction", "read_profiles", "write_profiles",
+    "FACE_COLUMNS", "HORIZON_CODE_STEP", "LEVEL_COLUMNS", "NORMAL_COLUMNS", "NORMAL_SCALE", "PROFILE_LEVELS",
+    "FaceProfiles", "face_profiles", "lit_fraction", "read_profiles", "write_profiles",
 ]
+
+
+def _ids(values) -> np.ndarray:
+    """Face ids as int64, or as an object array of str; ValueError on a mix or on duplicates."""
+    values = np.asarray(values)
+    if values.dtype.kind in "iu":
+        ids = values.astype(np.int64)
+    elif values.dtype.kind in "OUT" and all(isinstance(v, str) for v in values.tolist()):
+        ids = np.array(values.tolist(), dtype=object).reshape(values.shape)
+    elif values.size == 0:
+        ids = values.astype(np.int64)
+    else:
+        raise ValueError("face ids: give integers or strings, not a mix of both")
+    if not pd.Index(ids).is_unique:
+        raise ValueError(f"face ids: {pd.Index(ids)[pd.Index(ids).duplicated()][0]!r} is repeated")
+    return ids
 
 
 @dataclasses.dataclass(frozen=True)
 class FaceProfiles:
-    """Shading profiles of faces.
+    """Shading profiles of faces (F faces, N directions, K + 1 levels).
 
     Attributes
     ----------
-    faces : (F,) int64
-        Face numbers.
+    faces : (F,) int64 or object (str)
+        Face ids, unique.
     directions : (N,) float64
         Horizon azimuths, clockwise from north. [degrees]
     quantiles : (F, N, K + 1) float32
         Effective-horizon quantiles of the usable cells [degrees]; NaN for a face without usable cells.
+    cumulative : (F, N, K + 1, 3) float32
+        ``V_k``: the sum of the unit normals (east, north, up) of the first ``round(k n / K)`` of the
+        face's ``n`` cells in increasing order of effective horizon, divided by ``n`` (``V_0 = 0``,
+        ``V_K`` the mean normal). 0 for a face without usable cells.
     tilt, azimuth : (F,) float32
-        The plane of the usable cells: their mean normal, made unit [degrees]. The plane to give
-        :mod:`cadastre.solar.hourly`: on a rough face it differs from the face's own (the mean normal of
-        all the cells it grew from) by degrees, and the beam with it.
+        The plane of the usable cells: their mean normal, made unit [degrees] (the horizon band's term).
     svf : (F,) float32
         Mean sky-view factor of the usable cells.
     band_seen : (F,) float32
@@ -74,28 +99,94 @@ class FaceProfiles:
     faces: np.ndarray
     directions: np.ndarray
     quantiles: np.ndarray
+    cumulative: np.ndarray
     tilt: np.ndarray
     azimuth: np.ndarray
     svf: np.ndarray
     band_seen: np.ndarray
     cells: np.ndarray
 
-    def frames(self) -> tuple[pd.DataFrame, pd.DataFrame]:
-        """The long table (face x direction) and the per-face table (see module docstring)."""
+    def __post_init__(self) -> None:
+        set_ = object.__setattr__
+        set_(self, "faces", _ids(self.faces))
+        set_(self, "directions", np.asarray(self.directions, np.float64))
+        set_(self, "quantiles", np.asarray(self.quantiles, np.float32))
+        set_(self, "cumulative", np.asarray(self.cumulative, np.float32))
+        for name in ("tilt", "azimuth", "svf", "band_seen"):
+            set_(self, name, np.asarray(getattr(self, name), np.float32))
+        set_(self, "cells", np.asarray(self.cells, np.int64))
+        n_f, n_d = self.faces.size, self.directions.size
+        q = self.quantiles
+        if q.ndim != 3 or q.shape[:2] != (n_f, n_d) or self.cumulative.shape != (*q.shape, 3) or any(
+                getattr(self, a).shape != (n_f,) for a in ("tilt", "azimuth", "svf", "band_seen", "cells")):
+            raise ValueError(f"FaceProfiles: {n_f} faces and {n_d} directions, but quantiles {q.shape} and "
+                             f"cumulative {self.cumulative.shape}; per-face arrays need ({n_f},)")
+
+    def __len__(self) -> int:
+        return int(self.faces.size)
+
+    @property
+    def levels(self) -> int:
+        """K."""
+        return self.quantiles.shape[2] - 1
+
+    def select(self, faces: Iterable) -> FaceProfiles:
+        """The profiles of ``faces`` (ids), in their order; KeyError naming the first id without a profile."""
+        wanted = list(faces)
+        index = pd.Index(self.faces)
+        at = index.get_indexer(pd.Index(wanted, dtype=object if self.faces.dtype == object else None))
+        if (at < 0).any():
+            raise KeyError(f"face {wanted[int(np.flatnonzero(at < 0)[0])]!r} has no profile")
+        return self._take(at)
+
+    def _take(self, at: np.ndarray) -> FaceProfiles:
+        return FaceProfiles(faces=self.faces[at], directions=self.directions, quantiles=self.quantiles[at],
+                            cumulative=self.cumulative[at], tilt=self.tilt[at], azimuth=self.azimuth[at],
+                            svf=self.svf[at], band_seen=self.band_seen[at], cells=self.cells[at])
+
+    @classmethod
+    def concat(cls, parts: Sequence[FaceProfiles]) -> FaceProfiles:
+        """The profiles of several sets (e.g. tiles) one after the other.
+
+        ValueError if they differ in directions or levels, mix integer and string ids, or repeat an id.
+        """
+        parts = list(parts)
+        if not parts:
+            raise ValueError("FaceProfiles.concat: nothing to concatenate")
+        first = parts[0]
+        for p in parts[1:]:
+            if not np.array_equal(p.directions, first.directions) or p.levels != first.levels:
+                raise ValueError("FaceProfiles.concat: the parts differ in directions or levels")
+        kinds = {p.faces.dtype == object for p in parts if len(p)}
+        if len(kinds) > 1:
+            raise ValueError("face ids: give integers or strings, not a mix of both")
+        faces = np.concatenate([p.faces for p in parts])
+        if kinds == {True}:
+            faces = faces.astype(object)
+        return cls(faces=faces, directions=first.directions,
+                   **{name: np.concatenate([getattr(p, name) for p in parts]) for name in (
+                       "quantiles", "cumulative", "tilt", "azimuth", "svf", "band_seen", "cells")})
+
+    def frame(self) -> pd.DataFrame:
+        """The file's table: one row per face and direction (see the module docstring)."""
         n_f, n_d, n_l = self.quantiles.shape
-        long = pd.DataFrame({"face": np.repeat(self.faces.astype(np.int64), n_d),
-                             "direction": np.tile(self.directions.astype(np.float64), n_f)})
-        flat = self.quantiles.reshape(n_f * n_d, n_l).astype(np.float32)
+        faces = pd.Series(np.repeat(self.faces, n_d), dtype="int64" if self.faces.dtype != object else "str")
+        table = pd.DataFrame({"face": faces, "direction": np.tile(self.directions, n_f)})
+        flat = self.quantiles.reshape(n_f * n_d, n_l)
         for k, name in enumerate(LEVEL_COLUMNS[:n_l]):
-            long[name] = flat[:, k]
-        per_face = pd.DataFrame({"face": self.faces.astype(np.int64), "tilt": self.tilt.astype(np.float32),
-                                 "azimuth": self.azimuth.astype(np.float32), "svf": self.svf.astype(np.float32),
-                                 "band_seen": self.band_seen.astype(np.float32)})
-        return long, per_face
+            table[name] = flat[:, k]
+        v = self.cumulative.reshape(n_f * n_d, n_l, 3)
+        coded = np.rint(np.clip(v, -1.0, 1.0) * NORMAL_SCALE).astype(np.int16)
+        for c, comp in enumerate("enu"):
+            for k in range(1, n_l):
+                table[f"v{comp}{k:02d}"] = coded[:, k, c]
+        for name, dtype in FACE_COLUMNS.items():
+            table[name] = np.repeat(getattr(self, name), n_d).astype(dtype)
+        return table
 
 
 def face_profiles(irradiance: xr.Dataset, labels: np.ndarray, usable: np.ndarray, table: pd.DataFrame,
-                  levels: int = PROFILE_LEVELS) -> FaceProfiles:
+                  levels: int = PROFILE_LEVELS, *, ids=None) -> FaceProfiles:
     """Shading profile, mean sky-view factor and band seen of every face of ``table``.
 
     Parameters
@@ -106,9 +197,11 @@ def face_profiles(irradiance: xr.Dataset, labels: np.ndarray, usable: np.ndarray
     labels, usable : 2-D arrays
         Face number of each cell and the usable cells (:func:`cadastre.roofs.faces.faces` with ``with_usable=True``).
     table : pandas.DataFrame
-        The faces (``face``): one profile per row, in its order.
+        The faces (``face``: their numbers in ``labels``): one profile per row, in its order.
     levels : int
         K.
+    ids : sequence, optional
+        The ids to give the faces (one per row of ``table``, ints or strings); default ``table["face"]``.
 
     Notes
     -----
@@ -144,9 +237,13 @@ def face_profiles(irradiance: xr.Dataset, labels: np.ndarray, usable: np.ndarray
         svf = np.bincount(pos[ok], weights=svf_cells[ok], minlength=face_no.size) / counts
     tilt, azimuth = _mean_plane(irradiance, rows, cols, pos, face_no.size)
     band = band_seen_of(seen, directions, tilt, azimuth)
-    return FaceProfiles(faces=face_no, directions=directions, quantiles=quantiles, tilt=tilt.astype(np.float32),
-                        azimuth=azimuth.astype(np.float32), svf=svf.astype(np.float32),
-                        band_seen=band.astype(np.float32), cells=np.diff(starts))
+    b, g = np.radians(tilt), np.radians(azimuth)
+    unit = np.nan_to_num(np.column_stack([np.sin(b) * np.sin(g), np.sin(b) * np.cos(g), np.cos(b)]))
+    share = np.arange(levels + 1) / levels
+    cumulative = np.broadcast_to(unit[:, None, None, :] * share[None, None, :, None], (*quantiles.shape, 3))
+    return FaceProfiles(faces=face_no if ids is None else ids, directions=directions, quantiles=quantiles,
+                        cumulative=cumulative, tilt=tilt, azimuth=azimuth, svf=svf, band_seen=band,
+                        cells=np.diff(starts))
 
 
 def _mean_plane(irradiance: xr.Dataset, rows, cols, pos, n_faces) -> tuple[np.ndarray, np.ndarray]:
@@ -196,31 +293,27 @@ def lit_fraction(q, elevation) -> np.ndarray:
     return out.reshape(shape)
 
 
-def write_profiles(path: str | os.PathLike, profiles: pd.DataFrame, faces: pd.DataFrame) -> Path:
-    """Write the long table and the per-face table to one Parquet file (zstd), atomically.
 
-    Rows are sorted by face and direction; ``svf`` and ``band_seen`` are stored on every row of
-    their face. Returns the path.
+def write_profiles(path: str | os.PathLike, profiles: FaceProfiles) -> Path:
+    """Write ``profiles`` to one Parquet file (zstd), atomically; return the path.
+
+    Rows in the order of the faces, then of the directions.
     """
-    _check(profiles, PROFILE_DTYPES, "profiles")
-    _check(faces, FACE_DTYPES, "faces")
-    table = profiles[list(PROFILE_DTYPES)].astype(PROFILE_DTYPES).merge(
-        faces[list(FACE_DTYPES)].astype(FACE_DTYPES), on="face", how="left", validate="many_to_one")
-    table = table.sort_values(["face", "direction"], kind="stable").reset_index(drop=True)
     path = Path(path)
     with atomic_path(path, ".parquet") as tmp:
-        table.to_parquet(tmp, engine="pyarrow", compression="zstd", index=False)
+        profiles.frame().to_parquet(tmp, engine="pyarrow", compression="zstd", index=False)
     return path
 
 
-def read_profiles(path: str | os.PathLike) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """The long table and the per-face table of a file of :func:`write_profiles`.
+def read_profiles(path: str | os.PathLike) -> FaceProfiles:
+    """The profiles of a file of :func:`write_profiles`.
 
     Raises
     ------
     InputFileError
-        One line naming the file: missing or unreadable, a column missing or of another dtype,
-        ``svf``/``band_seen`` not constant within a face.
+        One line naming the file: missing or unreadable, a column missing or of another dtype, a face
+        without one row per direction (the same directions for all), a per-face column that varies within
+        a face, a repeated face.
     """
     path = Path(path)
     try:
@@ -230,38 +323,46 @@ def read_profiles(path: str | os.PathLike) -> tuple[pd.DataFrame, pd.DataFrame]:
     except Exception as exc:  # noqa: BLE001 (pyarrow raises many kinds on a bad file)
         first = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
         raise InputFileError(f"{path}: not a readable Parquet file ({first}); give a profile file") from None
-    expected = {**PROFILE_DTYPES, **FACE_DTYPES}
+    hint = "write the file with write_profiles"
+    if "face" not in table.columns:
+        raise InputFileError(f"{path}: column 'face' is missing; {hint}")
+    face = table["face"]
+    if not (str(face.dtype) == "int64" or pd.api.types.is_string_dtype(face.dtype)):
+        raise InputFileError(f"{path}: column 'face' is {face.dtype}, expected int64 or strings; {hint}")
+    expected = {"direction": "float64", **dict.fromkeys(LEVEL_COLUMNS, "float32"),
+                **dict.fromkeys(NORMAL_COLUMNS, "int16"), **FACE_COLUMNS}
     for name, dtype in expected.items():
         if name not in table.columns:
-            raise InputFileError(f"{path}: column {name!r} is missing; write the file with write_profiles")
+            raise InputFileError(f"{path}: column {name!r} is missing; {hint}")
         if str(table[name].dtype) != dtype:
-            raise InputFileError(f"{path}: column {name!r} is {table[name].dtype}, expected {dtype}; "
-                                 "write the file with write_profiles")
-    per_face = table[list(FACE_DTYPES)].drop_duplicates()
-    if per_face["face"].duplicated().any():
-        face = int(per_face.loc[per_face["face"].duplicated(), "face"].iloc[0])
-        raise InputFileError(f"{path}: column 'svf' or 'band_seen' varies within face {face}; "
-                             "write the file with write_profiles")
-    return table[list(PROFILE_DTYPES)].reset_index(drop=True), per_face.reset_index(drop=True)
-
-
-def profile_array(profiles: pd.DataFrame, faces) -> tuple[np.ndarray, np.ndarray]:
-    """Directions [degrees] and the (F, N, K + 1) float32 quantiles of ``faces`` (in their order) from a long table.
-
-    Every face needs one row per direction, the same directions for all.
-    """
-    table = profiles.sort_values(["face", "direction"], kind="stable")
-    directions = np.unique(table["direction"].to_numpy(np.float64))
-    levels = [c for c in LEVEL_COLUMNS if c in table.columns]
-    values = table[levels].to_numpy(np.float32).reshape(-1, directions.size, len(levels))
-    numbers = table["face"].to_numpy(np.int64)[:: directions.size]
-    where = np.searchsorted(numbers, np.asarray(faces, np.int64))
-    if (where >= numbers.size).any() or (numbers[np.minimum(where, numbers.size - 1)] != np.asarray(faces)).any():
-        raise ValueError("profiles: some faces have no profile")
-    return directions, values[where]
-
-
-def _check(frame: pd.DataFrame, dtypes: dict, what: str) -> None:
-    missing = [name for name in dtypes if name not in frame.columns]
-    if missing:
-        raise ValueError(f"{what}: columns {', '.join(missing)} are missing")
+            raise InputFileError(f"{path}: column {name!r} is {table[name].dtype}, expected {dtype}; {hint}")
+    if face.isna().any():
+        raise InputFileError(f"{path}: column 'face' has empty values; {hint}")
+    ids = face.to_numpy(np.int64) if str(face.dtype) == "int64" else np.array(face.astype(str).tolist(), object)
+    starts = np.flatnonzero(np.r_[True, ids[1:] != ids[:-1]])
+    n_f = starts.size
+    n_d = len(table) // max(n_f, 1)
+    directions = table["direction"].to_numpy(np.float64)
+    if n_f == 0 or n_f * n_d != len(table) or (np.diff(starts) != n_d).any() or not np.array_equal(
+            directions.reshape(n_f, n_d), np.broadcast_to(directions[:n_d], (n_f, n_d))):
+        raise InputFileError(f"{path}: column 'direction': every face needs one row per direction, the same "
+                             f"directions for all, rows grouped by face; {hint}")
+    per_face = {}
+    for name in FACE_COLUMNS:
+        values = table[name].to_numpy().reshape(n_f, n_d)
+        same = (values == values[:, :1]) | (np.isnan(values) & np.isnan(values[:, :1]) if values.dtype.kind == "f"
+                                            else False)
+        if not same.all():
+            bad = ids[starts[int(np.flatnonzero(~same.all(axis=1))[0])]]
+            raise InputFileError(f"{path}: column {name!r} varies within face {bad!r}; {hint}")
+        per_face[name] = values[:, 0]
+    if not pd.Index(ids[starts]).is_unique:
+        raise InputFileError(f"{path}: column 'face': a face appears in two groups of rows; {hint}")
+    levels = len(LEVEL_COLUMNS)
+    quantiles = table[list(LEVEL_COLUMNS)].to_numpy(np.float32).reshape(n_f, n_d, levels)
+    cumulative = np.zeros((n_f * n_d, levels, 3), np.float32)
+    for c, comp in enumerate("enu"):
+        cols = [f"v{comp}{k:02d}" for k in range(1, levels)]
+        cumulative[:, 1:, c] = table[cols].to_numpy(np.float32) / NORMAL_SCALE
+    return FaceProfiles(faces=ids[starts], directions=directions[:n_d], quantiles=quantiles,
+                        cumulative=cumulative.reshape(n_f, n_d, levels, 3), **per_face)

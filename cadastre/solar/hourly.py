@@ -29,6 +29,7 @@ from __future__ import annotations
 
 import dataclasses
 import math
+from typing import Protocol
 
 import numpy as np
 import pandas as pd
@@ -44,7 +45,18 @@ CHUNK_FACES = 256
 """Faces computed together: the kernel's outputs hold 3 x 4 x CHUNK_FACES x rows bytes (27 MB for a year of
 hours), the PVWatts step about 10 float64 arrays of that shape (180 MB)."""
 
-__all__ = ["CHUNK_FACES", "FaceProduction", "SkyRows", "face_production", "hourly_poa", "sky_rows"]
+__all__ = ["CHUNK_FACES", "FaceProduction", "Profiles", "SkyRows", "face_production", "hourly_poa", "sky_rows"]
+
+
+class Profiles(Protocol):
+    """What the hourly model reads of faces: :class:`cadastre.roofs.profiles.FaceProfiles` (a layer above)."""
+
+    faces: np.ndarray  # (F,) ids
+    quantiles: np.ndarray  # (F, N, K + 1) effective-horizon quantiles [degrees]
+    cumulative: np.ndarray  # (F, N, K + 1, 3) cumulative normals
+    tilt: np.ndarray  # (F,) [degrees]
+    svf: np.ndarray  # (F,)
+    band_seen: np.ndarray  # (F,)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -85,18 +97,13 @@ def sky_rows(weather: Weather, latitude: float, longitude: float, altitude: floa
                    dni=np.where(up, dni, 0.0), diffuse_iso=iso, circ=circ, band=band, reflect=albedo * ghi)
 
 
-def _faces(tilt, azimuth, svf, band_seen, profiles):
-    """Checked per-face arrays: normals (F, 3), svf, sin(tilt) band_seen, profiles (F, N, K + 1) float32."""
-    tilt, azimuth = np.asarray(tilt, np.float64), np.asarray(azimuth, np.float64)
-    svf, band_seen = np.asarray(svf, np.float64), np.asarray(band_seen, np.float64)
-    profiles = np.ascontiguousarray(profiles, dtype=np.float32)
-    n = tilt.shape[0]
-    if profiles.ndim != 3 or profiles.shape[0] != n or any(a.shape != (n,) for a in (azimuth, svf, band_seen)):
-        raise OptionError(f"faces: tilt, azimuth, svf, band_seen need one value per face and profiles the shape "
-                          f"(faces, directions, levels); got {n} faces and profiles {profiles.shape}")
-    b, g = np.radians(tilt), np.radians(azimuth)
-    normal = np.column_stack([np.sin(b) * np.sin(g), np.sin(b) * np.cos(g), np.cos(b)])
-    return np.ascontiguousarray(normal), svf, np.sin(b) * band_seen, profiles
+def _faces(profiles: Profiles):
+    """Per-face arrays of the kernel: svf, sin(tilt) band_seen (float64), quantiles, cumulative (float32)."""
+    if not all(hasattr(profiles, a) for a in ("faces", "quantiles", "cumulative", "tilt", "svf", "band_seen")):
+        raise OptionError(f"profiles: give a FaceProfiles (face_profiles, read_profiles), not {type(profiles).__name__}")
+    band_term = np.sin(np.radians(profiles.tilt.astype(np.float64))) * profiles.band_seen
+    return (profiles.svf.astype(np.float64), band_term, np.ascontiguousarray(profiles.quantiles),
+            np.ascontiguousarray(profiles.cumulative))
 
 
 def _chunks(n: int, size: int):
@@ -104,7 +111,7 @@ def _chunks(n: int, size: int):
         yield slice(start, min(n, start + size))
 
 
-def hourly_poa(weather: Weather, site: tuple[float, float, float], tilt, azimuth, svf, band_seen, profiles, *,
+def hourly_poa(weather: Weather, site: tuple[float, float, float], profiles: Profiles, *,
                sky: str = "isotropic", albedo: float = 0.2) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Shaded plane-of-array beam, diffuse and reflected irradiance of faces x weather rows. [W m-2]
 
@@ -113,61 +120,61 @@ def hourly_poa(weather: Weather, site: tuple[float, float, float], tilt, azimuth
     weather : Weather
     site : (latitude, longitude, altitude)
         Where the sun is computed [degrees, degrees, m]: the raster's (``irradiance`` attrs).
-    tilt, azimuth : (F,) arrays
-        Face planes [degrees; azimuth clockwise from north].
-    svf, band_seen : (F,) arrays
-        Mean sky-view factor and fraction of the horizon band seen.
-    profiles : (F, N, K + 1) array
-        Effective-horizon quantiles per direction [degrees]; N directions from north.
+    profiles : FaceProfiles
+        The faces (:func:`cadastre.roofs.profiles.face_profiles`, ``read_profiles``).
     sky : {'isotropic', 'perez'}
     albedo : float
 
     Returns
     -------
     beam, diffuse, reflected : (F, rows) float32 arrays
-        NaN for a face without a profile (NaN quantiles).
+        In the order of ``profiles.faces``; NaN for a face without usable cells.
     """
-    normal, svf, band_term, profiles = _faces(tilt, azimuth, svf, band_seen, profiles)
-    rows = sky_rows(weather, *site, n_directions=profiles.shape[1], sky=sky, albedo=albedo)
-    out = tuple(np.empty((normal.shape[0], rows.dni.size), np.float32) for _ in range(3))
-    for part in _chunks(normal.shape[0], CHUNK_FACES):
-        _kernel(rows, normal[part], svf[part], band_term[part], profiles[part], *(o[part] for o in out))
+    svf, band_term, quantiles, cumulative = _faces(profiles)
+    rows = sky_rows(weather, *site, n_directions=quantiles.shape[1], sky=sky, albedo=albedo)
+    out = tuple(np.empty((svf.size, rows.dni.size), np.float32) for _ in range(3))
+    for part in _chunks(svf.size, CHUNK_FACES):
+        _kernel(rows, svf[part], band_term[part], quantiles[part], cumulative[part], *(o[part] for o in out))
     return out
 
 
-def _kernel(rows: SkyRows, normal, svf, band_term, profiles, beam, diffuse, reflected) -> None:
-    poa_faces(normal, svf, band_term, profiles, rows.sun, rows.elevation, rows.sector, rows.dni, rows.diffuse_iso,
-              rows.circ, rows.band, rows.reflect, beam, diffuse, reflected)
+def _kernel(rows: SkyRows, svf, band_term, quantiles, cumulative, beam, diffuse, reflected) -> None:
+    poa_faces(svf, band_term, quantiles, cumulative, rows.sun, rows.elevation, rows.sector, rows.dni,
+              rows.diffuse_iso, rows.circ, rows.band, rows.reflect, beam, diffuse, reflected)
 
 
 @dataclasses.dataclass(frozen=True)
 class FaceProduction:
     """Production of faces over a weather period (per year for a TMY).
 
-    ``table``: one row per face (in the order given): ``specific_yield`` [kWh kWp-1], ``irradiation``
+    ``table``: one row per face (in the order of the profiles): ``face`` (its id), ``specific_yield`` [kWh kWp-1], ``irradiation``
     (shaded POA global) [kWh m-2], ``beam``, ``diffuse``, ``reflected`` [kWh m-2], then
     ``yield_01`` ... ``yield_12`` [kWh kWp-1] and ``irradiation_01`` ... ``irradiation_12`` [kWh m-2]
     by month of the rows' UTC stamps. ``hourly_ac``: AC power per kWp [W kWp-1] of the faces asked
-    for, one column per face (its position), indexed as ``weather.data``; None if none asked.
+    for, one column per face (named by its id), indexed as ``weather.data``; None if none asked.
     """
 
     table: pd.DataFrame
     hourly_ac: pd.DataFrame | None = None
 
 
-def face_production(weather: Weather, site: tuple[float, float, float], tilt, azimuth, svf, band_seen, profiles, *,
+def face_production(weather: Weather, site: tuple[float, float, float], profiles: Profiles, *,
                     pv: PVConfig = PVConfig(),  # noqa: B008 (frozen, immutable)
                     sky: str = "isotropic", albedo: float = 0.2, hourly_faces=None) -> FaceProduction:
     """Annual and monthly PVWatts yield and shaded irradiation of faces, row by row from their profiles.
 
     Parameters are those of :func:`hourly_poa`, plus ``pv`` (the PV system) and ``hourly_faces``
-    (positions of the faces whose hourly AC power is wanted). Work: faces x rows, in chunks of
-    :data:`CHUNK_FACES` faces (memory bound: see it); rows without irradiance are skipped by PVWatts
-    (they give 0).
+    (ids of the faces whose hourly AC power is wanted; KeyError for an id without a profile). Work:
+    faces x rows, in chunks of :data:`CHUNK_FACES` faces (memory bound: see it); rows without
+    irradiance are skipped by PVWatts (they give 0).
     """
-    normal, svf, band_term, profiles = _faces(tilt, azimuth, svf, band_seen, profiles)
-    rows = sky_rows(weather, *site, n_directions=profiles.shape[1], sky=sky, albedo=albedo)
-    n_f, n_r = normal.shape[0], rows.dni.size
+    svf, band_term, quantiles, cumulative = _faces(profiles)
+    wanted_ids = [] if hourly_faces is None else list(hourly_faces)
+    wanted = np.asarray(pd.Index(profiles.faces).get_indexer(wanted_ids) if wanted_ids else [], np.int64)
+    if (wanted < 0).any():
+        raise KeyError(f"hourly_faces: face {wanted_ids[int(np.flatnonzero(wanted < 0)[0])]!r} has no profile")
+    rows = sky_rows(weather, *site, n_directions=quantiles.shape[1], sky=sky, albedo=albedo)
+    n_f, n_r = svf.size, rows.dni.size
     scale = weather.interval_hours / 1000.0
     month = weather.data.index.month.to_numpy() - 1
     day = (weather.data["ghi"].to_numpy() > 0) | (weather.data["dni"].to_numpy() > 0) | (
@@ -176,13 +183,12 @@ def face_production(weather: Weather, site: tuple[float, float, float], tilt, az
     wind = _column(weather, "wind_speed", DEFAULT_WIND_SPEED)[day]
     sums = {name: np.zeros(n_f) for name in ("specific_yield", "irradiation", "beam", "diffuse", "reflected")}
     monthly_yield, monthly_irr = np.zeros((n_f, 12)), np.zeros((n_f, 12))
-    wanted = np.asarray([] if hourly_faces is None else hourly_faces, np.int64)
     hourly = {}
     month_day = month[day]
     for part in _chunks(n_f, CHUNK_FACES):
         size = part.stop - part.start
         beam, diffuse, reflected = (np.empty((size, n_r), np.float32) for _ in range(3))
-        _kernel(rows, normal[part], svf[part], band_term[part], profiles[part], beam, diffuse, reflected)
+        _kernel(rows, svf[part], band_term[part], quantiles[part], cumulative[part], beam, diffuse, reflected)
         for name, values in (("beam", beam), ("diffuse", diffuse), ("reflected", reflected)):
             sums[name][part] = values.sum(axis=1, dtype=np.float64) * scale
         poa = (beam[:, day].astype(np.float64) + diffuse[:, day] + reflected[:, day]).T  # (day rows, faces)
@@ -199,12 +205,13 @@ def face_production(weather: Weather, site: tuple[float, float, float], tilt, az
             full = np.zeros(n_r)
             full[day] = p_ac[:, f - part.start]
             hourly[int(f)] = full
-    table = pd.DataFrame(sums)
+    table = pd.DataFrame({"face": profiles.faces, **sums})
     for m in range(12):
         table[f"yield_{m + 1:02d}"] = monthly_yield[:, m]
     for m in range(12):
         table[f"irradiation_{m + 1:02d}"] = monthly_irr[:, m]
-    hourly_ac = pd.DataFrame({f: hourly[int(f)] for f in wanted}, index=weather.data.index) if wanted.size else None
+    hourly_ac = (pd.DataFrame({face: hourly[int(f)] for face, f in zip(wanted_ids, wanted, strict=True)},
+                              index=weather.data.index) if wanted.size else None)
     return FaceProduction(table=table, hourly_ac=hourly_ac)
 
 

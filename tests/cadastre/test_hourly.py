@@ -15,6 +15,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import glob
 import math
 from pathlib import Path
@@ -28,7 +29,7 @@ from scenes import CELL, GROUND, town
 from cadastre.errors import InputFileError
 from cadastre.roofs.faces import faces, rasterize_footprints, roof_cells
 from cadastre.roofs.profiles import (
-    FACE_DTYPES, LEVEL_COLUMNS, face_profiles, lit_fraction, profile_array, read_profiles, write_profiles,
+    LEVEL_COLUMNS, FaceProfiles, face_profiles, lit_fraction, read_profiles, write_profiles,
 )
 from cadastre.solar.energy import specific_yield
 from cadastre.solar.hourly import face_production, hourly_poa
@@ -133,7 +134,7 @@ def test_hourly_sums_equal_the_raster_on_the_town(tmy, sky):
     ds = irradiance(dsm_array(z, CELL), tmy, n_directions=32, sky=sky, horizons=True)
     labels, table, usable = _town_faces(ds)
     p = face_profiles(ds, labels, usable, table)
-    out = face_production(tmy, _site(ds), p.tilt, p.azimuth, p.svf, p.band_seen, p.quantiles, sky=sky)
+    out = face_production(tmy, _site(ds), p, sky=sky)
     t = out.table
     error = t["irradiation"].to_numpy() / table["usable_irradiation"].to_numpy() - 1.0
     assert np.abs(error).max() < 0.01, error
@@ -186,7 +187,7 @@ def test_hourly_beam_matches_a_cell_by_cell_brute_force_in_a_canyon(oracle):
     labels[29:41, 11:49] = 1  # the roof's cells off its edges
     usable = labels > 0
     p = face_profiles(ds, labels, usable, pd.DataFrame({"face": [1]}))
-    beam = hourly_poa(w, _site(ds), p.tilt, p.azimuth, p.svf, p.band_seen, p.quantiles)[0][0].astype(float)
+    beam = hourly_poa(w, _site(ds), p)[0][0].astype(float)
     pos = solar_position(w, *_site(ds))
     elev, az = pos["apparent_elevation"].to_numpy(), pos["azimuth"].to_numpy()
     sector = np.rint(az / (360.0 / n_dir)).astype(int) % n_dir
@@ -217,8 +218,11 @@ def test_hourly_beam_matches_a_cell_by_cell_brute_force_in_a_canyon(oracle):
 def test_horizontal_unobstructed_face_yields_pvwatts(tmy):
     """svf 1, no horizon: the same irradiance terms as pvlib's, so the same AC energy (0.5 %)."""
     site = (50.43, 2.83, 54.0)
-    q = np.zeros((1, 32, 17), np.float32)
-    out = face_production(tmy, site, [0.0], [180.0], [1.0], [1.0], q, sky="perez")
+    share = np.arange(17) / 16
+    p = FaceProfiles(faces=[1], directions=np.arange(32) * 11.25, quantiles=np.zeros((1, 32, 17)),
+                     cumulative=np.broadcast_to(share[:, None] * [0.0, 0.0, 1.0], (1, 32, 17, 3)), tilt=[0.0],
+                     azimuth=[180.0], svf=[1.0], band_seen=[1.0], cells=[1])
+    out = face_production(tmy, site, p, sky="perez")
     want = specific_yield(tmy, *site, 0.0, 180.0, sky="perez")
     assert out.table["specific_yield"].iloc[0] == pytest.approx(want, rel=0.005)
 
@@ -234,11 +238,11 @@ def test_tilted_unobstructed_plane_yields_pvwatts(tmy):
     p = face_profiles(ds, labels, labels > 0, pd.DataFrame({"face": [1]}))
     assert p.svf[0] == pytest.approx((1 + math.cos(math.radians(tilt))) / 2, abs=2e-3)
     assert p.tilt[0] == pytest.approx(tilt, abs=0.01)
-    out = face_production(tmy, _site(ds), p.tilt, p.azimuth, p.svf, p.band_seen, p.quantiles, sky="perez",
-                          hourly_faces=[0])
+    out = face_production(tmy, _site(ds), p, sky="perez", hourly_faces=[1])
     want = specific_yield(tmy, *_site(ds), tilt, azimuth, sky="perez")
     assert out.table["specific_yield"].iloc[0] == pytest.approx(want, rel=0.005)
-    assert out.hourly_ac[0].sum() / 1000.0 == pytest.approx(out.table["specific_yield"].iloc[0], rel=1e-9)
+    assert list(out.hourly_ac.columns) == [1] and out.table["face"].tolist() == [1]
+    assert out.hourly_ac[1].sum() / 1000.0 == pytest.approx(out.table["specific_yield"].iloc[0], rel=1e-9)
 
 
 # ---------------------------------------------------------------------------
@@ -253,29 +257,57 @@ def _frames():
     return face_profiles(ds, labels, usable, table)
 
 
-def test_profiles_round_trip_through_parquet(tmp_path):
+def _same(a: FaceProfiles, b: FaceProfiles, atol=0.0) -> None:
+    np.testing.assert_array_equal(a.faces, b.faces)
+    assert a.faces.dtype == b.faces.dtype
+    for name in ("directions", "quantiles", "tilt", "azimuth", "svf", "band_seen", "cells"):
+        np.testing.assert_array_equal(getattr(a, name), getattr(b, name), err_msg=name)
+    np.testing.assert_allclose(a.cumulative, b.cumulative, rtol=0, atol=atol)
+
+
+@pytest.mark.parametrize("ids", [None, "strings"])
+def test_profiles_round_trip_through_parquet(tmp_path, ids):
     p = _frames()
-    long, per_face = p.frames()
-    assert list(long.columns) == ["face", "direction", *LEVEL_COLUMNS] and len(long) == 8 * len(p.faces)
-    path = write_profiles(tmp_path / "profiles.parquet", long, per_face)
-    back, back_faces = read_profiles(path)
-    pd.testing.assert_frame_equal(back, long)
-    pd.testing.assert_frame_equal(back_faces, per_face[list(FACE_DTYPES)])
-    directions, q = profile_array(back, p.faces[::-1])
-    np.testing.assert_array_equal(directions, p.directions)
-    np.testing.assert_array_equal(q, p.quantiles[::-1])
-    assert np.array_equal(lit_fraction(q[:, 0], 90.0), np.ones(len(p.faces)))
+    if ids == "strings":
+        p = dataclasses.replace(p, faces=np.array([f"0_0-{f}" for f in p.faces], object))
+    table = p.frame()
+    assert list(table.columns[:2 + len(LEVEL_COLUMNS)]) == ["face", "direction", *LEVEL_COLUMNS]
+    assert len(table) == 8 * len(p)
+    back = read_profiles(write_profiles(tmp_path / "profiles.parquet", p))
+    _same(back, p, atol=0.5 / 32767 + 1e-7)  # the cumulative normals are stored as int16
+    assert np.array_equal(lit_fraction(back.quantiles[:, 0], 90.0), np.ones(len(p)))
+
+
+def test_profiles_select_and_concat_by_id():
+    """Tiles name their faces by strings: select picks by id in the order asked, concat merges; the errors."""
+    p = _frames()
+    tile_a = dataclasses.replace(p, faces=np.array([f"0_0-{f}" for f in p.faces], object))
+    tile_b = dataclasses.replace(p, faces=np.array([f"0_1-{f}" for f in p.faces], object))
+    both = FaceProfiles.concat([tile_a, tile_b])
+    assert len(both) == 2 * len(p) and both.faces.dtype == object
+    pick = both.select(["0_1-2", "0_0-1"])
+    _same(pick, dataclasses.replace(p.select([2, 1]), faces=np.array(["0_1-2", "0_0-1"], object)))
+    np.testing.assert_array_equal(p.select(p.faces[::-1]).quantiles, p.quantiles[::-1])
+    with pytest.raises(KeyError, match="0_2-1"):
+        both.select(["0_2-1"])
+    with pytest.raises(ValueError, match="repeated"):
+        FaceProfiles.concat([tile_a, tile_a])
+    with pytest.raises(ValueError, match="mix"):
+        FaceProfiles.concat([tile_a, p])
+    with pytest.raises(ValueError, match="directions"):
+        FaceProfiles.concat([p, dataclasses.replace(tile_b, directions=p.directions + 1)])
 
 
 @pytest.mark.parametrize(("change", "needle"), [
     (lambda t: t.drop(columns="h07"), "'h07' is missing"),
+    (lambda t: t.drop(columns="vu03"), "'vu03' is missing"),
     (lambda t: t.astype({"h03": "float64"}), "'h03' is float64, expected float32"),
     (lambda t: t.astype({"face": "int32"}), "'face' is int32"),
-    (lambda t: t.assign(svf=np.arange(len(t), dtype=np.float32)), "varies within face"),
+    (lambda t: t.assign(svf=np.arange(len(t), dtype=np.float32)), "'svf' varies within face"),
+    (lambda t: t.iloc[1:], "'direction'"),
 ])
 def test_bad_profile_files_fail_in_one_line(tmp_path, change, needle):
-    long, per_face = _frames().frames()
-    good = write_profiles(tmp_path / "good.parquet", long, per_face)
+    good = write_profiles(tmp_path / "good.parquet", _frames())
     bad = tmp_path / "bad.parquet"
     change(pd.read_parquet(good)).to_parquet(bad, index=False)
     with pytest.raises(InputFileError) as err:
@@ -314,7 +346,7 @@ def test_hourly_sums_on_the_lidar_sample(tmy):
     roof = roof_cells(building, ds["global"].values, ndsm=surface["ndsm"].values)
     labels, table, usable = faces(ds, roof, with_usable=True)
     p = face_profiles(ds, labels, usable, table)
-    out = face_production(tmy, _site(ds), p.tilt, p.azimuth, p.svf, p.band_seen, p.quantiles, sky="perez")
+    out = face_production(tmy, _site(ds), p, sky="perez")
     ok = table["usable_cells"].to_numpy() > 0
     assert ok.sum() >= 40
     error = np.abs(out.table["irradiation"].to_numpy()[ok] / table["usable_irradiation"].to_numpy()[ok] - 1)
