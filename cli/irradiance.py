@@ -47,6 +47,11 @@ def irradiance_command(
     ),
     far_cell: float = typer.Option(5.0, "--far-cell", help="Cell of the far field's max-pooled surface \\[m], a whole "
                                    "multiple of the DSM's."),
+    horizons: bool = typer.Option(
+        True, "--horizons/--no-horizons", help="Also write the horizon codes beside the output, as "
+        "NAME.horizons.tif (uint8, one band per direction): 'cadastre buildings' then gives each roof face its "
+        "shading profile and its production month by month.",
+    ),
     overwrite: bool = OVERWRITE,
     quiet: bool = QUIET,
 ) -> None:
@@ -56,6 +61,8 @@ def irradiance_command(
     (kWh/m² on the tilted surface of each cell, summed over the weather rows:
     per year for a TMY), svf (sky-view factor, 0-1), slope (degrees) and
     aspect (degrees clockwise from north). Nodata where the DSM is nodata.
+    With --horizons (the default), also NAME.horizons.tif: the horizon codes
+    (elevation in steps of 0.5°, 255 = none), one band per direction.
 
     Example:
 
@@ -63,6 +70,7 @@ def irradiance_command(
     """
     started = time.perf_counter()
     from cadastre.solar.farfield import FarField
+    from cadastre.solar.horizon_file import horizon_path, write_horizons
     from cadastre.solar.irradiance import BANDS, check_options, irradiance, site_of
     from cadastre.solar.weather import load_weather
     from rasters.coarse import coarse_surface
@@ -76,6 +84,8 @@ def irradiance_command(
         check_options(n_directions=directions, max_distance=max_distance, albedo=albedo, sky=sky,
                       far_distance=far_distance, far_cell=far_cell)
         check_output_path(output, overwrite=overwrite)
+        if horizons:
+            check_output_path(horizon_path(output), overwrite=overwrite)
         surface = read_dsm(dsm)
         far = None
         if far_distance:
@@ -96,7 +106,10 @@ def irradiance_command(
                 sky=sky,
                 far_field=far,
                 progress=update,
+                horizons=horizons,
             )
+        if horizons:  # first: a raster beside an earlier run's horizon file would not be its own
+            write_horizons(result, horizon_path(output), overwrite=overwrite)
         write_bands([result[b] for b in BANDS], output, overwrite=overwrite, tags=result.attrs)
         elapsed = time.perf_counter() - started
         if not quiet:
