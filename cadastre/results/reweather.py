@@ -133,8 +133,7 @@ def reweather(source: Source, weather: Weather, *, started: float | None = None)
     roofs = gpd.GeoDataFrame(profile_energy(source.roofs, production.reset_index(drop=True)),
                              geometry=source.roofs.geometry.name, crs=source.roofs.crs)
     buildings = _buildings(source.buildings, roofs, 1.0 - config.aggregate.net_reduction)
-    communes = load_communes(resolve(source.folder, source.meta.get("communes")) or default_communes_path(),
-                             crs=buildings.crs)
+    communes = load_communes(_communes_path(source), crs=buildings.crs)
     frame = pd.DataFrame(buildings.drop(columns=buildings.geometry.name))
     for column in ASSIGNED_COLUMNS:
         frame[column] = frame[column].astype("string").replace("", pd.NA)
@@ -166,6 +165,15 @@ def _buildings(buildings: gpd.GeoDataFrame, roofs: pd.DataFrame, net: float) -> 
     best = suitable.drop_duplicates("building_id").set_index("building_id")["face"]
     out["best_face"] = best.reindex(out["building_id"].to_numpy()).fillna(0).astype(np.int64).to_numpy()
     return out
+
+
+def _communes_path(source: Source) -> Path | None:
+    """The communes the folder was computed with; None for the shipped ones (read with the shipped table), or
+    when the recorded file is gone (the rule of ``docs/run-dir.md``: fall back to the shipped default)."""
+    path = resolve(source.folder, source.meta.get("communes"))
+    if path is None or not path.is_file() or path.resolve() == default_communes_path().resolve():
+        return None
+    return path
 
 
 def _footprints(communes: pd.DataFrame) -> pd.Series | None:

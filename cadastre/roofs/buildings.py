@@ -39,7 +39,9 @@ from __future__ import annotations
 import dataclasses
 import math
 import os
+import tempfile
 from collections.abc import Callable
+from pathlib import Path
 
 import geopandas as gpd
 import numpy as np
@@ -57,7 +59,7 @@ from cadastre.errors import NoOverlapError, OptionError
 from cadastre.solar.hourly import face_production
 from cadastre.solar.irradiance import site_of
 from cadastre.roofs.faces import face_polygons, faces, rasterize_footprints, roof_cells
-from cadastre.roofs.profiles import FaceProfiles, face_profiles
+from cadastre.roofs.profiles import FaceProfiles, face_profiles, read_profiles, write_profiles
 from cadastre.solar.weather import Weather
 from rasters.grid import grid_of
 
@@ -191,6 +193,13 @@ def parameters_record(
         "roofs": {k: list(v) if isinstance(v, tuple) else v for k, v in dataclasses.asdict(config.roofs).items()},
         "aggregate": dataclasses.asdict(config.aggregate),
     }
+
+
+def stored(profiles: FaceProfiles) -> FaceProfiles:
+    """``profiles`` as their file holds them (written and read back): the production of a result set is that of
+    the profiles it stores, so that ``cadastre reweather`` with the same weather gives the same numbers."""
+    with tempfile.TemporaryDirectory(prefix="cadastre-profiles-") as folder:
+        return read_profiles(write_profiles(Path(folder) / "profiles.parquet", profiles))
 
 
 def unshaded_monthly_shares(weather: Weather, site: tuple[float, float, float], tilt, azimuth, *, pv,
@@ -361,7 +370,7 @@ def compute_buildings(
         full_labels = np.zeros(roof.shape, np.int32)
         full_usable = np.zeros(roof.shape, bool)
         full_labels[box], full_usable[box] = labels, usable
-        profiles = face_profiles(irradiance, full_labels, full_usable, table)
+        profiles = stored(face_profiles(irradiance, full_labels, full_usable, table))
         del full_labels, full_usable
         say(f"{len(profiles):,} shading profiles")
         production = face_production(weather, site, profiles, pv=config.pv, sky=sky, albedo=albedo)
