@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import time
 from pathlib import Path
 
@@ -70,7 +71,7 @@ def irradiance_command(
     """
     started = time.perf_counter()
     from cadastre.solar.farfield import FarField
-    from cadastre.solar.horizon_file import horizon_path, write_horizons
+    from cadastre.solar.horizon_file import horizon_path, staged_horizons
     from cadastre.solar.irradiance import BANDS, check_options, irradiance, site_of
     from cadastre.solar.weather import load_weather
     from rasters.coarse import coarse_surface
@@ -108,9 +109,16 @@ def irradiance_command(
                 progress=update,
                 horizons=horizons,
             )
-        if horizons:  # first: a raster beside an earlier run's horizon file would not be its own
-            write_horizons(result, horizon_path(output), overwrite=overwrite)
-        write_bands([result[b] for b in BANDS], output, overwrite=overwrite, tags=result.attrs)
+        staged = staged_horizons(result, output) if horizons else None
+        try:  # the raster and its horizon codes together, or neither
+            write_bands([result[b] for b in BANDS], output, overwrite=overwrite, tags=result.attrs)
+            if staged is not None:
+                os.replace(staged, horizon_path(output))
+            else:  # an earlier raster's horizon codes are not this one's
+                horizon_path(output).unlink(missing_ok=True)
+        finally:
+            if staged is not None:
+                staged.unlink(missing_ok=True)
         elapsed = time.perf_counter() - started
         if not quiet:
             stdout.print(summary_table(result, output, elapsed))

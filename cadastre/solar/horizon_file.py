@@ -14,6 +14,7 @@ layout: ``(direction, y, x)`` on the raster's grid.
 from __future__ import annotations
 
 import os
+import uuid
 from pathlib import Path
 
 import numpy as np
@@ -27,13 +28,36 @@ from rasters.io import atomic_path, check_output_path
 SUFFIX = ".horizons.tif"
 """Name of the horizon file of ``NAME.tif``: ``NAME.horizons.tif``."""
 
-__all__ = ["NO_CODE", "SUFFIX", "attach_horizons", "horizon_path", "read_horizons", "write_horizons"]
+__all__ = ["NAME_MAX", "NO_CODE", "SUFFIX", "attach_horizons", "horizon_path", "read_horizons", "staged_horizons",
+           "write_horizons"]
+
+
+NAME_MAX = 255
+"""Longest file name [bytes] (most filesystems): a longer ``NAME.horizons.tif`` has ``NAME`` cut to fit."""
 
 
 def horizon_path(raster: str | os.PathLike) -> Path:
-    """The horizon file beside an irradiance raster: ``NAME.tif`` -> ``NAME.horizons.tif``."""
+    """The horizon file beside an irradiance raster: ``NAME.tif`` -> ``NAME.horizons.tif``.
+
+    A name of :data:`NAME_MAX` bytes at most, ``NAME`` cut when the raster's name is at the limit.
+    """
     raster = Path(raster)
-    return raster.with_name(raster.name.removesuffix(raster.suffix) + SUFFIX)
+    stem = raster.name.removesuffix(raster.suffix).encode("utf-8", "surrogateescape")
+    stem = stem[:NAME_MAX - len(SUFFIX)].decode("utf-8", "ignore")
+    return raster.with_name(stem + SUFFIX)
+
+
+def staged_horizons(ds: xr.Dataset, raster: str | os.PathLike) -> Path:
+    """Write the horizon file of ``raster`` under a hidden temporary name beside it; return that name.
+
+    The caller writes the raster, then renames the staged file to :func:`horizon_path` (or removes it on
+    failure), so that a failure leaves neither a horizon file without its raster nor a raster beside
+    another run's horizons.
+    """
+    final = horizon_path(raster)
+    staged = final.with_name(f".{final.name[:80]}.{uuid.uuid4().hex[:8]}.tmp.tif")
+    write_horizons(ds, staged)
+    return staged
 
 
 def write_horizons(ds: xr.Dataset, path: str | os.PathLike, *, overwrite: bool = False) -> Path:

@@ -71,7 +71,8 @@ def test_horizon_file_beside_the_raster_gives_profiles(inputs, tmp_path):
 
 
 def test_without_horizons_the_annual_method(inputs, tmp_path):
-    _irradiance(inputs, tmp_path / "irr.tif", "--no-horizons")
+    _irradiance(inputs, tmp_path / "irr.tif")
+    _irradiance(inputs, tmp_path / "irr.tif", "--no-horizons", "--overwrite")  # the earlier codes go too
     assert not (tmp_path / "irr.horizons.tif").exists()
     result = _buildings(inputs, tmp_path / "irr.tif", tmp_path / "b")
     assert result.exit_code == 0, (result.stdout, result.stderr, result.exception)
