@@ -66,6 +66,12 @@ def buildings_command(
         False, "--print-config", help="Print the default configuration (TOML) and exit.", is_eager=True,
         callback=lambda value: _print_config(value),
     ),
+    horizons: Path = typer.Option(
+        None, "--horizons", help="Horizon codes of the irradiance raster (written by 'cadastre irradiance'). "
+        "Default: NAME.horizons.tif beside --irradiance NAME.tif, if there; without them the production is the "
+        "annual one of the unshaded plane x shading ratio, split into months as the unshaded plane's.",
+        show_default=False,
+    ),
     top: int = typer.Option(10, "--top", help="How many of the best buildings the summary lists."),
     overwrite: bool = OVERWRITE,
     quiet: bool = QUIET,
@@ -91,6 +97,7 @@ def buildings_command(
     from cadastre.results.contract import BUILDINGS_FILES
     from cadastre.results.write import write_buildings
     from cadastre.roofs.buildings import compute_buildings
+    from cadastre.solar.horizon_file import attach_horizons, horizon_path
     from cadastre.solar.irradiance import site_of
     from cadastre.solar.weather import load_weather
     from rasters.footprints import footprints_from_mask
@@ -102,6 +109,9 @@ def buildings_command(
         cfg = load_config(config)
         check_output_folder(output, BUILDINGS_FILES, overwrite=overwrite)
         irr = read_bands(irradiance, required=("global", "slope", "aspect"))
+        codes = horizons if horizons is not None else horizon_path(irradiance)
+        if horizons is not None or codes.is_file():
+            irr = attach_horizons(irr, codes)
         like = irr["global"]
         ndsm = vegetation = mask = None
         if prepared is not None:
@@ -153,17 +163,23 @@ def buildings_command(
 
 
 def summary_table(result, output: Path, seconds: float) -> Table:
-    from cadastre.results.contract import BUILDINGS_FILES
+    from cadastre.results.contract import BUILDINGS_FILES, PROFILES
 
     t = result.territory.iloc[0] if len(result.territory) else None
     table = Table(title="cadastre buildings", show_header=False)
-    table.add_row("output", f"{display(output)}/ ({', '.join(BUILDINGS_FILES)})")
+    names = [*BUILDINGS_FILES, *([PROFILES] if result.profiles is not None else [])]
+    table.add_row("output", f"{display(output)}/ ({', '.join(names)})")
     table.add_row("buildings / faces", f"{result.report['buildings']:,} / {result.report['faces']:,} "
                   f"({result.report['suitable_faces']:,} suitable)")
     if t is not None:
         table.add_row("usable area gross / net", f"{t['usable_area_m2']:,.0f} / {t['usable_area_net_m2']:,.0f} m²")
         table.add_row("MWp gross / net", f"{t['mwp_gross']:,.3f} / {t['mwp_net']:,.3f}")
         table.add_row("GWh/yr gross / net", f"{t['gwh_gross']:,.4f} / {t['gwh_net']:,.4f}")
+    monthly = getattr(result, "territory_monthly", None)
+    if monthly is not None and len(monthly):
+        gwh = monthly["gwh_gross"].to_numpy()
+        table.add_row("GWh gross by month", " ".join(f"{v:.4g}" for v in gwh))
+        table.add_row("monthly method", str(result.report.get("monthly")))
     table.add_row("communes", f"{len(result.communes):,}")
     table.add_row("time", f"{seconds:.1f} s")
     return table

@@ -58,6 +58,7 @@ def _demo(tiles: list[Path], samples: Path, output: Path, staging: Path, quiet: 
     from cadastre.config import Config
     from cadastre.results.write import write_buildings
     from cadastre.roofs.buildings import compute_buildings
+    from cadastre.solar.horizon_file import horizon_path, write_horizons
     from cadastre.solar.irradiance import BANDS, irradiance
     from cadastre.solar.weather import default_weather_path, load_weather
     from rasters.footprints import footprints_from_mask, write_vector
@@ -76,8 +77,9 @@ def _demo(tiles: list[Path], samples: Path, output: Path, staging: Path, quiet: 
     started = time.perf_counter()
     weather = load_weather(default_weather_path())
     with progress_bar("2/2 irradiance (directions)", 64, quiet=quiet) as update:
-        result = irradiance(ds["dsm"], weather, n_directions=64, sky=Config().sky, progress=update)
+        result = irradiance(ds["dsm"], weather, n_directions=64, sky=Config().sky, progress=update, horizons=True)
     write_bands([result[b] for b in BANDS], staging / "irradiance.tif", tags=result.attrs)
+    write_horizons(result, horizon_path(staging / "irradiance.tif"))
     out = output / "irradiance.tif"
     elapsed = time.perf_counter() - started
 
@@ -102,12 +104,11 @@ def _demo(tiles: list[Path], samples: Path, output: Path, staging: Path, quiet: 
     stdout.print(irradiance_table(result, out, elapsed))
     stdout.print(buildings_table(result_b, folder, elapsed_b))
     stdout.print(top_table(result_b.buildings, 5))
-    from cadastre.results.contract import BUILDINGS_FILES
 
     stdout.print(
         f"Outputs in {display(output)}/: prepared/ (dsm, dtm, ndsm, buildings, vegetation .tif, prepare.json), "
-        "irradiance.tif (band 1 'global', kWh/m²/yr), footprints.gpkg and buildings/ "
-        f"({', '.join(name for name in BUILDINGS_FILES if (staging / 'buildings' / name).is_file())}). Open the .tif "
+        "irradiance.tif (band 1 'global', kWh/m²/yr), irradiance.horizons.tif (horizon codes), footprints.gpkg and "
+        f"buildings/ ({', '.join(p.name for p in sorted((staging / 'buildings').iterdir()))}). Open the .tif "
         "and .gpkg in QGIS, the .csv in a spreadsheet, the .xlsx in Excel."
     )
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import time
 from pathlib import Path
 
@@ -47,6 +48,11 @@ def irradiance_command(
     ),
     far_cell: float = typer.Option(5.0, "--far-cell", help="Cell of the far field's max-pooled surface \\[m], a whole "
                                    "multiple of the DSM's."),
+    horizons: bool = typer.Option(
+        True, "--horizons/--no-horizons", help="Also write the horizon codes beside the output, as "
+        "NAME.horizons.tif (uint8, one band per direction): 'cadastre buildings' then gives each roof face its "
+        "shading profile and its production month by month.",
+    ),
     overwrite: bool = OVERWRITE,
     quiet: bool = QUIET,
 ) -> None:
@@ -56,6 +62,8 @@ def irradiance_command(
     (kWh/m² on the tilted surface of each cell, summed over the weather rows:
     per year for a TMY), svf (sky-view factor, 0-1), slope (degrees) and
     aspect (degrees clockwise from north). Nodata where the DSM is nodata.
+    With --horizons (the default), also NAME.horizons.tif: the horizon codes
+    (elevation in steps of 0.5°, 255 = none), one band per direction.
 
     Example:
 
@@ -63,6 +71,7 @@ def irradiance_command(
     """
     started = time.perf_counter()
     from cadastre.solar.farfield import FarField
+    from cadastre.solar.horizon_file import horizon_path, staged_horizons
     from cadastre.solar.irradiance import BANDS, check_options, irradiance, site_of
     from cadastre.solar.weather import load_weather
     from rasters.coarse import coarse_surface
@@ -76,6 +85,8 @@ def irradiance_command(
         check_options(n_directions=directions, max_distance=max_distance, albedo=albedo, sky=sky,
                       far_distance=far_distance, far_cell=far_cell)
         check_output_path(output, overwrite=overwrite)
+        if horizons:
+            check_output_path(horizon_path(output), overwrite=overwrite)
         surface = read_dsm(dsm)
         far = None
         if far_distance:
@@ -96,8 +107,18 @@ def irradiance_command(
                 sky=sky,
                 far_field=far,
                 progress=update,
+                horizons=horizons,
             )
-        write_bands([result[b] for b in BANDS], output, overwrite=overwrite, tags=result.attrs)
+        staged = staged_horizons(result, output) if horizons else None
+        try:  # the raster and its horizon codes together, or neither
+            write_bands([result[b] for b in BANDS], output, overwrite=overwrite, tags=result.attrs)
+            if staged is not None:
+                os.replace(staged, horizon_path(output))
+            else:  # an earlier raster's horizon codes are not this one's
+                horizon_path(output).unlink(missing_ok=True)
+        finally:
+            if staged is not None:
+                staged.unlink(missing_ok=True)
         elapsed = time.perf_counter() - started
         if not quiet:
             stdout.print(summary_table(result, output, elapsed))

@@ -13,6 +13,7 @@ from cli.irradiance import irradiance_command
 from cli.prepare import prepare_command
 from cli.qualify import qualify_command
 from cli.report import report_command
+from cli.reweather import reweather_command
 from cli.run import init_command, run_command
 
 app = typer.Typer(
@@ -31,6 +32,7 @@ app.command("init")(init_command)
 app.command("demo")(demo_command)
 app.command("qualify")(qualify_command)
 app.command("report")(report_command)
+app.command("reweather")(reweather_command)
 
 
 def _version(value: bool) -> None:

@@ -77,6 +77,12 @@ _SUMS = {  # output column -> (building column, divisor)
 COUNT_COLUMNS = ("buildings", "suitable_buildings")
 #: Count and sum columns of every :func:`aggregate` table, after its key columns, in order.
 METRIC_COLUMNS = (*COUNT_COLUMNS, *_SUMS)
+#: Building columns of the production of each month [MWh] (gross, as ``mwh``), summed by :func:`aggregate_monthly`.
+BUILDING_MONTHLY_COLUMNS = tuple(f"mwh_{m:02d}" for m in range(1, 13))
+#: Key columns of the monthly tables, by ``by``.
+MONTHLY_KEYS = {"insee": ("insee", "commune"), "epci_siren": ("epci_siren", "epci"), None: ("territory",)}
+#: Columns of :func:`aggregate_monthly`'s tables, by ``by``: the keys, ``month`` (1-12), ``gwh_gross``, ``gwh_net``.
+MONTHLY_TABLE_COLUMNS = {by: (*keys, "month", "gwh_gross", "gwh_net") for by, keys in MONTHLY_KEYS.items()}
 
 
 # --------------------------------------------------------------------------- communes
@@ -560,3 +566,44 @@ def _typed(table: pd.DataFrame) -> pd.DataFrame:
         if column in table:
             table[column] = pd.array(table[column], dtype="Int64")
     return table.reset_index(drop=True)
+
+
+def aggregate_monthly(buildings: pd.DataFrame, by: str | None, *, communes: pd.DataFrame | None = None) -> pd.DataFrame:
+    """The production of each month per commune, per EPCI or over the territory (long format).
+
+    ``buildings`` as for :func:`aggregate`, with :data:`BUILDING_MONTHLY_COLUMNS` (``mwh_01`` ... ``mwh_12``,
+    gross [MWh], summing to ``mwh``). The net production of a month is its gross one times the building's
+    ``mwh_net / mwh`` (0 where ``mwh`` is 0), so that the months sum to ``mwh_net`` too.
+
+    Returns
+    -------
+    pandas.DataFrame
+        :data:`MONTHLY_TABLE_COLUMNS` of ``by``: the rows of :func:`aggregate`'s table (same areas, same
+        order), each repeated for ``month`` 1 to 12, with ``gwh_gross`` and ``gwh_net`` [GWh]; summed over
+        the months they equal the annual table's (to float rounding).
+
+    Raises
+    ------
+    CadastreError
+        ``buildings`` lacks a monthly column.
+    """
+    missing = [c for c in BUILDING_MONTHLY_COLUMNS if c not in buildings.columns]
+    if missing:
+        raise CadastreError(f"buildings: missing columns {_list(missing)}; compute the roofs' monthly production first")
+    gross = pd.to_numeric(buildings["mwh"], errors="coerce").astype(float).fillna(0.0).to_numpy()
+    net = pd.to_numeric(buildings["mwh_net"], errors="coerce").astype(float).fillna(0.0).to_numpy()
+    with np.errstate(invalid="ignore", divide="ignore"):
+        ratio = np.where(gross != 0, net / np.where(gross != 0, gross, 1.0), 0.0)
+    keys = list(MONTHLY_KEYS[by])
+    parts = []
+    for m, column in enumerate(BUILDING_MONTHLY_COLUMNS, start=1):
+        month = pd.to_numeric(buildings[column], errors="coerce").astype(float).fillna(0.0).to_numpy()
+        frame = pd.DataFrame(buildings).assign(mwh=month, mwh_net=month * ratio)
+        table = aggregate(frame, by, communes=communes)
+        part = table[keys + ["gwh_gross", "gwh_net"]].copy()
+        part.insert(len(keys), "month", m)
+        part["_row"] = np.arange(len(part))
+        parts.append(part)
+    out = pd.concat(parts, ignore_index=True).sort_values(["_row", "month"], kind="stable")
+    out["month"] = out["month"].astype(np.int64)
+    return _typed(out.drop(columns="_row"))

@@ -21,8 +21,9 @@ columns of the buildings layer; not to be confused with ``BUILDING_COLUMNS`` of
 
 from __future__ import annotations
 
-from cadastre.areas.aggregate import ASSIGNED_COLUMNS, METRIC_COLUMNS
+from cadastre.areas.aggregate import ASSIGNED_COLUMNS, METRIC_COLUMNS, MONTHLY_TABLE_COLUMNS
 from cadastre.areas.coverage import COVERAGE_COLUMNS, PART_COLUMNS
+from cadastre.roofs.buildings import MONTHLY_COLUMNS
 from cadastre.roofs.buildings import RESULT_COLUMNS as BUILDINGS_COLUMNS
 
 # --------------------------------------------------------------------------- files
@@ -40,6 +41,17 @@ EPCI = "epci.csv"
 """One row per EPCI (:data:`EPCI_COLUMNS`)."""
 TERRITORY = "territory.csv"
 """One row: the totals (:data:`TERRITORY_COLUMNS`)."""
+COMMUNES_MONTHLY = "communes_monthly.csv"
+"""Per commune and month (1-12), the production (:data:`COMMUNES_MONTHLY_COLUMNS`); the months sum to the annual
+``gwh_gross`` and ``gwh_net`` of :data:`COMMUNES`."""
+EPCI_MONTHLY = "epci_monthly.csv"
+"""Per EPCI and month (:data:`EPCI_MONTHLY_COLUMNS`)."""
+TERRITORY_MONTHLY = "territory_monthly.csv"
+"""Per month, the territory's production (:data:`TERRITORY_MONTHLY_COLUMNS`)."""
+PROFILES = "profiles.parquet"
+"""The shading profiles of the roof faces (:func:`cadastre.roofs.profiles.write_profiles`; ``face``: the face's
+number in a buildings folder, ``<tile>-<face>`` in a run folder): what ``cadastre reweather`` needs. Absent from a
+buildings folder computed from an irradiance raster without horizon codes."""
 WORKBOOK = "tables.xlsx"
 """The aggregate tables as one workbook for spreadsheets, one sheet per table, French headers with units
 (:func:`cadastre.results.tables.write_workbook`)."""
@@ -68,11 +80,17 @@ BUILDINGS_LAYER = LAYERS[BUILDINGS]
 COVERAGE_LAYER = LAYERS[COVERAGE]
 TABLES = (COMMUNES, EPCI, TERRITORY)
 """The aggregate tables of a result set (CSV, UTF-8, NA as an empty field)."""
+MONTHLY_TABLES = (COMMUNES_MONTHLY, EPCI_MONTHLY, TERRITORY_MONTHLY)
+"""The monthly tables of a result set (CSV, long format: one row per area and month)."""
 RESULT_TABLES = (ROOFS, BUILDINGS, COVERAGE, *TABLES)
-"""The files every result set holds, in either kind of folder."""
-BUILDINGS_FILES = (*RESULT_TABLES, WORKBOOK, BUILDINGS_META)
-"""Everything a buildings folder holds."""
-RUN_EXTRA_FILES = (WORKBOOK, RUN_META, MANIFEST, RUN_CONFIG, IRRADIANCE_MOSAIC, FARFIELD_MOSAIC, TILES)
+"""The files every result set holds, in either kind of folder (what the readers require)."""
+WRITTEN_TABLES = (*RESULT_TABLES, *MONTHLY_TABLES)
+"""The files :func:`cadastre.results.write.write_results` writes into every result set (besides the workbook, the
+metadata and :data:`PROFILES`)."""
+BUILDINGS_FILES = (*WRITTEN_TABLES, WORKBOOK, BUILDINGS_META)
+"""Everything a buildings folder holds (and :data:`PROFILES` when its irradiance had horizon codes)."""
+RUN_EXTRA_FILES = (*MONTHLY_TABLES, PROFILES, WORKBOOK, RUN_META, MANIFEST, RUN_CONFIG, IRRADIANCE_MOSAIC,
+                   FARFIELD_MOSAIC, TILES)
 """What a run folder holds besides :data:`RESULT_TABLES`."""
 META_FILES = (RUN_META, BUILDINGS_META)
 """The metadata of a run folder, else of a buildings folder (first found wins)."""
@@ -82,7 +100,7 @@ META_FILES = (RUN_META, BUILDINGS_META)
 ROOFS_COLUMNS = (
     "face", "building_id", "cells", "tilt", "azimuth", "area_m2", "irradiation", "usable_cells", "usable_area_m2",
     "usable_irradiation", "flat", "poa_unshaded", "shading_ratio", "fraction_of_optimum", "class", "suitable", "kwp",
-    "specific_yield", "mwh",
+    "specific_yield", "mwh", *MONTHLY_COLUMNS,
 )
 """Columns of the roofs layer, in order (a run folder adds ``tile`` after ``building_id``)."""
 TILE_COLUMN = "tile"
@@ -96,7 +114,16 @@ COVERAGE_PART_COLUMNS = PART_COLUMNS
 """Columns of the coverage layer (a run folder adds ``tile`` after ``insee``): commune code, covered area [m²]."""
 TERRITORY_COLUMNS = ("territory", "communes", "outside_buildings", "population", *METRIC_COLUMNS)
 """Columns of :data:`TERRITORY`, in order."""
+COMMUNES_MONTHLY_COLUMNS = MONTHLY_TABLE_COLUMNS["insee"]
+"""Columns of :data:`COMMUNES_MONTHLY`: code, name, ``month`` (1-12), ``gwh_gross``, ``gwh_net`` [GWh]."""
+EPCI_MONTHLY_COLUMNS = MONTHLY_TABLE_COLUMNS["epci_siren"]
+"""Columns of :data:`EPCI_MONTHLY`."""
+TERRITORY_MONTHLY_COLUMNS = MONTHLY_TABLE_COLUMNS[None]
+"""Columns of :data:`TERRITORY_MONTHLY`."""
 TABLE_COLUMNS = {COMMUNES: COMMUNES_COLUMNS, EPCI: EPCI_COLUMNS, TERRITORY: TERRITORY_COLUMNS}
+MONTHLY_TABLE_COLUMNS_OF = {COMMUNES_MONTHLY: COMMUNES_MONTHLY_COLUMNS, EPCI_MONTHLY: EPCI_MONTHLY_COLUMNS,
+                            TERRITORY_MONTHLY: TERRITORY_MONTHLY_COLUMNS}
+"""Columns of each of :data:`MONTHLY_TABLES`, in order."""
 
 # --------------------------------------------------------------------------- metadata
 
@@ -114,7 +141,7 @@ PARAMETER_KEYS = (
 keys and units (fractions 0-1, not percent; module density [kWp/m²]; angles [degrees]; areas [m²])."""
 REPORT_KEYS = (
     "buildings", "buildings_outside_raster", "footprints_repaired", "faces", "suitable_faces", "optimum", "sky",
-    "net_reduction", PARAMETERS,
+    "net_reduction", PARAMETERS, "monthly", "site",
 )
 """Keys of the report of :func:`cadastre.roofs.buildings.compute_buildings`, first in :data:`BUILDINGS_META`."""
 SOURCE_KEYS = ("footprints", "irradiance", "weather", "communes", "crs", "seconds")
@@ -128,7 +155,7 @@ RUN_META_KEYS = (
     "totals", "buildings", "run_id", "config", "inputs", "crs", "weather", "communes", "footprints", "sky",
     "net_reduction", PARAMETERS, "site", "tile_size", "halo", "max_distance", "resolution", "directions", "tiles", "tiles_done",
     "tiles_reused", "tasks_reused", "tiles_failed", "tiles_halo_incomplete", "peak_rss_mib", "task_seconds",
-    "seconds", "finished", "tiles_low_density", "warnings", "tables", "complete",
+    "seconds", "finished", "tiles_low_density", "warnings", "monthly", "tables", "complete",
 )
 """Keys of :data:`RUN_META`, in order, once the run has ended (``complete`` true; ``tables``: what
 :func:`cadastre.results.read.tables_record` records). While a run goes on, or after it was
@@ -136,7 +163,9 @@ interrupted, the file holds ``{"complete": false, "started": ...}`` only."""
 
 __all__ = [
     "ASSIGNED_COLUMNS", "BUILDINGS", "COVERAGE", "COVERAGE_COLUMNS", "COVERAGE_LAYER", "COVERAGE_PART_COLUMNS", "BUILDINGS_COLUMNS", "BUILDINGS_FILES", "BUILDINGS_LAYER", "BUILDINGS_META",
-    "BUILDINGS_META_KEYS", "COMMUNES", "COMMUNES_COLUMNS", "EPCI", "EPCI_COLUMNS",
+    "BUILDINGS_META_KEYS", "COMMUNES", "COMMUNES_COLUMNS", "COMMUNES_MONTHLY", "COMMUNES_MONTHLY_COLUMNS", "EPCI",
+    "EPCI_COLUMNS", "EPCI_MONTHLY", "EPCI_MONTHLY_COLUMNS", "MONTHLY_COLUMNS", "MONTHLY_TABLES", "MONTHLY_TABLE_COLUMNS_OF", "PROFILES",
+    "TERRITORY_MONTHLY", "TERRITORY_MONTHLY_COLUMNS", "WRITTEN_TABLES",
     "FARFIELD_MOSAIC", "IRRADIANCE_MOSAIC", "LAYERS", "MANIFEST", "METRIC_COLUMNS", "META_FILES", "PARAMETERS",
     "PARAMETER_KEYS", "REPORT_KEYS",
     "RESULT_TABLES", "ROOFS", "ROOFS_COLUMNS", "ROOFS_LAYER", "RUN_CONFIG", "RUN_EXTRA_FILES", "RUN_LOCK", "RUN_META",
@@ -164,7 +193,8 @@ HEADERS = {
     "mwh_net": "Production nette (MWh/an)", "specific_yield": "Productible (kWh/kWc/an)",
     # aggregates
     "mwp_gross": "Puissance brute (MWc)", "mwp_net": "Puissance nette (MWc)",
-    "gwh_gross": "Production brute (GWh/an)", "gwh_net": "Production nette (GWh/an)",
+    "gwh_gross": "Production brute (GWh/an)", "gwh_net": "Production nette (GWh/an)", "month": "Mois (1-12)",
+    **{column: f"Production du mois {column[-2:]} (MWh)" for column in MONTHLY_COLUMNS},
     # coverage
     "has_data": "Données LiDAR", "area_km2": "Surface (km²)", "covered_km2": "Surface couverte par les données (km²)",
     "covered_share": "Part couverte (0-1)", "footprints": "Emprises de bâtiments",
@@ -182,12 +212,12 @@ INT, FLOAT, BOOL, TEXT = "integer", "number", "boolean", "text"
 COLUMN_TYPES = {
     **dict.fromkeys(("face", "cells", "usable_cells", "class", "faces", "suitable_faces", "best_face", "buildings",
                      "suitable_buildings", "communes", "outside_buildings", "population", "footprints",
-                     "footprints_with_data"), INT),
+                     "footprints_with_data", "month"), INT),
     **dict.fromkeys(("tilt", "azimuth", "area_m2", "irradiation", "usable_area_m2", "usable_irradiation",
                      "poa_unshaded", "shading_ratio", "fraction_of_optimum", "kwp", "specific_yield", "mwh",
                      "footprint_area_m2", "roof_area_m2", "usable_area_net_m2", "kwp_net", "mwh_net", "mwp_gross",
-                     "mwp_net", "gwh_gross", "gwh_net", "area_km2", "covered_km2", "covered_share", "covered_m2"),
-                    FLOAT),
+                     "mwp_net", "gwh_gross", "gwh_net", "area_km2", "covered_km2", "covered_share", "covered_m2",
+                     *MONTHLY_COLUMNS), FLOAT),
     **dict.fromkeys(("flat", "suitable", "has_data"), BOOL),
     **dict.fromkeys(("building_id", "tile", "insee", "commune", "epci_siren", "epci", "territory"), TEXT),
 }
@@ -218,7 +248,7 @@ META_TYPES = {
     "weather": (STRING, None), "communes": (STRING, None), "crs": (STRING, None), "sky": (STRING, None),
     "net_reduction": (NUMBER, None), PARAMETERS: (OBJECT,), "run_id": (STRING,), "footprints": (STRING, None),
     "irradiance": (STRING, None), "site": (OBJECT,), "directions": (NUMBER, None), "tables": (OBJECT,),
-    "complete": (BOOLEAN,),
+    "complete": (BOOLEAN,), "monthly": (STRING,),
 }
 """JSON type of the metadata keys readers use (None: null allowed); a key of another type is refused."""
 META_FIELD_TYPES = {

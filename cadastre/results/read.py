@@ -26,7 +26,8 @@ import pyogrio
 from cadastre.errors import InputFileError
 from cadastre.results.contract import (BOOL, BUILDINGS, COLUMN_TYPES, COMMUNES, EMPTY_IN, EPCI, INT, LAYERS,
                                        MAY_BE_EMPTY, META_FIELD_TYPES, META_FILES, META_TYPES, REQUIRED_COLUMNS, REQUIRED_META_KEYS,
-                                       RESULT_TABLES, ROOFS, RUN_META, TABLES, TERRITORY, TEXT)
+                                       MONTHLY_TABLES, RESULT_TABLES, ROOFS, RUN_META, TABLES, TERRITORY, TEXT,
+                                       WRITTEN_TABLES)
 
 NOT_A_FOLDER = "give the output folder of `cadastre buildings` or `cadastre run`"
 RERUN = "rerun the cadastre"
@@ -150,15 +151,16 @@ def _rows(path: Path) -> int:
 
 
 def tables_record(folder: Path) -> dict:
-    """What ``run.json`` records of the tables a run wrote (:data:`RESULT_TABLES`), for :func:`check_run`.
+    """What ``run.json`` records of the tables a run wrote (:data:`WRITTEN_TABLES`), for :func:`check_run`.
 
     Per file name: ``rows`` (features of a GeoPackage, rows of a CSV) and, for the CSV tables,
     ``sha256``.
     """
     record = {}
-    for name in RESULT_TABLES:
+    for name in WRITTEN_TABLES:
         path = Path(folder) / name
-        record[name] = {"rows": _rows(path), **({"sha256": _sha256(path)} if name in TABLES else {})}
+        csv = name in TABLES or name in MONTHLY_TABLES
+        record[name] = {"rows": _rows(path), **({"sha256": _sha256(path)} if csv else {})}
     return record
 
 
@@ -179,7 +181,7 @@ def check_run(folder: Path, meta: dict) -> None:
                              f"going, and its tables may be missing or an earlier run's); {again} to finish it")
     for name, recorded in (meta.get("tables") or {}).items():
         path = inside(folder, name, f"{RUN_META} 'tables'")
-        if name not in RESULT_TABLES or not isinstance(recorded, dict):
+        if name not in WRITTEN_TABLES or not isinstance(recorded, dict):
             raise InputFileError(f"{folder / RUN_META}: 'tables' lists '{name}', not a table of a result folder "
                                  f"with its record; {again} to write the tables anew")
         if not path.is_file():

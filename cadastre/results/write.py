@@ -12,7 +12,7 @@ from __future__ import annotations
 import json
 import os
 import shutil
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 import geopandas as gpd
@@ -20,15 +20,19 @@ import pandas as pd
 import pyogrio
 
 from cadastre.errors import OutputFileError
-from cadastre.results.contract import (BUILDINGS, BUILDINGS_META, COMMUNES, COVERAGE, COVERAGE_PART_COLUMNS, EPCI,
-                                       LAYERS, ROOFS, SOURCE_KEYS, TERRITORY, WORKBOOK)
+from cadastre.results.contract import (BUILDINGS, BUILDINGS_META, COMMUNES, COMMUNES_MONTHLY, COVERAGE,
+                                       COVERAGE_PART_COLUMNS, EPCI, EPCI_MONTHLY, LAYERS, MONTHLY_TABLES, PROFILES,
+                                       ROOFS, SOURCE_KEYS, TERRITORY, TERRITORY_MONTHLY, WORKBOOK)
 from cadastre.results.tables import write_table, write_workbook
 from cadastre.roofs.buildings import BuildingsResult
+from cadastre.roofs.profiles import FaceProfiles, read_profiles, write_profiles
 from rasters.footprints import GPKG_OPTIONS, write_vector
 from rasters.io import check_output_folder, move_into_place, staging_path
 
 Layer = gpd.GeoDataFrame | Sequence[Path]
 """A layer to write: a frame, or the GeoPackages of its parts (same layer name), appended in order."""
+Profiles = FaceProfiles | Sequence[Path]
+"""Shading profiles to write: a set, or the profile files of its parts (a run's tiles), concatenated in order."""
 
 
 def write_results(
@@ -39,7 +43,9 @@ def write_results(
     communes: pd.DataFrame,
     epci: pd.DataFrame,
     territory: pd.DataFrame,
+    monthly: Mapping[str, pd.DataFrame],
     coverage: Layer | None = None,
+    profiles: Profiles | None = None,
     meta: dict | None = None,
     overwrite: bool = False,
 ) -> Path:
@@ -57,9 +63,16 @@ def write_results(
         The aggregate tables (:func:`cadastre.areas.aggregate.aggregate`), written as CSV and
         together as the workbook :data:`~cadastre.results.contract.WORKBOOK`
         (:mod:`cadastre.results.tables`: rounded, neutralised, French headers).
+    monthly : mapping
+        The monthly tables (:func:`cadastre.areas.aggregate.aggregate_monthly`) by file name
+        (:data:`~cadastre.results.contract.MONTHLY_TABLES`): CSV, and sheets of the workbook after the
+        annual ones.
     coverage : GeoDataFrame or sequence of paths, optional
         The layer :data:`~cadastre.results.contract.COVERAGE` (the covered part of each commune);
         None writes it empty.
+    profiles : FaceProfiles or sequence of paths, optional
+        The faces' shading profiles, written as :data:`~cadastre.results.contract.PROFILES`; None
+        writes none (and removes an earlier set's once the new one is in place).
     meta : dict, optional
         Written as :data:`~cadastre.results.contract.BUILDINGS_META` (a run folder writes its
         own ``run.json``).
@@ -82,21 +95,29 @@ def write_results(
             pyogrio.read_info(roofs[0], layer=LAYERS[ROOFS])["crs"] if len(roofs) else None)
         coverage = gpd.GeoDataFrame({c: pd.Series(dtype=t) for c, t in zip(COVERAGE_PART_COLUMNS, ("string", float),
                                                                            strict=True)}, geometry=[], crs=crs)
-    names = [ROOFS, BUILDINGS, COVERAGE, COMMUNES, EPCI, TERRITORY, WORKBOOK] + (
-        [BUILDINGS_META] if meta is not None else [])
+    if sorted(monthly) != sorted(MONTHLY_TABLES):
+        raise ValueError(f"monthly: tables {sorted(monthly)}; give exactly {', '.join(MONTHLY_TABLES)}")
+    names = [ROOFS, BUILDINGS, COVERAGE, COMMUNES, EPCI, TERRITORY, *MONTHLY_TABLES, WORKBOOK] + (
+        [PROFILES] if profiles is not None else []) + ([BUILDINGS_META] if meta is not None else [])
     dest = check_output_folder(folder, names, overwrite=overwrite)
     staging = staging_path(dest, "tmp")
     try:
         staging.mkdir()
         for name, layer in ((ROOFS, roofs), (BUILDINGS, buildings), (COVERAGE, coverage)):
             _write_layer(layer, staging / name, LAYERS[name])
-        tables = {COMMUNES: communes, EPCI: epci, TERRITORY: territory}
+        tables = {COMMUNES: communes, EPCI: epci, TERRITORY: territory,
+                  **{name: monthly[name] for name in (COMMUNES_MONTHLY, EPCI_MONTHLY, TERRITORY_MONTHLY)}}
         for name, table in tables.items():
             write_table(table, staging / name)
         write_workbook({Path(name).stem: table for name, table in tables.items()}, staging / WORKBOOK)
+        if profiles is not None:
+            _write_profiles(profiles, staging / PROFILES)
         if meta is not None:
             (staging / BUILDINGS_META).write_text(json.dumps(meta, indent=2, default=str), encoding="utf-8")
+        stale = profiles is None and (dest / PROFILES).is_file()
         move_into_place(staging, dest, names)
+        if stale:  # an earlier set's profiles, which the new tables do not match
+            (dest / PROFILES).unlink()
     except OutputFileError:
         raise
     except OSError as exc:
@@ -123,9 +144,18 @@ def write_buildings(
     if sorted(sources) != sorted(SOURCE_KEYS):
         raise ValueError(f"sources: keys {sorted(sources)}; give exactly {', '.join(SOURCE_KEYS)}")
     meta = {**result.report, **{key: sources[key] for key in SOURCE_KEYS}}
+    monthly = {COMMUNES_MONTHLY: result.communes_monthly, EPCI_MONTHLY: result.epci_monthly,
+               TERRITORY_MONTHLY: result.territory_monthly}
     return write_results(folder, roofs=result.roofs, buildings=result.buildings, communes=result.communes,
-                         epci=result.epci, territory=result.territory, coverage=result.coverage, meta=meta,
-                         overwrite=overwrite)
+                         epci=result.epci, territory=result.territory, monthly=monthly, coverage=result.coverage,
+                         profiles=result.profiles, meta=meta, overwrite=overwrite)
+
+
+def _write_profiles(profiles: Profiles, path: Path) -> None:
+    """A set of profiles, or the parts' files concatenated in order, as one profile file."""
+    if not isinstance(profiles, FaceProfiles):
+        profiles = FaceProfiles.concat([read_profiles(part) for part in profiles])
+    write_profiles(path, profiles)
 
 
 def _write_layer(layer: Layer, path: Path, name: str) -> None:

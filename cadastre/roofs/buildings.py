@@ -11,12 +11,20 @@ Method (``docs/method.md``, section Buildings; parameters in :mod:`cadastre.conf
    (pitched faces within ``north_limit`` of north), its usable irradiation is
    at least ``min_irradiation_fraction`` of the unshaded optimally oriented
    plane, and its usable area >= ``min_face_area``.
-4. Production: pvlib PVWatts with cell temperature from the weather, for the
-   face's own tilt and azimuth (:class:`cadastre.solar.energy.YieldTable`), scaled by
-   the face's *shading ratio* = its mean irradiation from the raster / the
-   irradiation of the same plane unshaded (capped at 1). kWp = usable area x
-   module density. Gross: every suitable face fully covered; net: gross x
-   (1 - ``net_reduction``).
+4. Production. When the irradiance carries horizon codes (``irradiance(...,
+   horizons=True)``, or a horizon file read back), each face's shading profile
+   (:func:`cadastre.roofs.profiles.face_profiles`) gives its production hour by
+   hour: the shaded PVWatts of :func:`cadastre.solar.hourly.face_production`
+   (``specific_yield`` and ``yield_01`` ... ``yield_12``). Without them (a raster
+   from elsewhere): pvlib PVWatts for the face's own tilt and azimuth
+   (:class:`cadastre.solar.energy.YieldTable`), scaled by the face's *shading
+   ratio* = its mean irradiation from the raster / the irradiation of the same
+   plane unshaded (capped at 1), and the months split as the unshaded plane's
+   monthly yield (:func:`unshaded_monthly_shares`). kWp = usable area x module
+   density. Gross: every suitable face fully covered; net: gross x (1 -
+   ``net_reduction``). ``mwh_01`` ... ``mwh_12`` (months of the weather rows'
+   UTC stamps) sum to ``mwh``; the report says which method (``monthly``:
+   :data:`MONTHLY_PROFILES` or :data:`MONTHLY_SHARES`).
 5. Class 1-5 of a face: its usable irradiation as a fraction of the optimal
    plane's, cut at ``class_thresholds``; a building takes the highest class of its
    *suitable* faces (a small or north-facing face does not lift it), 0 when none is suitable.
@@ -31,7 +39,9 @@ from __future__ import annotations
 import dataclasses
 import math
 import os
+import tempfile
 from collections.abc import Callable
+from pathlib import Path
 
 import geopandas as gpd
 import numpy as np
@@ -41,20 +51,30 @@ import shapely
 from affine import Affine
 from shapely import make_valid
 
-from cadastre.areas.aggregate import ASSIGNED_COLUMNS, aggregate, assign_communes
+from cadastre.areas.aggregate import ASSIGNED_COLUMNS, aggregate, aggregate_monthly, assign_communes
 from cadastre.areas.coverage import Coverage, covered_parts, footprint_counts
 from cadastre.config import Config
-from cadastre.solar.energy import YieldTable, yield_table
+from cadastre.solar.energy import YieldTable, pvwatts_planes, yield_table
 from cadastre.errors import NoOverlapError, OptionError
+from cadastre.solar.hourly import face_production
 from cadastre.solar.irradiance import site_of
 from cadastre.roofs.faces import face_polygons, faces, rasterize_footprints, roof_cells
+from cadastre.roofs.profiles import FaceProfiles, face_profiles, read_profiles, write_profiles
 from cadastre.solar.weather import Weather
 from rasters.grid import grid_of
+
+MONTHLY_COLUMNS = tuple(f"mwh_{m:02d}" for m in range(1, 13))
+"""Production of each month [MWh], on the basis of ``mwh`` (gross): faces and buildings; they sum to ``mwh``."""
+MONTHLY_PROFILES = "profiles"
+"""``monthly`` of the report: the production, annual and monthly, of the faces' shading profiles, hour by hour."""
+MONTHLY_SHARES = "unshaded shares"
+"""``monthly`` of the report: annual production of the yield table x shading ratio, split into months as the
+unshaded plane's production (no horizon codes)."""
 
 RESULT_COLUMNS = (
     "building_id", "insee", "commune", "epci_siren", "epci", "footprint_area_m2", "roof_area_m2", "faces",
     "suitable_faces", "usable_area_m2", "usable_area_net_m2", "kwp", "kwp_net", "mwh", "mwh_net",
-    "specific_yield", "irradiation", "best_face", "class", "has_data",
+    "specific_yield", "irradiation", "best_face", "class", "has_data", *MONTHLY_COLUMNS,
 )
 
 
@@ -70,6 +90,12 @@ class BuildingsResult:
     report: dict
     coverage: gpd.GeoDataFrame | None = None
     """The covered part of each commune (:func:`cadastre.areas.coverage.covered_parts`)."""
+    profiles: FaceProfiles | None = None
+    """The shading profiles of the faces (ids: ``face``), None without horizon codes."""
+    communes_monthly: pd.DataFrame | None = None
+    epci_monthly: pd.DataFrame | None = None
+    territory_monthly: pd.DataFrame | None = None
+    """The monthly tables (:func:`cadastre.areas.aggregate.aggregate_monthly`)."""
 
 
 def prepare_footprints(footprints: gpd.GeoDataFrame, crs, name: str = "footprints") -> tuple[gpd.GeoDataFrame, int]:
@@ -167,6 +193,58 @@ def parameters_record(
         "roofs": {k: list(v) if isinstance(v, tuple) else v for k, v in dataclasses.asdict(config.roofs).items()},
         "aggregate": dataclasses.asdict(config.aggregate),
     }
+
+
+def stored(profiles: FaceProfiles) -> FaceProfiles:
+    """``profiles`` as their file holds them (written and read back): the production of a result set is that of
+    the profiles it stores, so that ``cadastre reweather`` with the same weather gives the same numbers."""
+    with tempfile.TemporaryDirectory(prefix="cadastre-profiles-") as folder:
+        return read_profiles(write_profiles(Path(folder) / "profiles.parquet", profiles))
+
+
+def unshaded_monthly_shares(weather: Weather, site: tuple[float, float, float], tilt, azimuth, *, pv,
+                            sky: str, albedo: float, tilt_step: float = 1.0, azimuth_step: float = 5.0) -> np.ndarray:
+    """Share of each month (UTC stamps) in the PVWatts yield of unshaded planes, shape (planes, 12).
+
+    Planes are rounded to ``tilt_step`` x ``azimuth_step`` [degrees] and each rounded plane computed
+    once; a plane without yield (or NaN) gets zeros.
+    """
+    tilt = np.clip(np.nan_to_num(np.asarray(tilt, np.float64)), 0.0, 90.0)
+    azimuth = np.nan_to_num(np.asarray(azimuth, np.float64)) % 360.0
+    t = np.round(tilt / tilt_step) * tilt_step
+    a = np.where(t > 0, np.round(azimuth / azimuth_step) * azimuth_step % 360.0, 180.0)
+    planes, inverse = np.unique(np.column_stack([t, a]), axis=0, return_inverse=True)
+    month = weather.data.index.month.to_numpy() - 1
+    monthly = np.zeros((len(planes), 12))
+    for start in range(0, len(planes), 128):
+        part = planes[start:start + 128]
+        ac = pvwatts_planes(weather, *site, part[:, 0], part[:, 1], pv=pv, sky=sky, albedo=albedo)
+        for m in range(12):
+            monthly[start:start + len(part), m] = ac[month == m].sum(axis=0)
+    total = monthly.sum(axis=1, keepdims=True)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        shares = np.where(total > 0, monthly / np.where(total > 0, total, 1.0), 0.0)
+    return shares[np.asarray(inverse).reshape(-1)]
+
+
+def monthly_mwh(kwp: np.ndarray, yields: np.ndarray) -> np.ndarray:
+    """MWh of each month (faces x 12) from kWp and monthly specific yields [kWh/kWp]; 0 where kWp is 0."""
+    kwp = np.asarray(kwp, np.float64)[:, None]
+    return np.where(kwp > 0, kwp * np.nan_to_num(np.asarray(yields, np.float64)) / 1000.0, 0.0)
+
+
+def profile_energy(table: pd.DataFrame, production: pd.DataFrame) -> pd.DataFrame:
+    """``table`` (of :func:`face_energy`) with ``specific_yield``, ``mwh`` and ``mwh_01`` ... ``mwh_12`` from the
+    faces' hourly production (``production``: :attr:`cadastre.solar.hourly.FaceProduction.table`, same rows)."""
+    out = table.copy()
+    spec = production["specific_yield"].to_numpy(np.float64)
+    kwp = out["kwp"].to_numpy(np.float64)
+    months = monthly_mwh(kwp, production[[f"yield_{m:02d}" for m in range(1, 13)]].to_numpy())
+    out["specific_yield"] = spec
+    out["mwh"] = np.where(kwp > 0, kwp * np.nan_to_num(spec) / 1000.0, 0.0)
+    for m, column in enumerate(MONTHLY_COLUMNS):
+        out[column] = months[:, m]
+    return out
 
 
 def face_energy(table: pd.DataFrame, yields: YieldTable, config: Config) -> pd.DataFrame:
@@ -274,8 +352,8 @@ def compute_buildings(
     # faces are local: work on the bounding box of the roof cells (a tile's halo holds few of them)
     rows, cols = np.flatnonzero(roof.any(axis=1)), np.flatnonzero(roof.any(axis=0))
     box = (slice(rows[0], rows[-1] + 1), slice(cols[0], cols[-1] + 1)) if rows.size else (slice(0, 1), slice(0, 1))
-    window = irradiance.isel(y=box[0], x=box[1])
-    labels, table = faces(window, roof[box], config.roofs)
+    window = irradiance[[name for name in irradiance.data_vars if name != "horizon"]].isel(y=box[0], x=box[1])
+    labels, table, usable = faces(window, roof[box], config.roofs, with_usable=True)
     say(f"{len(table):,} roof faces")
     lat, lon, alt = (irradiance.attrs.get(k) for k in ("latitude", "longitude", "altitude"))
     if lat is None:
@@ -285,6 +363,24 @@ def compute_buildings(
     if yields is None:
         yields = yield_table(weather, float(lat), float(lon), float(alt), pv=config.pv, sky=sky, albedo=albedo)
     table = face_energy(table, yields, config)
+    site = (float(lat), float(lon), float(alt))
+    profiles = None
+    if "horizon" in irradiance and len(table):
+        # the labels on the whole grid: the horizon codes are read through face_profiles only
+        full_labels = np.zeros(roof.shape, np.int32)
+        full_usable = np.zeros(roof.shape, bool)
+        full_labels[box], full_usable[box] = labels, usable
+        profiles = stored(face_profiles(irradiance, full_labels, full_usable, table))
+        del full_labels, full_usable
+        say(f"{len(profiles):,} shading profiles")
+        production = face_production(weather, site, profiles, pv=config.pv, sky=sky, albedo=albedo)
+        table = profile_energy(table, production.table)
+    else:
+        shares = unshaded_monthly_shares(weather, site, table["tilt"].to_numpy(), table["azimuth"].to_numpy(),
+                                         pv=config.pv, sky=sky, albedo=albedo) if len(table) else np.zeros((0, 12))
+        months = table["mwh"].to_numpy(np.float64)[:, None] * shares
+        for m, column in enumerate(MONTHLY_COLUMNS):
+            table[column] = months[:, m]
     net = 1.0 - config.aggregate.net_reduction
 
     polys = face_polygons(labels, t * Affine.translation(box[1].start, box[0].start), grid.crs)
@@ -305,6 +401,7 @@ def compute_buildings(
             "kwp": per["kwp"].sum(),
             "mwh": per["mwh"].sum(),
             "energy": per["energy"].sum(),
+            **{column: per[column].sum() for column in MONTHLY_COLUMNS},
         }
     )
     best = table[table["suitable"]].sort_values(["building", "specific_yield"], ascending=[True, False])
@@ -319,7 +416,7 @@ def compute_buildings(
     b["building_id"] = number
     b["footprint_area_m2"] = fp.geometry.area.to_numpy()
     joined = agg.reindex(number)
-    for column in ("roof_area_m2", "faces", "suitable_faces", "usable_area_m2", "kwp", "mwh"):
+    for column in ("roof_area_m2", "faces", "suitable_faces", "usable_area_m2", "kwp", "mwh", *MONTHLY_COLUMNS):
         b[column] = joined[column].fillna(0).to_numpy()
     with np.errstate(invalid="ignore", divide="ignore"):
         b["irradiation"] = (joined["energy"] / joined["roof_area_m2"]).to_numpy()
@@ -353,6 +450,8 @@ def compute_buildings(
             config, resolution=abs(t.a), directions=irradiance.attrs.get("directions"),
             max_distance=irradiance.attrs.get("max_distance"), far_distance=irradiance.attrs.get("far_distance"),
             far_cell=irradiance.attrs.get("far_cell"), sky=sky, albedo=albedo, weather=str(weather.source)),
+        "monthly": MONTHLY_PROFILES if profiles is not None else MONTHLY_SHARES,
+        "site": dict(zip(("latitude", "longitude", "altitude"), site, strict=True)),
     }
     if not math.isfinite(report["optimum"]["poa_kwh_m2"]):
         raise OptionError("weather: the optimal plane receives no irradiation; check the weather file")
@@ -369,6 +468,10 @@ def compute_buildings(
         territory=aggregate(b, None, communes=communes),
         report=report,
         coverage=covered,
+        profiles=profiles,
+        communes_monthly=aggregate_monthly(b, "insee", communes=communes),
+        epci_monthly=aggregate_monthly(b, "epci_siren", communes=communes),
+        territory_monthly=aggregate_monthly(b, None, communes=communes),
     )
 
 

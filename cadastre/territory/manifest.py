@@ -21,12 +21,13 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from cadastre.results.contract import BUILDINGS, BUILDINGS_LAYER, COVERAGE, COVERAGE_LAYER, ROOFS, ROOFS_LAYER, TILES
+from cadastre.results.contract import (BUILDINGS, BUILDINGS_LAYER, COVERAGE, COVERAGE_LAYER, PROFILES, ROOFS,
+                                       ROOFS_LAYER, TILES)
 from rasters.io import atomic_path
 from rasters.lidar import sha256
 from rasters.tiling import Tile
 
-__all__ = ["NO_COARSE", "NO_ROOF", "NO_SURFACE", "PREPARED", "check_entry", "describe_outputs", "entry_path",
+__all__ = ["NO_COARSE", "NO_ROOF", "NO_SURFACE", "PREPARED", "PROFILES_OUTPUT", "check_entry", "describe_outputs", "entry_path",
            "expected_outputs", "hash_of", "valid_entry", "write_entry"]
 
 PREPARED = ("dsm", "dtm", "ndsm", "buildings", "vegetation")
@@ -37,6 +38,8 @@ NO_ROOF = "no roof cell in the core"
 """``note`` of a tile entry with only its coverage: no roof cell to compute."""
 NO_COARSE = "no coarse cell in the core"
 """``note`` of a coarse entry without output."""
+PROFILES_OUTPUT = "profiles"
+"""Name of the tile task's output ``tiles/<id>/profiles.parquet`` (the shading profiles of its faces)."""
 
 
 def hash_of(*parts) -> str:
@@ -78,7 +81,7 @@ class _Entry(BaseModel):
 def expected_outputs(tile_id: str, stage: str, entry: dict) -> dict[str, PurePosixPath]:
     """The outputs a completed task of ``stage`` writes, by name: their paths relative to the run folder.
 
-    A tile task writes its coverage, irradiance, buildings and roofs; fewer when its ``note`` or
+    A tile task writes its coverage, irradiance, buildings, roofs and profiles; fewer when its ``note`` or
     its ``buildings`` count (0) says why.
     """
     folder = PurePosixPath(TILES, tile_id)
@@ -93,7 +96,8 @@ def expected_outputs(tile_id: str, stage: str, entry: dict) -> dict[str, PurePos
         return outs
     outs["irradiance"] = folder / "irradiance.tif"
     if entry.get("buildings"):
-        outs.update({BUILDINGS_LAYER: folder / BUILDINGS, ROOFS_LAYER: folder / ROOFS})
+        outs.update({BUILDINGS_LAYER: folder / BUILDINGS, ROOFS_LAYER: folder / ROOFS,
+                     PROFILES_OUTPUT: folder / PROFILES})
     return outs
 
 

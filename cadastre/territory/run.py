@@ -33,20 +33,21 @@ import pandas as pd
 import pyogrio
 from pyproj import Transformer
 
-from cadastre.areas.aggregate import (ASSIGNED_COLUMNS, BUILDING_COLUMNS, aggregate, assign_communes,
-                                      default_communes_path, load_communes)
+from cadastre.areas.aggregate import (ASSIGNED_COLUMNS, BUILDING_COLUMNS, BUILDING_MONTHLY_COLUMNS, aggregate,
+                                      aggregate_monthly, assign_communes, default_communes_path, load_communes)
 from cadastre.areas.coverage import Coverage, footprint_counts
 from cadastre.errors import OutputFileError
-from cadastre.results.contract import (BUILDINGS_LAYER, COVERAGE_LAYER, FARFIELD_MOSAIC, IRRADIANCE_MOSAIC, LAYERS,
-                                       MANIFEST, RESULT_TABLES, ROOFS_LAYER, RUN_CONFIG, RUN_META, TILES, WORKBOOK)
+from cadastre.results.contract import (BUILDINGS_LAYER, COMMUNES_MONTHLY, COVERAGE_LAYER, EPCI_MONTHLY,
+                                       FARFIELD_MOSAIC, IRRADIANCE_MOSAIC, LAYERS, MANIFEST, PROFILES, ROOFS_LAYER,
+                                       RUN_CONFIG, RUN_META, TERRITORY_MONTHLY, TILES, WORKBOOK, WRITTEN_TABLES)
 from cadastre.results.read import tables_record
 from cadastre.results.write import write_results
-from cadastre.roofs.buildings import parameters_record, prepare_footprints
+from cadastre.roofs.buildings import MONTHLY_PROFILES, parameters_record, prepare_footprints
 from cadastre.solar.energy import yield_table
 from cadastre.solar.weather import Weather, default_weather_path, load_weather
 from cadastre.territory.config import RunConfig
 from cadastre.territory.folder import check_apart, check_links, hold, remove_temporaries
-from cadastre.territory.manifest import entry_path, hash_of
+from cadastre.territory.manifest import PROFILES_OUTPUT, entry_path, hash_of
 from cadastre.territory.plan import Plan, make_plan
 from cadastre.territory.tasks import (DISK_FULL, PREPARED, Shared, coarse_bounds, coarse_task, disk_full,
                                       prepare_task, tile_task)
@@ -189,7 +190,7 @@ def check_run_dir(run_dir: str | os.PathLike) -> Path:
     return run_dir
 
 
-MERGED = (*RESULT_TABLES, WORKBOOK, IRRADIANCE_MOSAIC, FARFIELD_MOSAIC, MANIFEST, RUN_CONFIG)
+MERGED = (*WRITTEN_TABLES, PROFILES, WORKBOOK, IRRADIANCE_MOSAIC, FARFIELD_MOSAIC, MANIFEST, RUN_CONFIG)
 """What a run writes at the top of its folder besides ``run.json``, from its tiles."""
 
 
@@ -415,6 +416,7 @@ def _run_json(config: RunConfig, plan: Plan, entries: list[dict], site, weather:
         "tiles_low_density": [{"tile": e["tile"], **e["low_density"]} for e in entries
                               if e["stage"] == "prepare" and e.get("low_density")],
         "warnings": [*warnings, *(e["warning"] for e in entries if e.get("warning"))],
+        "monthly": MONTHLY_PROFILES,
     }
 
 
@@ -435,7 +437,8 @@ def merge(run_dir: Path, plan: Plan, entries: list[dict], communes: gpd.GeoDataF
     for layer in LAYERS.values():
         parts = [run_dir / e["outputs"][layer]["path"] for e in done if layer in e.get("outputs", {})]
         layers[layer] = parts or gpd.GeoDataFrame({"building_id": pd.Series(dtype=str)}, geometry=[], crs=plan.crs)
-    columns = list(ASSIGNED_COLUMNS + BUILDING_COLUMNS)  # only what the aggregation sums: a few numbers per building
+    # only what the aggregation sums: a few numbers per building
+    columns = list(ASSIGNED_COLUMNS + BUILDING_COLUMNS + BUILDING_MONTHLY_COLUMNS)
     tables = []
     for part in layers[BUILDINGS_LAYER]:
         if isinstance(part, Path):
@@ -447,9 +450,12 @@ def merge(run_dir: Path, plan: Plan, entries: list[dict], communes: gpd.GeoDataF
     coverage = Coverage(covered=_covered(layers[COVERAGE_LAYER]), footprints=_footprints_per_commune(
         footprints, plan.crs, communes) if footprints is not None else None)
     aggregates = {by: aggregate(b, by, communes=communes, coverage=coverage) for by in ("insee", "epci_siren", None)}
+    monthly = {name: aggregate_monthly(b, by, communes=communes) for name, by in (
+        (COMMUNES_MONTHLY, "insee"), (EPCI_MONTHLY, "epci_siren"), (TERRITORY_MONTHLY, None))}
+    profiles = [run_dir / e["outputs"][PROFILES_OUTPUT]["path"] for e in done if PROFILES_OUTPUT in e.get("outputs", {})]
     write_results(run_dir, roofs=layers[ROOFS_LAYER], buildings=layers[BUILDINGS_LAYER], communes=aggregates["insee"],
-                  epci=aggregates["epci_siren"], territory=aggregates[None], coverage=layers[COVERAGE_LAYER],
-                  overwrite=True)
+                  epci=aggregates["epci_siren"], territory=aggregates[None], monthly=monthly,
+                  coverage=layers[COVERAGE_LAYER], profiles=profiles or None, overwrite=True)
     totals = {k: (v.item() if hasattr(v, "item") else v) for k, v in aggregates[None].iloc[0].items()
               if k not in ("territory",)}
     return {"totals": totals, "buildings": int(len(b))}

@@ -12,7 +12,8 @@
    neighbours (context only), computes the irradiance with the horizon reaching the halo, the
    roof faces and buildings, and owns exactly the cells of its core and the buildings whose
    footprint's representative point lies in it. Outputs: ``tiles/<id>/irradiance.tif`` (the
-   core), ``buildings.gpkg``, ``roofs.gpkg``.
+   core), ``buildings.gpkg``, ``roofs.gpkg`` and ``profiles.parquet`` (the shading profiles of its
+   faces, named ``<tile id>-<face>``: the irradiance is computed with its horizon codes).
 
 A failed task is recorded (status ``failed``, a one-line error) and the run goes on.
 """
@@ -37,16 +38,18 @@ from pyproj import CRS
 
 from cadastre.errors import CadastreError, InputFileError, NoOverlapError
 from cadastre.areas.coverage import covered_parts
-from cadastre.results.contract import BUILDINGS, BUILDINGS_LAYER, COVERAGE, COVERAGE_LAYER, ROOFS, ROOFS_LAYER, TILES
+from cadastre.results.contract import (BUILDINGS, BUILDINGS_LAYER, COVERAGE, COVERAGE_LAYER, PROFILES, ROOFS,
+                                       ROOFS_LAYER, TILES)
 from cadastre.roofs.buildings import compute_buildings, owned_by_raster, prepare_footprints
 from cadastre.roofs.faces import rasterize_footprints, roof_cells
+from cadastre.roofs.profiles import write_profiles
 from cadastre.solar.farfield import FarField
 from cadastre.solar.irradiance import irradiance
 from cadastre.solar.weather import Weather
 from cadastre.territory.config import RunConfig
 from cadastre.territory.density import core_density, low_density
-from cadastre.territory.manifest import (NO_COARSE, NO_ROOF, NO_SURFACE, PREPARED, check_entry, describe_outputs,
-                                         hash_of, write_entry)
+from cadastre.territory.manifest import (NO_COARSE, NO_ROOF, NO_SURFACE, PREPARED, PROFILES_OUTPUT, check_entry,
+                                         describe_outputs, hash_of, write_entry)
 from rasters.coarse import block_max, far_bounds, read_coarse
 from rasters.footprints import footprints_from_mask, write_vector
 from rasters.io import NODATA, to_dataarray, write_bands
@@ -182,6 +185,10 @@ def coarse_task(run_dir: str, tile: Tile, files: list[tuple[str, str]], config: 
     return _with_warning(write_entry(run_dir, tile, "coarse", entry), warning, tile)
 
 
+TILE_OUTPUTS_VERSION = "profiles-1"
+"""Part of the tile task's key: tiles of an engine that wrote no profiles are recomputed (silently)."""
+
+
 @dataclasses.dataclass
 class Shared:
     """What every tile task needs, computed once per run."""
@@ -205,7 +212,8 @@ def tile_task(run_dir: str, tile: Tile, layers: dict[str, list[tuple[str, str]]]
     run_dir = Path(run_dir)
     started = time.perf_counter()
     checks = {name: sorted(digest for _path, digest in files) for name, files in layers.items()}
-    key = hash_of("tile", config.stage_hash("tile"), tile.core, tile.window, checks, shared.digest, shared.site)
+    key = hash_of("tile", config.stage_hash("tile"), tile.core, tile.window, checks, shared.digest, shared.site,
+                  TILE_OUTPUTS_VERSION)
     done, warning = check_entry(run_dir, tile, "tile", key)
     if done is not None:
         return {**done, "reused": True}
@@ -297,7 +305,7 @@ def _compute_tile(run_dir: Path, tile: Tile, layers: dict[str, list[str]], confi
         far = FarField(surface, config.far_distance)  # traced only for the observers of wanted cells
     irr = irradiance(dsm, shared.weather, n_directions=config.directions, max_distance=config.reach,
                      albedo=config.config.albedo, sky=config.config.sky, site=shared.site, far_field=far,
-                     cells=cells)
+                     cells=cells, horizons=True)
     core_ds = irr.isel(y=core[0], x=core[1])
     outs["irradiance"] = write_bands([core_ds[b] for b in config.rasters], folder / "irradiance.tif",
                                      overwrite=True, tags=irr.attrs)
@@ -317,5 +325,7 @@ def _compute_tile(run_dir: Path, tile: Tile, layers: dict[str, list[str]], confi
     r.insert(2, "tile", tile.id)
     outs[BUILDINGS_LAYER] = write_vector(b, folder / BUILDINGS, overwrite=True, layer=BUILDINGS_LAYER)
     outs[ROOFS_LAYER] = write_vector(r, folder / ROOFS, overwrite=True, layer=ROOFS_LAYER)
+    profiles = dataclasses.replace(result.profiles, faces=[f"{tile.id}-{n}" for n in result.profiles.faces])
+    outs[PROFILES_OUTPUT] = write_profiles(folder / PROFILES, profiles)
     return {"outputs": describe_outputs(outs, run_dir), "buildings": int(len(b)), "faces": int(len(r)),
             "mwh": float(b["mwh"].sum()), "kwp": float(b["kwp"].sum())}

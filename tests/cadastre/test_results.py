@@ -13,6 +13,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import os
 import re
@@ -77,8 +78,9 @@ def test_docs_name_every_file_column_and_key():
     section_run = doc[doc.index("## 2."):doc.index("## Rules")]
     for name in contract.BUILDINGS_FILES:
         _doc_row(doc, name)
-    for name, columns in contract.TABLE_COLUMNS.items():
+    for name, columns in (*contract.TABLE_COLUMNS.items(), *contract.MONTHLY_TABLE_COLUMNS_OF.items()):
         assert ", ".join(columns) in _doc_row(doc, name), name
+    _doc_row(doc, contract.PROFILES)
     for name, columns in ((contract.ROOFS, contract.ROOFS_COLUMNS), (contract.BUILDINGS, contract.BUILDINGS_COLUMNS)):
         row = _doc_row(doc, name)
         assert f"layer `{contract.LAYERS[name]}`" in row
@@ -238,7 +240,8 @@ def test_the_tables_also_as_one_workbook(result, tmp_path):
 
     folder = write_buildings(tmp_path / "out", result, sources=SOURCES)
     book = load_workbook(folder / contract.WORKBOOK)
-    assert book.sheetnames == ["communes", "epci", "territory"]
+    assert book.sheetnames == ["communes", "epci", "territory", "communes_monthly", "epci_monthly",
+                               "territory_monthly"]
     for name in contract.TABLES:
         table = pd.read_csv(folder / name, dtype={"insee": str, "epci_siren": str})
         rows = list(book[name.removesuffix(".csv")].values)
@@ -296,14 +299,15 @@ def test_layers_from_parts_are_appended_in_order(result, tmp_path):
     for k, ids in enumerate(([1], [2, 3])):
         part = tmp_path / f"part{k}"
         part.mkdir()
-        write_buildings(part, result.__class__(
-            roofs=result.roofs[result.roofs["building_id"].isin(ids)], buildings=result.buildings[
-                result.buildings["building_id"].isin(ids)], communes=result.communes, epci=result.epci,
-            territory=result.territory, report=result.report), sources=SOURCES, overwrite=True)
+        write_buildings(part, dataclasses.replace(
+            result, roofs=result.roofs[result.roofs["building_id"].isin(ids)], buildings=result.buildings[
+                result.buildings["building_id"].isin(ids)]), sources=SOURCES, overwrite=True)
         parts.append(part)
+    monthly = {contract.COMMUNES_MONTHLY: result.communes_monthly, contract.EPCI_MONTHLY: result.epci_monthly,
+               contract.TERRITORY_MONTHLY: result.territory_monthly}
     write_results(tmp_path / "merged", roofs=[p / contract.ROOFS for p in parts],
                   buildings=[p / contract.BUILDINGS for p in parts], communes=result.communes, epci=result.epci,
-                  territory=result.territory)
+                  territory=result.territory, monthly=monthly)
     back = read_results(tmp_path / "merged")
     assert back.meta is None
     assert list(back.buildings["building_id"]) == ["1", "2", "3"]

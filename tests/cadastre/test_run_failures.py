@@ -215,10 +215,10 @@ def test_a_complete_run_records_its_tables(clean):
     meta = json.loads((out / "run.json").read_text())
     assert meta["complete"] is True and list(meta) == list(contract.RUN_META_KEYS)
     assert meta["tiles_low_density"] == []  # a DSM run has no point density
-    assert set(meta["tables"]) == set(contract.RESULT_TABLES)
+    assert set(meta["tables"]) == set(contract.WRITTEN_TABLES)  # the monthly tables too
     assert meta["tables"]["buildings.gpkg"]["rows"] == len(gpd.read_file(out / "buildings.gpkg")) == 4
     assert meta["tables"]["roofs.gpkg"]["rows"] == len(gpd.read_file(out / "roofs.gpkg")) > 4
-    for name in contract.TABLES:
+    for name in (*contract.TABLES, *contract.MONTHLY_TABLES):
         assert meta["tables"][name]["sha256"] == hashlib.sha256((out / name).read_bytes()).hexdigest()
         assert meta["tables"][name]["rows"] == len(pd.read_csv(out / name))
     assert read_results(out).meta == meta

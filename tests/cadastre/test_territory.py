@@ -238,7 +238,8 @@ def test_tiles_with_halo_equal_one_raster(scene, tiled):
     dsm = read_dsm(dsm_path)
     assert config.far_distance == 5000.0  # the default: the tiles trace the far field beyond their halo
     far = FarField(coarse_surface(dsm, config.far_cell), config.far_distance)
-    whole = irradiance(dsm, weather, n_directions=16, max_distance=20.0, sky="perez", site=site, far_field=far)
+    whole = irradiance(dsm, weather, n_directions=16, max_distance=20.0, sky="perez", site=site, far_field=far,
+                       horizons=True)  # the tiles' production comes from the faces' shading profiles
     near_only = irradiance(dsm, weather, n_directions=16, max_distance=20.0, sky="perez", site=site)
     with rasterio.open(out / "irradiance.vrt") as src:
         mosaic = np.ma.filled(src.read(1, masked=True).astype(float), np.nan)
@@ -266,6 +267,32 @@ def test_tiles_with_halo_equal_one_raster(scene, tiled):
     # each row written to 6 decimals of GWh (1 kWh): the sum within half a kWh per row
     np.testing.assert_allclose(communes_csv["gwh_gross"].sum(), single.communes["gwh_gross"].sum(), rtol=1e-9,
                                atol=0.5e-6 * len(communes_csv))
+
+
+@slow
+def test_the_run_has_profiles_and_monthly_tables_that_sum_to_the_annual_ones(tiled):
+    from cadastre.results import contract
+    from cadastre.roofs.profiles import read_profiles
+
+    out, summary, _freed = tiled
+    assert summary["monthly"] == "profiles"
+    roofs = gpd.read_file(out / "roofs.gpkg")
+    profiles = read_profiles(out / contract.PROFILES)
+    assert list(profiles.faces) == [f"{t}-{f}" for t, f in zip(roofs["tile"], roofs["face"], strict=True)]
+    for tile in sorted({str(t) for t in roofs["tile"]}):
+        entry = json.loads((out / "tiles" / tile / "tile.json").read_text())
+        assert entry["outputs"]["profiles"]["path"] == f"tiles/{tile}/profiles.parquet"
+    np.testing.assert_allclose(roofs[list(contract.MONTHLY_COLUMNS)].sum(axis=1), roofs["mwh"], rtol=1e-9)
+    for name, annual_name in zip(contract.MONTHLY_TABLES, contract.TABLES, strict=True):
+        monthly = pd.read_csv(out / name)
+        annual = pd.read_csv(out / annual_name)
+        assert list(monthly.columns) == list(contract.MONTHLY_TABLE_COLUMNS_OF[name])
+        assert len(monthly) == 12 * len(annual) and monthly["month"].tolist() == list(range(1, 13)) * len(annual)
+        for column in ("gwh_gross", "gwh_net"):
+            summed = monthly[column].to_numpy().reshape(len(annual), 12).sum(axis=1)
+            np.testing.assert_allclose(summed, annual[column], atol=13 * 0.5e-6)
+    assert annual["gwh_gross"].iloc[0] > 0
+    assert set(summary["tables"]) == set(contract.WRITTEN_TABLES)
 
 
 @slow

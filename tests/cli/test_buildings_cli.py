@@ -40,7 +40,8 @@ ROOT = Path(__file__).resolve().parents[2]
 LOUHANS = ROOT / "tests" / "data" / "louhans"  # real LiDAR HD and BD TOPO (tests/data/PROVENANCE.md)
 SAMPLE_COMMUNES = ROOT / "cadastre" / "data" / "communes-lidar-samples.geojson"
 OUTPUTS = ("roofs.gpkg", "buildings.gpkg", "coverage.gpkg", "communes.csv", "epci.csv", "territory.csv",
-           "tables.xlsx", "buildings.json")
+           "communes_monthly.csv", "epci_monthly.csv", "territory_monthly.csv", "tables.xlsx", "buildings.json",
+           "profiles.parquet")  # profiles: 'cadastre irradiance' wrote the horizon codes beside its raster
 ROOF_COLUMNS = ("face", "building_id", "tilt", "azimuth", "area_m2", "irradiation", "usable_area_m2", "kwp", "mwh",
                 "specific_yield", "class", "suitable")
 SUMS = {  # table column -> (building column, divisor)
