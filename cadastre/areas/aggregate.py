@@ -425,8 +425,14 @@ def aggregate(
         )
     if by is None:
         return _territory(buildings, communes)
-    table = _by_commune(buildings, communes) if by == "insee" else _by_epci(buildings, communes)
-    return _with_coverage(table, by, buildings, communes, coverage)
+    return _with_coverage(_grouped(buildings, by, communes), by, buildings, communes, coverage)
+
+
+def _grouped(buildings: pd.DataFrame, by: str | None, communes: pd.DataFrame | None) -> pd.DataFrame:
+    """:func:`aggregate`'s table without its coverage columns (checked inputs)."""
+    if by is None:
+        return _territory(buildings, communes)
+    return _by_commune(buildings, communes) if by == "insee" else _by_epci(buildings, communes)
 
 
 def _with_coverage(table: pd.DataFrame, by: str, buildings: pd.DataFrame, communes: pd.DataFrame | None,
@@ -587,7 +593,10 @@ def aggregate_monthly(buildings: pd.DataFrame, by: str | None, *, communes: pd.D
     CadastreError
         ``buildings`` lacks a monthly column.
     """
-    missing = [c for c in BUILDING_MONTHLY_COLUMNS if c not in buildings.columns]
+    if by not in AGGREGATE_BY:
+        raise OptionError(f"aggregate_monthly: by={by!r} is not one of 'insee', 'epci_siren', None; pick one")
+    needed = list(BUILDING_COLUMNS) + ([] if by is None else list(ASSIGNED_COLUMNS))
+    missing = [c for c in (*needed, *BUILDING_MONTHLY_COLUMNS) if c not in buildings.columns]
     if missing:
         raise CadastreError(f"buildings: missing columns {_list(missing)}; compute the roofs' monthly production first")
     gross = pd.to_numeric(buildings["mwh"], errors="coerce").astype(float).fillna(0.0).to_numpy()
@@ -595,13 +604,28 @@ def aggregate_monthly(buildings: pd.DataFrame, by: str | None, *, communes: pd.D
     with np.errstate(invalid="ignore", divide="ignore"):
         ratio = np.where(gross != 0, net / np.where(gross != 0, gross, 1.0), 0.0)
     keys = list(MONTHLY_KEYS[by])
-    parts = []
+    series = {}  # (month, gwh column) -> the buildings' MWh of that month
     for m, column in enumerate(BUILDING_MONTHLY_COLUMNS, start=1):
         month = pd.to_numeric(buildings[column], errors="coerce").astype(float).fillna(0.0).to_numpy()
-        frame = pd.DataFrame(buildings).assign(mwh=month, mwh_net=month * ratio)
-        table = aggregate(frame, by, communes=communes)
-        part = table[keys + ["gwh_gross", "gwh_net"]].copy()
-        part.insert(len(keys), "month", m)
+        series[(m, "gwh_gross")], series[(m, "gwh_net")] = month, month * ratio
+    # the sums are linear and the groups do not depend on the month: each pass of the annual grouping
+    # carries seven of the 24 monthly series in the seven summed columns (scaled to come out in GWh)
+    sums = {}
+    todo = list(series)
+    slots = list(_SUMS.items())
+    while todo:
+        batch, todo = todo[: len(slots)], todo[len(slots):]
+        frame = pd.DataFrame(buildings).copy()
+        for (_name, (building_column, divisor)), key in zip(slots, batch, strict=False):
+            frame[building_column] = series[key] * divisor / 1000.0
+        table = _grouped(frame, by, communes)
+        for (name, _spec), key in zip(slots, batch, strict=False):
+            sums[key] = table[name].to_numpy(float)
+    parts = []
+    for m in range(1, 13):
+        part = table[keys].copy()
+        part["month"] = m
+        part["gwh_gross"], part["gwh_net"] = sums[(m, "gwh_gross")], sums[(m, "gwh_net")]
         part["_row"] = np.arange(len(part))
         parts.append(part)
     out = pd.concat(parts, ignore_index=True).sort_values(["_row", "month"], kind="stable")

@@ -311,3 +311,28 @@ def test_write_table_csv_utf8_atomic(tmp_path, assigned, communes):
         write_table(table, path)
     write_table(table.iloc[:3], path, overwrite=True)
     assert len(pd.read_csv(path)) == 3
+
+
+# --------------------------------------------------------------------------- monthly tables
+
+from cadastre.areas.aggregate import BUILDING_MONTHLY_COLUMNS, aggregate_monthly  # noqa: E402
+
+
+@pytest.mark.parametrize("by", ["insee", "epci_siren", None])
+def test_each_month_is_the_annual_grouping_of_that_month(assigned, communes, by):
+    # oracle: the annual aggregate of a frame whose production is the month's (net by the building's ratio)
+    rng = np.random.default_rng(7)
+    frame = pd.DataFrame(assigned.drop(columns="geometry"))
+    months = rng.uniform(0.0, 5.0, size=(len(frame), 12))
+    months[::4] = 0.0  # buildings without production
+    for m, column in enumerate(BUILDING_MONTHLY_COLUMNS):
+        frame[column] = months[:, m]
+    frame["mwh"] = months.sum(axis=1)
+    frame["mwh_net"] = 0.6 * frame["mwh"]
+    table = aggregate_monthly(frame, by, communes=communes)
+    for m, column in enumerate(BUILDING_MONTHLY_COLUMNS, start=1):
+        expected = aggregate(frame.assign(mwh=frame[column], mwh_net=0.6 * frame[column]), by, communes=communes)
+        got = table[table["month"] == m]
+        assert len(got) == len(expected)
+        np.testing.assert_allclose(got["gwh_gross"].to_numpy(float), expected["gwh_gross"].to_numpy(float), rtol=1e-12)
+        np.testing.assert_allclose(got["gwh_net"].to_numpy(float), expected["gwh_net"].to_numpy(float), rtol=1e-12)
