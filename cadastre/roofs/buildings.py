@@ -291,6 +291,7 @@ def compute_buildings(
     data: np.ndarray | None = None,
     covered: gpd.GeoDataFrame | None = None,
     given_footprints: bool = True,
+    tables: bool = True,
 ) -> BuildingsResult:
     """PV potential of every roof face and building of a raster, aggregated by commune and EPCI.
 
@@ -326,6 +327,10 @@ def compute_buildings(
     given_footprints : bool
         The footprints were given (a file), not derived from the LiDAR: the tables count them per
         commune (``footprints``, ``footprints_with_data``).
+    tables : bool
+        Aggregate the commune, EPCI and territory tables (annual and monthly). A tiled run, which
+        aggregates all its buildings at the end, asks for none: the result's tables are then empty
+        and its monthly tables None.
     """
     say = progress or (lambda message: None)
     grid = grid_of(irradiance["global"], "irradiance")
@@ -456,22 +461,22 @@ def compute_buildings(
     if not math.isfinite(report["optimum"]["poa_kwh_m2"]):
         raise OptionError("weather: the optimal plane receives no irradiation; check the weather file")
     counts = None
-    if given_footprints:
+    if given_footprints and tables:
         counts = footprint_counts(assign_communes(counted, communes)) if communes is not None else pd.Series(
             dtype="Int64")
     coverage = Coverage(covered=covered.groupby("insee")["covered_m2"].sum(), footprints=counts)
     return BuildingsResult(
         roofs=roofs,
         buildings=b,
-        communes=aggregate(b, "insee", communes=communes, coverage=coverage),
-        epci=aggregate(b, "epci_siren", communes=communes, coverage=coverage),
-        territory=aggregate(b, None, communes=communes),
+        communes=aggregate(b, "insee", communes=communes, coverage=coverage) if tables else pd.DataFrame(),
+        epci=aggregate(b, "epci_siren", communes=communes, coverage=coverage) if tables else pd.DataFrame(),
+        territory=aggregate(b, None, communes=communes) if tables else pd.DataFrame(),
         report=report,
         coverage=covered,
         profiles=profiles,
-        communes_monthly=aggregate_monthly(b, "insee", communes=communes),
-        epci_monthly=aggregate_monthly(b, "epci_siren", communes=communes),
-        territory_monthly=aggregate_monthly(b, None, communes=communes),
+        communes_monthly=aggregate_monthly(b, "insee", communes=communes) if tables else None,
+        epci_monthly=aggregate_monthly(b, "epci_siren", communes=communes) if tables else None,
+        territory_monthly=aggregate_monthly(b, None, communes=communes) if tables else None,
     )
 
 

@@ -313,7 +313,7 @@ def _compute_tile(run_dir: Path, tile: Tile, layers: dict[str, list[str]], confi
         result = compute_buildings(irr, fp, shared.weather, communes=shared.communes, ndsm=extra.get("ndsm"),
                                    vegetation=extra.get("vegetation"), config=config.config, core=tile.core,
                                    yields=shared.yields, data=valid, covered=covered,
-                                   given_footprints=config.footprints is not None)
+                                   given_footprints=config.footprints is not None, tables=False)
     except NoOverlapError:
         return {"outputs": describe_outputs(outs, run_dir), "buildings": 0, "faces": 0}
     b, r = result.buildings, result.roofs
