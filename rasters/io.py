@@ -304,8 +304,10 @@ def write_bands(
     }
     try:
         if not cog:
-            with atomic_path(out) as tmp, rasterio.open(tmp, "w", **profile, **_plain_options(profile)) as dst:
-                _fill_bands(dst, bands, profile, tags)
+            with MemoryFile(ext=".tif") as mem:  # built in memory as well: a full disk is one OSError, no libtiff noise
+                with mem.open(**profile, **_plain_options(profile)) as dst:
+                    _fill_bands(dst, bands, profile, tags)
+                _save(mem, out)
             return out
         cog_file = MemoryFile(ext=".tif")
         try:

@@ -326,3 +326,19 @@ def test_a_failed_move_puts_the_previous_set_back(scene, tmp_path, monkeypatch, 
     assert result.exit_code == 2, (result.exit_code, result.stderr, result.exception)
     assert_one_line(result.stderr, "Input/output error")
     assert_untouched(parent, before, previous)
+
+
+@pytest.mark.skipif(sys.platform != "linux", reason="RLIMIT_FSIZE and SIGXFSZ as on Linux")
+@pytest.mark.parametrize("cog", [True, False])
+def test_a_raster_of_a_run_that_does_not_fit_is_one_error_without_libtiff_noise(tmp_path, capfd, cog):
+    """``cog=False`` writes a run's tile rasters: on a full disk libtiff printed ``_tiffSeekProc: No space
+    left on device.`` on stderr, past every handler; built in memory and written by Python, it cannot."""
+    from rasters.errors import OutputFileError
+
+    values = np.random.default_rng(1).uniform(0, 50, (400, 400)).astype(np.float32)  # incompressible
+    band = to_dataarray(values, "EPSG:2154", from_origin(X0, Y0, 0.5, 0.5), name="dsm", units="m")
+    capfd.readouterr()
+    with file_size_limit(50_000), pytest.raises(OutputFileError, match="too large"):
+        write_bands([band], tmp_path / "dsm.tif", cog=cog)
+    assert capfd.readouterr().err == ""
+    assert list(tmp_path.iterdir()) == []
