@@ -25,7 +25,7 @@ from cadastre.results.contract import (BUILDINGS, BUILDINGS_META, COMMUNES, COMM
                                        ROOFS, SOURCE_KEYS, TERRITORY, TERRITORY_MONTHLY, WORKBOOK)
 from cadastre.results.tables import write_table, write_workbook
 from cadastre.roofs.buildings import BuildingsResult
-from cadastre.roofs.profiles import FaceProfiles, read_profiles, write_profiles
+from cadastre.roofs.profiles import FaceProfiles, write_profile_parts, write_profiles
 from rasters.footprints import GPKG_OPTIONS, write_vector
 from rasters.io import check_output_folder, move_into_place, staging_path
 
@@ -153,9 +153,10 @@ def write_buildings(
 
 def _write_profiles(profiles: Profiles, path: Path) -> None:
     """A set of profiles, or the parts' files concatenated in order, as one profile file."""
-    if not isinstance(profiles, FaceProfiles):
-        profiles = FaceProfiles.concat([read_profiles(part) for part in profiles])
-    write_profiles(path, profiles)
+    if isinstance(profiles, FaceProfiles):
+        write_profiles(path, profiles)
+    else:  # part after part: the memory of one tile's profiles, not the territory's
+        write_profile_parts(path, list(profiles))
 
 
 def _write_layer(layer: Layer, path: Path, name: str) -> None:

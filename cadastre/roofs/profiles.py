@@ -331,6 +331,46 @@ def write_profiles(path: str | os.PathLike, profiles: FaceProfiles) -> Path:
     return path
 
 
+def write_profile_parts(path: str | os.PathLike, parts: Sequence[str | os.PathLike]) -> Path:
+    """Write the profiles of several files (a run's tiles) as one file, part after part; return the path.
+
+    Each part is read and checked by :func:`read_profiles`, then appended as its own row group: the
+    memory is that of one part, whatever the number of parts. The parts must share their directions,
+    levels and kind of face id (ValueError naming the part otherwise); parts without faces are skipped
+    unless all are.
+    """
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    path = Path(path)
+    writer, reference, first = None, None, None
+    with atomic_path(path, ".parquet") as tmp:
+        try:
+            for part in parts:
+                profiles = read_profiles(part)
+                if first is None:
+                    first = profiles
+                if not len(profiles):
+                    continue
+                kind = (tuple(profiles.directions.tolist()), profiles.levels, profiles.faces.dtype.kind)
+                if reference is None:
+                    reference = kind
+                elif kind != reference:
+                    raise ValueError(f"{part}: its directions, levels or kind of face id differ from the parts before")
+                table = pa.Table.from_pandas(profiles.frame(), preserve_index=False)
+                if writer is None:
+                    writer = pq.ParquetWriter(tmp, table.schema, compression="zstd")
+                writer.write_table(table.cast(writer.schema))
+        finally:
+            if writer is not None:
+                writer.close()
+        if writer is None:
+            if first is None:
+                raise ValueError("parts: none given")
+            first.frame().to_parquet(tmp, engine="pyarrow", compression="zstd", index=False)
+    return path
+
+
 def read_profiles(path: str | os.PathLike) -> FaceProfiles:
     """The profiles of a file of :func:`write_profiles`.
 
@@ -364,6 +404,12 @@ def read_profiles(path: str | os.PathLike) -> FaceProfiles:
             raise InputFileError(f"{path}: column {name!r} is {table[name].dtype}, expected {dtype}; {hint}")
     if face.isna().any():
         raise InputFileError(f"{path}: column 'face' has empty values; {hint}")
+    if not len(table):  # a tile whose buildings have no roof face
+        levels = len(LEVEL_COLUMNS)
+        return FaceProfiles(faces=np.empty(0, np.int64 if str(face.dtype) == "int64" else object),
+                            directions=np.empty(0), quantiles=np.empty((0, 0, levels), np.float32),
+                            cumulative=np.empty((0, 0, levels, 3), np.float32),
+                            **{name: np.empty(0, dtype) for name, dtype in FACE_COLUMNS.items()})
     ids = face.to_numpy(np.int64) if str(face.dtype) == "int64" else np.array(face.astype(str).tolist(), object)
     starts = np.flatnonzero(np.r_[True, ids[1:] != ids[:-1]])
     n_f = starts.size

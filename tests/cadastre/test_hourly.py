@@ -29,8 +29,9 @@ from scenes import CELL, GROUND, town
 
 from cadastre.errors import InputFileError
 from cadastre.roofs.faces import faces, rasterize_footprints, roof_cells
+import pyarrow.parquet as pq
 from cadastre.roofs.profiles import (
-    LEVEL_COLUMNS, FaceProfiles, face_profiles, lit_fraction, read_profiles, write_profiles,
+    LEVEL_COLUMNS, FaceProfiles, face_profiles, lit_fraction, read_profiles, write_profile_parts, write_profiles,
 )
 from cadastre.solar.energy import specific_yield
 from cadastre.solar.hourly import face_production, hourly_poa
@@ -323,6 +324,23 @@ def test_profiles_select_and_concat_by_id():
         FaceProfiles.concat([tile_a, p])
     with pytest.raises(ValueError, match="directions"):
         FaceProfiles.concat([p, dataclasses.replace(tile_b, directions=p.directions + 1)])
+
+
+def test_profile_parts_are_merged_part_after_part_as_the_concatenation(tmp_path):
+    """A run's merge writes its tiles' profiles one part at a time (memory of one tile): same file content as concat."""
+    p = _frames()
+    tiles = [dataclasses.replace(p, faces=np.array([f"0_{k}-{f}" for f in p.faces], object)) for k in range(3)]
+    empty = tiles[0].select([])
+    parts = [write_profiles(tmp_path / f"{k}.parquet", t) for k, t in enumerate([tiles[0], empty, *tiles[1:]])]
+    merged = read_profiles(write_profile_parts(tmp_path / "all.parquet", parts))
+    stored = [read_profiles(part) for part in parts]
+    _same(merged, FaceProfiles.concat([s for s in stored if len(s)]))  # as stored (int16 normals)
+    assert list(merged.faces) == [f for t in tiles for f in t.faces]
+    assert pq.ParquetFile(tmp_path / "all.parquet").num_row_groups == 3  # one per part with faces
+    other = write_profiles(tmp_path / "other.parquet", dataclasses.replace(p, directions=p.directions + 1))
+    with pytest.raises(ValueError, match="other.parquet: its directions"):
+        write_profile_parts(tmp_path / "bad.parquet", [parts[0], other])
+    assert not (tmp_path / "bad.parquet").exists()
 
 
 @pytest.mark.parametrize(("change", "needle"), [
