@@ -198,3 +198,30 @@ def production_by_orientation(roofs: pd.DataFrame, *, lang: str = "fr") -> bytes
     names = sector(roofs["azimuth"].fillna(180.0), roofs["flat"].fillna(False))
     sums = roofs["mwh"].astype(float).groupby(names).sum().reindex([*SECTORS, FLAT], fill_value=0.0)
     return _bars([*SECTORS, LABELS[lang]["flat"]], sums.to_numpy(), "#e08a1e", LABELS[lang]["orient"], lang)
+
+
+#: Short month names by language (January first).
+MONTHS = {
+    "fr": ("janv.", "févr.", "mars", "avr.", "mai", "juin", "juil.", "août", "sept.", "oct.", "nov.", "déc."),
+    "en": ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"),
+}
+MONTHLY_COLOUR = "#e08a1e"
+
+
+def monthly_unit(gwh) -> tuple[float, str]:
+    """(factor from GWh, unit) in which to show monthly production: GWh from 1 GWh in a month, else MWh."""
+    return (1.0, "GWh") if np.nanmax(np.asarray(gwh, float)) >= 1.0 else (1000.0, "MWh")
+
+
+def monthly_production(gwh, *, lang: str = "fr") -> bytes:
+    """Bar chart of the gross production of each month (12 values [GWh], January first), labelled in ``lang``."""
+    values = np.asarray(gwh, float)
+    if values.shape != (12,):
+        raise ValueError(f"gwh: {values.shape} values; give 12, January first")
+    factor, unit = monthly_unit(values)
+    fig, ax = plt.subplots(figsize=(7.5, 3.0))
+    ax.bar(MONTHS[lang], values * factor, color=MONTHLY_COLOUR)
+    ax.set_ylabel(("Production brute [{}]" if lang == "fr" else "Gross production [{}]").format(unit))
+    ax.tick_params(axis="x", labelsize=9)
+    fig.tight_layout()
+    return figure_png(fig)

@@ -88,6 +88,7 @@ class RunData:
     communes_path: Path
     _layers: tuple[gpd.GeoDataFrame, gpd.GeoDataFrame] | None = field(default=None, repr=False)
     _polygons: gpd.GeoDataFrame | None = field(default=None, repr=False)
+    _monthly: dict[str, pd.DataFrame] = field(default_factory=dict, repr=False)
 
     def preload(self) -> None:
         """Read both layers once (for many reports of the same run)."""
@@ -121,6 +122,33 @@ class RunData:
         if not len(parts):
             return parts
         return parts[parts["insee"].map(insee_code, na_action="ignore").isin(insees)]
+
+    def monthly(self, kind: str, code: str) -> pd.DataFrame | None:
+        """The area's 12 rows of ``communes_monthly.csv`` (``kind="commune"``, ``code`` its INSEE code) or
+        ``epci_monthly.csv`` (``kind="epci"``, its SIREN), by month, as written (``month``, ``gwh_gross``,
+        ``gwh_net`` [GWh]); None when the folder has no such table (a folder written by an older engine).
+
+        Raises
+        ------
+        InputFileError
+            The table lacks a column, holds a bad value, or not exactly the months 1 to 12 for the area.
+        """
+        name, key = (contract.COMMUNES_MONTHLY, "insee") if kind == "commune" else (contract.EPCI_MONTHLY, "epci_siren")
+        path = self.folder / name
+        if not path.is_file():
+            return None
+        if name not in self._monthly:
+            table = _csv(path, required=contract.MONTHLY_TABLE_COLUMNS_OF[name])
+            if key == "insee":
+                table["insee"] = table["insee"].map(insee_code)
+            self._monthly[name] = table
+        table = self._monthly[name]
+        rows = table[table[key] == code]
+        rows = rows.assign(_m=rows["month"].astype(int)).sort_values("_m", kind="stable")
+        if list(rows["_m"]) != list(range(1, 13)):
+            raise InputFileError(f"{path}: {key} {code} has months {sorted(set(rows['_m']))} instead of 1 to 12 "
+                                 "once each; rerun the cadastre")
+        return rows.drop(columns="_m").reset_index(drop=True)
 
     def parameters(self) -> dict:
         """The parameters the result was computed with (:data:`~cadastre.results.contract.PARAMETERS`).

@@ -24,7 +24,7 @@ TEXT = {
         "gwh_net": "Production nette (GWh/an)", "households": "Équivalent foyers",
         "share": "Part du total du territoire (%)", "map": "Carte des toitures par classe", "charts": "Graphiques",
         "hist": "Répartition de l'irradiation des toitures (pondérée par la surface)",
-        "by_class": "Production par classe", "by_orient": "Production par orientation du toit",
+        "monthly": "Production mois par mois", "by_class": "Production par classe", "by_orient": "Production par orientation du toit",
         "top": "Les 20 meilleurs bâtiments", "id": "Identifiant", "area": "Surface utile (m²)", "kwp": "kWc",
         "mwh": "MWh/an", "class": "Classe", "address": "Adresse", "municipal": "Bâtiments municipaux",
         "no_qual": "Aucune qualification des bâtiments municipaux n'accompagne ce calcul "
@@ -44,7 +44,7 @@ TEXT = {
         "gwh_gross": "Gross production (GWh/yr)", "gwh_net": "Net production (GWh/yr)",
         "households": "Household equivalent", "share": "Share of the territory total (%)", "map": "Roof map by class",
         "charts": "Charts", "hist": "Distribution of roof irradiation (area-weighted)",
-        "by_class": "Production by class", "by_orient": "Production by roof orientation", "top": "Top 20 buildings",
+        "monthly": "Production month by month", "by_class": "Production by class", "by_orient": "Production by roof orientation", "top": "Top 20 buildings",
         "id": "Id", "area": "Usable area (m²)", "kwp": "kWp", "mwh": "MWh/yr", "class": "Class", "address": "Address",
         "municipal": "Municipal buildings",
         "no_qual": "No qualification of municipal buildings comes with this run (see `cadastre qualify`).",

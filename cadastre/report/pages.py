@@ -205,6 +205,37 @@ def coverage_note(row: pd.Series, *, kind: str = "commune", lang: str = "fr") ->
     return text + ": the figures above hold for that part only."
 
 
+def _monthly(run: RunData, row: pd.Series, *, kind: str, weather: str, text: dict, lang: str) -> dict | None:
+    """The monthly section: chart, caption and cells of the area's gross production month by month.
+
+    From ``communes_monthly.csv`` / ``epci_monthly.csv`` as written; None when the folder has no such table.
+    ``cells``: (month label, ``gwh_gross`` as written [GWh], value shown in ``unit``).
+    """
+    code = row["insee"] if kind == "commune" else row["epci_siren"]
+    table = run.monthly(kind, code)
+    if table is None:
+        return None
+    gwh = table["gwh_gross"].astype(float).to_numpy()
+    factor, unit = charts.monthly_unit(gwh)
+    labels = charts.MONTHS[lang]
+    cells = [(label, raw, fmt(float(raw) * factor, 1 if unit == "MWh" else 3, lang, significant=2))
+             for label, raw in zip(labels, table["gwh_gross"], strict=True)]
+    annual = fmt(row.get("gwh_gross", ""), 3, lang, significant=2)
+    buildings = fmt(row.get("buildings", ""), 0, lang)
+    if lang == "fr":
+        where = "de la commune" if kind == "commune" else "de l'EPCI"
+        caption = (f"Production brute de chaque mois des {buildings} bâtiments analysés {where}, avec la météo "
+                   f"« {weather} » du calcul (mois en temps universel). Les douze mois font ensemble la "
+                   f"production brute annuelle indiquée plus haut : {annual} GWh/an.")
+    else:
+        where = "the commune" if kind == "commune" else "the EPCI"
+        caption = (f"Gross production of each month of the {buildings} buildings analysed in {where}, under the "
+                   f"run's weather “{weather}” (months in UTC). The twelve months add up to the annual gross "
+                   f"production shown above: {annual} GWh/yr.")
+    return {"png": charts.monthly_production(gwh, lang=lang), "caption": caption, "unit": unit, "cells": cells,
+            "title": text["monthly"], "annual": str(row.get("gwh_gross", ""))}
+
+
 def _dash(value: str) -> str:
     return value if value.strip() else "–"
 
@@ -241,16 +272,18 @@ def render(run: RunData, row: pd.Series, *, kind: str, lang: str = "fr") -> tupl
     names = list(run.communes.loc[run.communes["insee"].isin(insees), "commune"])
     drawings = [(charts.irradiation_histogram, "hist"), (charts.production_by_class, "by_class"),
                 (charts.production_by_orientation, "by_orient")]
+    weather = Path(str(run.meta.get("weather") or "")).name or "PVGIS TMY"
     page = report_page(
         lang=lang, text=text, name=name, meta=meta_items,
         figures=_key_figures(row, run.territory, text, lang),
+        monthly=_monthly(run, row, kind=kind, weather=weather, text=text, lang=lang),
         roof_map=charts.roof_map(roofs, boundary(run, insees), lang=lang, covered=run.covered(insees)),
         coverage=coverage_note(row, kind=kind, lang=lang),
         charts=[(draw(roofs, lang=lang), text[key]) for draw, key in drawings],
         top=_top_table(buildings, text, lang),
         municipal=_municipal(run, insees, names, text, lang),
         method=_method(run, lang),
-        weather=Path(str(run.meta.get("weather") or "")).name or "PVGIS TMY",
+        weather=weather,
         run_id=run.run_id,
     )
     return page, buildings

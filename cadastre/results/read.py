@@ -367,8 +367,8 @@ def read_table(path: Path, *, required: tuple[str, ...] | None = None) -> pd.Dat
     except (OSError, ValueError) as exc:
         raise InputFileError(f"{path}: not a readable CSV table ({type(exc).__name__}); {RERUN}") from None
     check_columns(path, frame.columns, REQUIRED_COLUMNS.get(path.name, ()) if required is None else required)
-    if path.name in TABLES:  # the contract's tables (another CSV, such as qualification.csv, has its own columns)
-        check_table_values(path, frame)
+    if path.name in TABLES or path.name in MONTHLY_TABLES:  # the contract's tables (another CSV, such as
+        check_table_values(path, frame)  # qualification.csv, has its own columns)
     return frame
 
 
