@@ -72,6 +72,10 @@ def buildings_command(
         "annual one of the unshaded plane x shading ratio, split into months as the unshaded plane's.",
         show_default=False,
     ),
+    hourly: str = typer.Option(
+        None, "--hourly", help="Building ids, comma-separated (e.g. 3,17): also write hourly.csv, the AC power of "
+        "each of them [kW] at every weather row (UTC). Needs the horizon codes (see --horizons).", show_default=False,
+    ),
     top: int = typer.Option(10, "--top", help="How many of the best buildings the summary lists."),
     overwrite: bool = OVERWRITE,
     quiet: bool = QUIET,
@@ -106,12 +110,16 @@ def buildings_command(
     with handle_errors():
         if top < 0:
             raise OptionError(f"--top: {top}; give a number >= 0")
+        wanted = hourly_ids(hourly)
         cfg = load_config(config)
         check_output_folder(output, BUILDINGS_FILES, overwrite=overwrite)
         irr = read_bands(irradiance, required=("global", "slope", "aspect"))
         codes = horizons if horizons is not None else horizon_path(irradiance)
         if horizons is not None or codes.is_file():
             irr = attach_horizons(irr, codes)
+        if wanted and "horizon" not in irr:
+            raise OptionError(f"--hourly: {irradiance} has no horizon codes ({codes} is missing); give --horizons, "
+                              "or compute the irradiance again with 'cadastre irradiance'")
         like = irr["global"]
         ndsm = vegetation = mask = None
         if prepared is not None:
@@ -151,23 +159,74 @@ def buildings_command(
                 f"{irradiance}: no roof face on the {result.report['buildings']:,} buildings of the raster, nothing "
                 f"written (a roof cell lies in a footprint,{above} with an irradiance value); check that the "
                 "footprints match the raster's buildings")
+        power = building_hourly(result, wanted, met, cfg.pv) if wanted else None
         seconds = time.perf_counter() - started
-        write_buildings(output, result, overwrite=overwrite, sources={
+        write_buildings(output, result, overwrite=overwrite, hourly=power, sources={
             "footprints": source, "irradiance": str(irradiance), "weather": str(met.source),
             "communes": str(communes or default_communes_path()), "crs": like.rio.crs.to_string(),
             "seconds": seconds})
         if not quiet:
-            stdout.print(summary_table(result, output, seconds))
+            stdout.print(summary_table(result, output, seconds, hourly=power is not None))
             if top:
                 stdout.print(top_table(result.buildings, top))
 
 
-def summary_table(result, output: Path, seconds: float) -> Table:
-    from cadastre.results.contract import BUILDINGS_FILES, PROFILES
+def hourly_ids(text: str | None) -> list[str]:
+    """The building ids of ``--hourly`` (comma-separated), in order, without repeats; [] when not given."""
+    if text is None:
+        return []
+    ids = list(dict.fromkeys(part.strip() for part in text.split(",") if part.strip()))
+    if not ids:
+        raise OptionError(f"--hourly {text!r}: no building id; give ids of buildings.gpkg, comma-separated (e.g. 3,17)")
+    return ids
+
+
+def building_hourly(result, ids: list[str], weather, pv):
+    """Hourly AC power [kW] of the buildings ``ids``: per weather row, the sum over each building's faces with
+    kWp of kWp x AC power per kWp (:func:`cadastre.solar.hourly.face_production`, the model of the faces'
+    annual ``mwh``: a building's rows sum to its ``mwh`` x 1000 / the rows' hours).
+
+    Returns a long table (:data:`cadastre.results.contract.HOURLY_COLUMNS`): ``time`` (the weather row's stamp,
+    UTC, ISO 8601), ``building_id``, ``kw_ac``; buildings in the order of ``ids``.
+
+    Raises
+    ------
+    OptionError
+        An id that is not a building of the result.
+    """
+    import numpy as np
+    import pandas as pd
+
+    from cadastre.results.contract import HOURLY_COLUMNS
+    from cadastre.solar.hourly import face_production
+
+    known = set(result.buildings["building_id"].astype(str))
+    for building in ids:
+        if building not in known:
+            raise OptionError(f"--hourly: no building '{building}' in the results (ids of buildings.gpkg: "
+                              f"{len(known):,} buildings); nothing written")
+    roofs = result.roofs[result.roofs["building_id"].astype(str).isin(ids) & (result.roofs["kwp"] > 0)]
+    faces = list(roofs["face"])
+    stamps = weather.data.index.tz_convert("UTC").strftime("%Y-%m-%dT%H:%M:%SZ")
+    power = np.zeros((len(ids), len(stamps)))
+    if faces:
+        params = result.report["parameters"]
+        site = tuple(float(result.report["site"][k]) for k in ("latitude", "longitude", "altitude"))
+        ac = face_production(weather, site, result.profiles.select(faces), pv=pv, sky=params["sky"],
+                             albedo=float(params["albedo"]), hourly_faces=faces).hourly_ac  # W/kWp
+        row = {building: i for i, building in enumerate(ids)}
+        for face, building, kwp in zip(faces, roofs["building_id"].astype(str), roofs["kwp"], strict=True):
+            power[row[building]] += float(kwp) * np.nan_to_num(ac[face].to_numpy()) / 1000.0
+    return pd.DataFrame({HOURLY_COLUMNS[0]: np.tile(np.asarray(stamps), len(ids)),
+                         HOURLY_COLUMNS[1]: np.repeat(ids, len(stamps)), HOURLY_COLUMNS[2]: power.ravel()})
+
+
+def summary_table(result, output: Path, seconds: float, *, hourly: bool = False) -> Table:
+    from cadastre.results.contract import BUILDINGS_FILES, HOURLY, PROFILES
 
     t = result.territory.iloc[0] if len(result.territory) else None
     table = Table(title="cadastre buildings", show_header=False)
-    names = [*BUILDINGS_FILES, *([PROFILES] if result.profiles is not None else [])]
+    names = [*BUILDINGS_FILES, *([PROFILES] if result.profiles is not None else []), *([HOURLY] if hourly else [])]
     table.add_row("output", f"{display(output)}/ ({', '.join(names)})")
     table.add_row("buildings / faces", f"{result.report['buildings']:,} / {result.report['faces']:,} "
                   f"({result.report['suitable_faces']:,} suitable)")

@@ -52,6 +52,11 @@ PROFILES = "profiles.parquet"
 """The shading profiles of the roof faces (:func:`cadastre.roofs.profiles.write_profiles`; ``face``: the face's
 number in a buildings folder, ``<tile>-<face>`` in a run folder): what ``cadastre reweather`` needs. Absent from a
 buildings folder computed from an irradiance raster without horizon codes."""
+HOURLY = "hourly.csv"
+"""The hourly AC power of the buildings asked for with ``cadastre buildings --hourly`` (:data:`HOURLY_COLUMNS`);
+absent otherwise."""
+HOURLY_COLUMNS = ("time", "building_id", "kw_ac")
+"""Columns of :data:`HOURLY`: the weather row's stamp (UTC, ISO 8601), the building, its AC power [kW]."""
 WORKBOOK = "tables.xlsx"
 """The aggregate tables as one workbook for spreadsheets, one sheet per table, French headers with units
 (:func:`cadastre.results.tables.write_workbook`)."""
@@ -203,7 +208,7 @@ HEADERS = {
 """Column -> header of the workbooks, in French with the unit (:data:`WORKBOOK`, and the workbooks of
 ``cadastre report`` and ``cadastre qualify``, which add their own columns)."""
 
-__all__ += ["HEADERS", "WORKBOOK"]
+__all__ += ["HEADERS", "HOURLY", "HOURLY_COLUMNS", "WORKBOOK"]
 
 # --------------------------------------------------------------------------- what readers check
 # (cadastre.results.read refuses a folder that breaks these, with one line naming the file and the column or key)

@@ -21,7 +21,7 @@ import pyogrio
 
 from cadastre.errors import OutputFileError
 from cadastre.results.contract import (BUILDINGS, BUILDINGS_META, COMMUNES, COMMUNES_MONTHLY, COVERAGE,
-                                       COVERAGE_PART_COLUMNS, EPCI, EPCI_MONTHLY, LAYERS, MONTHLY_TABLES, PROFILES,
+                                       COVERAGE_PART_COLUMNS, EPCI, EPCI_MONTHLY, HOURLY, LAYERS, MONTHLY_TABLES, PROFILES,
                                        ROOFS, SOURCE_KEYS, TERRITORY, TERRITORY_MONTHLY, WORKBOOK)
 from cadastre.results.tables import write_table, write_workbook
 from cadastre.roofs.buildings import BuildingsResult
@@ -47,6 +47,7 @@ def write_results(
     coverage: Layer | None = None,
     profiles: Profiles | None = None,
     meta: dict | None = None,
+    hourly: pd.DataFrame | None = None,
     overwrite: bool = False,
 ) -> Path:
     """Write a result set into ``folder`` (created if missing), all or nothing.
@@ -76,6 +77,9 @@ def write_results(
     meta : dict, optional
         Written as :data:`~cadastre.results.contract.BUILDINGS_META` (a run folder writes its
         own ``run.json``).
+    hourly : pandas.DataFrame, optional
+        Written as :data:`~cadastre.results.contract.HOURLY` (``cadastre buildings --hourly``); None writes
+        none (and removes an earlier set's once the new one is in place).
     overwrite : bool
         Replace the files of an earlier set.
 
@@ -98,7 +102,7 @@ def write_results(
     if sorted(monthly) != sorted(MONTHLY_TABLES):
         raise ValueError(f"monthly: tables {sorted(monthly)}; give exactly {', '.join(MONTHLY_TABLES)}")
     names = [ROOFS, BUILDINGS, COVERAGE, COMMUNES, EPCI, TERRITORY, *MONTHLY_TABLES, WORKBOOK] + (
-        [PROFILES] if profiles is not None else []) + ([BUILDINGS_META] if meta is not None else [])
+        [PROFILES] if profiles is not None else []) + ([BUILDINGS_META] if meta is not None else []) + ([HOURLY] if hourly is not None else [])
     dest = check_output_folder(folder, names, overwrite=overwrite)
     staging = staging_path(dest, "tmp")
     try:
@@ -114,10 +118,13 @@ def write_results(
             _write_profiles(profiles, staging / PROFILES)
         if meta is not None:
             (staging / BUILDINGS_META).write_text(json.dumps(meta, indent=2, default=str), encoding="utf-8")
-        stale = profiles is None and (dest / PROFILES).is_file()
+        if hourly is not None:
+            write_table(hourly, staging / HOURLY)
+        stale = [name for name, given in ((PROFILES, profiles), (HOURLY, hourly))
+                 if given is None and (dest / name).is_file()]
         move_into_place(staging, dest, names)
-        if stale:  # an earlier set's profiles, which the new tables do not match
-            (dest / PROFILES).unlink()
+        for name in stale:  # an earlier set's profiles or hourly power, which the new tables do not match
+            (dest / name).unlink()
     except OutputFileError:
         raise
     except OSError as exc:
@@ -129,12 +136,14 @@ def write_results(
 
 
 def write_buildings(
-    folder: str | os.PathLike, result: BuildingsResult, *, sources: dict, overwrite: bool = False
+    folder: str | os.PathLike, result: BuildingsResult, *, sources: dict, hourly: pd.DataFrame | None = None,
+    overwrite: bool = False,
 ) -> Path:
     """Write what :func:`cadastre.roofs.buildings.compute_buildings` returned as a buildings folder.
 
     ``sources`` holds the :data:`~cadastre.results.contract.SOURCE_KEYS` (inputs used, CRS,
-    seconds taken); the metadata is the result's report followed by them.
+    seconds taken); the metadata is the result's report followed by them. ``hourly``: as in
+    :func:`write_results`.
 
     Raises
     ------
@@ -148,7 +157,7 @@ def write_buildings(
                TERRITORY_MONTHLY: result.territory_monthly}
     return write_results(folder, roofs=result.roofs, buildings=result.buildings, communes=result.communes,
                          epci=result.epci, territory=result.territory, monthly=monthly, coverage=result.coverage,
-                         profiles=result.profiles, meta=meta, overwrite=overwrite)
+                         profiles=result.profiles, meta=meta, hourly=hourly, overwrite=overwrite)
 
 
 def _write_profiles(profiles: Profiles, path: Path) -> None:
