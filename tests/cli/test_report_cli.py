@@ -175,7 +175,7 @@ def test_chromium_screenshot_shows_the_map(folders, tmp_path, chromium):
     images = {ident or f"chart{k}": np.asarray(Image.open(io.BytesIO(base64.b64decode(data))).convert("RGB"))
               for k, (ident, data) in enumerate(re.findall(r'<img(?: id="([\w-]+)")? alt="[^"]*" '
                                                            r'src="data:image/png;base64,([^"]+)"', text))}
-    assert set(images) == {"roof-map", "chart1", "chart2", "chart3"}
+    assert set(images) == {"roof-map", "chart1", "chart2", "chart3", "monthly-chart"}
     in_map = class_pixels(images["roof-map"])
     in_charts = sum(class_pixels(images[k]) for k in ("chart1", "chart2", "chart3"))
     assert in_map > 10_000, "the map image itself holds few roof pixels"
