@@ -22,7 +22,7 @@ from cadastre.pages.tables import NUMBER, Table
 from cadastre.qualify.config import parameters
 from cadastre.qualify.operation import QualifyResult
 
-__all__ = ["production_chart", "render_html"]
+__all__ = ["monthly_chart", "production_chart", "qualified_monthly", "render_html"]
 
 #: Columns of a table: (column, label key of :data:`cadastre.pages.labels.QUALIFICATION`, digits: int,
 #: "%" for a fraction shown in %, or None for text).
@@ -113,6 +113,34 @@ def production_chart(profiles, title: str, lang: str = "fr") -> bytes:
     return figure_png(fig, dpi=80, tight=True)
 
 
+def qualified_monthly(result: QualifyResult) -> tuple[np.ndarray, int]:
+    """Production of each month (local months of the weather rows) summed over the qualified buildings [MWh],
+    and their number."""
+    t = result.table
+    lines = [int(line) for line, v in zip(t["line"], t["verdict"], strict=True)
+             if v == "qualified" and int(line) in result.profiles]
+    total = np.zeros(12)
+    for line in lines:
+        total += result.profiles[line].monthly_production
+    return total, len(lines)
+
+
+def monthly_chart(monthly: np.ndarray, lang: str = "fr") -> bytes:
+    """PNG: 12 bars, the monthly production of the qualified buildings. [MWh]"""
+    w = QUALIFICATION[lang]
+    fig = Figure(figsize=(7.5, 2.8))
+    ax = fig.subplots()
+    months = np.arange(1, 13)
+    ax.bar(months, monthly, 0.7, color="#f2b705")
+    for m, v in zip(months, monthly, strict=True):
+        ax.annotate(number(v, 1, _STYLE[lang]), (m, v), ha="center", va="bottom", fontsize=7)
+    ax.set_xticks(months)
+    ax.set_xlabel(w["month"])
+    ax.set_ylabel("MWh")
+    ax.margins(y=0.15)
+    return figure_png(fig, dpi=80, tight=True)
+
+
 def render_html(result: QualifyResult, *, top: int = 5, lang: str = "fr") -> str:
     """The whole page as a string (see the module docstring).
 
@@ -137,6 +165,8 @@ def render_html(result: QualifyResult, *, top: int = 5, lang: str = "fr") -> str
             title = f"#{row['rank']} {row['name']} ({row['commune']}) : {number(row['kwp'], 1, 'fr')} kWc" \
                 if lang == "fr" else f"#{row['rank']} {row['name']} ({row['commune']}): {row['kwp']:.1f} kWp"
             charts.append((production_chart(prof, title, lang), title))
+    monthly, qualified = qualified_monthly(result)
+    monthly_png = monthly_chart(monthly, lang) if qualified else None
     assumptions = pd.DataFrame([{"key": k, "value": str(v), "unit": u, "source": n}
                                 for k, v, u, n in parameters(result.config)])
     meta = result.meta
@@ -148,5 +178,6 @@ def render_html(result: QualifyResult, *, top: int = 5, lang: str = "fr") -> str
         problems=_table(errors, _PROBLEMS, "problems", lang) if len(errors) else None,
         operation=_table(result.operation, _OPERATION, "operation", lang),
         assumptions=_table(assumptions, _ASSUMPTIONS, "assumptions", lang),
-        sky=meta["sky"], albedo=f"{meta['albedo']:g}",
+        sky=meta["sky"], albedo=f"{meta['albedo']:g}", production=meta.get("production"),
+        monthly=monthly_png, monthly_total=float(monthly.sum()), monthly_buildings=qualified,
     )

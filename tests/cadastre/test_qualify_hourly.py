@@ -164,3 +164,19 @@ def test_a_face_without_profile_is_one_line_naming_the_file(runs, tmp_path):
     with pytest.raises(InputFileError, match=r"profiles\.parquet: face 1 has no profile") as info:
         qualify(folder, municipal(tmp_path / "m.csv"))
     assert "\n" not in str(info.value)
+
+
+def test_the_page_charts_the_monthly_production_of_the_qualified_buildings(runs, tmp_path):
+    from cadastre.qualify.html import qualified_monthly, render_html
+
+    result = qualify(runs[0], municipal(tmp_path / "m.csv"), config=occupied(12, 22))
+    result.table["verdict"] = "qualified"
+    monthly, count = qualified_monthly(result)
+    assert count == 1 and monthly.shape == (12,)
+    assert monthly.sum() == pytest.approx(result.table["mwh"].iloc[0], rel=1e-9)
+    assert monthly[5] > 2 * monthly[11]  # June against December
+    page = render_html(result)
+    assert "Production mensuelle des bâtiments qualifiés" in page and "1 bâtiments qualifiés" in page
+    assert "profiles.parquet" in page
+    result.table["verdict"] = "to study"
+    assert "Aucun bâtiment qualifié." in render_html(result)
