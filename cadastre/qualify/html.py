@@ -11,6 +11,7 @@ import math
 
 import numpy as np
 import pandas as pd
+from markupsafe import Markup, escape
 from matplotlib.figure import Figure
 
 from cadastre.errors import OptionError
@@ -125,20 +126,34 @@ def qualified_monthly(result: QualifyResult) -> tuple[np.ndarray, int]:
     return total, len(lines)
 
 
-def monthly_chart(monthly: np.ndarray, lang: str = "fr") -> bytes:
-    """PNG: 12 bars, the monthly production of the qualified buildings. [MWh]"""
+def monthly_chart(monthly: np.ndarray, lang: str = "fr") -> Markup:
+    """Inline SVG: 12 bars, the monthly production of the qualified buildings, each with its value. [MWh]
+
+    Vector markup (no image file, no inline style): it scales with the page and prints sharply.
+    """
     w = QUALIFICATION[lang]
-    fig = Figure(figsize=(7.5, 2.8))
-    ax = fig.subplots()
-    months = np.arange(1, 13)
-    ax.bar(months, monthly, 0.7, color="#f2b705")
-    for m, v in zip(months, monthly, strict=True):
-        ax.annotate(number(v, 1, _STYLE[lang]), (m, v), ha="center", va="bottom", fontsize=7)
-    ax.set_xticks(months)
-    ax.set_xlabel(w["month"])
-    ax.set_ylabel("MWh")
-    ax.margins(y=0.15)
-    return figure_png(fig, dpi=80, tight=True)
+    width, height, left, bottom, top = 640, 230, 48, 36, 22
+    plot_w, plot_h = width - left - 10, height - bottom - top
+    peak = float(max(np.max(monthly), 1e-9))
+    step = plot_w / 12
+    parts = [f'<svg viewBox="0 0 {width} {height}" width="{width}" height="{height}" role="img" '
+             f'aria-label="{escape(w["production"])} (MWh) / {escape(w["month"])}">',
+             f'<line x1="{left}" y1="{top + plot_h}" x2="{width - 10}" y2="{top + plot_h}" stroke="#555"/>',
+             f'<text x="12" y="{top + plot_h / 2:.0f}" font-size="12" transform="rotate(-90 12 {top + plot_h / 2:.0f})" '
+             'text-anchor="middle">MWh</text>',
+             f'<text x="{left + plot_w / 2:.0f}" y="{height - 4}" font-size="12" text-anchor="middle">'
+             f'{escape(w["month"])}</text>']
+    for m, value in enumerate(monthly):
+        h = plot_h * float(value) / peak
+        x = left + m * step + step * 0.15
+        parts.append(f'<rect x="{x:.1f}" y="{top + plot_h - h:.1f}" width="{step * 0.7:.1f}" height="{h:.1f}" '
+                     'fill="#f2b705"/>')
+        parts.append(f'<text x="{x + step * 0.35:.1f}" y="{top + plot_h - h - 4:.1f}" font-size="11" '
+                     f'text-anchor="middle">{escape(number(float(value), 1, _STYLE[lang]))}</text>')
+        parts.append(f'<text x="{x + step * 0.35:.1f}" y="{top + plot_h + 15:.1f}" font-size="11" '
+                     f'text-anchor="middle">{m + 1}</text>')
+    parts.append("</svg>")
+    return Markup("".join(parts))
 
 
 def render_html(result: QualifyResult, *, top: int = 5, lang: str = "fr") -> str:

@@ -178,7 +178,7 @@ def test_the_page_charts_the_monthly_production_of_the_qualified_buildings(runs,
     assert monthly[5] > 2 * monthly[11]  # June against December
     page = render_html(result)
     assert "Production mensuelle des bâtiments qualifiés" in page and "1 bâtiments qualifiés" in page
-    assert "profiles.parquet" in page
+    assert "profiles.parquet" in page and page.count("<rect ") == 12  # the 12 bars, inline SVG
     result.table["verdict"] = "to study"
     assert "Aucun bâtiment qualifié." in render_html(result)
 
