@@ -11,6 +11,7 @@ import math
 
 import numpy as np
 import pandas as pd
+from markupsafe import Markup, escape
 from matplotlib.figure import Figure
 
 from cadastre.errors import OptionError
@@ -22,7 +23,7 @@ from cadastre.pages.tables import NUMBER, Table
 from cadastre.qualify.config import parameters
 from cadastre.qualify.operation import QualifyResult
 
-__all__ = ["production_chart", "render_html"]
+__all__ = ["monthly_chart", "production_chart", "qualified_monthly", "render_html"]
 
 #: Columns of a table: (column, label key of :data:`cadastre.pages.labels.QUALIFICATION`, digits: int,
 #: "%" for a fraction shown in %, or None for text).
@@ -113,6 +114,48 @@ def production_chart(profiles, title: str, lang: str = "fr") -> bytes:
     return figure_png(fig, dpi=80, tight=True)
 
 
+def qualified_monthly(result: QualifyResult) -> tuple[np.ndarray, int]:
+    """Production of each month (local months of the weather rows) summed over the qualified buildings [MWh],
+    and their number."""
+    t = result.table
+    lines = [int(line) for line, v in zip(t["line"], t["verdict"], strict=True)
+             if v == "qualified" and int(line) in result.profiles]
+    total = np.zeros(12)
+    for line in lines:
+        total += result.profiles[line].monthly_production
+    return total, len(lines)
+
+
+def monthly_chart(monthly: np.ndarray, lang: str = "fr") -> Markup:
+    """Inline SVG: 12 bars, the monthly production of the qualified buildings, each with its value. [MWh]
+
+    Vector markup (no image file, no inline style): it scales with the page and prints sharply.
+    """
+    w = QUALIFICATION[lang]
+    width, height, left, bottom, top = 640, 230, 48, 36, 22
+    plot_w, plot_h = width - left - 10, height - bottom - top
+    peak = float(max(np.max(monthly), 1e-9))
+    step = plot_w / 12
+    parts = [f'<svg viewBox="0 0 {width} {height}" width="{width}" height="{height}" role="img" '
+             f'aria-label="{escape(w["production"])} (MWh) / {escape(w["month"])}">',
+             f'<line x1="{left}" y1="{top + plot_h}" x2="{width - 10}" y2="{top + plot_h}" stroke="#555"/>',
+             f'<text x="12" y="{top + plot_h / 2:.0f}" font-size="12" transform="rotate(-90 12 {top + plot_h / 2:.0f})" '
+             'text-anchor="middle">MWh</text>',
+             f'<text x="{left + plot_w / 2:.0f}" y="{height - 4}" font-size="12" text-anchor="middle">'
+             f'{escape(w["month"])}</text>']
+    for m, value in enumerate(monthly):
+        h = plot_h * float(value) / peak
+        x = left + m * step + step * 0.15
+        parts.append(f'<rect x="{x:.1f}" y="{top + plot_h - h:.1f}" width="{step * 0.7:.1f}" height="{h:.1f}" '
+                     'fill="#f2b705"/>')
+        parts.append(f'<text x="{x + step * 0.35:.1f}" y="{top + plot_h - h - 4:.1f}" font-size="11" '
+                     f'text-anchor="middle">{escape(number(float(value), 1, _STYLE[lang]))}</text>')
+        parts.append(f'<text x="{x + step * 0.35:.1f}" y="{top + plot_h + 15:.1f}" font-size="11" '
+                     f'text-anchor="middle">{m + 1}</text>')
+    parts.append("</svg>")
+    return Markup("".join(parts))
+
+
 def render_html(result: QualifyResult, *, top: int = 5, lang: str = "fr") -> str:
     """The whole page as a string (see the module docstring).
 
@@ -137,6 +180,8 @@ def render_html(result: QualifyResult, *, top: int = 5, lang: str = "fr") -> str
             title = f"#{row['rank']} {row['name']} ({row['commune']}) : {number(row['kwp'], 1, 'fr')} kWc" \
                 if lang == "fr" else f"#{row['rank']} {row['name']} ({row['commune']}): {row['kwp']:.1f} kWp"
             charts.append((production_chart(prof, title, lang), title))
+    monthly, qualified = qualified_monthly(result)
+    monthly_png = monthly_chart(monthly, lang) if qualified else None
     assumptions = pd.DataFrame([{"key": k, "value": str(v), "unit": u, "source": n}
                                 for k, v, u, n in parameters(result.config)])
     meta = result.meta
@@ -148,5 +193,6 @@ def render_html(result: QualifyResult, *, top: int = 5, lang: str = "fr") -> str
         problems=_table(errors, _PROBLEMS, "problems", lang) if len(errors) else None,
         operation=_table(result.operation, _OPERATION, "operation", lang),
         assumptions=_table(assumptions, _ASSUMPTIONS, "assumptions", lang),
-        sky=meta["sky"], albedo=f"{meta['albedo']:g}",
+        sky=meta["sky"], albedo=f"{meta['albedo']:g}", production=meta.get("production"),
+        monthly=monthly_png, monthly_total=float(monthly.sum()), monthly_buildings=qualified,
     )

@@ -6,11 +6,20 @@ or a ``cadastre run`` RUN_DIR, docs/run-dir.md):
 
 1. **Roof**: the building's suitable faces of ``roofs.gpkg``; the roof holds
    ``roof_fraction`` of their kWp (obstacles, access, structure).
-2. **Production**, row by row over the run's weather: pvlib PVWatts with cell
-   temperature for each face's tilt and azimuth
-   (:func:`cadastre.solar.energy.pvwatts_planes`, at the building's longitude and
-   latitude, with the run's sky model), times the face's shading ratio from
-   the cadastre. [kW]
+2. **Production**, row by row over the run's weather, per kWp of each face:
+
+   - ``"hourly shaded profiles"`` when the folder holds ``profiles.parquet``: the
+     face's shaded PVWatts AC power, hour by hour from its shading profile
+     (:func:`cadastre.solar.hourly.face_production`, at the run's site, with the
+     run's sky model and albedo): a face shaded in the morning produces
+     nothing in the morning, whatever its annual ratio;
+   - ``"unshaded profile x annual ratio"`` otherwise (a folder without
+     profiles): pvlib PVWatts with cell temperature for each face's tilt and
+     azimuth (:func:`cadastre.solar.energy.pvwatts_planes`, at the building's
+     longitude and latitude), times the face's annual shading ratio from the
+     cadastre, at every hour.
+
+   ``qualify.json`` says which (``production``). [kW]
 3. **Load**: the building type's hourly shape scaled to the given yearly
    consumption, else to the type's default kWh per m2 of floor area
    (:mod:`cadastre.qualify.loads`).
@@ -31,8 +40,9 @@ ambiguous match, negative consumption, no usable roof...) get
 ``status = "error"``, verdict ``not qualified``, no rank and the problem as
 reason; the other rows are qualified as usual.
 
-Limits: modules follow each face's own tilt (flat roofs stay flat); a face's
-shading is its yearly shading ratio applied to every hour; the self-consumed
+Limits: modules follow each face's own tilt (flat roofs stay flat); without
+profiles a face's shading is its yearly shading ratio applied to every hour; the
+profiles of the whole folder are read (and checked) at once; the self-consumed
 share of the production is that of the first year for the whole lifetime.
 """
 
@@ -50,6 +60,8 @@ from pyproj import Transformer
 
 from cadastre.areas.aggregate import default_communes_path
 from cadastre.qualify.economics import economics, self_consumption
+from cadastre.roofs.profiles import FaceProfiles, read_profiles
+from cadastre.solar import hourly
 from cadastre.solar.energy import pvwatts_planes
 from cadastre.errors import InputFileError
 from cadastre.qualify.loads import calendar, load_profile
@@ -61,6 +73,8 @@ from cadastre.solar.weather import Weather, default_weather_path, load_weather
 
 __all__ = [
     "HEADERS",
+    "HOURLY_PROFILES",
+    "RATIO_PROFILE",
     "OUTPUT_COLUMNS",
     "VERDICTS",
     "QualifyResult",
@@ -76,6 +90,10 @@ __all__ = [
 ]
 
 VERDICTS = ("qualified", "to study", "not qualified")
+
+#: ``production`` of ``qualify.json``: how the hourly production of the faces was computed (module docstring).
+HOURLY_PROFILES = "hourly shaded profiles"
+RATIO_PROFILE = "unshaded profile x annual ratio"
 
 #: Columns of ``qualification.csv``, in order (units in docs/qualify.md).
 OUTPUT_COLUMNS = (
@@ -129,6 +147,7 @@ class RunFolder:
     communes: dict[str, str]
     weather_path: str
     notes: list[str]
+    profiles: FaceProfiles | None = None
 
 
 def read_run_folder(folder: str | Path) -> RunFolder:
@@ -157,8 +176,8 @@ def read_run_folder(folder: str | Path) -> RunFolder:
     buildings = read_layer(folder / contract.BUILDINGS, required=("building_id", "insee"))
     if buildings.crs is None:
         raise InputFileError(f"{folder / 'buildings.gpkg'}: no CRS; rerun the cadastre")
-    roofs = read_layer(folder / contract.ROOFS, required=(), read_geometry=False, columns=_ROOF_COLUMNS)
-    roofs = roofs.assign(suitable=roofs["suitable"].astype(bool))
+    roofs = read_layer(folder / contract.ROOFS, required=(), read_geometry=False, columns=_roof_columns(folder))
+    roofs = roofs.assign(suitable=roofs["suitable"].astype(bool), profile=_profile_ids(roofs))
     communes: dict[str, str] = {}
     if (folder / contract.COMMUNES).is_file():
         table = read_table(folder / contract.COMMUNES, required=("insee", "commune"))
@@ -175,7 +194,30 @@ def read_run_folder(folder: str | Path) -> RunFolder:
             notes.append(f"weather {weather or '(not recorded)'} not found: the shipped default weather is used")
             path = default_weather_path()
         weather = str(path)
-    return RunFolder(folder, meta, buildings, roofs, communes, weather, notes)
+    profiles = read_profiles(folder / contract.PROFILES) if (folder / contract.PROFILES).is_file() else None
+    if profiles is None:
+        notes.append(f"no {contract.PROFILES} in the run: each face's production is the unshaded plane's times its "
+                     "annual shading ratio, at every hour")
+    return RunFolder(folder, meta, buildings, roofs, communes, weather, notes, profiles)
+
+
+def _roof_columns(folder: Path) -> list[str]:
+    """The columns read of ``roofs.gpkg``: :data:`_ROOF_COLUMNS`, and ``tile`` in a run's folder."""
+    import pyogrio
+
+    try:
+        fields = list(pyogrio.read_info(folder / contract.ROOFS, layer="roofs")["fields"])
+    except Exception:  # noqa: BLE001 (read_layer names the problem)
+        fields = []
+    return [*_ROOF_COLUMNS, contract.TILE_COLUMN] if contract.TILE_COLUMN in fields else list(_ROOF_COLUMNS)
+
+
+def _profile_ids(roofs: pd.DataFrame) -> list:
+    """The id of each face's profile in ``profiles.parquet``: its number, or ``<tile>-<face>`` in a run."""
+    faces = pd.to_numeric(roofs["face"]).astype(np.int64)
+    if contract.TILE_COLUMN in roofs:
+        return [f"{t}-{f}" for t, f in zip(roofs[contract.TILE_COLUMN].astype(str), faces, strict=True)]
+    return faces.tolist()
 
 
 def _site(meta: dict) -> tuple[float | None, float | None, float]:
@@ -230,6 +272,45 @@ def face_production(weather: Weather, latitude: float, longitude: float, altitud
                           albedo=config.production.albedo)
     ratio = faces["shading_ratio"].astype(float).fillna(1.0).to_numpy()
     return (p_ac / 1000.0 * ratio[None, :]).T
+
+
+def _usable_faces(roofs: pd.DataFrame, building_id) -> pd.DataFrame:
+    """The faces of a building qualify may cover: suitable, with kWp."""
+    return roofs[(roofs["building_id"] == building_id) & roofs["suitable"] & (roofs["kwp"] > 0)]
+
+
+def shaded_production(run: RunFolder, weather: Weather, building_ids, *, config: QualifyConfig = QualifyConfig(),  # noqa: B008
+                      sky: str = "perez") -> pd.DataFrame | None:
+    """Hourly shaded AC power of 1 kWp on each usable face of ``building_ids``, from the run's profiles. [kW kWp-1]
+
+    One column per face, named by its profile id (``roofs.profile``), indexed as ``weather.data``; None
+    when the folder has no ``profiles.parquet``. The sun is at the run's site (``site`` of its metadata,
+    the one its profiles were used at), else at the buildings' centre; the PV system is
+    ``config.production``'s. One call of :func:`cadastre.solar.hourly.face_production` for all the faces.
+
+    Raises
+    ------
+    InputFileError
+        A usable face of ``roofs.gpkg`` without a profile.
+    """
+    if run.profiles is None:
+        return None
+    roofs = run.roofs[run.roofs["building_id"].isin(list(building_ids)) & run.roofs["suitable"] & (run.roofs["kwp"] > 0)]
+    ids = list(dict.fromkeys(roofs["profile"]))
+    if not ids:
+        return pd.DataFrame(index=weather.data.index)
+    try:
+        profiles = run.profiles.select(ids)
+    except KeyError as exc:
+        raise InputFileError(f"{run.folder / contract.PROFILES}: {exc.args[0]}, though roofs.gpkg has it; rerun the "
+                             "cadastre") from None
+    lat, lon, alt = _site(run.meta)
+    if lat is None or lon is None:
+        centre = run.buildings.geometry.union_all().centroid
+        lon, lat = Transformer.from_crs(run.buildings.crs, "EPSG:4326", always_xy=True).transform(centre.x, centre.y)
+    out = hourly.face_production(weather, (float(lat), float(lon), alt), profiles, pv=config.production.pv(), sky=sky,
+                                 albedo=config.production.albedo, hourly_faces=ids).hourly_ac
+    return out.fillna(0.0) / 1000.0
 
 
 def _fill(capacity: np.ndarray, kwp: np.ndarray) -> np.ndarray:
@@ -402,17 +483,20 @@ def _profiles(production: np.ndarray, load: np.ndarray, used: np.ndarray, month:
 
 def _qualify_building(row, match: Match, building: pd.Series, run: RunFolder, weather: Weather,
                       config: QualifyConfig, site: tuple[float, float, float], cal,
-                      sky: str) -> tuple[dict, Profiles | None]:
+                      sky: str, shaded: pd.DataFrame | None = None) -> tuple[dict, Profiles | None]:
     """Figures, verdict and reasons of one matched row (an error row when the roof is unusable).
 
-    ``building``: the matched row of the run's buildings.
+    ``building``: the matched row of the run's buildings; ``shaded``: :func:`shaded_production` (None:
+    the unshaded plane times the annual ratio, :func:`face_production`).
     """
-    faces = run.roofs[(run.roofs["building_id"] == match.building_id) & run.roofs["suitable"]
-                      & (run.roofs["kwp"] > 0)]
+    faces = _usable_faces(run.roofs, match.building_id)
     if faces.empty:
         return {"status": "error", "reasons": f"no usable roof face on building {match.building_id}"}, None
     interval = weather.interval_hours
-    per_kwp = face_production(weather, *site, faces, config=config, sky=sky)
+    if shaded is None:
+        per_kwp = face_production(weather, *site, faces, config=config, sky=sky)
+    else:
+        per_kwp = shaded[list(faces["profile"])].to_numpy(np.float64).T
     annual = per_kwp.sum(axis=1) * interval
     order = np.lexsort((faces["face"].to_numpy(), -annual))
     per_kwp, faces = per_kwp[order], faces.iloc[order]
@@ -525,6 +609,9 @@ def qualify(run_dir: str | Path, municipal: str | Path, *, config: QualifyConfig
         p if isinstance(p, str) or r.insee in run.communes else f"commune {r.insee} is not among the run's communes"
         for p, r in zip(rows["problem"], rows.itertuples(index=False), strict=True)]
     matches = match_rows(rows, run.buildings[["building_id", "geometry"]], config.matching)
+    wanted = {m.building_id for m, p in zip(matches, rows["problem"], strict=True)
+              if m.building_id is not None and not isinstance(p, str) and not m.problem}
+    shaded = shaded_production(run, weather, wanted, config=config, sky=sky)
     records, geometries, profiles = [], [], {}
     done = 0
     for row, match in zip(rows.itertuples(index=False), matches, strict=True):
@@ -541,7 +628,7 @@ def qualify(run_dir: str | Path, municipal: str | Path, *, config: QualifyConfig
         else:
             lon, lat = _lonlat(geometry, run.buildings.crs)
             figures, prof = _qualify_building(row, match, building, run, weather, config, (lat, lon, altitude),
-                                              cal, sky)
+                                              cal, sky, shaded)
             own = insee_code(building.get("insee"))
             if own and own != row.insee and figures.get("reasons"):
                 figures["reasons"] += f"; the building lies in commune {own}"
@@ -560,6 +647,7 @@ def qualify(run_dir: str | Path, municipal: str | Path, *, config: QualifyConfig
     table = gpd.GeoDataFrame(frame, geometry=gpd.GeoSeries(geometries, crs=run.buildings.crs), crs=run.buildings.crs)
     meta = {
         "run": str(run.folder), "municipal": str(municipal), "weather": str(weather.source), "sky": sky,
+        "production": RATIO_PROFILE if shaded is None else HOURLY_PROFILES,
         "albedo": config.production.albedo, "crs": run.buildings.crs.to_string(), "rows": int(len(frame)),
         "errors": int((frame["status"] == "error").sum()),
         "verdicts": {v: int((frame["verdict"] == v).sum()) for v in VERDICTS},
