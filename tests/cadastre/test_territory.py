@@ -325,7 +325,7 @@ def test_roof_cells_only_give_the_same_roofs_and_buildings(scene, tiled, tmp_pat
 
 @slow
 def test_resume_recomputes_only_missing_or_invalid_tiles(scene, tiled, tmp_path):
-    folder, _dsm, _fp, cfg = scene
+    _folder, _dsm, _fp, cfg = scene
     _out, first, _freed = tiled
     out = _copy_run(tiled, tmp_path / "run")
     before = (out / "communes.csv").read_text()
@@ -334,12 +334,7 @@ def test_resume_recomputes_only_missing_or_invalid_tiles(scene, tiled, tmp_path)
     again = run(load_run_config(cfg), out)
     assert again["tiles_reused"] == first["tiles"] - 1
     assert (out / "communes.csv").read_text() == before
-    # a change of the PV parameters recomputes every tile stage; nothing else changes but the energy
-    changed = _config(folder, _dsm, _fp, extra="[pv]\nmodule_density = 0.18\n", name="changed.toml")
-    other = run(load_run_config(changed), out)
-    assert other["tiles_reused"] == 0
-    ratio = other["totals"]["mwp_gross"] / first["totals"]["mwp_gross"]
-    assert ratio == pytest.approx(0.9, rel=1e-9)
+    # a change of the PV parameters: test_run_failures::test_a_pv_change_recomputes_every_tile_stage (small scene)
 
 
 @slow
