@@ -32,7 +32,7 @@ import pandas as pd
 import pytest
 from helpers import cli_runner, shared_build
 from PIL import Image
-from report_scene import SECTIONS, engine_buildings, engine_run, external_references, key_figures, shown_number
+from report_scene import SECTIONS, engine_buildings, external_references, shared_engine_run, key_figures, shown_number
 from report_scene import table_rows as rows_of
 
 from cadastre.pages.labels import verdict_label
@@ -53,9 +53,8 @@ def run(*args):
 @pytest.fixture(scope="module")
 def folders(tmp_path_factory) -> dict[str, Path]:
     """The engine's folders, built once per session (the tests only read them)."""
-    _root, value = shared_build(tmp_path_factory, "report-engine", lambda root: {
-        "buildings": engine_buildings(root / "scene"), "run": engine_run(root / "sample")})
-    return value
+    _root, buildings = shared_build(tmp_path_factory, "report-engine", lambda root: engine_buildings(root / "scene"))
+    return {"buildings": buildings, "run": shared_engine_run(tmp_path_factory)}
 
 
 def main_row(folder: Path) -> pd.Series:
