@@ -216,3 +216,18 @@ def external_references(text: str) -> list[str]:
     found += re.findall(r"@import[^;]*", text)
     found += re.findall(r"<(?:link|script|iframe|object|embed)\b[^>]*>", text, re.I)
     return found
+
+
+def shared_demo(tmp_path_factory) -> tuple[Path, str]:
+    """``cadastre demo -q`` (the shipped samples, default options) run once per session, whatever the xdist
+    workers: (its output folder, what it printed). Only read the folder."""
+    from helpers import shared_build
+
+    from cli.main import app
+
+    def build(root: Path) -> tuple[Path, str]:
+        result = cli_runner().invoke(app, ["demo", "-o", str(root / "demo"), "-q"])
+        assert result.exit_code == 0, (result.stdout, result.stderr, result.exception)
+        return root / "demo", result.stdout
+
+    return shared_build(tmp_path_factory, "demo", build)[1]
