@@ -164,17 +164,27 @@ def engine_buildings(folder: Path, cell: float = 0.5, config: str | None = None)
 
 
 def engine_run(folder: Path) -> Path:
-    """A ``cadastre run`` RUN_DIR on the shipped sample: 6 tiles of 50 m, 8 directions, no far field."""
+    """A ``cadastre run`` RUN_DIR on the shipped sample: 6 tiles of 50 m with 20 m halos, 8 directions, no far
+    field (the configuration of ``test_territory``'s LiDAR runs, which share it: ``shared_engine_run``)."""
     folder.mkdir(parents=True, exist_ok=True)
     config = folder / "run.toml"
     _invoke("init", "-o", config)
     text = config.read_text()
     text, n_dir = re.subn(r"(?m)^directions = \d+", "directions = 8", text)
     text, n_far = re.subn(r"(?m)^far_distance = [\d.]+", "far_distance = 0", text)
-    assert n_dir == n_far == 1, "cadastre init no longer writes 'directions' / 'far_distance'"
+    text, n_halo = re.subn(r"(?m)^halo = [\d.]+", "halo = 20", text)
+    assert n_dir == n_far == n_halo == 1, "cadastre init no longer writes 'directions' / 'far_distance' / 'halo'"
     config.write_text(text)
     _invoke("run", config, "-o", folder / "run", "--scheduler", "synchronous", "-q")
     return folder / "run"
+
+
+def shared_engine_run(tmp_path_factory) -> Path:
+    """``engine_run`` built once per session, whatever the xdist workers: only read it (copy it to change it)."""
+    from helpers import shared_build
+
+    root, run_dir = shared_build(tmp_path_factory, "engine-run", lambda root: engine_run(root / "sample"))
+    return run_dir
 
 
 def key_figures(text: str) -> dict[str, tuple[str, str]]:
@@ -206,3 +216,18 @@ def external_references(text: str) -> list[str]:
     found += re.findall(r"@import[^;]*", text)
     found += re.findall(r"<(?:link|script|iframe|object|embed)\b[^>]*>", text, re.I)
     return found
+
+
+def shared_demo(tmp_path_factory) -> tuple[Path, str]:
+    """``cadastre demo -q`` (the shipped samples, default options) run once per session, whatever the xdist
+    workers: (its output folder, what it printed). Only read the folder."""
+    from helpers import shared_build
+
+    from cli.main import app
+
+    def build(root: Path) -> tuple[Path, str]:
+        result = cli_runner().invoke(app, ["demo", "-o", str(root / "demo"), "-q"])
+        assert result.exit_code == 0, (result.stdout, result.stderr, result.exception)
+        return root / "demo", result.stdout
+
+    return shared_build(tmp_path_factory, "demo", build)[1]

@@ -236,6 +236,19 @@ def _touch_a_commune(out: Path) -> None:
     (out / "communes.csv").write_text(text[:k] + str((int(text[k]) + 1) % 10) + text[k + 1:])
 
 
+@pytest.mark.slow  # a second run of every tile
+def test_a_pv_change_recomputes_every_tile_stage(clean, tmp_path):
+    """A change of the PV parameters recomputes every tile stage of a complete run (none is reused), and the
+    module density scales the peak power (0.18 instead of the default 0.2: 0.9 times)."""
+    cfg, out = _copy(clean, tmp_path / "scene")
+    first = clean[1]
+    cfg.write_text(cfg.read_text() + "[pv]\nmodule_density = 0.18\n")
+    other = run(load_run_config(cfg), out)
+    assert other["tiles"] == first["tiles"] == TILES and other["tiles_reused"] == 0
+    ratio = other["totals"]["mwp_gross"] / first["totals"]["mwp_gross"]
+    assert ratio == pytest.approx(0.9, rel=1e-9)
+
+
 @pytest.mark.parametrize(("change", "needle"), [
     (_drop_a_building, "buildings.gpkg is not the table this run wrote (3 rows where run.json recorded 4)"),
     (_touch_a_commune, "communes.csv is not the table this run wrote (its SHA-256 differs"),

@@ -260,11 +260,10 @@ def test_raster_bands_and_mosaics_carry_their_unit(tmp_path):
 @pytest.fixture(scope="module")
 def folders(tmp_path_factory) -> dict[str, Path]:
     """The engine folders of the report tests (built once per session, shared with them)."""
-    from report_scene import engine_buildings, engine_run
+    from report_scene import engine_buildings, shared_engine_run
 
-    _root, value = shared_build(tmp_path_factory, "report-engine", lambda root: {
-        "buildings": engine_buildings(root / "scene"), "run": engine_run(root / "sample")})
-    return value
+    _root, buildings = shared_build(tmp_path_factory, "report-engine", lambda root: engine_buildings(root / "scene"))
+    return {"buildings": buildings, "run": shared_engine_run(tmp_path_factory)}
 
 
 @pytest.mark.slow

@@ -32,7 +32,8 @@ import pandas as pd
 import pytest
 from helpers import cli_runner, shared_build
 from PIL import Image
-from report_scene import SECTIONS, engine_buildings, engine_run, external_references, key_figures, shown_number
+from report_scene import (SECTIONS, engine_buildings, external_references, key_figures, shared_demo, shared_engine_run,
+                          shown_number)
 from report_scene import table_rows as rows_of
 
 from cadastre.pages.labels import verdict_label
@@ -53,9 +54,8 @@ def run(*args):
 @pytest.fixture(scope="module")
 def folders(tmp_path_factory) -> dict[str, Path]:
     """The engine's folders, built once per session (the tests only read them)."""
-    _root, value = shared_build(tmp_path_factory, "report-engine", lambda root: {
-        "buildings": engine_buildings(root / "scene"), "run": engine_run(root / "sample")})
-    return value
+    _root, buildings = shared_build(tmp_path_factory, "report-engine", lambda root: engine_buildings(root / "scene"))
+    return {"buildings": buildings, "run": shared_engine_run(tmp_path_factory)}
 
 
 def main_row(folder: Path) -> pd.Series:
@@ -206,22 +206,21 @@ def test_chromium_screenshot_shows_the_map(folders, tmp_path, chromium):
     assert all(abs(float(w) - 595.3) < 1.5 and abs(float(h) - 841.9) < 1.5 for w, h in boxes), boxes[:2]
 
 
-def test_demo_ends_with_the_report_of_the_demo_area(tmp_path):
-    result = run("demo", "-o", tmp_path / "demo", "-q")
-    assert result.exit_code == 0, (result.stdout, result.stderr)
-    printed = "".join(result.stdout.split())  # rich wraps long lines
-    assert printed.endswith("Communereport(openitinabrowser):" + str(tmp_path / "demo" / "report.html")), printed[-200:]
-    text = (tmp_path / "demo" / "report.html").read_text(encoding="utf-8")
-    row = main_row(tmp_path / "demo" / "buildings")
+def test_demo_ends_with_the_report_of_the_demo_area(tmp_path_factory, tmp_path):
+    demo, stdout = shared_demo(tmp_path_factory)  # `cadastre demo -o DEMO -q`, shared with test_stages_cli
+    printed = "".join(stdout.split())  # rich wraps long lines
+    assert printed.endswith("Communereport(openitinabrowser):" + str(demo / "report.html")), printed[-200:]
+    text = (demo / "report.html").read_text(encoding="utf-8")
+    row = main_row(demo / "buildings")
     assert row["commune"] in text
     assert all(key_figures(text)[key][0] == row[key] for key in FIGURES)
     # the demo's qualification step (``cadastre qualify``) ran before: its qualification.csv is in the report
-    table = pd.read_csv(tmp_path / "demo" / "qualification" / "qualification.csv", dtype=str, keep_default_na=False)
+    table = pd.read_csv(demo / "qualification" / "qualification.csv", dtype=str, keep_default_na=False)
     table = table[table["insee"] == row["insee"]]  # by rank, unranked rows (not matched) last
     table = table.sort_values("rank", key=lambda r: pd.to_numeric(r, errors="coerce"), kind="stable")
     out = tmp_path / "in-english.html"
-    done = run("report", tmp_path / "demo" / "buildings", "--commune", row["insee"], "-o", out, "--qualification",
-               tmp_path / "demo" / "qualification", "--lang", "en")
+    done = run("report", demo / "buildings", "--commune", row["insee"], "-o", out, "--qualification",
+               demo / "qualification", "--lang", "en")
     assert done.exit_code == 0, (done.stdout, done.stderr)
     for page, lang in ((text, "fr"), (out.read_text(encoding="utf-8"), "en")):
         shown = rows_of(page, "municipal")

@@ -13,7 +13,8 @@ import shlex
 from pathlib import Path
 
 import pytest
-from helpers import cli_runner, shared_build
+from helpers import cli_runner
+from report_scene import shared_demo
 
 from cli.main import app
 
@@ -41,7 +42,7 @@ def test_readme_block_holds_the_four_stages():
 
 
 def test_readme_stages_reproduce_the_demo_territory(tmp_path_factory, tmp_path, monkeypatch):
-    _root, demo = shared_build(tmp_path_factory, "demo-for-stages", lambda root: _demo(root))
+    demo = (shared_demo(tmp_path_factory)[0] / "buildings" / "territory.csv").read_text(encoding="utf-8")
     monkeypatch.chdir(tmp_path)
     (tmp_path / "samples").symlink_to(ROOT / "samples")
     (tmp_path / "cadastre").symlink_to(ROOT / "cadastre")
@@ -54,8 +55,3 @@ def test_readme_stages_reproduce_the_demo_territory(tmp_path_factory, tmp_path, 
     by_hand = (tmp_path / "stages-buildings" / "territory.csv").read_text(encoding="utf-8")
     assert by_hand == demo
 
-
-def _demo(root: Path) -> str:
-    result = runner.invoke(app, ["demo", "-o", str(root / "demo"), "-q", "--samples", str(ROOT / "samples")])
-    assert result.exit_code == 0, (result.stdout, result.stderr, result.exception)
-    return (root / "demo" / "buildings" / "territory.csv").read_text(encoding="utf-8")
