@@ -74,7 +74,7 @@ def buildings_command(
     ),
     hourly: str = typer.Option(
         None, "--hourly", help="Building ids, comma-separated (e.g. 3,17): also write hourly.csv, the AC power of "
-        "each of them [kW] at every weather row (UTC). Needs the horizon codes (see --horizons).", show_default=False,
+        "each of them \\[kW] at every weather row (UTC). Needs the horizon codes (see --horizons).", show_default=False,
     ),
     top: int = typer.Option(10, "--top", help="How many of the best buildings the summary lists."),
     overwrite: bool = OVERWRITE,
