@@ -135,7 +135,7 @@ def test_morning_shade_lowers_a_morning_load_and_raises_an_afternoon_one(runs, t
     assert hourly_m + hourly_a == pytest.approx(1.0, abs=0.02)  # 22:00-5:00: no sun
 
 
-# qualify of /work/main (before the hourly method) on make_run(profiles=False), the morning load
+# qualify as it was before the hourly method (main before this change), on make_run(profiles=False), the morning load
 PINNED = {"kwp": 13.0, "mwh": 9.450123048355174, "self_consumed_mwh": 2.535684151484084,
           "savings_eur": 507.1368302968169, "npv_eur": -9051.546992113364}
 

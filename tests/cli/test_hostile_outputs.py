@@ -226,6 +226,14 @@ def assert_untouched(parent: Path, before: set[str], previous: dict[Path, bytes]
         assert path.read_bytes() == content, path
 
 
+def assert_refused(result, capfd, parent: Path, before: set[str], previous: dict[Path, bytes], *needles: str) -> None:
+    """Exit 2, one ``error:`` line holding one of ``needles``, nothing else on stderr, the folder as it was."""
+    assert result.exit_code == 2, (result.exit_code, result.stderr, result.exception)
+    assert_one_line(result.stderr, *needles)
+    assert capfd.readouterr().err == ""
+    assert_untouched(parent, before, previous)
+
+
 # ---------------------------------------------------------------- the tests
 
 @pytest.mark.parametrize("with_previous", [False, True], ids=["new", "previous"])
@@ -240,10 +248,7 @@ def test_disk_full_part_way(scene, tmp_path, monkeypatch, capfd, name, with_prev
     calls = break_writer(monkeypatch, command, OSError(errno.ENOSPC, "No space left on device"))
     result = runner.invoke(app, args)
     assert len(calls) == command.fail_at, "the writer was not reached"
-    assert result.exit_code == 2, (result.exit_code, result.stderr, result.exception)
-    assert_one_line(result.stderr, "disk full", "No space left on device")
-    assert capfd.readouterr().err == ""
-    assert_untouched(parent, before, previous)
+    assert_refused(result, capfd, parent, before, previous, "disk full", "No space left on device")
 
 
 @pytest.mark.parametrize("name", list(COMMANDS))
@@ -257,10 +262,7 @@ def test_read_only_output_folder(scene, tmp_path, monkeypatch, capfd, name):
     read_only(monkeypatch, parent)
     break_writer(monkeypatch, command, PermissionError(errno.EACCES, "Permission denied"), fail_at=1)
     result = runner.invoke(app, args)
-    assert result.exit_code == 2, (result.exit_code, result.stderr, result.exception)
-    assert_one_line(result.stderr, "not writable", "permission denied")
-    assert capfd.readouterr().err == ""
-    assert_untouched(parent, before, previous)
+    assert_refused(result, capfd, parent, before, previous, "not writable", "permission denied")
 
 
 @pytest.mark.parametrize("name", list(COMMANDS))
@@ -296,10 +298,7 @@ def test_a_real_write_failure_under_gdal_is_one_line_without_gdal_noise(scene, t
     capfd.readouterr()
     with file_size_limit(24_000):  # the first raster of prepare (22.5 kB) fits, the second does not
         result = runner.invoke(app, args)
-    assert result.exit_code == 2, (result.exit_code, result.stderr, result.exception)
-    assert_one_line(result.stderr, "too large")
-    assert capfd.readouterr().err == ""
-    assert_untouched(parent, before, previous)
+    assert_refused(result, capfd, parent, before, previous, "too large")
 
 
 @pytest.mark.parametrize("name", ["prepare", "report", "report-all", "demo"])
