@@ -39,9 +39,7 @@ from __future__ import annotations
 import dataclasses
 import math
 import os
-import tempfile
 from collections.abc import Callable
-from pathlib import Path
 
 import geopandas as gpd
 import numpy as np
@@ -59,7 +57,7 @@ from cadastre.errors import NoOverlapError, OptionError
 from cadastre.solar.hourly import face_production
 from cadastre.solar.irradiance import site_of
 from cadastre.roofs.faces import face_polygons, faces, rasterize_footprints, roof_cells
-from cadastre.roofs.profiles import FaceProfiles, face_profiles, read_profiles, write_profiles
+from cadastre.roofs.profiles import FaceProfiles, face_profiles
 from cadastre.solar.weather import Weather
 from rasters.grid import grid_of
 
@@ -196,10 +194,9 @@ def parameters_record(
 
 
 def stored(profiles: FaceProfiles) -> FaceProfiles:
-    """``profiles`` as their file holds them (written and read back): the production of a result set is that of
-    the profiles it stores, so that ``cadastre reweather`` with the same weather gives the same numbers."""
-    with tempfile.TemporaryDirectory(prefix="cadastre-profiles-") as folder:
-        return read_profiles(write_profiles(Path(folder) / "profiles.parquet", profiles))
+    """``profiles`` as their file holds them (:meth:`FaceProfiles.as_stored`): the production of a result set is
+    that of the profiles it stores, so that ``cadastre reweather`` with the same weather gives the same numbers."""
+    return profiles.as_stored()
 
 
 def unshaded_monthly_shares(weather: Weather, site: tuple[float, float, float], tilt, azimuth, *, pv,

@@ -167,6 +167,15 @@ class FaceProfiles:
                    **{name: np.concatenate([getattr(p, name) for p in parts]) for name in (
                        "quantiles", "cumulative", "tilt", "azimuth", "svf", "band_seen", "cells")})
 
+    def as_stored(self) -> FaceProfiles:
+        """These profiles as their file holds them (:meth:`frame` then :func:`read_profiles`), computed in
+        memory: the cumulative normals rounded to the file's int16 steps, the per-face values in the file's dtypes."""
+        cumulative = _coded_normals(self.cumulative).astype(np.float32) / NORMAL_SCALE
+        cumulative[:, :, 0] = 0.0  # level 0 is not stored: 0
+        return dataclasses.replace(
+            self, directions=np.asarray(self.directions, np.float64), quantiles=self.quantiles.astype(np.float32),
+            cumulative=cumulative, **{name: getattr(self, name).astype(dtype) for name, dtype in FACE_COLUMNS.items()})
+
     def frame(self) -> pd.DataFrame:
         """The file's table: one row per face and direction (see the module docstring)."""
         n_f, n_d, n_l = self.quantiles.shape
@@ -176,13 +185,18 @@ class FaceProfiles:
         for k, name in enumerate(LEVEL_COLUMNS[:n_l]):
             table[name] = flat[:, k]
         v = self.cumulative.reshape(n_f * n_d, n_l, 3)
-        coded = np.rint(np.clip(v, -1.0, 1.0) * NORMAL_SCALE).astype(np.int16)
+        coded = _coded_normals(v)
         for c, comp in enumerate("enu"):
             for k in range(1, n_l):
                 table[f"v{comp}{k:02d}"] = coded[:, k, c]
         for name, dtype in FACE_COLUMNS.items():
             table[name] = np.repeat(getattr(self, name), n_d).astype(dtype)
         return table
+
+
+def _coded_normals(v: np.ndarray) -> np.ndarray:
+    """Cumulative normals as the file stores them: ``round(V * NORMAL_SCALE)``, int16."""
+    return np.rint(np.clip(v, -1.0, 1.0) * NORMAL_SCALE).astype(np.int16)
 
 
 def face_profiles(irradiance: xr.Dataset, labels: np.ndarray, usable: np.ndarray, table: pd.DataFrame,
