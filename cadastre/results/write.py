@@ -168,11 +168,40 @@ def _write_profiles(profiles: Profiles, path: Path) -> None:
         write_profile_parts(path, list(profiles))
 
 
+LAYER_BATCH = 50_000
+"""Features of a run's parts written by one call (each call opens the GeoPackage and commits: ~20 ms)."""
+
+
 def _write_layer(layer: Layer, path: Path, name: str) -> None:
-    """A frame as one GeoPackage layer, or the features of the parts appended in order."""
+    """A frame as one GeoPackage layer, or the features of the parts appended in order.
+
+    Consecutive parts of the same columns and types are written together, up to :data:`LAYER_BATCH`
+    features (the memory of a batch, not of the territory); a part of other types is appended alone,
+    converted to the layer's fields as before.
+    """
     if isinstance(layer, gpd.GeoDataFrame):
         write_vector(layer, path, layer=name)
         return
-    for k, part in enumerate(layer):
-        pyogrio.write_dataframe(gpd.read_file(part, layer=name), path, layer=name, append=k > 0,
-                                promote_to_multi=True, dataset_options=None if k else GPKG_OPTIONS)
+    batch: list[gpd.GeoDataFrame] = []
+    written = False
+
+    def flush():
+        nonlocal written
+        if batch:
+            frame = batch[0] if len(batch) == 1 else pd.concat(batch, ignore_index=True)
+            pyogrio.write_dataframe(frame, path, layer=name, append=written, promote_to_multi=True,
+                                    dataset_options=None if written else GPKG_OPTIONS)
+            written = True
+            batch.clear()
+
+    for part in layer:
+        frame = gpd.read_file(part, layer=name)
+        if batch and (not _same_types(frame, batch[0]) or sum(map(len, batch)) + len(frame) > LAYER_BATCH):
+            flush()
+        batch.append(frame)
+    flush()
+
+
+def _same_types(a: pd.DataFrame, b: pd.DataFrame) -> bool:
+    """Same columns, in the same order, of the same types."""
+    return list(a.columns) == list(b.columns) and all(x == y for x, y in zip(a.dtypes, b.dtypes, strict=True))
