@@ -19,10 +19,13 @@ tile, so a tiled run equals a single-raster run on the same surface.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import json
 import os
 import shutil
+import signal
+import threading
 import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -110,18 +113,62 @@ class Interrupted(KeyboardInterrupt):
         self.done, self.total = done, total
 
 
-class Executor:
-    """Runs tasks in this process (``synchronous``) or on a dask.distributed client."""
+class CtrlC:
+    """Ctrl-C raised as usual, and noted: :meth:`check` raises it again at the run's safe points.
 
-    def __init__(self, client=None):
-        self.client = client
+    A KeyboardInterrupt that lands inside a weakref callback or a finaliser (the import system's
+    module locks have one) is printed as "Exception ignored" and lost: the run went on to the end.
+    """
+
+    def __init__(self):
+        self.seen = False
+
+    def __call__(self, signum, frame):
+        self.seen = True
+        raise KeyboardInterrupt
+
+    def check(self) -> None:
+        """Raise KeyboardInterrupt if Ctrl-C was pressed (a second time, when the first was swallowed)."""
+        if self.seen:
+            raise KeyboardInterrupt
+
+
+@contextlib.contextmanager
+def noting_ctrl_c():
+    """A :class:`CtrlC` as the SIGINT handler meanwhile (the main thread, where Python's own handler is set).
+
+    Elsewhere (another thread, Ctrl-C ignored or handled by the host) the signal is left alone and
+    the :class:`CtrlC` yielded never sees it.
+    """
+    note = CtrlC()
+    if threading.current_thread() is not threading.main_thread() \
+            or signal.getsignal(signal.SIGINT) is not signal.default_int_handler:
+        yield note
+        return
+    previous = signal.signal(signal.SIGINT, note)
+    try:
+        yield note
+    finally:
+        signal.signal(signal.SIGINT, previous)
+
+
+class Executor:
+    """Runs tasks in this process (``synchronous``) or on a dask.distributed client.
+
+    ``check`` is called between tasks (it raises to stop the run: :meth:`CtrlC.check`).
+    """
+
+    def __init__(self, client=None, check: Callable[[], None] = lambda: None):
+        self.client, self.check = client, check
 
     def map(self, fn, calls: Sequence[tuple], on_done: Callable[[dict], None]) -> list[dict]:
         if self.client is None:
             results = []
             for args in calls:
+                self.check()
                 results.append(fn(*args))
                 on_done(results[-1])
+            self.check()
             return results
         from distributed import as_completed
 
@@ -130,8 +177,10 @@ class Executor:
         results: list = [None] * len(futures)
         try:
             for future in as_completed(futures):
+                self.check()
                 results[index[future.key]] = future.result()
                 on_done(results[index[future.key]])
+            self.check()
         except BaseException:  # Ctrl-C, or a task that stops the run (a full disk)
             # the tasks not yet run are dropped (a task already running ends on its worker, or with it)
             self.client.cancel(futures, force=True)
@@ -260,18 +309,22 @@ def run(
     ------
     Interrupted
         Ctrl-C (a KeyboardInterrupt) during the run: the completed tiles are kept for the next run.
+        One that Python swallowed on the way (raised inside a weakref callback) stops the run at the
+        next task, or before ``run.json`` says the folder is complete (:class:`CtrlC`).
     """
     started = time.perf_counter()
     run_dir = check_run_dir(run_dir)
     check_apart_from_inputs(config, run_dir)
     plan = make_plan(config) if plan is None else plan
     communes = load_communes(config.communes, crs=plan.crs)
-    with hold(run_dir) as lock:  # released on any exit, Ctrl-C included
+    if client is not None:
+        from distributed import as_completed  # noqa: F401  (imported now, not while Ctrl-C is awaited)
+    with hold(run_dir) as lock, noting_ctrl_c() as ctrl_c:  # the lock is released on any exit, Ctrl-C included
         try:
             check_links(run_dir)
             remove_temporaries(run_dir)  # a killed run's: the lock is ours
             _start(run_dir, restart)
-            return _run(config, run_dir, plan, communes, client, threads, progress, started,
+            return _run(config, run_dir, plan, communes, Executor(client, ctrl_c.check), threads, progress, started,
                         [lock.warning] if lock.warning else [])
         except Interrupted:
             raise
@@ -291,10 +344,9 @@ def _where(exc: BaseException) -> str:
     return " ".join(str(exc).split())
 
 
-def _run(config: RunConfig, run_dir: Path, plan: Plan, communes: gpd.GeoDataFrame, client, threads: int | None,
+def _run(config: RunConfig, run_dir: Path, plan: Plan, communes: gpd.GeoDataFrame, ex: Executor, threads: int | None,
          progress: Callable[[str, int, int], None] | None, started: float, warnings: list[str]) -> dict:
     tell = progress or (lambda stage, done, total: None)
-    ex = Executor(client)
     counter = {"n": 0}
 
     def step(stage, total):
@@ -353,6 +405,7 @@ def _run(config: RunConfig, run_dir: Path, plan: Plan, communes: gpd.GeoDataFram
     results = ex.map(tile_task, calls, step("tiles", len(calls))) + skipped
     entries += results
     summary = merge(run_dir, plan, results, communes, config.footprints)
+    ex.check()
     summary.update(_run_json(config, plan, entries, site, weather, started, warnings))
     if config.source is not None and Path(config.source).is_file():  # the configuration this run used
         with atomic_path(run_dir / RUN_CONFIG) as tmp:
@@ -360,6 +413,7 @@ def _run(config: RunConfig, run_dir: Path, plan: Plan, communes: gpd.GeoDataFram
     with atomic_path(run_dir / MANIFEST) as tmp:
         tmp.write_text(json.dumps({"entries": entries}, indent=1, default=str))
     summary.update(tables=tables_record(run_dir), complete=True)
+    ex.check()
     _write_meta(run_dir, summary)  # the last act: the folder is complete
     return summary
 

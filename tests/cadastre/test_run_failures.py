@@ -22,6 +22,7 @@ import signal
 import subprocess
 import sys
 import time
+import weakref
 from pathlib import Path
 
 import geopandas as gpd
@@ -394,6 +395,45 @@ def test_a_resumed_run_marks_its_folder_incomplete_until_it_ends(clean, tmp_path
     assert (out / "buildings.gpkg").exists()
     with pytest.raises(InputFileError, match="incomplete run"):
         read_results(out)
+
+
+def _swallowed_ctrl_c() -> None:
+    """Ctrl-C delivered inside a weakref callback: Python prints "Exception ignored" and drops the
+    KeyboardInterrupt (as it did inside the import system's module locks, and the run went on)."""
+    thing = type("Thing", (), {})()
+    ref = weakref.ref(thing, lambda _ref: signal.raise_signal(signal.SIGINT))
+    del thing
+    assert ref() is None
+
+
+@pytest.mark.parametrize("moment", ["first tile", "last tile", "merge"])
+def test_a_ctrl_c_swallowed_on_the_way_still_stops_the_run(clean, tmp_path, monkeypatch, moment):
+    """At the next task, or before run.json says the folder is complete (the tiles are reused but for the
+    first case, which computes them)."""
+    cfg, out = _copy(clean, tmp_path / "scene")
+    if moment == "first tile":
+        shutil.rmtree(out)
+    swallowed = []
+    monkeypatch.setattr(sys, "unraisablehook", swallowed.append)
+    real_merge = run_module.merge
+
+    def merge(*args, **kwargs):
+        summary = real_merge(*args, **kwargs)
+        _swallowed_ctrl_c()
+        return summary
+
+    def progress(stage, done, total):
+        if stage == "tiles" and done == {"first tile": 1, "last tile": total}.get(moment):
+            _swallowed_ctrl_c()
+
+    if moment == "merge":
+        monkeypatch.setattr(run_module, "merge", merge)
+    with pytest.raises(Interrupted) as caught:
+        run(load_run_config(cfg), out, progress=progress)
+    assert [type(u.exc_value) for u in swallowed] == [KeyboardInterrupt]  # Python did drop it
+    assert (caught.value.done, caught.value.total) == (1 if moment == "first tile" else TILES, TILES)
+    assert json.loads((out / "run.json").read_text())["complete"] is False
+    assert signal.getsignal(signal.SIGINT) is signal.default_int_handler  # the run's handler is gone
 
 
 @pytest.mark.slow  # a subprocess with a local Dask cluster
