@@ -19,13 +19,13 @@ from __future__ import annotations
 
 import json
 import shutil
-from pathlib import Path
 
 import geopandas as gpd
 import numpy as np
 import pandas as pd
 import pytest
-from helpers import X0, Y0, cli_runner, shared_build
+from helpers import X0, Y0
+from report_scene import shared_demo
 from shapely.geometry import box
 
 from cadastre.errors import InputFileError
@@ -183,20 +183,10 @@ def test_the_page_charts_the_monthly_production_of_the_qualified_buildings(runs,
     assert "Aucun bâtiment qualifié." in render_html(result)
 
 
-def _demo(root: Path) -> str:
-    """The demo as ``tests/cli/test_stages_cli.py`` builds it (the same shared build: one demo per session)."""
-    from cli.main import app
-
-    result = cli_runner().invoke(app, ["demo", "-o", str(root / "demo"), "-q", "--samples",
-                                       str(Path(__file__).resolve().parents[2] / "samples")])
-    assert result.exit_code == 0, (result.stdout, result.stderr, result.exception)
-    return (root / "demo" / "buildings" / "territory.csv").read_text(encoding="utf-8")
-
-
 @pytest.mark.slow  # the demo (shared with the stages test)
 def test_the_demo_qualifies_from_its_hourly_shaded_profiles(tmp_path_factory):
-    root, _ = shared_build(tmp_path_factory, "demo-for-stages", _demo)
-    out = root / "demo" / "qualification"
+    demo, _stdout = shared_demo(tmp_path_factory)  # `cadastre demo -q`, shared with the stages and report tests
+    out = demo / "qualification"
     meta = json.loads((out / "qualify.json").read_text(encoding="utf-8"))
     assert meta["production"] == HOURLY_PROFILES and meta["verdicts"]["qualified"] >= 1
     table = pd.read_csv(out / "qualification.csv")

@@ -81,9 +81,14 @@ def _territory_buildings(out: Path) -> int:
     return int(float(values[header.index("buildings")]))
 
 
+def _tiles_with_buildings(out: Path) -> list[Path]:
+    """The entries ``tiles/<id>/tile.json`` of the tiles that own buildings (four on the scene)."""
+    return [p for p in sorted(out.glob("tiles/*/tile.json")) if json.loads(p.read_text()).get("buildings")]
+
+
 def _tile_with_buildings(out: Path) -> Path:
     """The entry ``tiles/<id>/tile.json`` of a tile that owns buildings."""
-    return next(p for p in sorted(out.glob("tiles/*/tile.json")) if json.loads(p.read_text()).get("buildings"))
+    return _tiles_with_buildings(out)[0]
 
 
 # --------------------------------------------------------------------------- 1. apart from the inputs
@@ -252,23 +257,29 @@ def _tamper(entry_file: Path, kind: str) -> None:
     entry_file.write_text(json.dumps(entry))
 
 
-@pytest.mark.parametrize("kind", ["a list", "not JSON", "an output without path", "no outputs", "a size as text",
-                                  "an output outside the folder", "an output of another tile"])
-def test_a_tampered_manifest_entry_is_recomputed_with_a_warning(clean, tmp_path, kind):
+@pytest.mark.parametrize("kinds", [("an output of another tile", "a list", "not JSON", "an output without path"),
+                                   ("no outputs", "a size as text", "an output outside the folder")],
+                         ids=lambda kinds: ", ".join(kinds))
+def test_tampered_manifest_entries_are_recomputed_with_a_warning(clean, tmp_path, kinds):
+    """Each kind of hand-edited entry on a tile of its own (several kinds share a run): each such tile is
+    recomputed with one warning naming it, the others are reused; the rewritten entries are trusted."""
     cfg, out = _copy(clean, tmp_path / "scene")
     expected = clean[1]
-    entry_file = _tile_with_buildings(out)
-    _tamper(entry_file, kind)
+    entry_files = _tiles_with_buildings(out)[:len(kinds)]
+    assert len(entry_files) == len(kinds)
+    for entry_file, kind in zip(entry_files, kinds, strict=True):  # another tile's outputs are copied first
+        _tamper(entry_file, kind)
     summary = run(load_run_config(cfg), out)
-    assert summary["complete"] is True and summary["tiles_reused"] == TILES - 1
+    assert summary["complete"] is True and summary["tiles_reused"] == TILES - len(kinds)
     assert summary["buildings"] == expected["buildings"] == _buildings(out) == _territory_buildings(out)
-    tile = entry_file.parent.name
-    assert [w for w in summary["warnings"] if w.startswith(f"tile {tile}: tiles/{tile}/tile.json")] \
-        and len(summary["warnings"]) == 1, summary["warnings"]
-    assert summary["warnings"][0].endswith("; recomputed")
-    entry = json.loads(entry_file.read_text())
-    assert entry["outputs"]["buildings"]["path"] == f"tiles/{tile}/buildings.gpkg" and "warning" not in entry
-    again = run(load_run_config(cfg), out)  # the rewritten entry is trusted: no warning any more
+    assert len(summary["warnings"]) == len(kinds), summary["warnings"]
+    for entry_file, kind in zip(entry_files, kinds, strict=True):
+        tile = entry_file.parent.name
+        found = [w for w in summary["warnings"] if w.startswith(f"tile {tile}: tiles/{tile}/tile.json")]
+        assert len(found) == 1 and found[0].endswith("; recomputed"), (kind, summary["warnings"])
+        entry = json.loads(entry_file.read_text())
+        assert entry["outputs"]["buildings"]["path"] == f"tiles/{tile}/buildings.gpkg" and "warning" not in entry
+    again = run(load_run_config(cfg), out)  # the rewritten entries are trusted: no warning any more
     assert again["tiles_reused"] == TILES and again["warnings"] == []
 
 
