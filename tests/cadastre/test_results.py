@@ -19,19 +19,15 @@ import os
 import re
 from pathlib import Path
 
-import geopandas as gpd
 import numpy as np
 import pandas as pd
 import pytest
-import rasterio
-import shapely
-from affine import Affine
-from helpers import dsm_array, tmp_files
+from helpers import dsm_array, shared_build, tmp_files
 from scenes import CELL, GROUND, town
 
 import cadastre.results.write as write_module
 from cadastre import irradiance
-from cadastre.areas.aggregate import default_communes_path, load_communes
+from cadastre.areas.aggregate import load_communes
 from cadastre.config import Config
 from cadastre.errors import InputFileError, OutputFileError
 from cadastre.results import contract
@@ -143,51 +139,17 @@ def test_sources_must_be_the_contract_keys(result, tmp_path):
     assert list(tmp_path.iterdir()) == []
 
 
-def _run_scene(folder: Path) -> Path:
-    """A 60 x 40 m DSM at 1 m with two gabled houses, their footprints and a one-tile run configuration."""
-    x0, y1 = 770400.0, 6277700.0
-    z = np.full((40, 60), 50.0)
-    boxes = []
-    for r0, c0 in ((8, 8), (10, 34)):
-        rows = np.arange(14)
-        z[r0:r0 + 14, c0:c0 + 16] = (56.0 + np.minimum(rows + 0.5, 13.5 - rows) * np.tan(np.radians(35)))[:, None]
-        boxes.append(shapely.box(x0 + c0, y1 - r0 - 14, x0 + c0 + 16, y1 - r0))
-    profile = dict(driver="GTiff", width=60, height=40, count=1, dtype="float32", crs="EPSG:2154",
-                   transform=Affine(1.0, 0, x0, 0, -1.0, y1), nodata=-9999.0)
-    with rasterio.open(folder / "dsm.tif", "w", **profile) as dst:
-        dst.write(z.astype("float32"), 1)
-    gpd.GeoDataFrame({"name": ["a", "b"]}, geometry=boxes, crs="EPSG:2154").to_file(folder / "footprints.gpkg")
-    communes = default_communes_path().with_name("communes-lidar-samples.geojson")
-    (folder / "run.toml").write_text(f"""
-[inputs]
-dsm = ["dsm.tif"]
-footprints = "footprints.gpkg"
-communes = "{communes.as_posix()}"
-[tiles]
-size = 100
-resolution = 1.0
-halo = 10
-rasters = ["global"]
-[irradiance]
-directions = 8
-max_distance = 10
-""")
-    return folder / "run.toml"
+@pytest.mark.slow  # a territory run (the small scene of test_run_failures, shared with its tests)
+def test_a_run_folder_holds_the_contract(tmp_path_factory):
+    from test_run_failures import _clean_run
 
-
-@pytest.mark.slow  # a territory run
-def test_a_run_folder_holds_the_contract(tmp_path):
-    from cadastre.territory.config import load_run_config
-    from cadastre.territory.run import run
-
-    config = _run_scene(tmp_path)
-    out = tmp_path / "run"
-    summary = run(load_run_config(config), out)
+    folder, summary = shared_build(tmp_path_factory, "failures-scene", _clean_run)
+    out = folder / "run"
     names = {p.name for p in out.iterdir()}
     assert set(contract.RESULT_TABLES) | {contract.RUN_META, contract.MANIFEST, contract.RUN_CONFIG,
                                           contract.IRRADIANCE_MOSAIC, contract.TILES} <= names
     assert contract.BUILDINGS_META not in names
-    assert tmp_files(tmp_path) == []
+    assert tmp_files(out) == []
     assert list(summary) == list(contract.RUN_META_KEYS)
     params = summary[contract.PARAMETERS]  # the run's own parameters, as in run.toml
     assert list(params) == list(contract.PARAMETER_KEYS)
@@ -197,7 +159,7 @@ def test_a_run_folder_holds_the_contract(tmp_path):
     assert list(back.meta) == list(contract.RUN_META_KEYS)
     assert list(back.roofs.columns[:3]) == ["face", "building_id", contract.TILE_COLUMN]
     assert list(back.buildings.columns[:2]) == ["building_id", contract.TILE_COLUMN]
-    assert len(back.buildings) == 2
+    assert len(back.buildings) == 4
     for name, columns in contract.TABLE_COLUMNS.items():
         assert list(getattr(back, name.removesuffix(".csv")).columns) == list(columns), name
 
