@@ -459,13 +459,19 @@ def test_kill_and_resume_equals_a_clean_run(scene, tiled, tmp_path):
 
 
 @slow
-def test_same_results_on_a_dask_scheduler(scene, tiled, tmp_path):
+def test_same_results_on_a_dask_scheduler(tmp_path_factory, tmp_path):
+    """The small scene of test_run_failures (6 tiles, shared with its tests) on a scheduler of two worker
+    processes: the run in this process, tile by tile, gave the same buildings and tables."""
+    from test_run_failures import _clean_run
+
     distributed = pytest.importorskip("distributed")
-    folder, _dsm, _fp, cfg = scene
-    clean, _summary, _freed = tiled
+    folder, _summary = shared_build(tmp_path_factory, "failures-scene", _clean_run)
+    cfg = Path(shutil.copytree(folder, tmp_path / "scene", ignore=shutil.ignore_patterns("run"))) / "run.toml"
+    clean = folder / "run"
     with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None) as cluster:
         result = _invoke("run", cfg, "-o", tmp_path / "dask", "--scheduler", cluster.scheduler_address, "-q")
     assert result.exit_code == 0, result.stderr
+    assert json.loads((tmp_path / "dask" / "run.json").read_text())["tiles_reused"] == 0
     pd.testing.assert_frame_equal(_attributes(tmp_path / "dask" / "buildings.gpkg"),
                                   _attributes(clean / "buildings.gpkg"))
     assert (tmp_path / "dask" / "communes.csv").read_text() == (clean / "communes.csv").read_text()
