@@ -38,7 +38,7 @@ from cadastre.results.contract import (BUILDINGS, BUILDINGS_META, BUILDINGS_META
                                        PROFILES, ROOFS, RUN_META, TERRITORY, TERRITORY_MONTHLY, TILE_COLUMN)
 from cadastre.results.read import RERUN, check_folder, meta_path, read_layer, read_meta, read_table, resolve
 from cadastre.results.write import write_results
-from cadastre.roofs.buildings import MONTHLY_COLUMNS, MONTHLY_PROFILES, profile_energy
+from cadastre.roofs.buildings import MONTHLY_COLUMNS, MONTHLY_PROFILES, building_production, profile_energy
 from cadastre.roofs.profiles import FaceProfiles, read_profiles, write_profiles
 from cadastre.solar.hourly import face_production
 from cadastre.solar.weather import Weather, load_weather
@@ -319,21 +319,11 @@ def _hourly_table(weather: Weather, power: dict) -> pd.DataFrame:
 
 
 def _buildings(buildings: gpd.GeoDataFrame, roofs: pd.DataFrame, net: float) -> gpd.GeoDataFrame:
-    """The buildings with their faces' new production summed (as ``compute_buildings``)."""
-    per = roofs.groupby("building_id")
-    sums = pd.DataFrame({column: per[column].sum() for column in ("mwh", *MONTHLY_COLUMNS)})
-    joined = sums.reindex(buildings["building_id"].to_numpy())
+    """The buildings with their faces' new production (:func:`cadastre.roofs.buildings.building_production`)."""
     out = buildings.copy()
-    for column in ("mwh", *MONTHLY_COLUMNS):
-        out[column] = joined[column].fillna(0.0).to_numpy()
-    kwp = out["kwp"].to_numpy(np.float64)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        out["specific_yield"] = np.where(kwp > 0, 1000.0 * out["mwh"] / np.where(kwp > 0, kwp, 1), np.nan)
-    out["mwh_net"] = out["mwh"] * net
-    suitable = roofs[roofs["suitable"].astype(bool)].sort_values(["building_id", "specific_yield"],
-                                                                 ascending=[True, False], kind="stable")
-    best = suitable.drop_duplicates("building_id").set_index("building_id")["face"]
-    out["best_face"] = best.reindex(out["building_id"].to_numpy()).fillna(0).astype(np.int64).to_numpy()
+    production = building_production(roofs, out["building_id"].to_numpy(), out["kwp"].to_numpy(np.float64), net)
+    for column in production:
+        out[column] = production[column].to_numpy()
     return out
 
 
