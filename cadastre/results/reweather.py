@@ -69,12 +69,18 @@ class Reweathered:
     hourly: pd.DataFrame | None = None
 
 
+PART_FACES = 2048
+"""Most faces of a part (consecutive tiles of a run computed together) unless one tile has more: a part's
+profiles take about 60 MB with 64 directions, and the sun's positions and every file are computed or
+written once per part, not per tile."""
+
+
 @dataclasses.dataclass(frozen=True)
 class Part:
-    """One tile of a run folder (the whole folder for a buildings folder): its features in the two layers, as
-    ``where`` filters of :func:`cadastre.results.read.read_layer` (None: every feature)."""
+    """Consecutive tiles of a run folder (the whole folder for a buildings folder): their features in the two
+    layers, as ``where`` filters of :func:`cadastre.results.read.read_layer` (None: every feature)."""
 
-    tile: str | None
+    tiles: tuple[str, ...]
     roofs: str | None
     buildings: str | None
 
@@ -165,21 +171,30 @@ def read_source(folder: str | os.PathLike) -> Source:
                   site=site, parts=_parts(folder), numbered=where.name == BUILDINGS_META)
 
 
-def _parts(folder: Path) -> list[Part]:
-    """The tiles of the folder's layers in their order, each as its features' ``where`` filters; one part for a
-    folder without a ``tile`` column (a buildings folder)."""
-    ranges = {name: _tile_ranges(folder / name) for name in (ROOFS, BUILDINGS)}
-    if ranges[BUILDINGS] is None or ranges[ROOFS] is None:
-        return [Part(tile=None, roofs=None, buildings=None)]
-    nothing = "0 = 1"
-    return [Part(tile=tile, roofs=ranges[ROOFS].get(tile, nothing), buildings=where)
-            for tile, where in ranges[BUILDINGS].items()]
+def _parts(folder: Path, budget: int | None = None) -> list[Part]:
+    """The folder's tiles in their order, grouped into parts of consecutive tiles of at most ``budget`` faces
+    (default :data:`PART_FACES`; a tile with more is a part of its own), each part as its features' ``where``
+    filters; one part for a folder without a ``tile`` column (a buildings folder)."""
+    budget = PART_FACES if budget is None else budget
+    spans = {name: _tile_spans(folder / name) for name in (ROOFS, BUILDINGS)}
+    if spans[BUILDINGS] is None or spans[ROOFS] is None:
+        return [Part(tiles=(), roofs=None, buildings=None)]
+    groups, faces = [], 0
+    for tile in spans[BUILDINGS]:
+        n = spans[ROOFS][tile][2] if tile in spans[ROOFS] else 0
+        if not groups or faces + n > budget:
+            groups.append([])
+            faces = 0
+        groups[-1].append(tile)
+        faces += n
+    return [Part(tiles=tuple(group), roofs=_where(spans[ROOFS], group, folder / ROOFS),
+                 buildings=_where(spans[BUILDINGS], group, folder / BUILDINGS)) for group in groups]
 
 
-def _tile_ranges(path: Path) -> dict[str, str] | None:
-    """Per tile of the layer ``path`` (in the order of its first feature), the ``where`` filter of its features:
-    a range of feature ids (a run appends its tiles one after the other), or the tile's name when its features
-    are not contiguous. None when the layer has no tile column (or cannot be read: :func:`read_layer` says why)."""
+def _tile_spans(path: Path) -> dict[str, tuple[int, int, int]] | None:
+    """Per tile of the layer ``path`` (in the order of its first feature): the lowest and highest feature id
+    of its features and their number. None when the layer has no tile column (or cannot be read:
+    :func:`read_layer` says why)."""
     layer = LAYERS[path.name]
     try:
         info = pyogrio.read_info(path, layer=layer)
@@ -187,19 +202,39 @@ def _tile_ranges(path: Path) -> dict[str, str] | None:
         return None
     if TILE_COLUMN not in list(info["fields"]):
         return None
-    fid = info.get("fid_column") or "fid"
+    fid = _fid(path)
     try:
         spans = pyogrio.read_dataframe(path, sql=f'SELECT "{TILE_COLUMN}" AS tile, MIN("{fid}") AS lo, '
                                        f'MAX("{fid}") AS hi, COUNT(*) AS n FROM "{layer}" GROUP BY "{TILE_COLUMN}" '
                                        'ORDER BY lo', read_geometry=False)
     except (pyogrio.errors.DataSourceError, pyogrio.errors.DataLayerError, pyogrio.errors.FieldError, OSError):
         return None
-    out = {}
-    for tile, lo, hi, n in spans[["tile", "lo", "hi", "n"]].itertuples(index=False):
-        quoted = str(tile).replace("'", "''")
-        out[str(tile)] = (f'"{fid}" BETWEEN {int(lo)} AND {int(hi)}' if int(hi) - int(lo) + 1 == int(n)
-                          else f"\"{TILE_COLUMN}\" = '{quoted}'")
-    return out
+    return {str(t): (int(lo), int(hi), int(n)) for t, lo, hi, n in spans[["tile", "lo", "hi", "n"]].itertuples(
+        index=False)}
+
+
+def _fid(path: Path) -> str:
+    return pyogrio.read_info(path, layer=LAYERS[path.name]).get("fid_column") or "fid"
+
+
+def _where(spans: dict[str, tuple[int, int, int]], tiles: list[str], path: Path) -> str:
+    """The ``where`` filter of the features of ``tiles`` in a layer: ranges of feature ids (a run appends its
+    tiles one after the other, so consecutive tiles make one range), or the tiles' names when a tile's features
+    are not contiguous."""
+    held = [spans[t] for t in tiles if t in spans]
+    if not held:
+        return "0 = 1"
+    if any(hi - lo + 1 != n for lo, hi, n in held):
+        names = ", ".join("'" + t.replace("'", "''") + "'" for t in tiles)
+        return f'"{TILE_COLUMN}" IN ({names})'
+    ranges = []
+    for lo, hi, _n in held:
+        if ranges and lo == ranges[-1][1] + 1:
+            ranges[-1][1] = hi
+        else:
+            ranges.append([lo, hi])
+    fid = _fid(path)
+    return " OR ".join(f'"{fid}" BETWEEN {lo} AND {hi}' for lo, hi in ranges)
 
 
 def _face_ids(roofs: pd.DataFrame) -> list:
@@ -218,8 +253,9 @@ def reweather(source: Source, weather: Weather, work: str | os.PathLike, *, hour
               started: float | None = None) -> Reweathered:
     """The result set of ``source`` under ``weather`` (module docstring), computed part by part (tile by tile).
 
-    Each part's faces, profiles and buildings are read, recomputed and written into the folder ``work`` (files
-    ``roofs-N.gpkg``, ``buildings-N.gpkg``, ``profiles-N.parquet``), so that the memory is that of one part;
+    Each part's faces, profiles and buildings (consecutive tiles, at most :data:`PART_FACES` faces unless one
+    tile has more) are read, recomputed and written into the folder ``work`` (files ``roofs-N.gpkg``,
+    ``buildings-N.gpkg``, ``profiles-N.parquet``), so that the memory is that of one part;
     the tables are then aggregated from the buildings' :data:`AGGREGATED` columns. ``hourly``: building ids
     whose hourly AC power to compute (:data:`~cadastre.results.contract.HOURLY_COLUMNS`, as ``cadastre
     buildings --hourly``).

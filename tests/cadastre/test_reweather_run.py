@@ -4,8 +4,9 @@ On the shared run of ``test_run_failures`` (four houses, 6 tiles of 20 m, a day 
 
 - with the run's own weather the CSV tables are the run's, byte for byte, and the layers' production and
   profiles the run's; with another weather the tables change;
-- the faces, buildings and profiles are read one tile at a time (the most faces held at once is the largest
-  tile's, one row group of profiles.parquet per tile);
+- the faces, buildings and profiles are read part by part, a part being consecutive tiles up to
+  ``PART_FACES`` faces (with parts of one tile: the most faces held at once is the largest tile's, one row
+  group of profiles.parquet per tile);
 - a full disk part-way writes nothing and leaves no staging folder;
 - ``--hourly`` gives each building's AC power, whose sum is its reweathered ``mwh``; an unknown id is one line.
 """
@@ -77,9 +78,24 @@ def test_another_weather_changes_the_tables(clean, tmp_path):
     assert months.sum() == pytest.approx(pd.read_csv(out / contract.TERRITORY)["gwh_gross"].iloc[0], rel=1e-5)
 
 
+def test_parts_group_consecutive_tiles_up_to_a_number_of_faces(clean):
+    run = clean / "run"
+    roofs = pyogrio.read_dataframe(run / contract.ROOFS, columns=["tile"], read_geometry=False)["tile"]
+    buildings = pyogrio.read_dataframe(run / contract.BUILDINGS, columns=["tile"], read_geometry=False)["tile"]
+    for budget, most in ((1, roofs.value_counts().max()), (4, 4), (10_000, len(roofs))):
+        parts = reweather_module._parts(run, budget)
+        assert [t for p in parts for t in p.tiles] == list(dict.fromkeys(buildings))  # each tile once, in order
+        held = [len(pyogrio.read_dataframe(run / contract.ROOFS, where=p.roofs, read_geometry=False)) for p in parts]
+        assert sum(held) == len(roofs) and max(held) == most, (budget, held)
+        assert sum(len(pyogrio.read_dataframe(run / contract.BUILDINGS, where=p.buildings, read_geometry=False))
+                   for p in parts) == len(buildings)
+    assert len(reweather_module._parts(run, 10_000)) == 1
+
+
 def test_a_run_is_read_one_tile_at_a_time(clean, tmp_path, monkeypatch):
-    """The most faces (and buildings) held at once is the largest tile's, and each tile's profiles come from
-    one row group of the merged file."""
+    """With parts of one tile (PART_FACES = 1), the most faces (and buildings) held at once is the largest
+    tile's, and each tile's profiles come from one row group of the merged file."""
+    monkeypatch.setattr(reweather_module, "PART_FACES", 1)
     run = clean / "run"
     roofs = pyogrio.read_dataframe(run / contract.ROOFS, columns=["tile"], read_geometry=False)
     per_tile = roofs["tile"].value_counts()
@@ -116,6 +132,7 @@ def test_a_run_is_read_one_tile_at_a_time(clean, tmp_path, monkeypatch):
 
 
 def test_a_full_disk_part_way_writes_nothing(clean, tmp_path, monkeypatch):
+    monkeypatch.setattr(reweather_module, "PART_FACES", 1)  # a part per tile: the disk fills at the second tile
     run, out = clean / "run", tmp_path / "out"
     written = []
     original = reweather_module.write_vector
