@@ -187,8 +187,8 @@ def accumulate_months(horizon, n_east, n_north, n_up, azimuth, tables, table_ste
     """Add one direction's beam and circumsolar of each month to ``out``.
 
     ``horizon``, ``n_east``, ``n_north``, ``n_up``, ``azimuth`` and ``table_step`` as in
-    :func:`accumulate_direction`. ``tables``: (months, m, 3), row ``i`` of month ``k`` the sum of
-    ``E * s`` over that month's rows of the sector with sun elevation above ``i * table_step``
+    :func:`accumulate_direction`. ``tables``: (m, months, 3), ``tables[i, k]`` the sum of
+    ``E * s`` over month ``k``'s rows of the sector with sun elevation above ``i * table_step``
     [kWh m-2] (beam and circumsolar in one table: both are shaded alike). ``out``: (rows, cols,
     months) float accumulators [kWh m-2], updated in place; it may be a transposed view. Same horizon
     and interpolation as :func:`accumulate_direction`, so the months sum to its beam + circumsolar.
@@ -227,15 +227,15 @@ def _add_months(ht, ne, nn, nu, de, dn, tables, inv_step, acc):
         return
     _nd, _t_terrain, t = _effective(ht, ne, nn, nu, de, dn)
     x = math.degrees(math.atan(t)) * inv_step
-    last = tables.shape[1] - 1
+    last = tables.shape[0] - 1
     if x >= last:
         return
     r = int(x)
     f = x - r
     g = 1.0 - f
-    for m in range(tables.shape[0]):
+    for m in range(tables.shape[1]):
         acc[m] += (
-            ne * (g * tables[m, r, 0] + f * tables[m, r + 1, 0])
-            + nn * (g * tables[m, r, 1] + f * tables[m, r + 1, 1])
-            + nu * (g * tables[m, r, 2] + f * tables[m, r + 1, 2])
+            ne * (g * tables[r, m, 0] + f * tables[r + 1, m, 0])
+            + nn * (g * tables[r, m, 1] + f * tables[r + 1, m, 1])
+            + nu * (g * tables[r, m, 2] + f * tables[r + 1, m, 2])
         )

@@ -60,7 +60,7 @@ class SunTables:
     dni: float
     sky: str
     monthly_direct: np.ndarray | None = None
-    """With ``months``: (directions, 12, table rows, 3), the beam and circumsolar tables of each month's
+    """With ``months``: (directions, table rows, 12, 3), the beam and circumsolar tables of each month's
     weather rows, added (months of the rows' UTC stamps) [kWh m-2]; else None."""
     monthly_diffuse_isotropic: np.ndarray | None = None
     """With ``months``: (12,) the isotropic diffuse of each month [kWh m-2]."""
@@ -133,12 +133,13 @@ def _sector_table(sector, elevation, energy, vectors, n_directions, step):
 
 
 def _monthly_tables(month, sector, elevation, energy, vectors, n_directions, step) -> np.ndarray:
-    """(directions, 12, table rows, 3): :func:`_sector_table` of each month's rows (``month``: 0-11 per row)."""
+    """(directions, table rows, 12, 3): :func:`_sector_table` of each month's rows (``month``: 0-11 per row); the
+    months of a table row side by side, as the kernel reads them."""
     rows = int(math.ceil(90.0 / step)) + 1
-    hist = np.zeros((n_directions, 12, rows, 3))
+    hist = np.zeros((n_directions, rows, 12, 3))
     j = np.clip(np.ceil(elevation / step).astype(np.int64) - 1, 0, rows - 1)
-    np.add.at(hist, (sector, month, j), energy[:, None] * vectors)
-    return np.cumsum(hist[:, :, ::-1], axis=2)[:, :, ::-1].copy()
+    np.add.at(hist, (sector, j, month), energy[:, None] * vectors)
+    return np.cumsum(hist[:, ::-1], axis=1)[:, ::-1].copy()
 
 
 def _month_sums(month, values) -> np.ndarray:
