@@ -19,7 +19,7 @@ TIME_LABELS = ("start", "middle", "end", "instant")
 
 def irradiance_command(
     dsm: Path = typer.Argument(..., help="Surface model: single-band GeoTIFF, projected CRS in metres, square pixels."),
-    output: Path = typer.Option(..., "--output", "-o", help="Output GeoTIFF (COG), 7 float32 bands."),
+    output: Path = typer.Option(..., "--output", "-o", help="Output GeoTIFF (COG), 7 float32 bands (19 with --monthly)."),
     weather: str = typer.Option(
         None,
         "--weather",
@@ -53,6 +53,11 @@ def irradiance_command(
         "NAME.horizons.tif (uint8, one band per direction): 'cadastre buildings' then gives each roof face its "
         "shading profile and its production month by month.",
     ),
+    monthly: bool = typer.Option(
+        False, "--monthly", help="Also 12 bands global_01...global_12: the global irradiation of each month "
+        "\\[kWh/m²] (months of the weather rows' UTC stamps), shaded month by month; they sum to global. "
+        "The raster grows by 12 float32 bands.",
+    ),
     overwrite: bool = OVERWRITE,
     quiet: bool = QUIET,
 ) -> None:
@@ -62,6 +67,7 @@ def irradiance_command(
     (kWh/m² on the tilted surface of each cell, summed over the weather rows:
     per year for a TMY), svf (sky-view factor, 0-1), slope (degrees) and
     aspect (degrees clockwise from north). Nodata where the DSM is nodata.
+    With --monthly, 12 more: global_01 ... global_12, the global of each month.
     With --horizons (the default), also NAME.horizons.tif: the horizon codes
     (elevation in steps of 0.5°, 255 = none), one band per direction.
 
@@ -72,7 +78,7 @@ def irradiance_command(
     started = time.perf_counter()
     from cadastre.solar.farfield import FarField
     from cadastre.solar.horizon_file import horizon_path, staged_horizons
-    from cadastre.solar.irradiance import BANDS, check_options, irradiance, site_of
+    from cadastre.solar.irradiance import BANDS, MONTH_BANDS, check_options, irradiance, site_of
     from cadastre.solar.weather import load_weather
     from rasters.coarse import coarse_surface
     from rasters.io import check_output_path, read_dsm, write_bands
@@ -108,10 +114,12 @@ def irradiance_command(
                 far_field=far,
                 progress=update,
                 horizons=horizons,
+                months=monthly,
             )
         staged = staged_horizons(result, output) if horizons else None
         try:  # the raster and its horizon codes together, or neither
-            write_bands([result[b] for b in BANDS], output, overwrite=overwrite, tags=result.attrs)
+            names = BANDS + (MONTH_BANDS if monthly else ())
+            write_bands([result[b] for b in names], output, overwrite=overwrite, tags=result.attrs)
             if staged is not None:
                 os.replace(staged, horizon_path(output))
             else:  # an earlier raster's horizon codes are not this one's

@@ -23,6 +23,10 @@ def reweather_command(
     time_label: str = typer.Option(
         None, "--time-label", help=f"What the stamps of a plain CSV mark: {'|'.join(TIME_LABELS)} (default middle).",
         show_default=False),
+    hourly: str = typer.Option(
+        None, "--hourly", help="Building ids, comma-separated (e.g. 3,17, or run ids such as 0650_7025-17): also "
+        "write hourly.csv, the AC power \\[kW] of those buildings at every row of the new weather (as 'cadastre "
+        "buildings --hourly').", show_default=False),
     overwrite: bool = OVERWRITE,
     quiet: bool = QUIET,
 ) -> None:
@@ -32,25 +36,28 @@ def reweather_command(
     records), computes each face's PV production hour by hour from its shading profile under the new
     weather (no raster, no horizon traced again) and writes a complete result set to OUTPUT: annual and
     monthly tables, buildings.json naming the new weather. Faces, kWp, suitability and classes stay those
-    of RESULT_DIR.
+    of RESULT_DIR. A run folder is read and computed tile by tile (memory of one tile).
 
     Example:
 
         cadastre reweather demo-output/buildings -w other_tmy.csv -o reweathered/
     """
     started = time.perf_counter()
-    from cadastre.results.contract import BUILDINGS_FILES, PROFILES
-    from cadastre.results.reweather import load_for, read_source, reweather, write_reweathered
+    from cadastre.results.contract import BUILDINGS_FILES, HOURLY, PROFILES
+    from cadastre.results.reweather import load_for, parts_folder, read_source, reweather, write_reweathered
+    from cli.buildings import hourly_ids
     from rasters.io import check_output_folder
 
     with handle_errors():
+        wanted = hourly_ids(hourly)
         if output.resolve() == result_dir.resolve():
             raise OutputFileError(f"{output}: the folder being reweathered; give another output folder")
-        check_output_folder(output, [*BUILDINGS_FILES, PROFILES], overwrite=overwrite)
+        check_output_folder(output, [*BUILDINGS_FILES, PROFILES, *([HOURLY] if wanted else [])], overwrite=overwrite)
         source = read_source(result_dir)
         met = load_for(source, weather, time_label)
-        result = reweather(source, met, started=started)
-        write_reweathered(output, result, overwrite=overwrite)
+        with parts_folder(output) as work:
+            result = reweather(source, met, work, hourly=wanted, started=started)
+            write_reweathered(output, result, overwrite=overwrite)
         if not quiet:
             stdout.print(summary_table(source, result, output, time.perf_counter() - started))
 
@@ -62,8 +69,8 @@ def summary_table(source, result, output: Path, seconds: float) -> Table:
     table = Table(title="cadastre reweather", show_header=False)
     table.add_row("output", f"{display(output)}/")
     table.add_row("weather", f"{source.meta.get('weather')} -> {result.meta['weather']}")
-    table.add_row("faces / buildings", f"{len(result.roofs):,} / {len(result.buildings):,}")
-    before = pd.to_numeric(source.buildings["mwh"]).sum() / 1000.0
+    table.add_row("faces / buildings", f"{result.meta['faces']:,} / {result.meta['buildings']:,}")
+    before = pd.to_numeric(source.communes_table["gwh_gross"]).sum()
     after = result.territory["gwh_gross"].iloc[0] if len(result.territory) else 0.0
     table.add_row("GWh/yr gross: before / after", f"{before:,.4f} / {after:,.4f}")
     months = result.monthly["territory_monthly.csv"]["gwh_gross"].to_numpy()

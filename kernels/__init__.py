@@ -17,12 +17,14 @@ from kernels.horizon import (
     runs_along_rows,
     transposed_azimuth,
 )
-from kernels.irradiance import accumulate_cells, accumulate_direction
+from kernels.irradiance import accumulate_cells, accumulate_direction, accumulate_months, accumulate_months_cells
 from kernels.terrain import horn_normals, slope_aspect
 
 __all__ = [
     "accumulate_cells",
     "accumulate_direction",
+    "accumulate_months",
+    "accumulate_months_cells",
     "apply_far",
     "apply_far_cells",
     "centre_cells",

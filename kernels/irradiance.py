@@ -134,15 +134,22 @@ def accumulate_cells(
 
 
 @inline
+def _effective(ht, ne, nn, nu, de, dn):
+    """``(n . d, terrain tan, effective tan)`` of a cell in a direction: the terrain horizon clamped at 0,
+    raised to the cell's own plane horizon."""
+    nd = ne * de + nn * dn
+    t_terrain = ht if ht > 0.0 else 0.0
+    t_plane = -nd / (nu if nu > 1e-9 else 1e-9)
+    return nd, t_terrain, (t_terrain if t_terrain > t_plane else t_plane)
+
+
+@inline
 def _add_cell(ht, ne, nn, nu, de, dn, beam_table, circumsolar_table, inv_step, band_rad, band_tan, perez, svf, beam,
               circumsolar, band_seen, band_weight, at):
     """Add one cell's share of one direction to the accumulators at index ``at`` (see accumulate_direction)."""
     if math.isnan(nu) or math.isnan(ht):
         return
-    nd = ne * de + nn * dn
-    t_terrain = ht if ht > 0.0 else 0.0
-    t_plane = -nd / (nu if nu > 1e-9 else 1e-9)
-    t = t_terrain if t_terrain > t_plane else t_plane
+    nd, t_terrain, t = _effective(ht, ne, nn, nu, de, dn)
     h = math.atan(t)
     q = 1.0 / (1.0 + t * t)
     svf[at] += nu * q + nd * (HALF_PI - h - t * q)
@@ -172,4 +179,63 @@ def _add_cell(ht, ne, nn, nu, de, dn, beam_table, circumsolar_table, inv_step, b
             ne * (g * circumsolar_table[r, 0] + f * circumsolar_table[r + 1, 0])
             + nn * (g * circumsolar_table[r, 1] + f * circumsolar_table[r + 1, 1])
             + nu * (g * circumsolar_table[r, 2] + f * circumsolar_table[r + 1, 2])
+        )
+
+
+@pjit
+def accumulate_months(horizon, n_east, n_north, n_up, azimuth, tables, table_step, out):
+    """Add one direction's beam and circumsolar of each month to ``out``.
+
+    ``horizon``, ``n_east``, ``n_north``, ``n_up``, ``azimuth`` and ``table_step`` as in
+    :func:`accumulate_direction`. ``tables``: (m, months, 3), ``tables[i, k]`` the sum of
+    ``E * s`` over month ``k``'s rows of the sector with sun elevation above ``i * table_step``
+    [kWh m-2] (beam and circumsolar in one table: both are shaded alike). ``out``: (rows, cols,
+    months) float accumulators [kWh m-2], updated in place; it may be a transposed view. Same horizon
+    and interpolation as :func:`accumulate_direction`, so the months sum to its beam + circumsolar.
+    """
+    az = math.radians(azimuth)
+    de = math.sin(az)
+    dn = math.cos(az)
+    inv_step = 1.0 / table_step
+    nrows, ncols = n_up.shape
+    for i in prange(nrows):
+        for j in range(ncols):
+            _add_months(horizon[i, j], n_east[i, j], n_north[i, j], n_up[i, j], de, dn, tables, inv_step, out[i, j])
+
+
+@pjit
+def accumulate_months_cells(horizon, rows, cols, n_east, n_north, n_up, azimuth, tables, table_step, slots, out):
+    """:func:`accumulate_months` for a list of cells (as :func:`accumulate_cells`).
+
+    Cell ``k`` reads its horizon at ``horizon[rows[k], cols[k]]`` and its normal at ``n_east[k]``...; it adds
+    to ``out[slots[k]]`` (``out``: (listed cells, months); ``slots`` a permutation, so that both layouts of
+    the caller add into one array in its own order).
+    """
+    az = math.radians(azimuth)
+    de = math.sin(az)
+    dn = math.cos(az)
+    inv_step = 1.0 / table_step
+    for k in prange(rows.shape[0]):
+        _add_months(horizon[rows[k], cols[k]], n_east[k], n_north[k], n_up[k], de, dn, tables, inv_step,
+                    out[slots[k]])
+
+
+@inline
+def _add_months(ht, ne, nn, nu, de, dn, tables, inv_step, acc):
+    """Add one cell's beam and circumsolar of each month of one direction to ``acc`` (months,)."""
+    if math.isnan(nu) or math.isnan(ht):
+        return
+    _nd, _t_terrain, t = _effective(ht, ne, nn, nu, de, dn)
+    x = math.degrees(math.atan(t)) * inv_step
+    last = tables.shape[0] - 1
+    if x >= last:
+        return
+    r = int(x)
+    f = x - r
+    g = 1.0 - f
+    for m in range(tables.shape[1]):
+        acc[m] += (
+            ne * (g * tables[r, m, 0] + f * tables[r + 1, m, 0])
+            + nn * (g * tables[r, m, 1] + f * tables[r + 1, m, 1])
+            + nu * (g * tables[r, m, 2] + f * tables[r + 1, m, 2])
         )

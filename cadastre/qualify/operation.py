@@ -41,8 +41,8 @@ ambiguous match, negative consumption, no usable roof...) get
 reason; the other rows are qualified as usual.
 
 Limits: modules follow each face's own tilt (flat roofs stay flat); without
-profiles a face's shading is its yearly shading ratio applied to every hour; the
-profiles of the whole folder are read (and checked) at once; the self-consumed
+profiles a face's shading is its yearly shading ratio applied to every hour; only the
+profiles of the chosen buildings' faces are read (and checked); the self-consumed
 share of the production is that of the first year for the whole lifetime.
 """
 
@@ -148,6 +148,7 @@ class RunFolder:
     weather_path: str
     notes: list[str]
     profiles: FaceProfiles | None = None
+    profiles_path: Path | None = None  # read for the faces asked only (shaded_production), when profiles is None
 
 
 def read_run_folder(folder: str | Path) -> RunFolder:
@@ -194,11 +195,11 @@ def read_run_folder(folder: str | Path) -> RunFolder:
             notes.append(f"weather {weather or '(not recorded)'} not found: the shipped default weather is used")
             path = default_weather_path()
         weather = str(path)
-    profiles = read_profiles(folder / contract.PROFILES) if (folder / contract.PROFILES).is_file() else None
-    if profiles is None:
+    profiles_path = folder / contract.PROFILES if (folder / contract.PROFILES).is_file() else None
+    if profiles_path is None:
         notes.append(f"no {contract.PROFILES} in the run: each face's production is the unshaded plane's times its "
                      "annual shading ratio, at every hour")
-    return RunFolder(folder, meta, buildings, roofs, communes, weather, notes, profiles)
+    return RunFolder(folder, meta, buildings, roofs, communes, weather, notes, profiles_path=profiles_path)
 
 
 def _roof_columns(folder: Path) -> list[str]:
@@ -293,14 +294,15 @@ def shaded_production(run: RunFolder, weather: Weather, building_ids, *, config:
     InputFileError
         A usable face of ``roofs.gpkg`` without a profile.
     """
-    if run.profiles is None:
+    if run.profiles is None and run.profiles_path is None:
         return None
     roofs = run.roofs[run.roofs["building_id"].isin(list(building_ids)) & run.roofs["suitable"] & (run.roofs["kwp"] > 0)]
     ids = list(dict.fromkeys(roofs["profile"]))
     if not ids:
         return pd.DataFrame(index=weather.data.index)
     try:
-        profiles = run.profiles.select(ids)
+        stored = run.profiles if run.profiles is not None else read_profiles(run.profiles_path, faces=ids)
+        profiles = stored.select(ids)
     except KeyError as exc:
         raise InputFileError(f"{run.folder / contract.PROFILES}: {exc.args[0]}, though roofs.gpkg has it; rerun the "
                              "cadastre") from None

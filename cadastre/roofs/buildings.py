@@ -244,6 +244,32 @@ def profile_energy(table: pd.DataFrame, production: pd.DataFrame) -> pd.DataFram
     return out
 
 
+def building_production(faces: pd.DataFrame, ids, kwp, net: float, *, by: str = "building_id") -> pd.DataFrame:
+    """The production of buildings from their faces': the one rule of ``cadastre buildings`` and ``cadastre
+    reweather``.
+
+    ``faces``: one row per face with ``face``, ``suitable``, ``specific_yield`` [kWh/kWp], ``mwh`` and ``mwh_01``
+    ... ``mwh_12`` [MWh], and the building's id in column ``by``; ``ids``: the buildings, ``kwp`` their kWp
+    (same order); ``net``: the net share (1 - net reduction). Returns, one row per building of ``ids`` in order
+    (a building without faces: 0 MWh): ``mwh`` and the months (sums of its faces'), ``specific_yield``
+    (1000 ``mwh`` / ``kwp`` [kWh/kWp], NaN without kWp), ``mwh_net`` (``mwh`` x ``net``) and ``best_face`` (its
+    suitable face of highest specific yield, the first in the faces' order on a tie; 0 without one).
+    """
+    ids = np.asarray(ids)
+    per = faces.groupby(by)
+    joined = pd.DataFrame({column: per[column].sum() for column in ("mwh", *MONTHLY_COLUMNS)}).reindex(ids)
+    out = pd.DataFrame({column: joined[column].fillna(0.0).to_numpy() for column in ("mwh", *MONTHLY_COLUMNS)})
+    kwp = np.asarray(kwp, np.float64)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        out["specific_yield"] = np.where(kwp > 0, 1000.0 * out["mwh"] / np.where(kwp > 0, kwp, 1), np.nan)
+    out["mwh_net"] = out["mwh"] * net
+    suitable = faces[faces["suitable"].astype(bool)].sort_values([by, "specific_yield"], ascending=[True, False],
+                                                                 kind="stable")
+    best = suitable.drop_duplicates(by).set_index(by)["face"]
+    out["best_face"] = best.reindex(ids).fillna(0).astype(np.int64).to_numpy()
+    return out
+
+
 def face_energy(table: pd.DataFrame, yields: YieldTable, config: Config) -> pd.DataFrame:
     """Add suitability, class, kWp, MWh/yr and specific yield to a face table (see module docstring)."""
     r = config.roofs
@@ -401,14 +427,9 @@ def compute_buildings(
             "suitable_faces": per["suitable"].sum(),
             "usable_area_m2": per["suitable_area"].sum(),
             "kwp": per["kwp"].sum(),
-            "mwh": per["mwh"].sum(),
             "energy": per["energy"].sum(),
-            **{column: per[column].sum() for column in MONTHLY_COLUMNS},
         }
     )
-    best = table[table["suitable"]].sort_values(["building", "specific_yield"], ascending=[True, False])
-    best = best.drop_duplicates("building").set_index("building")
-    agg["best_face"] = best["face"]
     agg["class"] = building_class(table)
     number = np.arange(1, len(fp) + 1)
     b = fp.copy()
@@ -418,15 +439,18 @@ def compute_buildings(
     b["building_id"] = number
     b["footprint_area_m2"] = fp.geometry.area.to_numpy()
     joined = agg.reindex(number)
-    for column in ("roof_area_m2", "faces", "suitable_faces", "usable_area_m2", "kwp", "mwh", *MONTHLY_COLUMNS):
+    for column in ("roof_area_m2", "faces", "suitable_faces", "usable_area_m2", "kwp"):
         b[column] = joined[column].fillna(0).to_numpy()
+    production = building_production(table, number, b["kwp"].to_numpy(np.float64), net, by="building")
+    for column in ("mwh", *MONTHLY_COLUMNS):
+        b[column] = production[column]
     with np.errstate(invalid="ignore", divide="ignore"):
         b["irradiation"] = (joined["energy"] / joined["roof_area_m2"]).to_numpy()
-        b["specific_yield"] = np.where(b["kwp"] > 0, 1000.0 * b["mwh"] / np.where(b["kwp"] > 0, b["kwp"], 1), np.nan)
+    b["specific_yield"] = production["specific_yield"]
     b["usable_area_net_m2"] = b["usable_area_m2"] * net
     b["kwp_net"] = b["kwp"] * net
-    b["mwh_net"] = b["mwh"] * net
-    b["best_face"] = joined["best_face"].fillna(0).astype(np.int64).to_numpy()
+    b["mwh_net"] = production["mwh_net"]
+    b["best_face"] = production["best_face"]
     b["class"] = joined["class"].fillna(0).astype(np.int64).to_numpy()
     b["has_data"] = has_data
     b["faces"] = b["faces"].astype(np.int64)

@@ -23,6 +23,7 @@ one row per face and direction (``face``, ``direction`` [degrees], ``h00`` ...
 
 from __future__ import annotations
 
+import bisect
 import dataclasses
 import os
 from collections.abc import Iterable, Sequence
@@ -385,8 +386,48 @@ def write_profile_parts(path: str | os.PathLike, parts: Sequence[str | os.PathLi
     return path
 
 
-def read_profiles(path: str | os.PathLike) -> FaceProfiles:
+def row_groups_read(path: str | os.PathLike, faces: Iterable) -> list[int]:
+    """The row groups of the profile file ``path`` that may hold one of ``faces`` (by the min and max of their
+    ``face`` column; a row group without statistics may hold any)."""
+    import pyarrow.parquet as pq
+
+    meta = pq.ParquetFile(path).metadata
+    column = meta.schema.names.index("face") if "face" in meta.schema.names else None
+    wanted = sorted({str(f) for f in faces} if meta.num_row_groups and column is not None and meta.schema.column(
+        column).physical_type == "BYTE_ARRAY" else {int(f) for f in faces})
+    out = []
+    for g in range(meta.num_row_groups):
+        stats = meta.row_group(g).column(column).statistics if column is not None else None
+        if stats is None or not stats.has_min_max:
+            out.append(g)
+            continue
+        at = bisect.bisect_left(wanted, stats.min)
+        if at < len(wanted) and wanted[at] <= stats.max:
+            out.append(g)
+    return out
+
+
+def _rows_of(path: str | os.PathLike, faces: Iterable) -> pd.DataFrame:
+    """The rows of the profile file ``path`` of the faces ``faces``, read from the row groups that may hold them."""
+    import pyarrow.parquet as pq
+
+    faces = list(faces)
+    file = pq.ParquetFile(path)
+    if "face" not in file.schema_arrow.names:  # read_profiles names the missing column
+        return file.schema_arrow.empty_table().to_pandas()
+    groups = row_groups_read(path, faces)
+    table = file.read_row_groups(groups).to_pandas() if groups else file.schema_arrow.empty_table().to_pandas()
+    wanted = {str(f) for f in faces} if pd.api.types.is_string_dtype(table["face"].dtype) else {int(f) for f in faces}
+    return table[table["face"].isin(wanted)].reset_index(drop=True)
+
+
+def read_profiles(path: str | os.PathLike, *, faces: Iterable | None = None) -> FaceProfiles:
     """The profiles of a file of :func:`write_profiles`.
+
+    ``faces``: read only these face ids (those the file holds, in the file's order; :meth:`FaceProfiles.select`
+    then orders them and names a missing one): only the row groups whose ``face`` statistics may hold one of
+    them are read (:func:`_rows_of`), so that reading one tile of a run's merged file (a row group per tile)
+    costs the memory of that tile.
 
     Raises
     ------
@@ -397,7 +438,7 @@ def read_profiles(path: str | os.PathLike) -> FaceProfiles:
     """
     path = Path(path)
     try:
-        table = pd.read_parquet(path, engine="pyarrow")
+        table = pd.read_parquet(path, engine="pyarrow") if faces is None else _rows_of(path, faces)
     except FileNotFoundError:
         raise InputFileError(f"{path}: file not found; give a profile file written by write_profiles") from None
     except Exception as exc:  # noqa: BLE001 (pyarrow raises many kinds on a bad file)

@@ -19,6 +19,8 @@ from cadastre.solar.weather import Weather, load_weather
 from kernels import (
     accumulate_cells,
     accumulate_direction,
+    accumulate_months,
+    accumulate_months_cells,
     apply_far,
     apply_far_cells,
     centre_cells,
@@ -48,6 +50,8 @@ UNITS = {
     "slope": "degrees",
     "aspect": "degrees clockwise from north",
 }
+MONTH_BANDS = tuple(f"global_{m:02d}" for m in range(1, 13))
+"""With ``months``: the global irradiation of each month [kWh m-2], bands after :data:`BANDS`."""
 MIN_DIRECTIONS = 8
 MAX_DIRECTIONS = 360
 """Most horizon directions: 1° steps; finer adds time and memory, not accuracy at these sun tables."""
@@ -115,6 +119,7 @@ def irradiance(
     cells: np.ndarray | None = None,
     progress: Callable[[int, int], None] | None = None,
     horizons: bool = False,
+    months: bool = False,
 ) -> xr.Dataset:
     """Irradiation of every cell of a DSM, summed over the weather period.
 
@@ -162,6 +167,13 @@ def irradiance(
         byte per cell and direction; with ``cells``, per listed cell and direction
         only (twice that at the end, while the two layouts' codes are put in
         order). Every other variable is the same, bit for bit, with or without it.
+    months : bool
+        Also the global irradiation of each month (:data:`MONTH_BANDS`, months of the weather rows'
+        UTC stamps): the beam and circumsolar of each month are shaded by the same horizons as the
+        annual ones (the sun tables are split by month), the diffuse and reflected parts take the
+        month's sky. Memory: 12 float32 values per computed cell (the accumulators become the
+        bands), time: about 12 table look-ups more per cell and direction. The other variables
+        are the same, bit for bit, with or without it; the months sum to ``global``.
 
     Returns
     -------
@@ -181,6 +193,8 @@ def irradiance(
         With ``cells``, the compact form: dims ``("cell", "direction")``, one row
         per listed cell (in row-major order of the result's grid), coordinates
         ``cell_row`` and ``cell_col`` (int64: their indices along ``y`` and ``x``).
+        With ``months=True`` also ``global_01`` ... ``global_12`` [kWh m-2], float32, NaN where
+        ``global`` is.
 
     Notes
     -----
@@ -215,7 +229,7 @@ def irradiance(
     lat, lon, alt = site_of(dsm) if site is None else (float(v) for v in site)
     if not isinstance(weather, Weather):
         weather = load_weather(weather, time_label=time_label, latitude=lat, longitude=lon, altitude=alt)
-    tables = build_sun_tables(weather, lat, lon, alt, n_directions=int(n_directions), sky=sky)
+    tables = build_sun_tables(weather, lat, lon, alt, n_directions=int(n_directions), sky=sky, months=months)
     top = max(grid.transform.f, grid.transform.f + grid.transform.e * grid.height)
     origin = (int(round(-top / grid.cellsize)), int(round(grid.transform.c / grid.cellsize)))
     far = None
@@ -232,8 +246,10 @@ def irradiance(
             codes = codes[:, ::-1]
         elif codes is not None:
             where = (z.shape[0] - 1 - where[0], where[1])
+    names = BANDS + (MONTH_BANDS if months else ())
     ds = xr.Dataset(
-        {k: xr.DataArray(out[k].astype(np.float32, copy=False), dims=("y", "x"), name=k, attrs={"units": UNITS[k]}) for k in BANDS},
+        {k: xr.DataArray(out[k].astype(np.float32, copy=False), dims=("y", "x"), name=k,
+                         attrs={"units": UNITS.get(k, "kWh m-2")}) for k in names},
         coords={"y": dsm["y"].values, "x": dsm["x"].values},
     )
     if codes is not None:
@@ -284,6 +300,8 @@ def _compute(z, cellsize, tables: SunTables, *, max_distance, albedo, progress=N
     its hulls.
     ``horizons``: also return ``"horizon"``, the horizon codes: uint8, directions x grid; with ``need``,
     (listed cells, directions) and ``"cells"``, their (rows, cols).
+    With the monthly sun tables (``tables.monthly_direct``), also the :data:`MONTH_BANDS`: views of one
+    (rows, cols, 12) float32 array, the accumulators of the sweep turned into the global of each month.
     """
     shape = z.shape
     f4 = np.float32
@@ -296,26 +314,39 @@ def _compute(z, cellsize, tables: SunTables, *, max_distance, albedo, progress=N
     if np.array_equal(z32, z, equal_nan=True):
         z = z32
     codes = None
+    with_months = tables.monthly_direct is not None
     if need is None:
         if horizons:
             codes = np.full((tables.n_directions, *shape), NO_CODE, np.uint8)
-        sums = _sum_every_cell(z, (n_e, n_n, n_u), cellsize, tables, max_distance, progress, origin, far, codes)
+        months = np.zeros((*shape, 12), f4) if with_months else None
+        sums = _sum_every_cell(z, (n_e, n_n, n_u), cellsize, tables, max_distance, progress, origin, far, codes,
+                               months)
         normals = (n_e, n_n, n_u)
     else:
         rows, cols = np.nonzero(need)
         normals = tuple(a[rows, cols] for a in (n_e, n_n, n_u))
+        months = np.zeros((rows.size, 12), f4) if with_months else None
         sums, codes = _sum_listed_cells(z, need, rows, cols, normals, cellsize, tables, max_distance, progress, origin,
-                                        far, horizons)
+                                        far, horizons, months)
     sky = _totals(*sums, normals, tables, albedo)
+    if months is not None:
+        _monthly_totals(months, sky["svf"], sums[3], sums[4], normals, tables, albedo)
     if need is not None:
         for name, values in sky.items():
             full = np.full(shape, np.nan, f4)
             full[rows, cols] = values
             sky[name] = full
+        if months is not None:
+            full = np.full((*shape, 12), np.nan, f4)
+            full[rows, cols] = months
+            months = full
     nodata = np.isnan(n_u)
     out = {**sky, "slope": slope, "aspect": aspect}
     for v in out.values():
         v[nodata] = np.nan
+    if months is not None:
+        months[nodata] = np.nan
+        out.update({name: months[:, :, m] for m, name in enumerate(MONTH_BANDS)})  # views: no copy
     if codes is not None:
         out["horizon"] = codes
         if need is not None:
@@ -323,10 +354,13 @@ def _compute(z, cellsize, tables: SunTables, *, max_distance, albedo, progress=N
     return out
 
 
-def _sum_every_cell(z, normals, cellsize, tables: SunTables, max_distance, progress, origin, far, codes=None):
+def _sum_every_cell(z, normals, cellsize, tables: SunTables, max_distance, progress, origin, far, codes=None,
+                    months=None):
     """Per-direction sums (sky view, beam, circumsolar, horizon band seen and its weight) on every cell.
 
     ``codes``: a (directions, rows, cols) uint8 array to fill with the horizon codes, or None.
+    ``months``: a (rows, cols, 12) float32 array to add each month's beam and circumsolar to, or None
+    (the transposed directions add through a transposed view: one array for both layouts).
     """
     f4 = np.float32
     perez = tables.sky == "perez"
@@ -354,6 +388,9 @@ def _sum_every_cell(z, normals, cellsize, tables: SunTables, max_distance, progr
                              HORIZON_BAND_WIDTH, perez, *accumulators)
         if codes is not None:
             code_direction(horizon, ne, nn, nu, azimuth, codes[k].T if transposed else codes[k])
+        if months is not None:
+            accumulate_months(horizon, ne, nn, nu, azimuth, tables.monthly_direct[k], tables.step,
+                              months.transpose(1, 0, 2) if transposed else months)
         if progress is not None:
             progress(k + 1, tables.n_directions)
     return [a + b.T for a, b in zip(layouts[False][1], layouts[True][1], strict=True)]
@@ -387,9 +424,11 @@ def _beside(need: np.ndarray) -> np.ndarray:
 
 
 def _sum_listed_cells(z, need, rows, cols, normals, cellsize, tables: SunTables, max_distance, progress, origin, far,
-                      horizons=False):
+                      horizons=False, months=None):
     """The sums of :func:`_sum_every_cell` on the wanted cells only, as 1-D arrays over ``rows, cols``, and
     with ``horizons`` the (listed cells, directions) uint8 horizon codes (else None).
+    ``months``: a (listed cells, 12) float32 array to add each month's beam and circumsolar to (in the
+    order of ``rows, cols``), or None.
 
     The codes of a direction are written contiguously, in the order of the cells of its layout, and put in the
     caller's order once at the end.
@@ -441,6 +480,9 @@ def _sum_listed_cells(z, need, rows, cols, normals, cellsize, tables: SunTables,
                          HORIZON_BAND_WIDTH, perez, *sums)
         if codes is not None:
             code_cells(horizon, ri, ci, *cell[:3], azimuth, codes[transposed][swept[transposed].index(k)])
+        if months is not None:
+            accumulate_months_cells(horizon, ri, ci, *cell[:3], azimuth, tables.monthly_direct[k], tables.step,
+                                    order, months)
         if progress is not None:
             progress(k + 1, tables.n_directions)
     order = layouts[True].order
@@ -473,3 +515,18 @@ def _totals(svf, beam, circ, band_seen, band_weight, normals, tables: SunTables,
     diffuse = tables.diffuse_isotropic * svf + circ + tables.horizon_band * sin_beta * band_seen
     reflected = albedo * tables.ghi * (1.0 - svf)
     return {"global": beam + diffuse + reflected, "beam": beam, "diffuse": diffuse, "reflected": reflected, "svf": svf}
+
+
+def _monthly_totals(months, svf, band_seen, band_weight, normals, tables: SunTables, albedo) -> None:
+    """Turn the (cells..., 12) beam + circumsolar sums of each month into its global, in place.
+
+    ``svf``: the final sky-view factor (as :func:`_totals` returns it); ``band_seen``, ``band_weight``: the sums of
+    the sweep. The month's isotropic diffuse, horizon band and reflected parts as :func:`_totals` takes the year's.
+    """
+    n_e, n_n, _n_u = normals
+    sin_beta = np.sqrt(n_e**2 + n_n**2)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        band = sin_beta * np.where(band_weight > 0, band_seen / band_weight, 1.0)
+    for m in range(12):
+        months[..., m] += (tables.monthly_diffuse_isotropic[m] * svf + tables.monthly_horizon_band[m] * band
+                           + albedo * tables.monthly_ghi[m] * (1.0 - svf))

@@ -192,6 +192,23 @@ def test_good_run(dsm, weather, out, tmp_path, extra, quiet):
     assert valid["aspect"].min() >= 0.0 and valid["aspect"].max() < 360.0
 
 
+def test_monthly_adds_twelve_bands(dsm, weather, out, tmp_path):
+    """--monthly: the 7 bands, then global_01...global_12 (same nodata), which sum to global."""
+    result = run("irradiance", dsm, "-o", out, "--weather", weather, *FAST, "--monthly", "--quiet")
+    assert result.exit_code == 0, (result.output, result.exception)
+    months = [f"global_{m:02d}" for m in range(1, 13)]
+    with rasterio.open(out) as res:
+        assert list(res.descriptions) == BANDS + months
+        assert set(res.dtypes) == {"float32"} and res.nodata == NODATA
+        assert [res.tags(k)["units"] for k in range(8, 20)] == ["kWh m-2"] * 12
+        bands = res.read().astype(np.float64)
+    hole = bands[0] == NODATA
+    assert all(np.array_equal(b == NODATA, hole) for b in bands[7:])
+    np.testing.assert_allclose(bands[7:, ~hole].sum(axis=0), bands[0, ~hole], rtol=1e-5)
+    assert bands[7 + 5, ~hole].min() > 0 and (bands[7:12, ~hole] == 0).all()  # a day of June only
+    assert tmp_files(tmp_path) == []
+
+
 # ----------------------------------------------------------------------------
 # 2. existing output
 # ----------------------------------------------------------------------------
