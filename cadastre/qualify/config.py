@@ -173,7 +173,7 @@ class GroupingConfig:
 
     from_kwp: tuple[float, ...] = param(
         (100.0, 250.0, 500.0, 1000.0), "kWp", "lower bounds (inclusive) of the operation's size bands, increasing: "
-        "the total kWp of the buildings in the grouped purchase (assumption)", gt=0.0)
+        "the total kWp of the buildings in the grouped purchase (assumption; 0: a reduction whatever the size)", ge=0.0)
     cost_reduction: tuple[float, ...] = param(
         (0.05, 0.08, 0.10, 0.12), "", "reduction of every building's cost per kWp in each band, 0-1; none below "
         "the first (assumption: orders of magnitude of volume discounts on grouped public purchases, no public "

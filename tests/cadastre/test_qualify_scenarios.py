@@ -101,7 +101,7 @@ def test_the_three_scenarios_side_by_side(run_dir, tmp_path):  # noqa: F811
     assert result.meta["objective"] == "npv" and result.meta["mode"] == "objective"
     config = QualifyConfig()
     for _, row in result.table.iterrows():
-        col = {s: (lambda m, s=s: row[scenario_column(m, s)]) for s in SCENARIOS}
+        col = {s: (lambda m, s=s, row=row: row[scenario_column(m, s)]) for s in SCENARIOS}
         assert col["roof"]("kwp") == col["total_sale"]("kwp") == pytest.approx(row["roof_kwp"])
         assert col["self_consumption"]("kwp") <= col["roof"]("kwp")
         assert col["self_consumption"]("self_consumption_rate") >= 0.8 - 1e-9
