@@ -313,7 +313,7 @@ class HotWaterUse:
     """
 
     litres_per_unit: float = param(0.0, "L", "hot water at 60 degC per unit", ge=0.0)
-    unit: str = param("unit", "", "what a unit is (meal, shower, bed, bather)")
+    unit: str = param("unit", "", "what a unit is (meal, shower, bed, bather)", rule="a word naming the unit")
     units_per_100m2: float = param(0.0, "1/day", "units per day of use per 100 m2 of floor area", ge=0.0)
 
 
