@@ -57,10 +57,13 @@ def qualify_command(
     Each row of the municipal CSV is matched to a building of the cadastre
     (building_id, footprint holding x/y or lon/lat, or the nearest within 20 m),
     sized, and qualified: hourly PVWatts production of its roof faces (with
-    the cadastre's shading) against a load profile of its type, savings and
-    surplus revenue, investment by size band, payback, 20-year NPV, LCOE,
-    CO2 avoided, score, rank and verdict (qualified / to study / not
-    qualified) with reasons. Prices and tariffs are 2024 orders of magnitude:
+    the cadastre's shading) against a load profile of its type, three
+    scenarios (sized for self-consumption, whole roof with the surplus sold,
+    total sale) and the one recommended by the objective (NPV by default),
+    savings and sales, investment by size band less the grouped purchase's
+    reduction, payback, 20-year NPV, LCOE, CO2 avoided, score, rank and
+    verdict (qualified / to study / not qualified) with reasons, and the
+    daily hot-water demand. Prices and tariffs are 2024 orders of magnitude:
     review them (--print-config).
 
     Writes into OUTPUT: qualification.csv and qualification.gpkg (one row per
@@ -137,6 +140,14 @@ def summary_table(result: QualifyResult, output: Path, seconds: float) -> Table:
                   f"{int(total['qualified'])} / {int(total['to_study'])} / {int(total['not_qualified'])}")
     table.add_row("qualified: MWp / MWh/yr", f"{total['mwp']:,.3f} / {total['mwh']:,.1f}")
     table.add_row("qualified: investment", f"{total['investment_eur']:,.0f} € excl. VAT (prices to review)")
+    grouping = m.get("grouping") or {}
+    if grouping:
+        table.add_row("grouped purchase", f"{grouping['buildings']} buildings, {grouping['total_kwp']:,.1f} kWp: cost "
+                      f"per kWp -{grouping['cost_reduction']:.0%}; NPV {total['alone_npv_eur']:,.0f} € alone, "
+                      f"{total['grouped_npv_eur']:,.0f} € grouped")
+    how = f"by {m.get('objective')}" if m.get("mode") == "objective" else f"imposed ({m.get('mode')})"
+    counts = ", ".join(f"{k} {v}" for k, v in (m.get("scenarios") or {}).items())
+    table.add_row("recommended scenarios", f"{how}: {counts}")
     for note in m["notes"]:
         table.add_row("note", note)
     table.add_row("time", f"{seconds:.1f} s")

@@ -16,16 +16,26 @@ import re
 
 from cadastre.pages.numbers import number
 
-__all__ = ["LANGS", "QUALIFICATION", "REASONS", "TYPES", "VERDICTS", "reasons_label", "type_label", "verdict_label"]
+__all__ = ["LANGS", "QUALIFICATION", "REASONS", "SCENARIOS", "TYPES", "VERDICTS", "reasons_label", "scenario_label",
+           "type_label", "verdict_label"]
 
 LANGS = ("fr", "en")
 
 #: Building type code -> label, by language.
 TYPES = {
     "fr": {"school": "école", "town_hall": "mairie", "gym": "gymnase", "library": "bibliothèque",
-           "technical": "bâtiment technique", "other": "autre"},
+           "technical": "bâtiment technique", "nursing_home": "EHPAD", "swimming_pool": "piscine", "other": "autre"},
     "en": {"school": "school", "town_hall": "town hall", "gym": "gym", "library": "library",
-           "technical": "technical building", "other": "other"},
+           "technical": "technical building", "nursing_home": "nursing home", "swimming_pool": "swimming pool",
+           "other": "other"},
+}
+
+#: PV scenario code (``scenario`` of qualification.csv) -> label, by language.
+SCENARIOS = {
+    "fr": {"self_consumption": "dimensionné pour l'autoconsommation", "roof": "toiture entière, vente du surplus",
+           "total_sale": "vente totale"},
+    "en": {"self_consumption": "sized for self-consumption", "roof": "whole roof, surplus sold",
+           "total_sale": "total sale"},
 }
 
 #: Verdict code -> label, by language.
@@ -81,10 +91,20 @@ REASONS = {
         "les bâtiments {a} ({da} m) et {b} ({db} m) sont à peu près aussi proches : donner building_id",
     "building_id '{id}' is not in the run's buildings": "building_id « {id} » n'est pas parmi les bâtiments du calcul",
     "building {id} is already the building of line {line}": "le bâtiment {id} est déjà celui de la ligne {line}",
+    "negative hot-water demand ({value})": "besoin d'eau chaude négatif ({value})",
+    # the recommended scenario (cadastre.qualify.scenarios)
+    "highest NPV of the 3 scenarios ({npv} €)": "VAN la plus élevée des 3 scénarios ({npv} €)",
+    "shortest payback of the 3 scenarios ({years} yr)": "temps de retour le plus court des 3 scénarios ({years} ans)",
+    "no scenario pays back": "aucun scénario n'est rentable",
+    "highest self-consumption rate of the 3 scenarios ({rate})":
+        "taux d'autoconsommation le plus élevé des 3 scénarios ({rate})",
+    "highest production of the 3 scenarios ({mwh} MWh/yr)": "production la plus élevée des 3 scénarios ({mwh} MWh/an)",
+    "tie broken by the NPV": "à égalité, départagés par la VAN",
+    "scenario imposed by sizing.mode = {mode}": "scénario imposé par sizing.mode = {mode}",
 }
 
 #: Values of :data:`REASONS` that are codes or names, never written again as numbers.
-_CODES = {"insee", "id", "line", "a", "b", "names", "column", "types"}
+_CODES = {"insee", "id", "line", "a", "b", "names", "column", "types", "mode"}
 _NUMBER = re.compile(r"-?\d{1,3}(?:,\d{3})+(?:\.\d+)?|-?\d+(?:\.\d+)?(?:%)?")
 
 
@@ -97,6 +117,12 @@ def type_label(code: object, lang: str = "fr") -> str:
     """The label of a building type code (the code itself when unknown)."""
     _check(lang)
     return TYPES[lang].get(str(code), str(code))
+
+
+def scenario_label(code: object, lang: str = "fr") -> str:
+    """The label of a PV scenario code (the code itself when unknown)."""
+    _check(lang)
+    return SCENARIOS[lang].get(str(code), str(code))
 
 
 def verdict_label(code: object, lang: str = "fr") -> str:
@@ -175,6 +201,9 @@ QUALIFICATION = {
         "production": "production", "load": "consommation", "self_consumed": "autoconsommé",
         "self_consumed_mean": "autoconsommé (moyenne)", "month": "mois",
         "hour": "heure locale (journée moyenne de l'année)",
+        "scenario": "scénario", "recommended": "recommandé", "why": "raison", "recommended_mark": "★ recommandé",
+        "alone": "sans regroupement", "grouped": "avec regroupement", "difference": "écart", "savings": "économies €/an",
+        "sales": "ventes €/an", "kwp_total": "kWc", "buildings": "bâtiments", "hot_water": "eau chaude L/j",
     },
     "en": {
         "rank": "rank", "commune": "commune", "building": "building", "type": "type", "id": "id", "kwp": "kWp",
@@ -188,5 +217,8 @@ QUALIFICATION = {
         "source": "meaning and source", "operation": "(operation)",
         "production": "production", "load": "load", "self_consumed": "self-consumed",
         "self_consumed_mean": "self-consumed (mean)", "month": "month", "hour": "local hour (mean day of the year)",
+        "scenario": "scenario", "recommended": "recommended", "why": "reason", "recommended_mark": "★ recommended",
+        "alone": "bought alone", "grouped": "grouped", "difference": "difference", "savings": "savings €/yr",
+        "sales": "sales €/yr", "kwp_total": "kWp", "buildings": "buildings", "hot_water": "hot water L/day",
     },
 }

@@ -21,6 +21,24 @@ Sources of the defaults (the notes of each key say which applies):
   up to 36 kWp, 100 €/kWp up to 100 kWp). From 100 to 500 kWp S21 has one
   tariff for surplus and total sale (about 0.0855 €/kWh until July 2024) and no
   subsidy.
+- Total-sale tariffs ("vente totale", S21 tariffs Ta up to 9 kWp and Tb from 9
+  to 100 kWp, no investment subsidy): CRE grid of the quarter August-October
+  2024 as published by photovoltaique.info (Hespul) and relayed by trade sites:
+  3-9 kWp 0.1024 €/kWh (≤ 3 kWp: 0.1205), 9-36 kWp 0.1318 €/kWh, 36-100 kWp
+  0.1146 €/kWh; 100-500 kWp the single S21 tariff above.
+- Grouped purchase ("en regroupant les projets du territoire, l'opération
+  permettra d'obtenir des conditions plus avantageuses"): the cost reductions
+  by the operation's total size are assumptions (orders of magnitude of volume
+  discounts on grouped public purchases; no public reference was used): REVIEW
+  them with the operation's tender results.
+- Hot-water demand by building type (litres at 60 °C on a day of use):
+  COSTIC for ADEME and GRDF, "Vers une meilleure connaissance des besoins en
+  eau chaude sanitaire en tertiaire" (September 2020, ADEME ref. 011290), and
+  the older values it compiles (AICVF sector guides 1991-1993, EDF measurement
+  campaigns 1985-1986, COSTIC "Guide diagnostic thermique" 1987): canteen about
+  9-10 L/meal with a dishwasher, nursing home 40 L/bed/day (rooms, kitchen
+  apart). The litres per shower and per bather and every number of units per
+  m2 are assumptions: give ``hot_water_l_day`` in municipal.csv when known.
 - Avoided purchase price: 0.20 €/kWh excluding VAT, an assumption of the order
   of 2024 supply offers to public buildings (energy, variable network part and
   excise). The CRE published price references for collectivities until the
@@ -53,6 +71,8 @@ References
 .. [3] A. P. Dobos, "PVWatts Version 5 Manual", NREL/TP-6A20-62641, 2014.
 .. [4] ADEME, Base Empreinte (formerly Base Carbone), electricity, mainland
    France, average consumption mix.
+.. [5] COSTIC, "Vers une meilleure connaissance des besoins en eau chaude
+   sanitaire en tertiaire", guide for ADEME and GRDF, September 2020.
 """
 
 from __future__ import annotations
@@ -71,6 +91,9 @@ from cadastre.errors import OptionError
 
 __all__ = [
     "BUILDING_TYPES",
+    "HOT_WATER_TYPES",
+    "OBJECTIVES",
+    "SCENARIOS",
     "SIZING_MODES",
     "LoadShape",
     "QualifyConfig",
@@ -80,10 +103,20 @@ __all__ = [
 ]
 
 #: Building types of ``municipal.csv`` (one load shape each).
-BUILDING_TYPES = ("school", "town_hall", "gym", "library", "technical", "other")
+BUILDING_TYPES = ("school", "town_hall", "gym", "library", "technical", "nursing_home", "swimming_pool", "other")
 
-#: How the installation is sized: to a self-consumption target, or to the roof.
-SIZING_MODES = ("self_consumption", "roof")
+#: The building types with a default hot-water demand (a section of ``[hot_water]`` each); the others have none.
+HOT_WATER_TYPES = ("school", "gym", "nursing_home", "swimming_pool")
+
+#: The PV scenarios of each building: sized for self-consumption, the whole roof with the surplus sold,
+#: the whole roof in total sale.
+SCENARIOS = ("self_consumption", "roof", "total_sale")
+
+#: What the recommended scenario maximises (``payback``: minimises).
+OBJECTIVES = ("npv", "payback", "self_consumption", "production")
+
+#: How the recommended installation is chosen: by ``sizing.objective`` among the scenarios, or one scenario.
+SIZING_MODES = ("objective", *SCENARIOS)
 
 _EXAMPLE = "cadastre qualify --print-config"
 
@@ -93,8 +126,13 @@ class SizingConfig:
     """How big each installation is (see :func:`cadastre.qualify.operation.size_installation`)."""
 
     mode: str = param(
-        "self_consumption", "", "self_consumption: the largest size whose self-consumption rate reaches the "
-        "target; roof: the whole usable roof (within the bands)", choices=SIZING_MODES)
+        "objective", "", "the recommended scenario: objective = the best of the three by sizing.objective; or "
+        "always one: self_consumption (the largest size whose self-consumption rate reaches the target), roof "
+        "(the whole usable roof, within the bands, surplus sold), total_sale (the whole roof, all sold)",
+        choices=SIZING_MODES)
+    objective: str = param(
+        "npv", "", "what the recommended scenario maximises: npv, self_consumption (rate) or production; payback: "
+        "the shortest (ties: the highest NPV)", choices=OBJECTIVES)
     self_consumption_target: float = param(
         0.8, "", "self-consumption rate aimed at (assumption: surplus sells far below the purchase price)", ge=0.0,
         le=1.0)
@@ -122,6 +160,24 @@ class BandsConfig:
         (0.1276, 0.0765, 0.0765, 0.0855), "EUR/kWh", "S21 purchase price of the surplus, 20-year contract (CRE "
         "grid Aug-Oct 2024; 100-500 kWp: the single S21 tariff of early 2024; changes every quarter: REVIEW)",
         ge=0.0)
+    total_sale_tariff_eur_kwh: tuple[float, ...] = param(
+        (0.1024, 0.1318, 0.1146, 0.0855), "EUR/kWh", "S21 purchase price of the whole production in total sale "
+        "('vente totale', no subsidy), 20-year contract (CRE grid Aug-Oct 2024 via photovoltaique.info: Ta 3-9 "
+        "kWp, <= 3 kWp 0.1205; Tb 9-36 and 36-100 kWp; 100-500 kWp: the single S21 tariff of early 2024; changes "
+        "every quarter: REVIEW)", ge=0.0)
+
+
+@dataclasses.dataclass(frozen=True)
+class GroupingConfig:
+    """Better terms for the grouped purchase: a cost reduction by the operation's total size."""
+
+    from_kwp: tuple[float, ...] = param(
+        (100.0, 250.0, 500.0, 1000.0), "kWp", "lower bounds (inclusive) of the operation's size bands, increasing: "
+        "the total kWp of the buildings in the grouped purchase (assumption; 0: a reduction whatever the size)", ge=0.0)
+    cost_reduction: tuple[float, ...] = param(
+        (0.05, 0.08, 0.10, 0.12), "", "reduction of every building's cost per kWp in each band, 0-1; none below "
+        "the first (assumption: orders of magnitude of volume discounts on grouped public purchases, no public "
+        "reference: REVIEW with the tender results)", ge=0.0, lt=1.0)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -234,12 +290,64 @@ class LoadsConfig:
                                          winter=0.1), "libraries: open on Saturdays")
     technical: LoadShape = section(_shape(kwh_m2=40.0, open_hour=7, close_hour=17, base=0.3),
                                     "technical centres: workshops, garages, early hours")
+    nursing_home: LoadShape = section(_shape(kwh_m2=90.0, open_hour=7, close_hour=21, base=0.6, saturday=1.0,
+                                             sunday=1.0, winter=0.1),
+                                      "nursing homes (EHPAD): occupied day and night, every day")
+    swimming_pool: LoadShape = section(_shape(kwh_m2=250.0, open_hour=8, close_hour=21, base=0.6, saturday=1.0,
+                                              sunday=0.8, winter=0.1),
+                                       "swimming pools: pumps, water treatment and ventilation day and night")
     other: LoadShape = section(_shape(kwh_m2=45.0, open_hour=8, close_hour=18, base=0.25),
                                 "other municipal buildings: office hours")
 
     def shape(self, kind: str) -> LoadShape:
         """The load shape of building type ``kind`` (one of :data:`BUILDING_TYPES`)."""
         return getattr(self, kind)
+
+
+@dataclasses.dataclass(frozen=True)
+class HotWaterUse:
+    """Default daily hot-water demand of one building type: litres per unit times units per day.
+
+    The demand on a day of use is ``litres_per_unit x units_per_100m2 x floor area / 100`` [L at 60 °C/day]
+    (floor area: ``floor_area_m2`` of the row, else the footprint area).
+    """
+
+    litres_per_unit: float = param(0.0, "L", "hot water at 60 degC per unit", ge=0.0)
+    unit: str = param("unit", "", "what a unit is (meal, shower, bed, bather)", rule="a word naming the unit")
+    units_per_100m2: float = param(0.0, "1/day", "units per day of use per 100 m2 of floor area", ge=0.0)
+
+
+def _use(**values: Any):
+    return lambda: HotWaterUse(**values)
+
+
+@dataclasses.dataclass(frozen=True)
+class HotWaterConfig:
+    """Daily hot-water demand by building type (the demand side of the solar thermal comparison).
+
+    Litres at 60 degC on a day of use. Types without a section here (town_hall, library, technical, other)
+    have none; ``hot_water_l_day`` in municipal.csv overrides any row. Sources: COSTIC for ADEME and GRDF,
+    "Vers une meilleure connaissance des besoins en eau chaude sanitaire en tertiaire" (2020), and the
+    older guides it compiles (module docstring); the units per m2 are assumptions.
+    """
+
+    school: HotWaterUse = section(_use(litres_per_unit=9.0, unit="meal", units_per_100m2=5.0),
+                                  "school canteen: 9 L/meal with a dishwasher (AICVF 'cantine' 9 L/repas; COSTIC 2020: "
+                                  "9-10 L/meal); 5 meals per 100 m2 (assumption: a pupil per 10 m2, half at the canteen)")
+    gym: HotWaterUse = section(_use(litres_per_unit=25.0, unit="shower", units_per_100m2=3.0),
+                               "gym showers: 25 L/shower (assumption: 6 min at 7 L/min mixed at 40 degC is about 25 L "
+                               "at 60 degC; COSTIC 2020, gyms chapter, for measured spreads); 3 showers per 100 m2 "
+                               "(assumption)")
+    nursing_home: HotWaterUse = section(_use(litres_per_unit=40.0, unit="bed", units_per_100m2=2.0),
+                                        "nursing home: 40 L/bed/day for the rooms (EDF 1985, AICVF 1993 as compiled by "
+                                        "COSTIC 2020; the kitchen adds 3-10 L/meal); 2 beds per 100 m2 (assumption)")
+    swimming_pool: HotWaterUse = section(_use(litres_per_unit=30.0, unit="bather", units_per_100m2=15.0),
+                                         "swimming pool showers: 30 L/bather (assumption; COSTIC 1987 quotes 86 L per "
+                                         "visitor, COSTIC 2020 measured spreads); 15 bathers per 100 m2 (assumption)")
+
+    def use(self, kind: str) -> HotWaterUse | None:
+        """The default demand of building type ``kind``, None for a type without one."""
+        return getattr(self, kind) if kind in HOT_WATER_TYPES else None
 
 
 @dataclasses.dataclass(frozen=True)
@@ -286,10 +394,12 @@ class QualifyConfig:
 
     sizing: SizingConfig = section(SizingConfig, "size of each installation")
     bands: BandsConfig = section(BandsConfig, "installation-size bands (one value per band)")
+    grouping: GroupingConfig = section(GroupingConfig, "the grouped purchase: cost reduction by the operation's size")
     prices: PricesConfig = section(PricesConfig, "prices: REVIEW before use")
     economics: EconomicsConfig = section(EconomicsConfig, "discounting and running costs")
     production: ProductionConfig = section(ProductionConfig, "PV model (set the cadastre run's values)")
     loads: LoadsConfig = section(LoadsConfig, "load profiles")
+    hot_water: HotWaterConfig = section(HotWaterConfig, "daily hot-water demand by building type")
     score: ScoreConfig = section(ScoreConfig, "score and rank")
     verdict: VerdictConfig = section(VerdictConfig, "verdict rules")
     matching: MatchingConfig = section(MatchingConfig, "matching rows to buildings")
@@ -319,11 +429,18 @@ def check_qualify_config(config: QualifyConfig, where: str = "config") -> Qualif
             raise OptionError(f"{where}: loads.school_holidays has [{first}, {last}], not two ISO dates in order; "
                               f"write e.g. school_holidays = {_params.toml_value(LoadsConfig().school_holidays[:1])}")
     b = config.bands
-    lengths = {len(b.kwp_max), len(b.cost_eur_kwp), len(b.subsidy_eur_kwp), len(b.surplus_tariff_eur_kwh)}
+    lengths = {len(b.kwp_max), len(b.cost_eur_kwp), len(b.subsidy_eur_kwp), len(b.surplus_tariff_eur_kwh),
+               len(b.total_sale_tariff_eur_kwh)}
     if len(lengths) != 1:
         raise OptionError(f"{where}: the lists of [bands] have different lengths; give one value per band in each")
     if any(hi <= lo for lo, hi in zip(b.kwp_max, b.kwp_max[1:], strict=False)):
         raise OptionError(f"{where}: bands.kwp_max = {list(b.kwp_max)} is not increasing; sort the bands by size")
+    g = config.grouping
+    if len(g.from_kwp) != len(g.cost_reduction):
+        raise OptionError(f"{where}: grouping.from_kwp and grouping.cost_reduction have different lengths; give one "
+                          "reduction per band")
+    if any(hi <= lo for lo, hi in zip(g.from_kwp, g.from_kwp[1:], strict=False)):
+        raise OptionError(f"{where}: grouping.from_kwp = {list(g.from_kwp)} is not increasing; sort the bands by size")
     if config.sizing.min_kwp > b.kwp_max[-1]:
         raise OptionError(f"{where}: sizing.min_kwp is above the largest band; lower it below {b.kwp_max[-1]:g}")
     for kind in BUILDING_TYPES:

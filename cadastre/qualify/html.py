@@ -16,19 +16,21 @@ from matplotlib.figure import Figure
 
 from cadastre.errors import OptionError
 from cadastre.pages.images import figure_png
-from cadastre.pages.labels import LANGS, QUALIFICATION, reasons_label, type_label, verdict_label
+from cadastre.pages.labels import LANGS, QUALIFICATION, reasons_label, scenario_label, type_label, verdict_label
 from cadastre.pages.numbers import number
 from cadastre.pages.rendering import render
 from cadastre.pages.tables import NUMBER, Table
-from cadastre.qualify.config import parameters
+from cadastre.qualify.config import SCENARIOS, parameters
 from cadastre.qualify.operation import QualifyResult
+from cadastre.qualify.scenarios import scenario_column
 
-__all__ = ["monthly_chart", "production_chart", "qualified_monthly", "render_html"]
+__all__ = ["grouping_table", "monthly_chart", "production_chart", "qualified_monthly", "render_html",
+           "scenarios_table"]
 
 #: Columns of a table: (column, label key of :data:`cadastre.pages.labels.QUALIFICATION`, digits: int,
 #: "%" for a fraction shown in %, or None for text).
 _RANKING = [("rank", "rank", 0), ("commune", "commune", None), ("name", "building", None), ("type", "type", None),
-            ("building_id", "id", None), ("kwp", "kwp", 1), ("mwh", "mwh", 1),
+            ("building_id", "id", None), ("scenario", "scenario", None), ("kwp", "kwp", 1), ("mwh", "mwh", 1),
             ("self_consumption_rate", "self", "%"), ("self_sufficiency", "sufficiency", "%"),
             ("investment_eur", "investment", 0), ("payback_years", "payback", 1), ("npv_eur", "npv", 0),
             ("lcoe_eur_kwh", "lcoe", 3), ("co2_t", "co2", 1), ("score", "score", 0),
@@ -39,6 +41,13 @@ _OPERATION = [("insee", "insee", None), ("commune", "commune", None), ("building
               ("errors", "errors", 0), ("mwp", "mwp_q", 3), ("mwh", "mwh_q", 1),
               ("investment_eur", "investment_q", 0), ("mwp_to_study", "mwp_s", 3),
               ("investment_to_study_eur", "investment_s", 0)]
+#: The columns of the scenarios table: (metric of cadastre.qualify.scenarios.METRICS, label key, digits).
+_SCENARIO_METRICS = [("kwp", "kwp", 1), ("mwh", "mwh", 1), ("self_consumption_rate", "self", "%"),
+                     ("investment_eur", "investment", 0), ("payback_years", "payback", 1), ("npv_eur", "npv", 0)]
+#: The comparison of the grouped purchase with the same buildings bought alone: (operation.csv's
+#: column after "alone_" or "grouped_", label key, digits).
+_GROUPING = [("kwp", "kwp_total", 1), ("mwh", "mwh", 1), ("investment_eur", "investment", 0),
+             ("savings_eur", "savings", 0), ("sales_eur", "sales", 0), ("npv_eur", "npv", 0)]
 _ASSUMPTIONS = [("key", "parameter", None), ("value", "value", None), ("unit", "unit", None),
                 ("source", "source", None)]
 #: CSS class of a column of long text (kept readable: a minimum width, the other columns give way).
@@ -66,6 +75,8 @@ def _label(column: str, value, lang: str):
         return type_label(value, lang)
     if column == "verdict":
         return verdict_label(value, lang)
+    if column == "scenario":
+        return scenario_label(value, lang)
     if column == "reasons":
         return reasons_label(value, lang)
     if column == "commune" and value == "(operation)":
@@ -87,6 +98,43 @@ def _table(frame: pd.DataFrame, columns: list[tuple[str, str, object]], key: str
             cells.append((text, style))
         rows.append(cells)
     return Table(key, [QUALIFICATION[lang][label] for _, label, _ in columns], rows)
+
+
+def scenarios_table(ranked: pd.DataFrame, lang: str = "fr") -> Table:
+    """The three scenarios of each ranked building, one row each, the recommended one marked (★, in green)."""
+    w, style = QUALIFICATION[lang], _STYLE[lang]
+    rows = []
+    for _, row in ranked.iterrows():
+        for k, scenario in enumerate(SCENARIOS):
+            chosen = row.get("scenario") == scenario
+            mark = "qualified" if chosen else ""
+            cells = [(_cell(row["rank"], 0, style) if k == 0 else "", NUMBER),
+                     (str(row["name"]) if k == 0 else "", ""), (scenario_label(scenario, lang), mark)]
+            for metric, _, digits in _SCENARIO_METRICS:
+                cells.append((_cell(row.get(scenario_column(metric, scenario)), digits, style),
+                              f"{NUMBER} {mark}".strip()))
+            cells.append((w["recommended_mark"] if chosen else "", mark))
+            cells.append((reasons_label(row.get("scenario_reason"), lang) if chosen else "", LONG))
+            rows.append(cells)
+    headers = [w["rank"], w["building"], w["scenario"], *(w[label] for _, label, _ in _SCENARIO_METRICS),
+               w["recommended"], w["why"]]
+    return Table("scenarios", headers, rows)
+
+
+def grouping_table(total: dict, lang: str = "fr") -> Table:
+    """The operation's buildings of the grouped purchase bought alone, grouped, and the difference."""
+    w, style = QUALIFICATION[lang], _STYLE[lang]
+    rows = []
+    for key, prefix in (("alone", "alone_"), ("grouped", "grouped_"), ("difference", None)):
+        cells = [(w[key], "")]
+        for column, _, digits in _GROUPING:
+            if prefix is None:
+                value = float(total.get(f"grouped_{column}", 0.0)) - float(total.get(f"alone_{column}", 0.0))
+            else:
+                value = total.get(prefix + column)
+            cells.append((_cell(value, digits, style), NUMBER))
+        rows.append(cells)
+    return Table("grouping", ["", *(w[label] for _, label, _ in _GROUPING)], rows)
 
 
 def production_chart(profiles, title: str, lang: str = "fr") -> bytes:
@@ -190,6 +238,9 @@ def render_html(result: QualifyResult, *, top: int = 5, lang: str = "fr") -> str
         run=meta["run"], municipal=meta["municipal"], weather=str(meta["weather"]).replace("\\", "/").split("/")[-1],
         rows=len(t), counts=meta["verdicts"], errors=meta["errors"], total=result.operation.iloc[-1].to_dict(),
         ranking=_table(ranked, _RANKING, "ranking", lang), charts=charts,
+        scenarios=scenarios_table(ranked, lang), grouping=grouping_table(result.operation.iloc[-1].to_dict(), lang),
+        grouping_meta=meta.get("grouping") or {"total_kwp": 0.0, "buildings": 0, "cost_reduction": 0.0},
+        objective=meta.get("objective"), mode=meta.get("mode"), target=result.config.sizing.self_consumption_target,
         problems=_table(errors, _PROBLEMS, "problems", lang) if len(errors) else None,
         operation=_table(result.operation, _OPERATION, "operation", lang),
         assumptions=_table(assumptions, _ASSUMPTIONS, "assumptions", lang),

@@ -8,8 +8,9 @@ column               needed     meaning
 ===================  =========  ==============================================================
 ``insee``            required   INSEE code of the commune owning the building
 ``name``             required   building name
-``type``             required   ``school``, ``town_hall``, ``gym``, ``library``, ``technical``
-                                or ``other`` (sets the load profile)
+``type``             required   ``school``, ``town_hall``, ``gym``, ``library``, ``technical``,
+                                ``nursing_home``, ``swimming_pool`` or ``other`` (sets the load
+                                profile and the default hot-water demand)
 ``building_id``      location   id of the building in the run's ``buildings.gpkg``
 ``x``, ``y``         location   a point on the building in the run's CRS [m]
 ``lon``, ``lat``     location   a point on the building, WGS84 [degrees]
@@ -18,6 +19,8 @@ column               needed     meaning
 ``contracted_kva``   optional   contracted power [kVA]
 ``floor_area_m2``    optional   floor area for the default consumption [m2]; empty: the
                                 footprint area
+``hot_water_l_day``  optional   daily hot-water demand on a day of use [L at 60 °C]; empty: the
+                                type's default (``[hot_water]``); also read as ``ecs_litres_jour``
 ===================  =========  ==============================================================
 
 At least one location column (or pair) must exist; each row needs one
@@ -49,6 +52,7 @@ from cadastre.qualify.config import BUILDING_TYPES, MatchingConfig
 from cadastre.results.read import insee_code
 
 __all__ = [
+    "ALIASES",
     "LOCATION_COLUMNS",
     "NUMERIC_COLUMNS",
     "REQUIRED_COLUMNS",
@@ -60,7 +64,9 @@ __all__ = [
 
 REQUIRED_COLUMNS = ("insee", "name", "type")
 LOCATION_COLUMNS = (("building_id",), ("x", "y"), ("lon", "lat"))
-NUMERIC_COLUMNS = ("x", "y", "lon", "lat", "consumption_kwh", "contracted_kva", "floor_area_m2")
+NUMERIC_COLUMNS = ("x", "y", "lon", "lat", "consumption_kwh", "contracted_kva", "floor_area_m2", "hot_water_l_day")
+#: Other names accepted for a column (a French spreadsheet's): name -> the column.
+ALIASES = {"ecs_litres_jour": "hot_water_l_day"}
 _TEXT_COLUMNS = ("insee", "name", "type", "building_id")
 _FIX = "see 'cadastre qualify --template'"
 
@@ -82,10 +88,12 @@ def municipal_template() -> str:
         "#   consumption_kwh  optional  yearly electricity consumption (kWh); empty: a default per m2 by type",
         "#   contracted_kva   optional  contracted power (kVA); an inverter above it is flagged",
         "#   floor_area_m2    optional  floor area for the default consumption (m2); empty: the footprint area",
+        "#   hot_water_l_day  optional  hot water used on a day of use (litres at 60 C; or column ecs_litres_jour);",
+        "#                    empty: a default by type (school canteen, gym showers, nursing home, swimming pool)",
         "# The two rows below are EXAMPLES: replace them with your buildings.",
-        "insee,name,type,building_id,x,y,lon,lat,consumption_kwh,contracted_kva,floor_area_m2",
-        "62498,École Jean Jaurès (example),school,,,,2.8310,50.4320,45000,36,",
-        "62498,Salle des sports (example),gym,,687250.0,7036120.0,,,,,1200",
+        "insee,name,type,building_id,x,y,lon,lat,consumption_kwh,contracted_kva,floor_area_m2,hot_water_l_day",
+        "62498,École Jean Jaurès (example),school,,,,2.8310,50.4320,45000,36,,",
+        "62498,Salle des sports (example),gym,,687250.0,7036120.0,,,,,1200,900",
         "",
     ])
 
@@ -128,6 +136,8 @@ def _row_problems(row: dict) -> list[str]:
     for column, label in (("consumption_kwh", "consumption"), ("contracted_kva", "contracted power")):
         if row.get(column) is not None and row[column] < 0:
             problems.append(f"negative {label} ({row[column]:g})")
+    if row.get("hot_water_l_day") is not None and row["hot_water_l_day"] < 0:
+        problems.append(f"negative hot-water demand ({row['hot_water_l_day']:g})")
     if row.get("floor_area_m2") is not None and row["floor_area_m2"] <= 0:
         problems.append(f"floor area {row['floor_area_m2']:g} m2 is not positive")
     return problems
@@ -166,6 +176,11 @@ def read_municipal(path: str | os.PathLike) -> pd.DataFrame:
     sep = max((";", ",", "\t"), key=header.count)
     parsed = list(csv.reader(io.StringIO("\n".join(line for _, line in lines)), delimiter=sep))
     columns = [c.strip().lower().replace(" ", "_") for c in parsed[0]]
+    columns = [ALIASES.get(c, c) for c in columns]
+    twice = sorted({c for c in ALIASES.values() if columns.count(c) > 1})
+    if twice:
+        raise InputFileError(f"{path}: column {', '.join(twice)} given twice (with its French name "
+                             f"{', '.join(a for a, b in ALIASES.items() if b in twice)}); keep one")
     missing = [c for c in REQUIRED_COLUMNS if c not in columns]
     if missing:
         raise InputFileError(f"{path}: missing column(s) {', '.join(missing)} (found: {', '.join(columns)}); "

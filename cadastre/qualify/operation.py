@@ -70,6 +70,10 @@ from cadastre.qualify.config import QualifyConfig, ScoreConfig
 from cadastre.results import contract
 from cadastre.results.read import insee_code, read_layer, read_meta, read_table, resolve
 from cadastre.solar.weather import Weather, default_weather_path, load_weather
+from cadastre.qualify.config import SCENARIOS
+from cadastre.qualify.economics import grouping_reduction
+from cadastre.qualify.hot_water import HotWater, hot_water_demand
+from cadastre.qualify.scenarios import METRICS, SCENARIO_COLUMNS, recommend, scenario_column
 
 __all__ = [
     "HEADERS",
@@ -103,6 +107,9 @@ OUTPUT_COLUMNS = (
     "self_sufficiency", "investment_eur", "subsidy_eur", "savings_eur", "surplus_revenue_eur", "om_eur",
     "payback_years", "npv_eur", "lcoe_eur_kwh", "co2_t", "score", "score_payback", "score_yield",
     "score_self_consumption", "score_size", "rank", "verdict", "reasons",
+    # the three scenarios (cadastre.qualify.scenarios), the grouped purchase, the hot-water demand
+    "scenario", "scenario_reason", *SCENARIO_COLUMNS, "in_grouping", "grouping_reduction", "scenario_alone",
+    "investment_alone_eur", "npv_alone_eur", "hot_water_l_day", "hot_water_source",
 )
 
 #: Headers of the workbook ``qualification.xlsx`` (French, with units), for the columns of
@@ -116,7 +123,7 @@ HEADERS = {
     "consumption_source": "Source de la consommation", "self_consumed_mwh": "Autoconsommé (MWh/an)",
     "surplus_mwh": "Surplus injecté (MWh/an)", "self_consumption_rate": "Taux d'autoconsommation (0-1)",
     "self_sufficiency": "Taux d'autoproduction (0-1)", "investment_eur": "Investissement (€ HT)",
-    "subsidy_eur": "Prime (€)", "savings_eur": "Économies (€/an)", "surplus_revenue_eur": "Vente du surplus (€/an)",
+    "subsidy_eur": "Prime (€)", "savings_eur": "Économies (€/an)", "surplus_revenue_eur": "Vente (surplus ou totalité, €/an)",
     "om_eur": "Exploitation et maintenance (€/an)", "payback_years": "Temps de retour (ans)",
     "npv_eur": "VAN (€)", "lcoe_eur_kwh": "LCOE (€/kWh)", "co2_t": "CO₂ évité (t/an)", "score": "Score (0-100)",
     "score_payback": "Note temps de retour (0-1)", "score_yield": "Note productible (0-1)",
@@ -127,6 +134,27 @@ HEADERS = {
     "errors": "Lignes avec un problème", "mwp": "Puissance qualifiée (MWc)", "mwh": "Production (MWh/an)",
     "mwp_to_study": "Puissance à étudier (MWc)", "mwh_to_study": "Production à étudier (MWh/an)",
     "investment_to_study_eur": "Investissement à étudier (€ HT)",
+    "grouped_buildings": "Bâtiments de l'achat groupé", "cost_reduction": "Réduction du coût par kWc (0-1)",
+    "alone_kwp": "Puissance sans regroupement (kWc)", "grouped_kwp": "Puissance avec regroupement (kWc)",
+    "alone_investment_eur": "Investissement sans regroupement (€ HT)",
+    "grouped_investment_eur": "Investissement avec regroupement (€ HT)",
+    "alone_mwh": "Production sans regroupement (MWh/an)", "grouped_mwh": "Production avec regroupement (MWh/an)",
+    "alone_savings_eur": "Économies sans regroupement (€/an)", "grouped_savings_eur": "Économies avec regroupement (€/an)",
+    "alone_sales_eur": "Ventes sans regroupement (€/an)", "grouped_sales_eur": "Ventes avec regroupement (€/an)",
+    "alone_npv_eur": "VAN sans regroupement (€)", "grouped_npv_eur": "VAN avec regroupement (€)",
+    # qualification.csv: scenarios, grouping, hot water
+    "scenario": "Scénario recommandé (code)", "scenario_reason": "Raison du choix du scénario",
+    **{scenario_column(metric, scenario): f"{name} : {what}"
+       for scenario, name in (("self_consumption", "Dimensionné pour l'autoconsommation"),
+                              ("roof", "Toiture entière, vente du surplus"), ("total_sale", "Vente totale"))
+       for metric, what in (("kwp", "puissance (kWc)"), ("mwh", "production (MWh/an)"),
+                            ("self_consumption_rate", "taux d'autoconsommation (0-1)"),
+                            ("investment_eur", "investissement (€ HT)"), ("payback_years", "temps de retour (ans)"),
+                            ("npv_eur", "VAN (€)"))},
+    "in_grouping": "Compté dans l'achat groupé", "grouping_reduction": "Réduction de l'achat groupé (0-1)",
+    "scenario_alone": "Scénario sans regroupement (code)", "investment_alone_eur": "Investissement sans regroupement (€ HT)",
+    "npv_alone_eur": "VAN sans regroupement (€)", "hot_water_l_day": "Besoin d'eau chaude (L/jour à 60 °C)",
+    "hot_water_source": "Source du besoin d'eau chaude",
 }
 
 _ROOF_COLUMNS = ["face", "building_id", "tilt", "azimuth", "usable_area_m2", "shading_ratio", "suitable", "kwp"]
@@ -331,7 +359,8 @@ class Sizing:
 
 
 def size_installation(per_kwp: np.ndarray, capacity: np.ndarray, load: np.ndarray,
-                      config: QualifyConfig = QualifyConfig()) -> Sizing:  # noqa: B008
+                      config: QualifyConfig = QualifyConfig(), *, rule: str | None = None  # noqa: B008
+                      ) -> Sizing:
     """Size an installation on faces ordered best first (module docstring, step 4).
 
     Parameters
@@ -344,6 +373,10 @@ def size_installation(per_kwp: np.ndarray, capacity: np.ndarray, load: np.ndarra
         Building load of each row. [kW]
     config : QualifyConfig
         ``sizing`` and ``bands``.
+    rule : {'self_consumption', 'roof', 'total_sale'}, optional
+        The largest size reaching the self-consumption target, or the whole
+        roof (``roof`` and ``total_sale``); None: the rule of ``sizing.mode``
+        (the target for ``objective``).
 
     Returns
     -------
@@ -357,7 +390,8 @@ def size_installation(per_kwp: np.ndarray, capacity: np.ndarray, load: np.ndarra
     largest = min(roof, top)
     if roof > top:
         notes.append(f"size capped at {top:g} kWp (largest band)")
-    if s.mode == "roof" or largest <= s.min_kwp:
+    rule = rule or s.mode
+    if rule in ("roof", "total_sale") or largest <= s.min_kwp:
         return Sizing(largest, _fill(capacity, np.array([largest]))[0], tuple(notes))
     step = max(s.step_kwp, (largest - s.min_kwp) / _MAX_CANDIDATES)
     sizes = np.unique(np.append(np.arange(s.min_kwp, largest, step), largest))
@@ -483,17 +517,42 @@ def _profiles(production: np.ndarray, load: np.ndarray, used: np.ndarray, month:
     return Profiles(monthly(production), monthly(load), monthly(used), daily(production), daily(load))
 
 
-def _qualify_building(row, match: Match, building: pd.Series, run: RunFolder, weather: Weather,
+@dataclasses.dataclass(frozen=True)
+class Scenario:
+    """One scenario of a building: its size, hourly production and self-consumption. [kWp, kW]"""
+
+    name: str
+    sizing: Sizing
+    production: np.ndarray
+    used: np.ndarray
+
+
+@dataclasses.dataclass
+class Building:
+    """What a matched row's figures are computed from (faces best first), whatever the prices."""
+
+    row: object
+    faces: pd.DataFrame
+    capacity: np.ndarray
+    load: np.ndarray
+    consumption_source: str
+    notes: list[str]
+    scenarios: dict[str, Scenario]
+    hot_water: HotWater
+    interval: float
+
+
+def _prepare_building(row, match: Match, building: pd.Series, run: RunFolder, weather: Weather,
                       config: QualifyConfig, site: tuple[float, float, float], cal,
-                      sky: str, shaded: pd.DataFrame | None = None) -> tuple[dict, Profiles | None]:
-    """Figures, verdict and reasons of one matched row (an error row when the roof is unusable).
+                      sky: str, shaded: pd.DataFrame | None = None) -> Building | str:
+    """The faces, load and the three scenarios of one matched row (module docstring), or its problem.
 
     ``building``: the matched row of the run's buildings; ``shaded``: :func:`shaded_production` (None:
     the unshaded plane times the annual ratio, :func:`face_production`).
     """
     faces = _usable_faces(run.roofs, match.building_id)
     if faces.empty:
-        return {"status": "error", "reasons": f"no usable roof face on building {match.building_id}"}, None
+        return f"no usable roof face on building {match.building_id}"
     interval = weather.interval_hours
     if shaded is None:
         per_kwp = face_production(weather, *site, faces, config=config, sky=sky)
@@ -505,45 +564,102 @@ def _qualify_building(row, match: Match, building: pd.Series, run: RunFolder, we
     capacity = faces["kwp"].to_numpy(float) * config.sizing.roof_fraction
     notes = [match.note] if match.note else []
     shape = config.loads.shape(row.type)
+    area = row.floor_area_m2 if math.isfinite(row.floor_area_m2) else float(building["footprint_area_m2"])
     if math.isfinite(row.consumption_kwh):
         consumption, source = row.consumption_kwh, "given"
     else:
-        area = row.floor_area_m2 if math.isfinite(row.floor_area_m2) else float(building["footprint_area_m2"])
         consumption, source = shape.kwh_m2 * area, "estimated"
         notes.append(f"consumption estimated: {shape.kwh_m2:g} kWh/m2 x {area:,.0f} m2 ({row.type} default)")
     load = load_profile(weather.data.index, row.type, consumption, loads=config.loads, interval_hours=interval,
                         cal=cal)
-    sizing = size_installation(per_kwp, capacity, load, config)
-    notes += list(sizing.notes)
-    production = sizing.face_kwp @ per_kwp
-    used = self_consumption(production, load)
-    produced, consumed, self_kwh = (float(v.sum() * interval) for v in (production, load, used))
-    eco = economics(sizing.kwp, produced, self_kwh, config)
+    scenarios = {}
+    for name in SCENARIOS:
+        if name == "total_sale":  # the whole roof, nothing consumed on site
+            roof = scenarios["roof"]
+            scenarios[name] = Scenario(name, roof.sizing, roof.production, np.zeros_like(roof.production))
+            continue
+        sizing = size_installation(per_kwp, capacity, load, config, rule=name)
+        production = sizing.face_kwp @ per_kwp
+        scenarios[name] = Scenario(name, sizing, production, self_consumption(production, load))
+    demand = hot_water_demand(row.type, area, row.hot_water_l_day, config.hot_water)
+    return Building(row, faces, capacity, load, source, notes, scenarios, demand, interval)
+
+
+def _scenario_figures(b: Building, scenario: Scenario, config: QualifyConfig, cost_factor: float) -> dict:
+    """The columns of :data:`OUTPUT_COLUMNS` that depend on the scenario (payback ``inf`` when none)."""
+    sizing, interval = scenario.sizing, b.interval
+    produced, consumed, self_kwh = (float(v.sum() * interval) for v in (scenario.production, b.load, scenario.used))
+    eco = economics(sizing.kwp, produced, self_kwh, config, sale="total" if scenario.name == "total_sale" else
+                    "surplus", cost_factor=cost_factor)
     kwp = sizing.kwp
     on = sizing.face_kwp > 0
-    shading = float(np.average(faces["shading_ratio"].fillna(1.0).to_numpy()[on], weights=sizing.face_kwp[on])) \
+    shading = float(np.average(b.faces["shading_ratio"].fillna(1.0).to_numpy()[on], weights=sizing.face_kwp[on])) \
         if on.any() else math.nan
-    out = {
-        "status": "ok", "faces": int(on.sum()), "usable_area_m2": float(faces["usable_area_m2"].sum()),
-        "roof_kwp": float(capacity.sum()), "kwp": kwp, "band": eco.band,
+    return {
+        "status": "ok", "faces": int(on.sum()), "usable_area_m2": float(b.faces["usable_area_m2"].sum()),
+        "roof_kwp": float(b.capacity.sum()), "kwp": kwp, "band": eco.band,
         "ac_kw": kwp / config.production.dc_ac_ratio, "mwh": produced / 1000.0,
         "specific_yield": produced / kwp if kwp > 0 else math.nan, "shading_ratio": shading,
-        "consumption_mwh": consumed / 1000.0, "consumption_source": source, "self_consumed_mwh": self_kwh / 1000.0,
-        "surplus_mwh": (produced - self_kwh) / 1000.0,
+        "consumption_mwh": consumed / 1000.0, "consumption_source": b.consumption_source,
+        "self_consumed_mwh": self_kwh / 1000.0, "surplus_mwh": (produced - self_kwh) / 1000.0,
         "self_consumption_rate": self_kwh / produced if produced > 0 else 0.0,
         "self_sufficiency": self_kwh / consumed if consumed > 0 else math.nan,
         "investment_eur": eco.investment_eur, "subsidy_eur": eco.subsidy_eur, "savings_eur": eco.savings_eur,
-        "surplus_revenue_eur": eco.surplus_revenue_eur, "om_eur": eco.om_eur,
-        "payback_years": eco.payback_years if math.isfinite(eco.payback_years) else math.nan,
+        "surplus_revenue_eur": eco.surplus_revenue_eur, "om_eur": eco.om_eur, "payback_years": eco.payback_years,
         "npv_eur": eco.npv_eur, "lcoe_eur_kwh": eco.lcoe_eur_kwh if math.isfinite(eco.lcoe_eur_kwh) else math.nan,
         "co2_t": eco.co2_t,
     }
-    out.update(score(eco.payback_years, out["specific_yield"], out["self_consumption_rate"], kwp, config))
-    decision, reasons = verdict({**out, "payback_years": eco.payback_years, "contracted_kva": row.contracted_kva},
-                                config)
+
+
+def _decide(b: Building, config: QualifyConfig, cost_factor: float = 1.0) -> dict:
+    """The figures of every scenario at ``cost_factor`` times the bands' costs, the recommended one's as the
+    row's figures, its score, verdict and reasons (:data:`OUTPUT_COLUMNS`)."""
+    figures = {name: _scenario_figures(b, sc, config, cost_factor) for name, sc in b.scenarios.items()}
+    choice, why = recommend(figures, config.sizing)
+    out = dict(figures[choice])
+    payback = out["payback_years"]
+    out.update(score(payback, out["specific_yield"], out["self_consumption_rate"], out["kwp"], config))
+    decision, reasons = verdict({**out, "contracted_kva": b.row.contracted_kva}, config)
     out["verdict"] = decision
-    out["reasons"] = "; ".join(reasons + notes)
-    return out, _profiles(production, load, used, cal.month, cal.hour, interval)
+    out["reasons"] = "; ".join(reasons + b.notes + list(b.scenarios[choice].sizing.notes))
+    out["scenario"], out["scenario_reason"] = choice, "; ".join(why)
+    for name, f in figures.items():
+        for metric in METRICS:
+            value = f[metric]
+            out[scenario_column(metric, name)] = value if math.isfinite(value) else math.nan
+    out["payback_years"] = payback if math.isfinite(payback) else math.nan
+    out["hot_water_l_day"], out["hot_water_source"] = b.hot_water.litres_day, b.hot_water.source
+    return out
+
+
+def _qualify_buildings(buildings: dict[int, Building], config: QualifyConfig) -> tuple[dict[int, dict], dict]:
+    """The records of the prepared buildings (by CSV line), bought alone then as a group, and the grouping.
+
+    Rule (one pass, no iteration): the operation's total is the kWp of the scenario recommended to each
+    building bought alone (the bands' costs), summed over the buildings whose verdict alone is not
+    "not qualified"; its band of ``[grouping]`` gives the cost reduction; every building is then computed
+    again with the reduced costs (its recommendation and verdict may change; the total is not recomputed).
+    """
+    alone = {line: _decide(b, config) for line, b in buildings.items()}
+    members = [line for line, rec in alone.items() if rec["verdict"] != "not qualified"]
+    total = float(sum(alone[line]["kwp"] for line in members))
+    reduction = grouping_reduction(total, config.grouping)
+    grouped = alone if reduction == 0.0 else {line: _decide(b, config, 1.0 - reduction)
+                                              for line, b in buildings.items()}
+    for line, rec in grouped.items():
+        a = alone[line]
+        rec.update({
+            "in_grouping": line in members, "grouping_reduction": reduction, "scenario_alone": a["scenario"],
+            "investment_alone_eur": a["investment_eur"], "npv_alone_eur": a["npv_eur"],
+            "_kwp_alone": a["kwp"], "_mwh_alone": a["mwh"], "_savings_alone": a["savings_eur"],
+            "_sales_alone": a["surplus_revenue_eur"],
+        })
+    return grouped, {"total_kwp": total, "buildings": len(members), "cost_reduction": reduction}
+
+
+def _building_profiles(b: Building, scenario: str, cal) -> Profiles:
+    sc = b.scenarios[scenario]
+    return _profiles(sc.production, b.load, sc.used, cal.month, cal.hour, b.interval)
 
 
 # --------------------------------------------------------------------------- the operation
@@ -614,7 +730,7 @@ def qualify(run_dir: str | Path, municipal: str | Path, *, config: QualifyConfig
     wanted = {m.building_id for m, p in zip(matches, rows["problem"], strict=True)
               if m.building_id is not None and not isinstance(p, str) and not m.problem}
     shaded = shaded_production(run, weather, wanted, config=config, sky=sky)
-    records, geometries, profiles = [], [], {}
+    records, geometries, prepared = [], [], {}
     done = 0
     for row, match in zip(rows.itertuples(index=False), matches, strict=True):
         record = {"line": int(row.line), "insee": row.insee, "commune": run.communes.get(row.insee, ""),
@@ -625,26 +741,30 @@ def qualify(run_dir: str | Path, municipal: str | Path, *, config: QualifyConfig
         if match.building_id is not None:
             building = run.buildings.loc[run.buildings["building_id"] == match.building_id].iloc[0]
             geometry = building.geometry
-        if problem:
-            record.update(status="error", reasons=problem)
-        else:
+        if not problem:
             lon, lat = _lonlat(geometry, run.buildings.crs)
-            figures, prof = _qualify_building(row, match, building, run, weather, config, (lat, lon, altitude),
-                                              cal, sky, shaded)
-            own = insee_code(building.get("insee"))
-            if own and own != row.insee and figures.get("reasons"):
-                figures["reasons"] += f"; the building lies in commune {own}"
-            record.update(figures)
-            if prof is not None:
-                profiles[int(row.line)] = prof
-        if record["status"] == "error":
-            record["verdict"] = "not qualified"
+            ready = _prepare_building(row, match, building, run, weather, config, (lat, lon, altitude), cal, sky,
+                                      shaded)
+            if isinstance(ready, str):
+                problem = ready
+            else:
+                own = insee_code(building.get("insee"))
+                if own and own != row.insee:
+                    ready.notes.append(f"the building lies in commune {own}")
+                prepared[int(row.line)] = ready
+        if problem:
+            record.update(status="error", reasons=problem, verdict="not qualified")
         records.append(record)
         geometries.append(geometry)
         done += 1
         if progress:
             progress(done, len(rows))
-    frame = pd.DataFrame.from_records(records).reindex(columns=list(OUTPUT_COLUMNS))
+    figures, grouping = _qualify_buildings(prepared, config)
+    for record in records:
+        record.update(figures.get(record["line"], {}))
+    profiles = {line: _building_profiles(b, figures[line]["scenario"], cal) for line, b in prepared.items()}
+    full = pd.DataFrame.from_records(records)
+    frame = full.reindex(columns=list(OUTPUT_COLUMNS))
     frame["rank"] = rank(frame)
     table = gpd.GeoDataFrame(frame, geometry=gpd.GeoSeries(geometries, crs=run.buildings.crs), crs=run.buildings.crs)
     meta = {
@@ -653,9 +773,24 @@ def qualify(run_dir: str | Path, municipal: str | Path, *, config: QualifyConfig
         "albedo": config.production.albedo, "crs": run.buildings.crs.to_string(), "rows": int(len(frame)),
         "errors": int((frame["status"] == "error").sum()),
         "verdicts": {v: int((frame["verdict"] == v).sum()) for v in VERDICTS},
+        "mode": config.sizing.mode, "objective": config.sizing.objective,
+        "scenarios": {s: int((frame["scenario"] == s).sum()) for s in SCENARIOS}, "grouping": grouping,
         "notes": run.notes, "communes": str(run.meta.get("communes") or default_communes_path()),
     }
-    return QualifyResult(table, operation_table(frame), profiles, meta, config)
+    return QualifyResult(table, operation_table(full.assign(rank=frame["rank"])), profiles, meta, config)
+
+
+#: Columns of ``operation.csv`` that compare the grouped purchase with the same buildings bought alone.
+GROUPING_COLUMNS = (
+    "grouped_buildings", "cost_reduction", "alone_kwp", "grouped_kwp", "alone_investment_eur",
+    "grouped_investment_eur", "alone_mwh", "grouped_mwh", "alone_savings_eur", "grouped_savings_eur",
+    "alone_sales_eur", "grouped_sales_eur", "alone_npv_eur", "grouped_npv_eur",
+)
+
+#: (grouped column of qualification.csv, column bought alone) summed by :data:`GROUPING_COLUMNS`.
+_GROUPING_SUMS = {"kwp": ("kwp", "_kwp_alone"), "investment": ("investment_eur", "investment_alone_eur"),
+                  "mwh": ("mwh", "_mwh_alone"), "savings": ("savings_eur", "_savings_alone"),
+                  "sales": ("surplus_revenue_eur", "_sales_alone"), "npv": ("npv_eur", "npv_alone_eur")}
 
 
 def operation_table(table: pd.DataFrame) -> pd.DataFrame:
@@ -665,25 +800,36 @@ def operation_table(table: pd.DataFrame) -> pd.DataFrame:
     ``to_study``, ``not_qualified``, ``errors`` (counts); ``mwp``, ``mwh``
     (MWh/yr) and ``investment_eur`` of the qualified buildings, and
     ``mwp_to_study``, ``mwh_to_study``, ``investment_to_study_eur`` of those
-    to study. The last row (``insee`` empty, ``commune`` '(operation)') holds
-    the totals.
+    to study; then :data:`GROUPING_COLUMNS`: the buildings of the grouped purchase
+    (``in_grouping``), their number, the cost reduction, and their totals bought alone
+    and grouped (kWp, investment [€], MWh/yr, first-year savings and sales [€/yr], NPV [€]).
+    The last row (``insee`` empty, ``commune`` '(operation)') holds the totals.
     """
     t = pd.DataFrame(table).copy()
     t["_q"] = t["verdict"] == "qualified"
     t["_s"] = t["verdict"] == "to study"
-    for column in ("kwp", "mwh", "investment_eur"):
-        t[column] = pd.to_numeric(t[column], errors="coerce").fillna(0.0)
+    t["_g"] = t["in_grouping"].fillna(False).astype(bool) if "in_grouping" in t else False
+    numeric = {c for pair in _GROUPING_SUMS.values() for c in pair} | {"kwp", "mwh", "investment_eur"}
+    for column in numeric:
+        t[column] = pd.to_numeric(t.get(column, pd.Series(np.nan, index=t.index)), errors="coerce").fillna(0.0)
+    reduction = pd.to_numeric(t.get("grouping_reduction", pd.Series(dtype=float)), errors="coerce").max()
 
     def sums(group: pd.DataFrame) -> dict:
-        q, s = group[group["_q"]], group[group["_s"]]
-        return {
+        q, s, g = group[group["_q"]], group[group["_s"]], group[group["_g"]]
+        out = {
             "buildings": len(group), "qualified": int(group["_q"].sum()), "to_study": int(group["_s"].sum()),
             "not_qualified": int(((group["verdict"] == "not qualified") & (group["status"] == "ok")).sum()),
             "errors": int((group["status"] == "error").sum()),
             "mwp": q["kwp"].sum() / 1000.0, "mwh": q["mwh"].sum(), "investment_eur": q["investment_eur"].sum(),
             "mwp_to_study": s["kwp"].sum() / 1000.0, "mwh_to_study": s["mwh"].sum(),
             "investment_to_study_eur": s["investment_eur"].sum(),
+            "grouped_buildings": len(g), "cost_reduction": 0.0 if pd.isna(reduction) else float(reduction),
         }
+        for name, (grouped, alone) in _GROUPING_SUMS.items():
+            unit = "" if name in ("kwp", "mwh") else "_eur"
+            out[f"alone_{name}{unit}"] = g[alone].sum()
+            out[f"grouped_{name}{unit}"] = g[grouped].sum()
+        return out
 
     rows = [{"insee": code, "commune": group["commune"].iloc[0], **sums(group)}
             for code, group in t.groupby("insee", sort=True)]

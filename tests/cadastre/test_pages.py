@@ -165,7 +165,7 @@ def test_hostile_building_name_stays_text(qualification):
     assert tags(qualification, "script") == tags(qualification, "b") == 0 and tags(qualification, "td") > 0
     assert "&lt;script&gt;" in qualification
     text = visible_text(qualification)
-    assert text.count(HOSTILE) == 2  # the ranking's cell and the chart's caption
+    assert text.count(HOSTILE) == 3  # the ranking's cell, the scenarios table's and the chart's caption
     assert f"#1 {HOSTILE} (Ablain-Saint-Nazaire): 21.6 kWp: monthly energies" in text
     assert 'alt="#1 &lt;script&gt;alert(&#34;x&#34;)&lt;/script&gt; &amp; &lt;b&gt;Co&lt;/b&gt;' in qualification
     assert "payback 10.6 yr <= 12" in text and "inf" not in text.split()

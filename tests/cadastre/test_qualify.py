@@ -125,7 +125,7 @@ def test_load_shapes_follow_the_calendar():
 
 def hand_config(**bands):
     data = {"bands": {"kwp_max": [100.0], "cost_eur_kwp": [1500.0], "subsidy_eur_kwp": [100.0],
-                      "surplus_tariff_eur_kwh": [0.1], **bands},
+                      "surplus_tariff_eur_kwh": [0.1], "total_sale_tariff_eur_kwh": [0.15], **bands},
             "prices": {"import_price_eur_kwh": 0.2, "import_escalation": 0.0, "grid_co2_kg_kwh": 0.052},
             "economics": {"discount_rate": 0.05, "lifetime_years": 2, "degradation": 0.01, "om_rate": 0.01}}
     return qualify_config_from_dict(data)
@@ -234,6 +234,12 @@ def test_default_toml_reads_back_and_states_review():
     ({"sizing": {"mode": "max"}}, "sizing.mode"),
     ({"loads": {"gym": {"open_hour": 20, "close_hour": 8}}}, "loads.gym.close_hour"),
     ({"loads": {"school_holidays": [["2025-07-05", "2025-07-01"]]}}, "two ISO dates in order"),
+    ({"bands": {"total_sale_tariff_eur_kwh": [0.1, 0.1]}}, "different lengths"),
+    ({"sizing": {"objective": "irr"}}, "use one of npv, payback, self_consumption, production"),
+    ({"grouping": {"from_kwp": [100.0, 50.0], "cost_reduction": [0.1, 0.2]}}, "grouping.from_kwp"),
+    ({"grouping": {"cost_reduction": [0.1]}}, "grouping.from_kwp and grouping.cost_reduction"),
+    ({"grouping": {"from_kwp": [100.0], "cost_reduction": [1.0]}}, "grouping.cost_reduction has 1, out of range"),
+    ({"hot_water": {"gym": {"litres_per_unit": -1}}}, "hot_water.gym.litres_per_unit = -1 L is out of range"),
 ])
 def test_bad_config_values(data, needle):
     with pytest.raises(OptionError, match=needle.replace(".", r"\.").replace("(", r"\(")):

@@ -293,3 +293,45 @@ def test_disk_full_leaves_the_previous_set_or_nothing(cadastre, tmp_path, monkey
     assert "No space left on device" in line and str(out) in line
     after = {p.name: p.read_bytes() for p in out.iterdir()} if out.exists() else None
     assert after == before
+
+
+def test_scenarios_grouping_and_hot_water_reach_every_output(cadastre, tmp_path):
+    """The old columns of qualification.csv first and unchanged, then the three scenarios, the grouped purchase
+    and the hot-water demand; qualify.json records the objective; operation.csv compares alone and grouped."""
+    from openpyxl import load_workbook
+
+    from cadastre.qualify.scenarios import SCENARIO_COLUMNS
+
+    csv = municipal(tmp_path, cadastre)
+    conf = tmp_path / "q.toml"
+    conf.write_text('[sizing]\nobjective = "payback"\n[grouping]\nfrom_kwp = [0.0]\ncost_reduction = [0.25]\n')
+    out = tmp_path / "q"
+    r = run("qualify", cadastre, "--buildings", csv, "-o", out, "--config", conf)
+    assert r.exit_code == 0, (r.stderr, r.exception)
+    printed = normalised(r.stdout)
+    assert "grouped purchase" in printed and "cost per kWp -25%" in printed, printed
+    table = pd.read_csv(out / "qualification.csv", dtype={"insee": str, "building_id": str})
+    old = ["line", "insee", "commune", "name", "type", "building_id", "match", "distance_m", "status", "faces",
+           "usable_area_m2", "roof_kwp", "kwp", "band", "ac_kw", "mwh", "specific_yield", "shading_ratio",
+           "consumption_mwh", "consumption_source", "self_consumed_mwh", "surplus_mwh", "self_consumption_rate",
+           "self_sufficiency", "investment_eur", "subsidy_eur", "savings_eur", "surplus_revenue_eur", "om_eur",
+           "payback_years", "npv_eur", "lcoe_eur_kwh", "co2_t", "score", "score_payback", "score_yield",
+           "score_self_consumption", "score_size", "rank", "verdict", "reasons"]
+    assert list(table.columns[: len(old)]) == old
+    assert set(SCENARIO_COLUMNS) | {"scenario", "scenario_reason", "hot_water_l_day", "hot_water_source"} <= \
+        set(table.columns)
+    ok = table[table["status"] == "ok"]
+    assert ok["scenario_reason"].str.contains("payback|no scenario pays back").all()
+    assert ok["hot_water_l_day"].notna().all() and (ok["hot_water_source"] == "estimated").all()
+    meta = tomllib.loads((out / "qualify.toml").read_text(encoding="utf-8"))
+    assert meta["sizing"]["objective"] == "payback" and meta["grouping"]["cost_reduction"] == [0.25]
+    info = __import__("json").loads((out / "qualify.json").read_text(encoding="utf-8"))
+    assert info["objective"] == "payback" and info["grouping"]["cost_reduction"] == 0.25
+    op = pd.read_csv(out / "operation.csv", dtype={"insee": str}).iloc[-1]
+    assert op["cost_reduction"] == 0.25 and op["grouped_buildings"] == ok["in_grouping"].sum()
+    book = load_workbook(out / "qualification.xlsx")
+    headers = next(book["qualification"].values)
+    assert "Vente totale : VAN (€)" in headers and "Besoin d'eau chaude (L/jour à 60 °C)" in headers
+    assert "VAN avec regroupement (€)" in next(book["operation"].values)
+    page = (out / "qualification.html").read_text(encoding="utf-8")
+    assert "Trois scénarios par bâtiment" in page and "25 % du coût par kWc" in page
