@@ -29,7 +29,7 @@ import pandas as pd
 import pvlib
 
 from cadastre.config import ThermalConfig
-from cadastre.solar.hourly import Profiles, hourly_poa, sky_rows
+from cadastre.solar.hourly import CHUNK_FACES, Profiles, hourly_poa, sky_rows
 from cadastre.solar.sky import check_sky, solar_position
 from cadastre.solar.weather import Weather
 from kernels.thermal import CP_WATER, RHO_WATER, swh_systems
@@ -211,15 +211,34 @@ def plane_absorbed(weather: Weather, site: tuple[float, float, float], tilt, azi
     return absorbed(beam, sky_d, ground, cos_aoi, tilt, thermal), np.maximum(beam + sky_d + ground, 0.0)
 
 
+def _concat(parts: list[ThermalResult]) -> ThermalResult:
+    if not parts:
+        empty = np.zeros(0)
+        return ThermalResult(solar_kwh=empty, monthly_kwh=np.zeros((0, 12)), gain_kwh=empty, demand_kwh=empty)
+    return ThermalResult(*(np.concatenate([getattr(p, f.name) for p in parts])
+                           for f in dataclasses.fields(ThermalResult)))
+
+
+def _per_system(n: int, *values) -> list[np.ndarray]:
+    return [np.broadcast_to(np.asarray(v, np.float64), (n,)).copy() for v in values]
+
+
 def plane_thermal(weather: Weather, site: tuple[float, float, float], tilt, azimuth, *, area, tank_l, demand_l,
                   shading=1.0, thermal: ThermalConfig = ThermalConfig(), sky: str = "isotropic",  # noqa: B008
                   albedo: float = 0.2) -> ThermalResult:
     """Systems on unshaded planes (tilt, azimuth [degrees], one per system), their irradiance times ``shading``
-    (the face's annual shading ratio, 0-1; 1 unshaded). Other parameters: :func:`simulate`."""
-    a, _poa = plane_absorbed(weather, site, tilt, azimuth, thermal=thermal, sky=sky, albedo=albedo)
-    n = a.shape[0]
-    ratio = np.broadcast_to(np.clip(np.nan_to_num(np.asarray(shading, np.float64)), 0.0, 1.0), (n,))
-    return simulate(a * ratio[:, None], weather, area=area, tank_l=tank_l, demand_l=demand_l, thermal=thermal)
+    (the face's annual shading ratio, 0-1; 1 unshaded). Other parameters: :func:`simulate`. Work: in chunks of
+    :data:`CHUNK_FACES` systems."""
+    tilt, azimuth = np.atleast_1d(np.asarray(tilt, np.float64)), np.atleast_1d(np.asarray(azimuth, np.float64))
+    n = tilt.size
+    area, tank_l, demand_l, shading = _per_system(n, area, tank_l, demand_l, shading)
+    ratio = np.clip(np.nan_to_num(shading), 0.0, 1.0)
+    parts = []
+    for part in _chunks(n, CHUNK_FACES):
+        a, _poa = plane_absorbed(weather, site, tilt[part], azimuth[part], thermal=thermal, sky=sky, albedo=albedo)
+        parts.append(simulate(a * ratio[part, None], weather, area=area[part], tank_l=tank_l[part],
+                              demand_l=demand_l[part], thermal=thermal))
+    return _concat(parts)
 
 
 def face_thermal(weather: Weather, site: tuple[float, float, float], profiles: Profiles, azimuth, *, area, tank_l,
@@ -227,16 +246,33 @@ def face_thermal(weather: Weather, site: tuple[float, float, float], profiles: P
                  albedo: float = 0.2) -> ThermalResult:
     """Systems on roof faces with a shading profile (one per face of ``profiles``, in their order), on the hourly
     shaded irradiance of :func:`cadastre.solar.hourly.hourly_poa`; ``azimuth`` [degrees] of each face (its tilt
-    is the profile's). Other parameters: :func:`simulate`."""
-    beam, diffuse, reflected = hourly_poa(weather, site, profiles, sky=sky, albedo=albedo)
+    is the profile's). Other parameters: :func:`simulate`. Work: in chunks of :data:`CHUNK_FACES` faces."""
+    n = len(profiles.faces)
+    area, tank_l, demand_l, azimuth = _per_system(n, area, tank_l, demand_l, azimuth)
     tilt = np.asarray(profiles.tilt, np.float64)
-    az = np.radians(np.asarray(azimuth, np.float64))
-    t = np.radians(tilt)
+    az, t = np.radians(azimuth), np.radians(tilt)
     normal = np.column_stack([np.sin(t) * np.sin(az), np.sin(t) * np.cos(az), np.cos(t)])
-    rows = sky_rows(weather, *site, n_directions=profiles.quantiles.shape[1], sky=sky, albedo=albedo)
-    cos_aoi = normal @ rows.sun.T
-    a = absorbed(beam, diffuse, reflected, cos_aoi, tilt[:, None], thermal)
-    return simulate(a, weather, area=area, tank_l=tank_l, demand_l=demand_l, thermal=thermal)
+    sun = sky_rows(weather, *site, n_directions=profiles.quantiles.shape[1], sky=sky, albedo=albedo).sun
+    parts = []
+    for part in _chunks(n, CHUNK_FACES):
+        beam, diffuse, reflected = hourly_poa(weather, site, _Part(profiles, part), sky=sky, albedo=albedo)
+        a = absorbed(beam, diffuse, reflected, normal[part] @ sun.T, tilt[part, None], thermal)
+        parts.append(simulate(a, weather, area=area[part], tank_l=tank_l[part], demand_l=demand_l[part],
+                              thermal=thermal))
+    return _concat(parts)
+
+
+class _Part:
+    """Faces ``part`` (a slice) of profiles, as :func:`cadastre.solar.hourly.hourly_poa` reads them."""
+
+    def __init__(self, profiles: Profiles, part: slice):
+        for name in ("faces", "quantiles", "cumulative", "tilt", "svf", "band_seen", "cells"):
+            setattr(self, name, getattr(profiles, name)[part])
+
+
+def _chunks(n: int, size: int):
+    for start in range(0, n, size):
+        yield slice(start, min(n, start + size))
 
 
 # --------------------------------------------------------------------------- residential sizing
