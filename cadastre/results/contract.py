@@ -144,6 +144,9 @@ PARAMETER_KEYS = (
 [m] (None when unknown); sky model; albedo (0-1); weather file (or ``clearsky``) and its SHA-256 (None for
 ``clearsky``); the sections ``pv``, ``roofs`` and ``aggregate`` of :class:`cadastre.config.Config` with its
 keys and units (fractions 0-1, not percent; module density [kWp/m²]; angles [degrees]; areas [m²])."""
+OPTIONAL_PARAMETER_KEYS = ("thermal",)
+"""Keys of :data:`PARAMETERS` written after :data:`PARAMETER_KEYS` but not required of a folder (a result written
+before them lacks them): ``thermal``, the section of :class:`cadastre.config.ThermalConfig` (solar water heating)."""
 REPORT_KEYS = (
     "buildings", "buildings_outside_raster", "footprints_repaired", "faces", "suitable_faces", "optimum", "sky",
     "net_reduction", PARAMETERS, "monthly", "site",
@@ -172,7 +175,7 @@ __all__ = [
     "EPCI_COLUMNS", "EPCI_MONTHLY", "EPCI_MONTHLY_COLUMNS", "MONTHLY_COLUMNS", "MONTHLY_TABLES", "MONTHLY_TABLE_COLUMNS_OF", "PROFILES",
     "TERRITORY_MONTHLY", "TERRITORY_MONTHLY_COLUMNS", "WRITTEN_TABLES",
     "FARFIELD_MOSAIC", "IRRADIANCE_MOSAIC", "LAYERS", "MANIFEST", "METRIC_COLUMNS", "META_FILES", "PARAMETERS",
-    "PARAMETER_KEYS", "REPORT_KEYS",
+    "OPTIONAL_PARAMETER_KEYS", "PARAMETER_KEYS", "REPORT_KEYS",
     "RESULT_TABLES", "ROOFS", "ROOFS_COLUMNS", "ROOFS_LAYER", "RUN_CONFIG", "RUN_EXTRA_FILES", "RUN_LOCK", "RUN_META",
     "RUN_META_KEYS", "SHARED_META_KEYS", "SOURCE_KEYS", "TABLES", "TABLE_COLUMNS", "TERRITORY", "TERRITORY_COLUMNS",
     "TILES", "TILE_COLUMN",
