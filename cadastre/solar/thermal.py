@@ -43,6 +43,7 @@ __all__ = [
     "iam",
     "mains_from_air",
     "mains_hourly",
+    "plane_absorbed",
     "plane_thermal",
     "residential_systems",
     "simulate",
