@@ -47,6 +47,7 @@ __all__ = [
     "Config",
     "PVConfig",
     "RoofConfig",
+    "ThermalConfig",
     "check_config",
     "config_from_dict",
     "default_config_toml",
@@ -142,9 +143,86 @@ class AggregateConfig:
         "potential lose 25-50 %", ge=0.0, le=1.0)
 
 
+_DRAW_PROFILE = (0.005, 0.003, 0.002, 0.002, 0.005, 0.02, 0.07, 0.10, 0.08, 0.06, 0.045, 0.04,
+                 0.045, 0.04, 0.03, 0.03, 0.035, 0.05, 0.07, 0.09, 0.08, 0.06, 0.025, 0.015)
+_MAINS = (11.5, 11.0, 11.5, 13.0, 14.5, 16.5, 17.5, 18.0, 17.5, 16.0, 14.0, 12.5)
+
+
+@dataclasses.dataclass(frozen=True)
+class ThermalConfig:
+    """Solar water heating: collector (EN ISO 9806), tank, hot water draw, and the residential sizing rules.
+
+    Each field is declared with its unit, range and source (table: docs/parameters.md); the model is
+    :mod:`cadastre.solar.thermal`.
+    """
+
+    eta0: float = param(
+        0.78, "", "collector optical efficiency on the gross area, mean fluid temperature (EN ISO 9806); typical "
+        "glazed flat plate of the Solar Keymark database: 0.75-0.80", gt=0.0, le=1.0)
+    a1: float = param(
+        3.8, "W/m2/K", "collector first-order heat loss coefficient (EN ISO 9806); typical glazed flat plate: 3.5-4",
+        ge=0.0, le=30.0)
+    a2: float = param(
+        0.012, "W/m2/K2", "collector second-order heat loss coefficient (EN ISO 9806); typical glazed flat plate: "
+        "0.01-0.02", ge=0.0, le=1.0)
+    iam_b0: float = param(
+        0.1, "", "incidence angle modifier K = 1 - b0 (1/cos(theta) - 1) (ASHRAE 93 / EN ISO 9806 form); 0.1 gives "
+        "K(50 deg) = 0.94, a typical glazed flat plate", ge=0.0, le=1.0)
+    flow: float = param(
+        0.02, "kg/s/m2", "collector loop flow per m2 of collector, the EN ISO 9806 test flow", gt=0.0, le=1.0)
+    set_point: float = param(
+        55.0, "degC", "hot water delivery temperature, the auxiliary heater tops up to it (55-60 degC against "
+        "legionella, French arrete of 30 November 2005)", ge=30.0, le=90.0)
+    room_temperature: float = param(
+        15.0, "degC", "air around the tank (assumption: a cellar or utility room)", ge=-10.0, le=40.0)
+    max_temperature: float = param(
+        95.0, "degC", "highest tank temperature, above which collected heat is dumped (assumption)",
+        ge=40.0, le=120.0)
+    tank_loss_factor: float = param(
+        1.0, "", "tank standing loss as a multiple of the class C limit of EU regulation 812/2013 "
+        "(S = 16.66 + 8.33 V^0.4 W at 45 K, V in litres)", gt=0.0, le=5.0)
+    mains_temperature: tuple[float, ...] = param(
+        _MAINS, "degC", "cold water temperature of each month, January first (northern France: the algorithm of "
+        "Burch and Christensen 2007, as in SAM, on the air temperature of the shipped Lille-area PVGIS TMY, "
+        "rounded to 0.5 degC: cadastre.solar.thermal.mains_from_air)", ge=0.0, le=30.0, rule="12 values")
+    draw_profile: tuple[float, ...] = param(
+        _DRAW_PROFILE, "", "share of the day's hot water drawn in each hour 0-23 of local time (assumption: "
+        "morning and evening peaks of a household; normalised to sum 1)", ge=0.0, le=1.0, rule="24 values")
+    utc_offset: float = param(
+        1.0, "h", "local time minus UTC for the draw profile (France in winter: 1)", ge=-12.0, le=14.0)
+    house_area: float = param(
+        4.0, "m2", "collector area of an individual solar water heater (CESI) for a household of 4 (ADEME, "
+        "SOCOL guidance: 2-5 m2)", gt=0.0, le=50.0)
+    house_tank: float = param(
+        300.0, "L", "tank of a CESI (ADEME, SOCOL guidance: 200-300 L for 4 persons)", gt=0.0, le=5000.0)
+    house_demand: float = param(
+        150.0, "L/day", "hot water of a household at the set-point (ADEME order of magnitude: 30-40 L per person "
+        "and day at 55-60 degC, 4 persons)", ge=0.0, le=5000.0)
+    dwelling_area: float = param(
+        1.2, "m2", "collector area per dwelling of a collective system (CESC; SOCOL guidance: about 1 m2 per "
+        "dwelling)", gt=0.0, le=10.0)
+    dwelling_demand: float = param(
+        80.0, "L/day", "hot water of a dwelling of collective housing at the set-point (assumption: 2.2 persons "
+        "x 35 L)", ge=0.0, le=1000.0)
+    tank_per_area: float = param(
+        60.0, "L/m2", "solar tank per m2 of collector of a collective system (SOCOL guidance: 50-70 L/m2)",
+        gt=0.0, le=500.0)
+    floor_per_dwelling: float = param(
+        65.0, "m2", "floor area per dwelling, when the footprints do not give the number of dwellings (INSEE: "
+        "mean flat about 63 m2)", gt=0.0, le=1000.0)
+    storey_height: float = param(
+        3.0, "m", "height of a storey, to count levels from the building height (assumption)", gt=0.0, le=10.0)
+    house_max_footprint: float = param(
+        200.0, "m2", "without a number of dwellings: a residential building with a smaller footprint and at most "
+        "2 levels is one house (assumption)", ge=0.0, le=10_000.0)
+    max_area_share: float = param(
+        0.5, "", "collectors take at most this share of the usable area of their face (assumption: the rest "
+        "stays for PV)", gt=0.0, le=1.0)
+
+
 @dataclasses.dataclass(frozen=True)
 class Config:
-    """All parameters of the buildings stage: the sections ``pv``, ``roofs`` and ``aggregate``, and ``sky``, ``albedo``.
+    """All parameters of the buildings stage: the sections ``pv``, ``roofs``, ``aggregate`` and ``thermal``, and ``sky``, ``albedo``.
 
     Each field is declared with its unit, range and source (table: docs/parameters.md).
     """
@@ -152,6 +230,7 @@ class Config:
     pv: PVConfig = section(PVConfig, "PV system: PVWatts v5 with SAPM cell temperature")
     roofs: RoofConfig = section(RoofConfig, "roof faces and their suitability")
     aggregate: AggregateConfig = section(AggregateConfig, "from gross to net potential")
+    thermal: ThermalConfig = section(ThermalConfig, "solar water heating: collector, tank, draw and sizing")
     sky: str = param(
         "perez", "", "diffuse sky model of the unshaded reference planes (Perez et al. 1990, as in pvlib); an "
         "irradiance raster that records its own sky model overrides it", choices=_sky_models)
@@ -194,6 +273,12 @@ def check_config(config: Config, where: str = "config") -> Config:
             f"{where}: roofs.class_thresholds = {v} must be {_N_THRESHOLDS} strictly increasing fractions in "
             f"[0, 1]; write e.g. class_thresholds = {_params.toml_value(RoofConfig().class_thresholds)}"
         )
+    th = config.thermal
+    for key, n in (("mains_temperature", 12), ("draw_profile", 24)):
+        if len(getattr(th, key)) != n:
+            raise OptionError(f"{where}: thermal.{key} has {len(getattr(th, key))} values; give {n}")
+    if sum(th.draw_profile) <= 0.0:
+        raise OptionError(f"{where}: thermal.draw_profile sums to 0; give the share of the day drawn in each hour")
     if r.flat_slope >= r.max_slope:
         raise OptionError(
             f"{where}: roofs.flat_slope = {r.flat_slope:g} is not below roofs.max_slope = {r.max_slope:g}; "

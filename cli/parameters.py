@@ -30,13 +30,13 @@ A unit `-` is a ratio or a name; a range `in [a, b)` includes `a` and excludes `
 ## Buildings stage: `cadastre buildings --config FILE.toml`
 
 `cadastre buildings --print-config` prints this configuration as a commented TOML file. Top-level keys
-first, then the sections `[pv]`, `[roofs]` and `[aggregate]`.
+first, then the sections `[pv]`, `[roofs]`, `[aggregate]` and `[thermal]`.
 
 {markdown_table(Config())}
 ## Territory run: `cadastre run FILE.toml`
 
 `cadastre init` writes an example. The file holds the sections below and, besides them, every key of the
-buildings stage (top-level `sky` and `albedo`, sections `[pv]`, `[roofs]`, `[aggregate]`).
+buildings stage (top-level `sky` and `albedo`, sections `[pv]`, `[roofs]`, `[aggregate]`, `[thermal]`).
 Relative paths are relative to the folder of the file.
 
 {markdown_table(RunFile())}

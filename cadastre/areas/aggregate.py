@@ -71,7 +71,11 @@ _SUMS = {  # output column -> (building column, divisor)
     "mwp_net": ("kwp_net", 1000.0),
     "gwh_gross": ("mwh", 1000.0),
     "gwh_net": ("mwh_net", 1000.0),
+    "thermal_area_m2": ("thermal_area_m2", 1.0),
+    "thermal_gwh": ("thermal_mwh", 1000.0),
 }
+#: Sums whose building column may be absent (a result written before solar water heating): they count 0.
+OPTIONAL_SUMS = ("thermal_area_m2", "thermal_gwh")
 #: Count columns of every :func:`aggregate` table: buildings analysed (with data: ``has_data``), and buildings
 #: with ``kwp`` > 0.
 COUNT_COLUMNS = ("buildings", "suitable_buildings")
@@ -405,7 +409,8 @@ def aggregate(
         ``buildings`` (count), ``suitable_buildings`` (count with ``kwp`` > 0),
         ``roof_area_m2``, ``usable_area_m2``, ``usable_area_net_m2`` [m2], ``mwp_gross``,
         ``mwp_net`` [MWp] (sums of kWp / 1000), ``gwh_gross``, ``gwh_net`` [GWh] (sums of
-        MWh / 1000).
+        MWh / 1000), ``thermal_area_m2`` [m2] (solar water heating collectors) and ``thermal_gwh`` [GWh of heat]
+        (sums of the buildings' ``thermal_area_m2`` and ``thermal_mwh`` / 1000; 0 when absent).
 
     Raises
     ------
@@ -483,6 +488,9 @@ def _sums(buildings: pd.DataFrame, key: pd.Series) -> pd.DataFrame:
     frame["buildings"] = _analysed(buildings).astype(np.int64).to_numpy()
     frame["suitable_buildings"] = (pd.to_numeric(buildings["kwp"], errors="coerce").fillna(0) > 0).astype(np.int64)
     for name, (column, _divisor) in _SUMS.items():
+        if column not in buildings.columns and name in OPTIONAL_SUMS:
+            frame[name] = 0.0
+            continue
         frame[name] = pd.to_numeric(buildings[column], errors="coerce").astype(float).fillna(0.0)
     sums = frame.groupby("_key", dropna=False, sort=False).sum()
     # an all-NA key (every building outside the communes) would come back as a float index

@@ -23,7 +23,7 @@ from __future__ import annotations
 
 from cadastre.areas.aggregate import ASSIGNED_COLUMNS, METRIC_COLUMNS, MONTHLY_TABLE_COLUMNS
 from cadastre.areas.coverage import COVERAGE_COLUMNS, PART_COLUMNS
-from cadastre.roofs.buildings import MONTHLY_COLUMNS
+from cadastre.roofs.buildings import MONTHLY_COLUMNS, ROOF_THERMAL_COLUMNS
 from cadastre.roofs.buildings import RESULT_COLUMNS as BUILDINGS_COLUMNS
 
 # --------------------------------------------------------------------------- files
@@ -105,7 +105,7 @@ META_FILES = (RUN_META, BUILDINGS_META)
 ROOFS_COLUMNS = (
     "face", "building_id", "cells", "tilt", "azimuth", "area_m2", "irradiation", "usable_cells", "usable_area_m2",
     "usable_irradiation", "flat", "poa_unshaded", "shading_ratio", "fraction_of_optimum", "class", "suitable", "kwp",
-    "specific_yield", "mwh", *MONTHLY_COLUMNS,
+    "specific_yield", "mwh", *MONTHLY_COLUMNS, *ROOF_THERMAL_COLUMNS,
 )
 """Columns of the roofs layer, in order (a run folder adds ``tile`` after ``building_id``)."""
 TILE_COLUMN = "tile"
@@ -144,6 +144,9 @@ PARAMETER_KEYS = (
 [m] (None when unknown); sky model; albedo (0-1); weather file (or ``clearsky``) and its SHA-256 (None for
 ``clearsky``); the sections ``pv``, ``roofs`` and ``aggregate`` of :class:`cadastre.config.Config` with its
 keys and units (fractions 0-1, not percent; module density [kWp/m²]; angles [degrees]; areas [m²])."""
+OPTIONAL_PARAMETER_KEYS = ("thermal",)
+"""Keys of :data:`PARAMETERS` written after :data:`PARAMETER_KEYS` but not required of a folder (a result written
+before them lacks them): ``thermal``, the section of :class:`cadastre.config.ThermalConfig` (solar water heating)."""
 REPORT_KEYS = (
     "buildings", "buildings_outside_raster", "footprints_repaired", "faces", "suitable_faces", "optimum", "sky",
     "net_reduction", PARAMETERS, "monthly", "site",
@@ -172,7 +175,7 @@ __all__ = [
     "EPCI_COLUMNS", "EPCI_MONTHLY", "EPCI_MONTHLY_COLUMNS", "MONTHLY_COLUMNS", "MONTHLY_TABLES", "MONTHLY_TABLE_COLUMNS_OF", "PROFILES",
     "TERRITORY_MONTHLY", "TERRITORY_MONTHLY_COLUMNS", "WRITTEN_TABLES",
     "FARFIELD_MOSAIC", "IRRADIANCE_MOSAIC", "LAYERS", "MANIFEST", "METRIC_COLUMNS", "META_FILES", "PARAMETERS",
-    "PARAMETER_KEYS", "REPORT_KEYS",
+    "OPTIONAL_PARAMETER_KEYS", "PARAMETER_KEYS", "REPORT_KEYS",
     "RESULT_TABLES", "ROOFS", "ROOFS_COLUMNS", "ROOFS_LAYER", "RUN_CONFIG", "RUN_EXTRA_FILES", "RUN_LOCK", "RUN_META",
     "RUN_META_KEYS", "SHARED_META_KEYS", "SOURCE_KEYS", "TABLES", "TABLE_COLUMNS", "TERRITORY", "TERRITORY_COLUMNS",
     "TILES", "TILE_COLUMN",
@@ -204,6 +207,10 @@ HEADERS = {
     "has_data": "Données LiDAR", "area_km2": "Surface (km²)", "covered_km2": "Surface couverte par les données (km²)",
     "covered_share": "Part couverte (0-1)", "footprints": "Emprises de bâtiments",
     "footprints_with_data": "Emprises avec données",
+    # solar water heating
+    "dwellings": "Logements (donnés ou estimés)", "thermal_area_m2": "Capteurs solaires thermiques (m²)",
+    "thermal_mwh": "Chaleur solaire utile (MWh/an)", "thermal_yield": "Chaleur solaire par m² de capteur (kWh/m²/an)",
+    "thermal_fraction": "Couverture solaire de l'eau chaude (0-1)", "thermal_gwh": "Chaleur solaire utile (GWh/an)",
 }
 """Column -> header of the workbooks, in French with the unit (:data:`WORKBOOK`, and the workbooks of
 ``cadastre report`` and ``cadastre qualify``, which add their own columns)."""
@@ -222,7 +229,8 @@ COLUMN_TYPES = {
                      "poa_unshaded", "shading_ratio", "fraction_of_optimum", "kwp", "specific_yield", "mwh",
                      "footprint_area_m2", "roof_area_m2", "usable_area_net_m2", "kwp_net", "mwh_net", "mwp_gross",
                      "mwp_net", "gwh_gross", "gwh_net", "area_km2", "covered_km2", "covered_share", "covered_m2",
-                     *MONTHLY_COLUMNS), FLOAT),
+                     "dwellings", "thermal_area_m2", "thermal_mwh", "thermal_yield", "thermal_fraction",
+                     "thermal_gwh", *MONTHLY_COLUMNS), FLOAT),
     **dict.fromkeys(("flat", "suitable", "has_data"), BOOL),
     **dict.fromkeys(("building_id", "tile", "insee", "commune", "epci_siren", "epci", "territory"), TEXT),
 }
@@ -240,7 +248,7 @@ REQUIRED_COLUMNS = {
 }
 """Per file, the columns the readers (report, qualification) rely on: a file without one of them is refused."""
 MAY_BE_EMPTY = frozenset(("insee", "commune", "epci_siren", "epci", "population", "usable_irradiation", "tile",
-                          "shading_ratio", "fraction_of_optimum", "specific_yield",
+                          "shading_ratio", "fraction_of_optimum", "specific_yield", "thermal_yield",
                           "area_km2", "covered_km2", "covered_share", "footprints", "footprints_with_data"))
 """Columns that may hold an empty CSV field or NaN (a row outside the communes, an unknown population, a face
 without usable cells, footprints derived from the LiDAR); every other column of :data:`COLUMN_TYPES` holds a value

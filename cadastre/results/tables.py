@@ -44,6 +44,7 @@ _EXACT = {
     "kwp": 2, "kwp_net": 2, "roof_kwp": 2, "ac_kw": 2, "mwh": 3, "mwh_net": 3, "specific_yield": 1,
     "irradiation": 1, "usable_irradiation": 1, "poa_unshaded": 1, "tilt": 1, "azimuth": 1, "x": 2, "y": 2,
     "lon": 6, "lat": 6, "payback_years": 2, "lcoe_eur_kwh": 4, "score": 1, "seconds": 1,
+    "thermal_gwh": 6, "thermal_yield": 1, "dwellings": 1,
 }
 #: Decimals by the end of a column's name (unit), then by its beginning; the first that fits wins.
 _SUFFIXES = (("_m2", 1), ("_km2", 6), ("_mwh", 3), ("_kwh", 3), ("_kwp", 2), ("_kw", 2), ("_kva", 2), ("_eur", 2),

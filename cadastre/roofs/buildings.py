@@ -56,6 +56,7 @@ from cadastre.solar.energy import YieldTable, pvwatts_planes, yield_table
 from cadastre.errors import NoOverlapError, OptionError
 from cadastre.solar.hourly import face_production
 from cadastre.solar.irradiance import site_of
+from cadastre.solar.thermal import face_thermal, plane_thermal, residential_systems
 from cadastre.roofs.faces import face_polygons, faces, rasterize_footprints, roof_cells
 from cadastre.roofs.profiles import FaceProfiles, face_profiles
 from cadastre.solar.weather import Weather
@@ -69,10 +70,17 @@ MONTHLY_SHARES = "unshaded shares"
 """``monthly`` of the report: annual production of the yield table x shading ratio, split into months as the
 unshaded plane's production (no horizon codes)."""
 
+ROOF_THERMAL_COLUMNS = ("thermal_area_m2", "thermal_mwh", "thermal_yield")
+"""Solar water heating on a face: collector area placed on it [m2], useful solar heat of that system [MWh/yr], and
+per m2 of collector [kWh/m2/yr] (empty on a face without collectors; :func:`building_thermal`)."""
+BUILDING_THERMAL_COLUMNS = ("dwellings", "thermal_area_m2", "thermal_mwh", "thermal_fraction")
+"""Solar water heating of a building: dwellings (given or estimated; 0: not residential), collector area [m2],
+useful solar heat [MWh/yr], solar fraction of its hot water (0-1) (:func:`building_thermal`)."""
+
 RESULT_COLUMNS = (
     "building_id", "insee", "commune", "epci_siren", "epci", "footprint_area_m2", "roof_area_m2", "faces",
     "suitable_faces", "usable_area_m2", "usable_area_net_m2", "kwp", "kwp_net", "mwh", "mwh_net",
-    "specific_yield", "irradiation", "best_face", "class", "has_data", *MONTHLY_COLUMNS,
+    "specific_yield", "irradiation", "best_face", "class", "has_data", *MONTHLY_COLUMNS, *BUILDING_THERMAL_COLUMNS,
 )
 
 
@@ -165,7 +173,8 @@ def parameters_record(
     Keys (:data:`cadastre.results.contract.PARAMETER_KEYS`): ``resolution`` (cell size [m]),
     ``directions``, ``max_distance`` [m], ``far_distance`` [m] and ``far_cell`` [m] of the horizon
     search (None when unknown), ``sky``, ``albedo`` (0-1), ``weather`` (the file or ``clearsky``) and
-    ``weather_sha256`` (None for ``clearsky``), then the sections ``pv``, ``roofs`` and ``aggregate`` of
+    ``weather_sha256`` (None for ``clearsky``), then the sections ``pv``, ``roofs``, ``aggregate`` (and ``thermal``,
+    not among the keys readers require) of
     ``config`` with the units of :mod:`cadastre.config` (fractions 0-1, not percent; module density
     [kWp/m²]; angles [degrees]; areas [m²]).
     """
@@ -190,6 +199,7 @@ def parameters_record(
         "pv": dataclasses.asdict(config.pv),
         "roofs": {k: list(v) if isinstance(v, tuple) else v for k, v in dataclasses.asdict(config.roofs).items()},
         "aggregate": dataclasses.asdict(config.aggregate),
+        "thermal": {k: list(v) if isinstance(v, tuple) else v for k, v in dataclasses.asdict(config.thermal).items()},
     }
 
 
@@ -413,6 +423,7 @@ def compute_buildings(
 
     polys = face_polygons(labels, t * Affine.translation(box[1].start, box[0].start), grid.crs)
     roofs = polys.merge(table, on="face", how="left")
+    thermal_faces = pd.DataFrame(0.0, index=pd.Index(roofs["face"]), columns=list(ROOF_THERMAL_COLUMNS))
     roofs.insert(1, "building_id", roofs["building"].to_numpy())
     roofs = roofs.drop(columns=["building"])
 
@@ -455,6 +466,11 @@ def compute_buildings(
     b["has_data"] = has_data
     b["faces"] = b["faces"].astype(np.int64)
     b["suitable_faces"] = b["suitable_faces"].astype(np.int64)
+    heights = _median_heights(ids, roof, ndsm, number)
+    face_cols, building_cols = building_thermal(table, b, weather, site, config, heights=heights, profiles=profiles,
+                                                sky=sky, albedo=albedo)
+    for column in BUILDING_THERMAL_COLUMNS:
+        b[column] = building_cols[column].to_numpy()
     if communes is not None:
         b = assign_communes(b, communes)
     else:
@@ -463,6 +479,11 @@ def compute_buildings(
     front = [c for c in RESULT_COLUMNS if c in b.columns]
     b = b[front + [c for c in b.columns if c not in front]]
     roofs["building_id"] = roofs["building_id"].astype(np.int64)
+    thermal_faces["thermal_yield"] = np.nan
+    placed = face_cols.reindex(thermal_faces.index).dropna(how="all")
+    thermal_faces.loc[placed.index, list(ROOF_THERMAL_COLUMNS)] = placed[list(ROOF_THERMAL_COLUMNS)].to_numpy()
+    for column in ROOF_THERMAL_COLUMNS:
+        roofs[column] = thermal_faces[column].to_numpy()
     report = {
         "buildings": int(len(b)),
         "buildings_outside_raster": int((~owned).sum()),
@@ -499,6 +520,74 @@ def compute_buildings(
         epci_monthly=aggregate_monthly(b, "epci_siren", communes=communes) if tables else None,
         territory_monthly=aggregate_monthly(b, None, communes=communes) if tables else None,
     )
+
+
+def _median_heights(ids: np.ndarray, roof: np.ndarray, ndsm: np.ndarray | None, number: np.ndarray) -> np.ndarray | None:
+    """Median height above ground of each building's roof cells [m] (NaN without roof cells), None without nDSM."""
+    if ndsm is None:
+        return None
+    at = (roof > 0) & (ids > 0) & np.isfinite(ndsm)
+    med = pd.Series(np.asarray(ndsm, np.float64)[at]).groupby(ids[at]).median()
+    return med.reindex(number).to_numpy(np.float64)
+
+
+def building_thermal(faces: pd.DataFrame, buildings: pd.DataFrame, weather: Weather,
+                     site: tuple[float, float, float], config: Config, *, heights=None,
+                     profiles: FaceProfiles | None = None, sky: str = "isotropic",
+                     albedo: float = 0.2) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Solar water heating of residential buildings, on their best face (method: ``docs/method.md``).
+
+    Each residential building with data and a suitable face gets the standard system of
+    :func:`cadastre.solar.thermal.residential_systems` (``heights``: median roof height per building [m], for the
+    levels) on its ``best_face``, its collector area capped at ``thermal.max_area_share`` of the face's usable area
+    (tank and demand kept: a capped system covers less of the demand). The heat is simulated hour by hour on the
+    face's shaded irradiance (its shading profile, when ``profiles`` is given), else on the unshaded plane x its
+    ``shading_ratio``.
+
+    Parameters
+    ----------
+    faces : DataFrame
+        The face table (``face``, ``usable_area_m2``, ``tilt``, ``azimuth``, ``shading_ratio``).
+    buildings : DataFrame
+        ``building_id``, ``footprint_area_m2``, ``best_face`` (0: none), ``has_data`` and the input attributes.
+
+    Returns
+    -------
+    faces_out : DataFrame indexed by face id
+        :data:`ROOF_THERMAL_COLUMNS` of the faces that carry collectors.
+    buildings_out : DataFrame, index of ``buildings``
+        :data:`BUILDING_THERMAL_COLUMNS`.
+    """
+    th = config.thermal
+    systems = residential_systems(buildings, height=heights, thermal=th)
+    best = buildings["best_face"].to_numpy(np.int64)
+    by_face = faces.set_index("face")
+    usable = by_face["usable_area_m2"].reindex(best).to_numpy(np.float64)
+    area = np.minimum(systems["area_m2"].to_numpy(), th.max_area_share * np.nan_to_num(usable))
+    has = (best > 0) & (area > 0) & buildings["has_data"].to_numpy(bool)
+    out = pd.DataFrame({"dwellings": systems["dwellings"].to_numpy(), "thermal_area_m2": 0.0, "thermal_mwh": 0.0,
+                        "thermal_fraction": 0.0}, index=buildings.index)
+    face_out = pd.DataFrame(columns=list(ROOF_THERMAL_COLUMNS), dtype=float)
+    if not has.any():
+        return face_out, out
+    ids = best[has]
+    tank = systems["tank_l"].to_numpy()[has]
+    demand = systems["demand_l"].to_numpy()[has]
+    if profiles is not None:
+        chosen = profiles.select(ids)
+        result = face_thermal(weather, site, chosen, chosen.azimuth, area=area[has], tank_l=tank, demand_l=demand,
+                              thermal=th, sky=sky, albedo=albedo)
+    else:
+        plane = by_face.loc[ids]
+        result = plane_thermal(weather, site, plane["tilt"].to_numpy(), plane["azimuth"].to_numpy(), area=area[has],
+                               tank_l=tank, demand_l=demand, shading=plane["shading_ratio"].to_numpy(), thermal=th,
+                               sky=sky, albedo=albedo)
+    out.loc[has, "thermal_area_m2"] = area[has]
+    out.loc[has, "thermal_mwh"] = result.solar_kwh / 1000.0
+    out.loc[has, "thermal_fraction"] = result.solar_fraction
+    face_out = pd.DataFrame({"thermal_area_m2": area[has], "thermal_mwh": result.solar_kwh / 1000.0,
+                             "thermal_yield": result.solar_kwh / area[has]}, index=pd.Index(ids, name="face"))
+    return face_out, out
 
 
 def _with_data(fp: gpd.GeoDataFrame, ids: np.ndarray, valid: np.ndarray, transform: Affine) -> np.ndarray:

@@ -12,6 +12,7 @@ from cadastre.config import (
     AggregateConfig,
     Config,
     PVConfig,
+    ThermalConfig,
     RoofConfig,
     check_config,
     default_config_toml,
@@ -87,7 +88,7 @@ def test_default_toml_round_trips(tmp_path):
     # every key is preceded by a comment giving its unit and default
     lines = text.splitlines()
     keys = [i for i, line in enumerate(lines) if " = " in line and not line.startswith("#")]
-    assert len(keys) == 2 + sum(len(dataclasses.fields(c)) for c in (PVConfig, RoofConfig, AggregateConfig))
+    assert len(keys) == 2 + sum(len(dataclasses.fields(c)) for c in (PVConfig, RoofConfig, AggregateConfig, ThermalConfig))
     for i in keys:
         assert lines[i - 1].startswith("# ") and "default: " in lines[i - 1] and "[" in lines[i - 1]
 

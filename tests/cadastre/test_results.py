@@ -152,7 +152,7 @@ def test_a_run_folder_holds_the_contract(tmp_path_factory):
     assert tmp_files(out) == []
     assert list(summary) == list(contract.RUN_META_KEYS)
     params = summary[contract.PARAMETERS]  # the run's own parameters, as in run.toml
-    assert list(params) == list(contract.PARAMETER_KEYS)
+    assert list(params) == [*contract.PARAMETER_KEYS, *contract.OPTIONAL_PARAMETER_KEYS]
     assert (params["resolution"], params["directions"], params["max_distance"]) == (1.0, 8, 10.0)
     assert params["pv"]["module_density"] == 0.2 and params["sky"] == "perez"
     back = read_results(out)

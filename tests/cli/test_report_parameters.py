@@ -53,7 +53,7 @@ def _method(folder, tmp_path, lang: str) -> str:
 def test_buildings_json_records_every_parameter(folder):
     meta = json.loads((folder / contract.BUILDINGS_META).read_text(encoding="utf-8"))
     params = meta[contract.PARAMETERS]
-    assert list(params) == list(contract.PARAMETER_KEYS)
+    assert list(params) == [*contract.PARAMETER_KEYS, *contract.OPTIONAL_PARAMETER_KEYS]
     assert params["resolution"] == 1.0 and params["directions"] == 8 and params["sky"] == "perez"
     assert params["pv"]["module_density"] == 0.15 and params["aggregate"]["net_reduction"] == 0.25
     assert params["roofs"]["min_face_area"] == 12 and params["roofs"]["setback"] == 1.0
