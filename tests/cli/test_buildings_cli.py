@@ -301,7 +301,7 @@ def test_print_config_reads_back_to_the_defaults(tmp_path):
     assert r.exit_code == 0, r.stderr
     text = r.stdout
     data = tomllib.loads(text)
-    assert set(data) == {"sky", "albedo", "pv", "roofs", "aggregate"}
+    assert set(data) == {"sky", "albedo", "pv", "roofs", "aggregate", "thermal"}
     assert data["pv"]["module_density"] == 0.2 and data["aggregate"]["net_reduction"] == 0.35
     path = tmp_path / "defaults.toml"
     path.write_text(text)
