@@ -76,6 +76,8 @@ _SUMS = {  # output column -> (building column, divisor)
 }
 #: Sums whose building column may be absent (a result written before solar water heating): they count 0.
 OPTIONAL_SUMS = ("thermal_area_m2", "thermal_gwh")
+#: Building columns of :data:`OPTIONAL_SUMS`: summed when a buildings layer has them.
+OPTIONAL_BUILDING_COLUMNS = tuple(_SUMS[c][0] for c in OPTIONAL_SUMS)
 #: Count columns of every :func:`aggregate` table: buildings analysed (with data: ``has_data``), and buildings
 #: with ``kwp`` > 0.
 COUNT_COLUMNS = ("buildings", "suitable_buildings")

@@ -28,7 +28,7 @@ import numpy as np
 import pandas as pd
 import pyogrio
 
-from cadastre.areas.aggregate import (ASSIGNED_COLUMNS, BUILDING_COLUMNS, aggregate, aggregate_monthly,
+from cadastre.areas.aggregate import (ASSIGNED_COLUMNS, BUILDING_COLUMNS, OPTIONAL_BUILDING_COLUMNS, aggregate, aggregate_monthly,
                                       default_communes_path, load_communes)
 from cadastre.areas.coverage import Coverage
 from cadastre.config import Config, config_from_dict
@@ -245,8 +245,9 @@ def _face_ids(roofs: pd.DataFrame) -> list:
     return faces.tolist()
 
 
-AGGREGATED = (*ASSIGNED_COLUMNS, *BUILDING_COLUMNS, *MONTHLY_COLUMNS, "has_data")
-"""The buildings' columns the tables sum, kept in memory for the whole folder (a few numbers per building)."""
+AGGREGATED = (*ASSIGNED_COLUMNS, *BUILDING_COLUMNS, *MONTHLY_COLUMNS, *OPTIONAL_BUILDING_COLUMNS, "has_data")
+"""The buildings' columns the tables sum, kept in memory for the whole folder (a few numbers per building). The
+solar water heating columns are carried from the source folder as they are (not recomputed under the new weather)."""
 
 
 def reweather(source: Source, weather: Weather, work: str | os.PathLike, *, hourly: Sequence[str] = (),

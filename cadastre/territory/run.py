@@ -36,7 +36,8 @@ import pandas as pd
 import pyogrio
 from pyproj import Transformer
 
-from cadastre.areas.aggregate import (ASSIGNED_COLUMNS, BUILDING_COLUMNS, BUILDING_MONTHLY_COLUMNS, aggregate,
+from cadastre.areas.aggregate import (ASSIGNED_COLUMNS, BUILDING_COLUMNS, BUILDING_MONTHLY_COLUMNS,
+                                      OPTIONAL_BUILDING_COLUMNS, aggregate,
                                       aggregate_monthly, assign_communes, default_communes_path, load_communes)
 from cadastre.areas.coverage import Coverage, footprint_counts
 from cadastre.errors import OutputFileError
@@ -496,7 +497,8 @@ def merge(run_dir: Path, plan: Plan, entries: list[dict], communes: gpd.GeoDataF
     tables = []
     for part in layers[BUILDINGS_LAYER]:
         if isinstance(part, Path):
-            wanted = columns + [c for c in ("has_data",) if c in pyogrio.read_info(part, layer=BUILDINGS_LAYER)["fields"]]
+            fields = pyogrio.read_info(part, layer=BUILDINGS_LAYER)["fields"]
+            wanted = columns + [c for c in ("has_data", *OPTIONAL_BUILDING_COLUMNS) if c in fields]
             tables.append(pyogrio.read_dataframe(part, layer=BUILDINGS_LAYER, columns=wanted, read_geometry=False)[wanted])
     b = pd.concat(tables, ignore_index=True) if tables else pd.DataFrame(columns=columns)
     for col in ASSIGNED_COLUMNS:

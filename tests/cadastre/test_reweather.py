@@ -54,7 +54,6 @@ def folders(tmp_path_factory):
     return root, weather
 
 
-@pytest.mark.xfail(reason="reweather of a buildings folder does not carry the new thermal columns yet (issue 21, open): thermal_gwh comes out 0", strict=False)
 def test_the_same_weather_gives_the_same_tables(folders, tmp_path):
     root, weather = folders
     result = runner.invoke(app, ["reweather", str(root / "with"), "-w", str(weather.source), "-o",

@@ -168,3 +168,14 @@ def test_hourly_sums_to_the_reweathered_mwh(clean, tmp_path):
     result = _reweather(run, tmp_path / "other", clean / "day.csv", "--hourly", f"{ids[0]},nowhere")
     error_line(result, "--hourly", "nowhere")
     assert not (tmp_path / "other").exists() and tmp_files(tmp_path) == []
+
+
+def test_a_runs_tables_sum_its_buildings_thermal_columns(clean):
+    """The run's merge (and so reweather's tables) sums the buildings' solar water heating, not 0."""
+    run = clean / "run"
+    buildings = pyogrio.read_dataframe(run / contract.BUILDINGS, columns=["thermal_area_m2", "thermal_mwh"],
+                                       read_geometry=False)
+    assert buildings["thermal_mwh"].sum() > 0
+    territory = pd.read_csv(run / "territory.csv")
+    assert territory["thermal_area_m2"].sum() == pytest.approx(buildings["thermal_area_m2"].sum(), rel=1e-3)
+    assert territory["thermal_gwh"].sum() == pytest.approx(buildings["thermal_mwh"].sum() / 1000, rel=1e-2, abs=1e-3)
