@@ -125,8 +125,8 @@ def face_quantiles(codes, normals, starts, levels, tolerance, band_width, quanti
     vertices ``(c, #{h < c} / n)`` and ``(c, #{h <= c} / n)`` for each distinct code ``c`` in increasing order
     (a vertical step at each code, flat between). Its knots are these vertices, simplified by Visvalingam-Whyatt
     (in code steps x share of cells) to at most ``levels + 1``, and further while a dropped vertex's triangle has
-    twice its area at most ``tolerance``: exact for a staircase of up to ``levels / 2`` steps (a canyon's rows),
-    linear between knots for a rough face's spread horizons.
+    twice its area at most ``tolerance``: with tolerance 0, exact for a staircase of up to ``levels / 2`` steps (a
+    canyon's rows, a small face), linear between knots for a rough face's spread horizons.
 
     Parameters
     ----------

@@ -364,9 +364,9 @@ def face_profiles(irradiance: xr.Dataset, labels: np.ndarray, usable: np.ndarray
     quantiles = np.empty((face_no.size, directions.size, levels + 1), np.float32)
     seen = np.empty((face_no.size, directions.size), np.float32)
     cumulative = np.empty((*quantiles.shape, 3), np.float32)
-    counts = np.empty(quantiles.shape, np.int32)
+    below = np.empty(quantiles.shape, np.int32)
     face_quantiles(cell_codes, _cell_normals(irradiance, rows, cols), starts, int(levels), float(tolerance),
-                   float(HORIZON_BAND_WIDTH), quantiles, counts, seen, cumulative)
+                   float(HORIZON_BAND_WIDTH), quantiles, below, seen, cumulative)
     svf_cells = np.asarray(irradiance["svf"].values[rows, cols], np.float64)
     ok = np.isfinite(svf_cells)
     counts = np.bincount(pos[ok], minlength=face_no.size)
@@ -375,7 +375,7 @@ def face_profiles(irradiance: xr.Dataset, labels: np.ndarray, usable: np.ndarray
     tilt, azimuth = _mean_plane(irradiance, rows, cols, pos, face_no.size)
     band = band_seen_of(seen, directions, tilt, azimuth)
     return FaceProfiles(faces=face_no if ids is None else ids, directions=directions, quantiles=quantiles,
-                        cumulative=cumulative, counts=counts, tilt=tilt, azimuth=azimuth, svf=svf, band_seen=band,
+                        cumulative=cumulative, counts=below, tilt=tilt, azimuth=azimuth, svf=svf, band_seen=band,
                         cells=np.diff(starts))
 
 
