@@ -204,10 +204,10 @@ def _ray_marched(z, n_dir, sectors, rows, cols):
 def test_hourly_beam_matches_a_cell_by_cell_brute_force_in_a_canyon(oracle):
     """Hour by hour, the beam from the profile against the mean over the roof's cells of DNI cos(i) [sun above the
     cell's horizon in the sun's sector], the horizons from the raster's codes (the profile's compression alone) or
-    ray-marched on the DSM: within 2 % of the face's unshaded daily beam each day (the lit fraction is within
-    1/K = 6.25 % each hour). On the October day the roof is 93 % shaded: the error is then up to 20 % of the
-    shaded beam (the canyon's horizons are a staircase, one value per row of cells: the worst case of linear
-    interpolation between quantiles)."""
+    ray-marched on the DSM: each day, the error is within 2 % of the face's daily global irradiation (the brute-force
+    beam plus the diffuse and reflected) and, from the codes, within 2 % of the daily shaded beam itself, also on the
+    October day the roof is 93 % in shade (measured: 0.6 %; 17 % with 16 uniform quantile levels, whose linear
+    interpolation spread the canyon's staircase of horizons, one per row of cells, between the levels)."""
     z = _canyon()
     n_dir = 64
     w = days(50.43, 2.83, 54.0, "2023-03-21", "2023-06-21", "2023-10-15")
@@ -215,8 +215,8 @@ def test_hourly_beam_matches_a_cell_by_cell_brute_force_in_a_canyon(oracle):
     labels = np.zeros(z.shape, np.int32)
     labels[29:41, 11:49] = 1  # the roof's cells off its edges
     usable = labels > 0
-    p = face_profiles(ds, labels, usable, pd.DataFrame({"face": [1]}))
-    beam = hourly_poa(w, _site(ds), p)[0][0].astype(float)
+    p = face_profiles(ds, labels, usable, pd.DataFrame({"face": [1]})).as_stored()
+    beam, diffuse, reflected = (values[0].astype(float) for values in hourly_poa(w, _site(ds), p))
     pos = solar_position(w, *_site(ds))
     elev, az = pos["apparent_elevation"].to_numpy(), pos["azimuth"].to_numpy()
     sector = np.rint(az / (360.0 / n_dir)).astype(int) % n_dir
@@ -236,7 +236,10 @@ def test_hourly_beam_matches_a_cell_by_cell_brute_force_in_a_canyon(oracle):
         at = day == d
         assert (brute[at] < unshaded[at] - 1).any()  # the canyon shades the roof part of each day: the test bites
         error = np.abs(beam[at] - brute[at]).sum()
-        assert error <= 0.02 * unshaded[at].sum(), (d, error, unshaded[at].sum(), brute[at].sum())
+        daily_global = brute[at].sum() + diffuse[at].sum() + reflected[at].sum()
+        assert error <= 0.02 * daily_global, (d, error, daily_global)
+        if oracle == "codes":
+            assert error <= 0.02 * brute[at].sum(), (d, error, brute[at].sum())
 
 
 # ---------------------------------------------------------------------------
