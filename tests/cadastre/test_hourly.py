@@ -333,7 +333,7 @@ def test_profiles_select_and_concat_by_id():
 
 @pytest.mark.parametrize("ids", [None, "strings"])
 def test_profiles_as_stored_equal_the_file_read_back(tmp_path, ids):
-    """The production of a result set comes from its profiles as stored (int16 normals), computed in memory."""
+    """The production of a result set comes from its profiles as stored (normal departures in steps of 1/256), computed in memory."""
     p = _frames()
     if ids:
         p = dataclasses.replace(p, faces=np.array([f"0_0-{f}" for f in p.faces], object))
