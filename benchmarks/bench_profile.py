@@ -72,7 +72,8 @@ def main() -> None:
           f"(+{100 * (t_codes / t_plain - 1):.0f} %), codes {ds['horizon'].nbytes / 2**20:.1f} MiB")
     print(f"(b) profiles of {len(table)} faces: {t_prof * 1000:.1f} ms")
     print(f"(c) face_production, 1,000 faces x {len(tmy.data)} rows: {t_prod:.2f} s")
-    print(f"profile file: {size} bytes, {size / len(table):.0f} bytes per face (64 directions, K = 16)")
+    print(f"profile file: {size} bytes, {size / len(table):.0f} bytes per face, {size / ok.sum():.0f} per face with usable "
+          f"cells (64 directions, {p.levels + 1} knots at most)")
 
 
 def codes() -> None:

@@ -1,4 +1,4 @@
-"""Shading profiles: horizon codes of cells, their per-face quantiles, and the lit fraction of a face.
+"""Shading profiles: horizon codes of cells, their per-face knots, and the lit fraction of a face.
 
 A *horizon code* is the effective horizon elevation of a cell in one
 direction, the ``h`` of :func:`kernels.irradiance._add_cell` (the larger of
@@ -6,10 +6,12 @@ the terrain horizon, clamped at 0, and the cell's own plane horizon),
 quantised in steps of :data:`HORIZON_CODE_STEP`: ``code = round(h / step)``,
 0..180; :data:`NO_CODE` (255) marks a cell without data.
 
-A face's *profile* in one direction is the ``K + 1`` quantiles (levels
-``k / K``) of its cells' effective horizon elevations; :func:`lit_fraction_one`
-turns it back into the fraction of the cells that a sun at a given elevation
-lights.
+A face's *profile* in one direction is the distribution of its cells'
+effective horizon elevations as at most ``M + 1`` knots (elevation, share of
+the cells below it, their cumulative normal): the exact staircase of the
+codes, simplified where it has more steps (:func:`face_quantiles`);
+:func:`lit_fraction_one` turns it back into the fraction of the cells that a
+sun at a given elevation lights.
 """
 
 from __future__ import annotations
@@ -69,10 +71,62 @@ def code_cells(horizon, rows, cols, n_east, n_north, n_up, azimuth, out):
         out[k] = _code(horizon[rows[k], cols[k]], n_east[k], n_north[k], n_up[k], de, dn)
 
 
+@inline
+def _vw_area(x, y, a, b, c):
+    """Twice the area of the triangle of vertices ``a, b, c`` of the polyline ``(x, y)``."""
+    return abs((x[b] - x[a]) * (y[c] - y[a]) - (x[c] - x[a]) * (y[b] - y[a]))
+
+
+@inline
+def _simplify(x, y, keep, most, tolerance):
+    """Visvalingam-Whyatt: drop the vertex of smallest triangle area, again, while more than ``most`` are left
+    or the smallest area is at most ``tolerance``; the first and last vertices stay. ``keep`` (bool, out)
+    marks the vertices left; returns their count. Work: O(vertices²) comparisons at worst."""
+    m = x.shape[0]
+    prev = np.empty(m, np.int64)
+    nxt = np.empty(m, np.int64)
+    area = np.empty(m)
+    for i in range(m):
+        keep[i] = True
+        prev[i] = i - 1
+        nxt[i] = i + 1
+        area[i] = math.inf
+    for i in range(1, m - 1):
+        area[i] = _vw_area(x, y, i - 1, i, i + 1)
+    left = m
+    while left > 2:
+        at = -1
+        best = math.inf
+        for i in range(1, m - 1):
+            if keep[i] and area[i] < best:
+                best = area[i]
+                at = i
+        if left <= most and best > tolerance:
+            break
+        keep[at] = False
+        left -= 1
+        a, c = prev[at], nxt[at]
+        nxt[a] = c
+        prev[c] = a
+        if a > 0:
+            area[a] = _vw_area(x, y, prev[a], a, c)
+        if c < m - 1:
+            area[c] = _vw_area(x, y, a, c, nxt[c])
+    return left
+
+
 @pjit
-def face_quantiles(codes, normals, starts, levels, band_width, quantiles, seen, cumulative):
-    """Per face and direction: the quantiles of the cells' effective horizon, the cumulative normals and the
-    mean band seen.
+def face_quantiles(codes, normals, starts, levels, tolerance, band_width, quantiles, counts, seen, cumulative):
+    """Per face and direction: the knots of the cells' effective-horizon distribution with their cumulative normals,
+    and the mean band seen.
+
+    The exact distribution of a face's ``n`` coded horizons in one direction is a staircase: the share of its cells
+    whose horizon lies below a sun at elevation ``e`` jumps at each distinct code. It is the polyline of the
+    vertices ``(c, #{h < c} / n)`` and ``(c, #{h <= c} / n)`` for each distinct code ``c`` in increasing order
+    (a vertical step at each code, flat between). Its knots are these vertices, simplified by Visvalingam-Whyatt
+    (in code steps x share of cells) to at most ``levels + 1``, and further while a dropped vertex's triangle has
+    twice its area at most ``tolerance``: with tolerance 0, exact for a staircase of up to ``levels / 2`` steps (a
+    canyon's rows, a small face), linear between knots for a rough face's spread horizons.
 
     Parameters
     ----------
@@ -83,20 +137,22 @@ def face_quantiles(codes, normals, starts, levels, band_width, quantiles, seen, 
         Unit normal (east, north, up) of each cell.
     starts : (faces + 1,) int array
     levels : int
-        K: quantiles at levels ``k / K``, k = 0..K.
+        M: at most ``M + 1`` knots.
+    tolerance : float
+        Twice the triangle area [code steps x share] below which a knot is dropped even if fewer than M + 1 are left.
     band_width : float
         Height of the Perez horizon band. [degrees]
-    quantiles : (faces, directions, K + 1) float32 array, out
-        ``q_k``: the smallest coded elevation ``e`` such that at least ``k / K`` of
-        the cells have a horizon ``<= e`` (``q_0``: the lowest). [degrees] NaN for a
-        face without cells.
+    quantiles : (faces, directions, M + 1) float32 array, out
+        Knot elevations ``x_j`` [degrees], nondecreasing; the last repeated after the knots kept. NaN for a face
+        without cells.
+    counts : (faces, directions, M + 1) int32 array, out
+        ``N_j``: the cells below the sun at ``x_j`` (the lower vertex of a code: horizon below it; the upper: at
+        or below it), nondecreasing from 0 to ``n``; their share ``L_j = N_j / n``. 0 without cells.
     seen : (faces, directions) float32 array, out
         Mean over the cells of ``1 - min(h, band_width) / band_width``; NaN without cells.
-    cumulative : (faces, directions, K + 1, 3) float32 array, out
-        ``V_k``: the sum of the normals of the first ``m_k = ceil(k n / K)`` of the ``n`` cells in
-        increasing order of code (ties in the order of the rows), divided by ``n``; 0 without cells.
-        ``ceil``: the count of cells at or below ``q_k`` (at least ``k n / K``), so that
-        ``sum_c n_c [h_c < e] = n V(e)`` just above ``q_k`` whenever no cell ties with ``q_k`` beyond the level.
+    cumulative : (faces, directions, M + 1, 3) float32 array, out
+        ``V_j``: the sum of the normals of those cells, divided by ``n`` (``V_0 = 0``, the last: the mean normal);
+        0 without cells.
 
     Exact on the codes: one 181-bin histogram (a counting sort) per face and direction.
     """
@@ -104,70 +160,78 @@ def face_quantiles(codes, normals, starts, levels, band_width, quantiles, seen, 
     n_dir = codes.shape[1]
     for f in prange(n_faces):
         hist = np.zeros(N_CODES, np.int64)
-        nxt = np.zeros(N_CODES, np.int64)
-        order = np.empty(starts[f + 1] - starts[f], np.int64)
+        sums = np.zeros((N_CODES, 3))
+        vx = np.empty(2 * N_CODES)
+        vy = np.empty(2 * N_CODES)
+        vcount = np.empty(2 * N_CODES, np.int64)
+        vsum = np.empty((2 * N_CODES, 3))
+        keep = np.empty(2 * N_CODES, np.bool_)
         for d in range(n_dir):
             for b in range(N_CODES):
                 hist[b] = 0
+                sums[b, 0] = 0.0
+                sums[b, 1] = 0.0
+                sums[b, 2] = 0.0
             n = 0
             for r in range(starts[f], starts[f + 1]):
                 c = codes[r, d]
                 if c < N_CODES:
                     hist[c] += 1
+                    sums[c, 0] += normals[r, 0]
+                    sums[c, 1] += normals[r, 1]
+                    sums[c, 2] += normals[r, 2]
                     n += 1
             if n == 0:
                 for k in range(levels + 1):
                     quantiles[f, d, k] = math.nan
+                    counts[f, d, k] = 0
                     for i in range(3):
                         cumulative[f, d, k, i] = 0.0
                 seen[f, d] = math.nan
                 continue
             total_seen = 0.0
-            for b in range(N_CODES):
-                if hist[b] > 0:
-                    e = b * HORIZON_CODE_STEP
-                    total_seen += hist[b] * (1.0 - min(e, band_width) / band_width)
-            seen[f, d] = total_seen / n
-            b = 0
-            while hist[b] == 0:
-                b += 1
-            quantiles[f, d, 0] = b * HORIZON_CODE_STEP
-            below = hist[b]  # cells with a code <= b
-            for k in range(1, levels + 1):
-                # smallest b with below / n >= k / K, i.e. below * K >= k * n (integers: exact)
-                while below * levels < k * n:
-                    b += 1
-                    below += hist[b]
-                quantiles[f, d, k] = b * HORIZON_CODE_STEP
-            # counting sort of the cells by code (stable), then the running sum of their normals
-            total = 0
-            for b in range(N_CODES):
-                nxt[b] = total
-                total += hist[b]
-            for r in range(starts[f], starts[f + 1]):
-                c = codes[r, d]
-                if c < N_CODES:
-                    order[nxt[c]] = r
-                    nxt[c] += 1
+            m = 0
+            below = 0
             se, sn, su = 0.0, 0.0, 0.0
-            j = 0
-            for k in range(levels + 1):
-                m = (k * n + levels - 1) // levels
-                while j < m:
-                    r = order[j]
-                    se += normals[r, 0]
-                    sn += normals[r, 1]
-                    su += normals[r, 2]
-                    j += 1
-                cumulative[f, d, k, 0] = se / n
-                cumulative[f, d, k, 1] = sn / n
-                cumulative[f, d, k, 2] = su / n
+            for b in range(N_CODES):
+                if hist[b] == 0:
+                    continue
+                e = b * HORIZON_CODE_STEP
+                total_seen += hist[b] * (1.0 - min(e, band_width) / band_width)
+                for side in range(2):
+                    if side == 1:
+                        below += hist[b]
+                        se += sums[b, 0]
+                        sn += sums[b, 1]
+                        su += sums[b, 2]
+                    vx[m] = b
+                    vy[m] = below / n
+                    vcount[m] = below
+                    vsum[m, 0] = se
+                    vsum[m, 1] = sn
+                    vsum[m, 2] = su
+                    m += 1
+            seen[f, d] = total_seen / n
+            _simplify(vx[:m], vy[:m], keep[:m], levels + 1, tolerance)
+            k = 0
+            for i in range(m):
+                if keep[i]:
+                    quantiles[f, d, k] = vx[i] * HORIZON_CODE_STEP
+                    counts[f, d, k] = vcount[i]
+                    for j in range(3):
+                        cumulative[f, d, k, j] = vsum[i, j] / n
+                    k += 1
+            for j in range(k, levels + 1):
+                quantiles[f, d, j] = quantiles[f, d, k - 1]
+                counts[f, d, j] = counts[f, d, k - 1]
+                for i in range(3):
+                    cumulative[f, d, j, i] = cumulative[f, d, k - 1, i]
 
 
 @inline
 def _level(q, elevation):
-    """``(k, w)``: the sun at ``elevation`` lies ``w`` of the way from level ``k`` to ``k + 1`` (see
-    :func:`lit_fraction_one`); ``(0, 0)`` at or below ``q_0``, ``(K, 0)`` above ``q_K``, ``(-1, 0)`` for NaN ``q``."""
+    """``(k, w)``: the sun at ``elevation`` lies ``w`` of the way from knot ``k`` to ``k + 1`` (see
+    :func:`lit_fraction_one`); ``(0, 0)`` at or below ``q_0``, ``(M, 0)`` above ``q_M``, ``(-1, 0)`` for NaN ``q``."""
     levels = q.shape[0] - 1
     if math.isnan(q[0]):
         return -1, 0.0
@@ -182,39 +246,30 @@ def _level(q, elevation):
 
 
 @inline
-def lit_fraction_one(q, elevation):
-    """Fraction of a face's cells lit by a sun at ``elevation`` [degrees], from its quantiles ``q`` (K + 1).
+def lit_fraction_one(q, shares, elevation):
+    """Fraction of a face's cells lit by a sun at ``elevation`` [degrees], from its knots ``q`` and ``shares``
+    (M + 1, :func:`face_quantiles`).
 
-    0 at or below ``q_0``, 1 above ``q_K``; between, linear from ``(q_k, k/K)`` to
-    ``(q_{k+1}, (k+1)/K)`` with ``k`` the largest index such that ``q_k < elevation``
-    (so with tied quantiles the fraction just above them is the highest of their levels).
-    NaN when ``q`` is NaN (a face without cells).
+    0 at or below ``q_0``, 1 above ``q_M``; between, linear from ``(q_k, L_k)`` to ``(q_{k+1}, L_{k+1})``
+    with ``k`` the largest index such that ``q_k < elevation`` (so with tied knots, a step, the fraction just
+    above them is the highest of their shares). NaN when ``q`` is NaN (a face without cells).
     """
     k, w = _level(q, elevation)
     if k < 0:
         return math.nan
-    return (k + w) / (q.shape[0] - 1)
+    if w == 0.0:
+        return shares[k]
+    return shares[k] + w * (shares[k + 1] - shares[k])
 
 
 @inline
-def lit_normal_one(q, v, elevation, cells=0):
-    """Cumulative normal ``V(elevation)`` (east, north, up) of the lit cells, from the quantiles ``q`` (K + 1),
-    the cumulative normals ``v`` (K + 1, 3) and the face's cell count: ``V_k + w (V_{k+1} - V_k)`` with the
-    ``k, w`` of :func:`lit_fraction_one`; NaN when ``q`` is NaN.
-
-    With ``0 < cells <= K`` no cell lies strictly between two distinct quantiles (fewer than ``n / K`` do):
-    ``V`` stays ``V_k`` up to half a code step below ``q_{k+1}``, then ramps to ``V_{k+1}`` at ``q_{k+1}`` (the
-    cells coded ``q_{k+1}`` have a horizon within half a step of it). ``cells = 0``: the plain interpolation.
-    """
+def lit_normal_one(q, v, elevation):
+    """Cumulative normal ``V(elevation)`` (east, north, up) of the lit cells, from the knots ``q`` (M + 1) and
+    the cumulative normals ``v`` (M + 1, 3): ``V_k + w (V_{k+1} - V_k)`` with the ``k, w`` of
+    :func:`lit_fraction_one`; NaN when ``q`` is NaN."""
     k, w = _level(q, elevation)
     if k < 0:
         return math.nan, math.nan, math.nan
-    levels = q.shape[0] - 1
-    if 0 < cells <= levels and k < levels and w > 0.0:
-        # fewer cells than levels: none lies strictly between q_k and q_k+1, the cells at q_k+1 light up within
-        # its last code step
-        start = q[k + 1] - 0.5 * HORIZON_CODE_STEP
-        w = 0.0 if elevation <= start else (elevation - max(start, q[k])) / (q[k + 1] - max(start, q[k]))
     if w == 0.0:
         return v[k, 0], v[k, 1], v[k, 2]
     return (v[k, 0] + w * (v[k + 1, 0] - v[k, 0]), v[k, 1] + w * (v[k + 1, 1] - v[k, 1]),
@@ -222,22 +277,22 @@ def lit_normal_one(q, v, elevation, cells=0):
 
 
 @pjit
-def lit_fractions(q, elevation, out):
-    """:func:`lit_fraction_one` over flat arrays: ``q`` (n, K + 1), ``elevation`` and ``out`` (n,)."""
+def lit_fractions(q, shares, elevation, out):
+    """:func:`lit_fraction_one` over flat arrays: ``q``, ``shares`` (n, M + 1), ``elevation`` and ``out`` (n,)."""
     for i in prange(q.shape[0]):
-        out[i] = lit_fraction_one(q[i], elevation[i])
+        out[i] = lit_fraction_one(q[i], shares[i], elevation[i])
 
 
 @pjit
-def lit_normals(q, v, cells, elevation, out):
-    """:func:`lit_normal_one` over flat arrays: ``q`` (n, K + 1), ``v`` (n, K + 1, 3), ``cells`` and
-    ``elevation`` (n,), ``out`` (n, 3)."""
+def lit_normals(q, v, elevation, out):
+    """:func:`lit_normal_one` over flat arrays: ``q`` (n, M + 1), ``v`` (n, M + 1, 3), ``elevation`` (n,),
+    ``out`` (n, 3)."""
     for i in prange(q.shape[0]):
-        out[i, 0], out[i, 1], out[i, 2] = lit_normal_one(q[i], v[i], elevation[i], cells[i])
+        out[i, 0], out[i, 1], out[i, 2] = lit_normal_one(q[i], v[i], elevation[i])
 
 
 @pjit
-def poa_faces(svf, band_term, quantiles, cumulative, cells, sun, elevation, sector, dni, diffuse_iso, circ, band, reflect,
+def poa_faces(svf, band_term, quantiles, cumulative, sun, elevation, sector, dni, diffuse_iso, circ, band, reflect,
               beam_out, diffuse_out, reflected_out):
     """Plane-of-array irradiance of faces x weather rows, split in beam, diffuse and reflected. [W m-2]
 
@@ -247,9 +302,9 @@ def poa_faces(svf, band_term, quantiles, cumulative, cells, sun, elevation, sect
         Sky-view factor.
     band_term : (faces,) float array
         ``sin(tilt) * band_seen``: the horizon band's share the face receives.
-    quantiles : (faces, directions, K + 1) float32 array
-        Effective-horizon quantiles [degrees].
-    cumulative : (faces, directions, K + 1, 3) float32 array
+    quantiles : (faces, directions, M + 1) float32 array
+        Knot elevations of the effective horizon [degrees] (:func:`face_quantiles`).
+    cumulative : (faces, directions, M + 1, 3) float32 array
         Cumulative normals ``V_k`` (see :func:`lit_normal_one`).
     sun : (rows, 3) float array
         Sun unit vector (east, north, up).
@@ -280,7 +335,7 @@ def poa_faces(svf, band_term, quantiles, cumulative, cells, sun, elevation, sect
             direct = 0.0
             if sector[r] >= 0:
                 d = sector[r]
-                ve, vn, vu = lit_normal_one(quantiles[f, d], cumulative[f, d], elevation[r], cells[f])
+                ve, vn, vu = lit_normal_one(quantiles[f, d], cumulative[f, d], elevation[r])
                 direct = ve * sun[r, 0] + vn * sun[r, 1] + vu * sun[r, 2]
                 if not direct > 0.0:
                     direct = 0.0 if not math.isnan(direct) else math.nan

@@ -2,15 +2,15 @@
 
 A face is given by its plane (tilt, azimuth), its mean sky-view factor, its
 mean fraction of the Perez horizon band seen, and its shading profile: per
-horizon direction, the ``K + 1`` quantiles of its cells' effective horizon
-elevation (:mod:`cadastre.roofs.profiles`). For every weather row, with the
+horizon direction, at most ``M + 1`` knots of the distribution of its cells'
+effective horizon elevation with their cumulative normals (:mod:`cadastre.roofs.profiles`). For every weather row, with the
 sun positions and Perez coefficients of the raster engine
 (:func:`cadastre.solar.sky.build_sun_tables`, ``irradiance._totals``):
 
 - the row carries beam and circumsolar only with apparent elevation > 0; its
   sector is ``rint(azimuth / (360 / N)) % N``;
 - ``V = V(elevation)``: the cumulative normal of the face's cells whose horizon in
-  that sector lies below the sun, interpolated between the profile's levels
+  that sector lies below the sun, interpolated between the profile's knots
   (:func:`kernels.profile.lit_normal_one`);
 - beam ``= DNI max(0, V.s)``;
 - diffuse ``= DHI (1 - F1) svf + DHI F1 / max(cos Z, cos 85°) max(0, V.s)
@@ -53,12 +53,11 @@ class Profiles(Protocol):
     """What the hourly model reads of faces: :class:`cadastre.roofs.profiles.FaceProfiles` (a layer above)."""
 
     faces: np.ndarray  # (F,) ids
-    quantiles: np.ndarray  # (F, N, K + 1) effective-horizon quantiles [degrees]
-    cumulative: np.ndarray  # (F, N, K + 1, 3) cumulative normals
+    quantiles: np.ndarray  # (F, N, M + 1) effective-horizon knots [degrees]
+    cumulative: np.ndarray  # (F, N, M + 1, 3) cumulative normals
     tilt: np.ndarray  # (F,) [degrees]
     svf: np.ndarray  # (F,)
     band_seen: np.ndarray  # (F,)
-    cells: np.ndarray  # (F,) usable cells
 
 
 @dataclasses.dataclass(frozen=True)
@@ -101,12 +100,11 @@ def sky_rows(weather: Weather, latitude: float, longitude: float, altitude: floa
 
 def _faces(profiles: Profiles):
     """Per-face arrays of the kernel: svf, sin(tilt) band_seen (float64), quantiles, cumulative (float32)."""
-    if not all(hasattr(profiles, a) for a in ("faces", "quantiles", "cumulative", "tilt", "svf", "band_seen",
-                                                     "cells")):
+    if not all(hasattr(profiles, a) for a in ("faces", "quantiles", "cumulative", "tilt", "svf", "band_seen")):
         raise OptionError(f"profiles: give a FaceProfiles (face_profiles, read_profiles), not {type(profiles).__name__}")
     band_term = np.sin(np.radians(profiles.tilt.astype(np.float64))) * profiles.band_seen
     return (profiles.svf.astype(np.float64), band_term, np.ascontiguousarray(profiles.quantiles),
-            np.ascontiguousarray(profiles.cumulative), np.asarray(profiles.cells, np.int64))
+            np.ascontiguousarray(profiles.cumulative))
 
 
 def _chunks(n: int, size: int):
@@ -133,16 +131,16 @@ def hourly_poa(weather: Weather, site: tuple[float, float, float], profiles: Pro
     beam, diffuse, reflected : (F, rows) float32 arrays
         In the order of ``profiles.faces``; NaN for a face without usable cells.
     """
-    svf, band_term, quantiles, cumulative, cells = _faces(profiles)
+    svf, band_term, quantiles, cumulative = _faces(profiles)
     rows = sky_rows(weather, *site, n_directions=quantiles.shape[1], sky=sky, albedo=albedo)
     out = tuple(np.empty((svf.size, rows.dni.size), np.float32) for _ in range(3))
     for part in _chunks(svf.size, CHUNK_FACES):
-        _kernel(rows, svf[part], band_term[part], quantiles[part], cumulative[part], cells[part], *(o[part] for o in out))
+        _kernel(rows, svf[part], band_term[part], quantiles[part], cumulative[part], *(o[part] for o in out))
     return out
 
 
-def _kernel(rows: SkyRows, svf, band_term, quantiles, cumulative, cells, beam, diffuse, reflected) -> None:
-    poa_faces(svf, band_term, quantiles, cumulative, cells, rows.sun, rows.elevation, rows.sector, rows.dni,
+def _kernel(rows: SkyRows, svf, band_term, quantiles, cumulative, beam, diffuse, reflected) -> None:
+    poa_faces(svf, band_term, quantiles, cumulative, rows.sun, rows.elevation, rows.sector, rows.dni,
               rows.diffuse_iso, rows.circ, rows.band, rows.reflect, beam, diffuse, reflected)
 
 
@@ -171,7 +169,7 @@ def face_production(weather: Weather, site: tuple[float, float, float], profiles
     faces x rows, in chunks of :data:`CHUNK_FACES` faces (memory bound: see it); rows without
     irradiance are skipped by PVWatts (they give 0).
     """
-    svf, band_term, quantiles, cumulative, cells = _faces(profiles)
+    svf, band_term, quantiles, cumulative = _faces(profiles)
     wanted_ids = [] if hourly_faces is None else list(hourly_faces)
     wanted = np.asarray(pd.Index(profiles.faces).get_indexer(wanted_ids) if wanted_ids else [], np.int64)
     if (wanted < 0).any():
@@ -191,7 +189,7 @@ def face_production(weather: Weather, site: tuple[float, float, float], profiles
     for part in _chunks(n_f, CHUNK_FACES):
         size = part.stop - part.start
         beam, diffuse, reflected = (np.empty((size, n_r), np.float32) for _ in range(3))
-        _kernel(rows, svf[part], band_term[part], quantiles[part], cumulative[part], cells[part], beam, diffuse, reflected)
+        _kernel(rows, svf[part], band_term[part], quantiles[part], cumulative[part], beam, diffuse, reflected)
         for name, values in (("beam", beam), ("diffuse", diffuse), ("reflected", reflected)):
             sums[name][part] = values.sum(axis=1, dtype=np.float64) * scale
         poa = (beam[:, day].astype(np.float64) + diffuse[:, day] + reflected[:, day]).T  # (day rows, faces)

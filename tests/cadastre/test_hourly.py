@@ -5,12 +5,13 @@
 - ``faces(..., with_usable=True)``: the same labels and table, and the usable cells they count.
 - On the synthetic town, over a TMY, each face's hourly shaded irradiation summed over the year equals
   the mean of the raster's annual ``global`` (and beam, diffuse, reflected) over its usable cells within
-  1 % (measured: 0.12 %); months add up to the year.
+  0.015 % (measured: 0.010 % with Perez, profiles as stored); months add up to the year.
 - In a street canyon, the hourly beam of a face from its profile matches a cell-by-cell, hour-by-hour
-  brute force (the raster's horizons, or ray-marched ones) within 2 % of the unshaded daily beam, on three days.
+  brute force (the raster's horizons, or ray-marched ones) within 2 % of the daily global, and within 2 % of the
+  daily shaded beam from the raster's horizons, on three days.
 - An unobstructed plane (horizontal, and 35° south from a plane DSM) yields pvlib PVWatts' AC within 0.5 %.
 - Profile files: round trip, and one-line errors naming the file and the column.
-- On the LiDAR sample (slow): every real, rough face within 1 % of the raster.
+- On the LiDAR sample (slow): every real, rough face within 0.5 % of the raster.
 """
 
 from __future__ import annotations
@@ -31,7 +32,8 @@ from cadastre.errors import InputFileError
 from cadastre.roofs.faces import faces, rasterize_footprints, roof_cells
 import pyarrow.parquet as pq
 from cadastre.roofs.profiles import (
-    LEVEL_COLUMNS, FaceProfiles, face_profiles, lit_fraction, read_profiles, write_profile_parts, write_profiles,
+    KNOT_COLUMNS, NORMAL_SCALE, FaceProfiles, face_profiles, lit_fraction, read_profiles, write_profile_parts,
+    write_profiles,
 )
 from cadastre.solar.energy import specific_yield
 from cadastre.solar.hourly import face_production, hourly_poa
@@ -161,11 +163,11 @@ def test_hourly_sums_equal_the_raster_on_the_town(tmy, sky):
     z, _, _ = town()
     ds = irradiance(dsm_array(z, CELL), tmy, n_directions=32, sky=sky, horizons=True)
     labels, table, usable = _town_faces(ds)
-    p = face_profiles(ds, labels, usable, table)
+    p = face_profiles(ds, labels, usable, table).as_stored()
     out = face_production(tmy, _site(ds), p, sky=sky)
     t = out.table
     error = t["irradiation"].to_numpy() / table["usable_irradiation"].to_numpy() - 1.0
-    assert np.abs(error).max() < 0.01, error
+    assert np.abs(error).max() < 1.5e-4, error
     for name in ("beam", "diffuse", "reflected"):
         raster = np.array([np.mean(ds[name].values[(labels == f) & usable]) for f in table["face"]])
         np.testing.assert_allclose(t[name], raster, rtol=0.01, atol=0.05)
@@ -203,10 +205,10 @@ def _ray_marched(z, n_dir, sectors, rows, cols):
 def test_hourly_beam_matches_a_cell_by_cell_brute_force_in_a_canyon(oracle):
     """Hour by hour, the beam from the profile against the mean over the roof's cells of DNI cos(i) [sun above the
     cell's horizon in the sun's sector], the horizons from the raster's codes (the profile's compression alone) or
-    ray-marched on the DSM: within 2 % of the face's unshaded daily beam each day (the lit fraction is within
-    1/K = 6.25 % each hour). On the October day the roof is 93 % shaded: the error is then up to 20 % of the
-    shaded beam (the canyon's horizons are a staircase, one value per row of cells: the worst case of linear
-    interpolation between quantiles)."""
+    ray-marched on the DSM: each day, the error is within 2 % of the face's daily global irradiation (the brute-force
+    beam plus the diffuse and reflected) and, from the codes, within 2 % of the daily shaded beam itself, also on the
+    October day the roof is 93 % in shade (measured: 0.6 %; 17 % with 16 uniform quantile levels, whose linear
+    interpolation spread the canyon's staircase of horizons, one per row of cells, between the levels)."""
     z = _canyon()
     n_dir = 64
     w = days(50.43, 2.83, 54.0, "2023-03-21", "2023-06-21", "2023-10-15")
@@ -214,8 +216,8 @@ def test_hourly_beam_matches_a_cell_by_cell_brute_force_in_a_canyon(oracle):
     labels = np.zeros(z.shape, np.int32)
     labels[29:41, 11:49] = 1  # the roof's cells off its edges
     usable = labels > 0
-    p = face_profiles(ds, labels, usable, pd.DataFrame({"face": [1]}))
-    beam = hourly_poa(w, _site(ds), p)[0][0].astype(float)
+    p = face_profiles(ds, labels, usable, pd.DataFrame({"face": [1]})).as_stored()
+    beam, diffuse, reflected = (values[0].astype(float) for values in hourly_poa(w, _site(ds), p))
     pos = solar_position(w, *_site(ds))
     elev, az = pos["apparent_elevation"].to_numpy(), pos["azimuth"].to_numpy()
     sector = np.rint(az / (360.0 / n_dir)).astype(int) % n_dir
@@ -235,7 +237,10 @@ def test_hourly_beam_matches_a_cell_by_cell_brute_force_in_a_canyon(oracle):
         at = day == d
         assert (brute[at] < unshaded[at] - 1).any()  # the canyon shades the roof part of each day: the test bites
         error = np.abs(beam[at] - brute[at]).sum()
-        assert error <= 0.02 * unshaded[at].sum(), (d, error, unshaded[at].sum(), brute[at].sum())
+        daily_global = brute[at].sum() + diffuse[at].sum() + reflected[at].sum()
+        assert error <= 0.02 * daily_global, (d, error, daily_global)
+        if oracle == "codes":
+            assert error <= 0.02 * brute[at].sum(), (d, error, brute[at].sum())
 
 
 # ---------------------------------------------------------------------------
@@ -288,7 +293,7 @@ def _frames():
 def _same(a: FaceProfiles, b: FaceProfiles, atol=0.0) -> None:
     np.testing.assert_array_equal(a.faces, b.faces)
     assert a.faces.dtype == b.faces.dtype
-    for name in ("directions", "quantiles", "tilt", "azimuth", "svf", "band_seen", "cells"):
+    for name in ("directions", "quantiles", "counts", "tilt", "azimuth", "svf", "band_seen", "cells"):
         np.testing.assert_array_equal(getattr(a, name), getattr(b, name), err_msg=name)
     np.testing.assert_allclose(a.cumulative, b.cumulative, rtol=0, atol=atol)
 
@@ -299,11 +304,11 @@ def test_profiles_round_trip_through_parquet(tmp_path, ids):
     if ids == "strings":
         p = dataclasses.replace(p, faces=np.array([f"0_0-{f}" for f in p.faces], object))
     table = p.frame()
-    assert list(table.columns[:2 + len(LEVEL_COLUMNS)]) == ["face", "direction", *LEVEL_COLUMNS]
+    assert list(table.columns[:2 + len(KNOT_COLUMNS)]) == ["face", "direction", *KNOT_COLUMNS]
     assert len(table) == 8 * len(p)
     back = read_profiles(write_profiles(tmp_path / "profiles.parquet", p))
-    _same(back, p, atol=0.5 / 32767 + 1e-7)  # the cumulative normals are stored as int16
-    assert np.array_equal(lit_fraction(back.quantiles[:, 0], 90.0), np.ones(len(p)))
+    _same(back, p, atol=1.0 / NORMAL_SCALE)  # the normals' departures from the mean normal in steps of 1/256
+    assert np.array_equal(lit_fraction(back.quantiles[:, 0], 90.0, back.shares[:, 0]), np.ones(len(p)))
 
 
 def test_profiles_select_and_concat_by_id():
@@ -328,13 +333,14 @@ def test_profiles_select_and_concat_by_id():
 
 @pytest.mark.parametrize("ids", [None, "strings"])
 def test_profiles_as_stored_equal_the_file_read_back(tmp_path, ids):
-    """The production of a result set comes from its profiles as stored (int16 normals), computed in memory."""
+    """The production of a result set comes from its profiles as stored (normal departures in steps of 1/256), computed in memory."""
     p = _frames()
     if ids:
         p = dataclasses.replace(p, faces=np.array([f"0_0-{f}" for f in p.faces], object))
     back = read_profiles(write_profiles(tmp_path / "p.parquet", p))
     _same(p.as_stored(), back)
     assert not np.array_equal(p.cumulative, back.cumulative)  # the rounding is real: the test bites
+    _same(back.as_stored(), back)  # stored profiles store as themselves (a run's merge rewrites its tiles)
 
 
 def test_profile_parts_are_merged_part_after_part_as_the_concatenation(tmp_path):
@@ -345,7 +351,7 @@ def test_profile_parts_are_merged_part_after_part_as_the_concatenation(tmp_path)
     parts = [write_profiles(tmp_path / f"{k}.parquet", t) for k, t in enumerate([tiles[0], empty, *tiles[1:]])]
     merged = read_profiles(write_profile_parts(tmp_path / "all.parquet", parts))
     stored = [read_profiles(part) for part in parts]
-    _same(merged, FaceProfiles.concat([s for s in stored if len(s)]))  # as stored (int16 normals)
+    _same(merged, FaceProfiles.concat([s for s in stored if len(s)]))  # as stored
     assert list(merged.faces) == [f for t in tiles for f in t.faces]
     assert pq.ParquetFile(tmp_path / "all.parquet").num_row_groups == 3  # one per part with faces
     other = write_profiles(tmp_path / "other.parquet", dataclasses.replace(p, directions=p.directions + 1))
@@ -355,9 +361,12 @@ def test_profile_parts_are_merged_part_after_part_as_the_concatenation(tmp_path)
 
 
 @pytest.mark.parametrize(("change", "needle"), [
-    (lambda t: t.drop(columns="h07"), "'h07' is missing"),
-    (lambda t: t.drop(columns="vu03"), "'vu03' is missing"),
-    (lambda t: t.astype({"h03": "float64"}), "'h03' is float64, expected float32"),
+    (lambda t: t.drop(columns="h"), "'h' is missing"),
+    (lambda t: t.drop(columns="vu"), "'vu' is missing"),
+    (lambda t: t.astype({"svf": "float64"}), "'svf' is float64, expected float32"),
+    (lambda t: t.assign(va=t["va"].map(lambda a: a.astype(np.int32))), "'va' is list of int32, expected list of int16"),
+    (lambda t: t.assign(n=[a[:-1] if i == 3 else a for i, a in enumerate(t["n"])]), "'n': its lists differ"),
+    (lambda t: t.assign(n=t["n"].map(lambda a: -a)), "decreasing counts"),
     (lambda t: t.astype({"face": "int32"}), "'face' is int32"),
     (lambda t: t.assign(svf=np.arange(len(t), dtype=np.float32)), "'svf' varies within face"),
     (lambda t: t.iloc[1:], "'direction'"),
@@ -389,8 +398,9 @@ def test_a_file_that_is_not_parquet_fails_in_one_line(tmp_path):
 
 @pytest.mark.slow
 def test_hourly_sums_on_the_lidar_sample(tmy):
-    """Real, rough faces: the annual sum is within 1 % of the raster mean for every face (measured: median 0.17 %,
-    p90 0.47 %, max 0.85 % with Perez; 3.4 % with one mean normal per face instead of the cumulative normals)."""
+    """Real, rough faces: the annual sum from the profiles as stored is within 0.5 % of the raster mean for every face
+    (measured: median 0.04 %, p95 0.16 %, max 0.31 % with Perez; 0.85 % with 16 uniform quantile levels and int16
+    normals; 3.4 % with one mean normal per face instead of the cumulative normals)."""
     from scipy import ndimage
 
     from rasters.lidar import prepare
@@ -400,11 +410,11 @@ def test_hourly_sums_on_the_lidar_sample(tmy):
     building, _ = ndimage.label(surface["buildings"].values == 1)
     roof = roof_cells(building, ds["global"].values, ndsm=surface["ndsm"].values)
     labels, table, usable = faces(ds, roof, with_usable=True)
-    p = face_profiles(ds, labels, usable, table)
+    p = face_profiles(ds, labels, usable, table).as_stored()
     out = face_production(tmy, _site(ds), p, sky="perez")
     ok = table["usable_cells"].to_numpy() > 0
     assert ok.sum() >= 40
     error = np.abs(out.table["irradiation"].to_numpy()[ok] / table["usable_irradiation"].to_numpy()[ok] - 1)
-    assert error.max() < 0.01, np.sort(error)
+    assert error.max() < 0.005, np.sort(error)
     months = [f"irradiation_{m:02d}" for m in range(1, 13)]
     np.testing.assert_allclose(out.table[months].sum(axis=1, skipna=False), out.table["irradiation"], rtol=1e-9)
