@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 import typer
+from rich.markup import escape
 from rich.table import Table
 
 from cadastre.errors import InputFileError, NoOverlapError, OptionError
@@ -147,7 +148,7 @@ def buildings_command(
         comm = load_communes(communes, crs=like.rio.crs)
         lat, lon, alt = site_of(like)
         met = load_weather(weather, latitude=lat, longitude=lon, altitude=alt)
-        say = (lambda message: None) if quiet else (lambda message: console.print(f"[dim]{message}[/dim]"))
+        say = (lambda message: None) if quiet else (lambda message: console.print(f"[dim]{escape(message)}[/dim]"))
         data = None  # cells with data: the DSM's when the prepared folder has it, else the irradiance's
         if prepared is not None and (prepared / "dsm.tif").is_file():
             data = np.isfinite(read_on_grid(prepared / "dsm.tif", like))

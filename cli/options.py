@@ -18,8 +18,9 @@ QUIET = typer.Option(False, "--quiet", "-q", help="No progress bar and no summar
 OVERWRITE = typer.Option(False, "--overwrite", help="Replace output files that already exist.")
 
 console = Console(stderr=True)
-stdout = Console(soft_wrap=True)
-"""Summaries on stdout; long lines (paths) are not broken, so that they can be copied."""
+stdout = Console(soft_wrap=True, markup=False, emoji=False)
+"""Summaries on stdout; long lines (paths) are not broken, so that they can be copied. No markup: a file
+name such as ``x[bold].toml`` or ``a:sun:b`` prints as it is."""
 
 
 _OS_PROBLEMS = {

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import os
+import shlex
 import signal
 import sys
 import threading
 from pathlib import Path
 
 import typer
+from rich.markup import escape
 from rich.table import Table
 
 from cadastre.errors import NoOverlapError, OptionError, OutputFileError
@@ -148,12 +150,12 @@ def _report(summary: dict, cfg, output: Path, quiet: bool) -> None:
     _warn_low_density(summary.get("tiles_low_density", []), cfg.resolution)
     outside = summary.get("totals", {}).get("outside_buildings", 0)
     if outside:
-        where = display(cfg.communes) if cfg.communes else "the 150 PMA communes (the default)"
+        where = escape(display(cfg.communes)) if cfg.communes else "the 150 PMA communes (the default)"
         console.print(f"[yellow]warning[/yellow] {outside:,} of the {summary['buildings']:,} buildings lie outside "
                       f"every commune of {where}: they count in territory.csv but in no commune; give your "
                       "communes as inputs.communes", soft_wrap=True)
     for f in summary["tiles_failed"]:
-        console.print(f"[red]failed[/red] tile {f['tile']} ({f['stage']}): {f['error']}")
+        console.print(f"[red]failed[/red] tile {f['tile']} ({f['stage']}): {escape(str(f['error']))}")
     if not summary["buildings"]:
         raise NoOverlapError(f"no building found in the {_tiles(summary['tiles'])} of {display(output)}/: "
                              f"{_why_nothing(summary, cfg.resolution)}")
@@ -163,7 +165,6 @@ def _report(summary: dict, cfg, output: Path, quiet: bool) -> None:
 
 def _warn_lines(lines: list[str]) -> None:
     """The run's warnings (run.json: warnings), the first :data:`MAX_WARNINGS` one per line, the others counted."""
-    from rich.markup import escape
 
     for line in lines[:MAX_WARNINGS]:
         console.print(f"[yellow]warning[/yellow] {escape(line)}", soft_wrap=True)
@@ -363,7 +364,7 @@ def init_command(
         with atomic_path(output) as tmp:
             tmp.write_text(text, encoding="utf-8")
             load_run_config(tmp)  # the file as 'cadastre run' will read it: inputs found, values valid
-        stdout.print(f"wrote {display(output)}; check the plan with: cadastre run {display(output)} -o run/ --dry-run")
+        stdout.print(f"wrote {display(output)}; check the plan with: cadastre run {shlex.quote(display(output))} -o run/ --dry-run")
 
 
 def _as_written(value: str | Path, base: Path) -> str:

@@ -171,6 +171,16 @@ def test_init_refuses_tiles_that_are_not_there(tmp_path, monkeypatch):
     assert not (tmp_path / "run.toml").exists() and not list(tmp_path.iterdir())
 
 
+def test_odd_file_names_print_as_they_are(tmp_path, monkeypatch):
+    """Brackets and colons of a file name are not rich markup or emoji codes; the hint can be pasted in a shell."""
+    monkeypatch.chdir(tmp_path)
+    result = runner.invoke(app, ["init", "-o", "run [bold] :sun:.toml"])
+    assert result.exit_code == 0, result.output
+    assert (tmp_path / "run [bold] :sun:.toml").is_file()
+    assert "wrote run [bold] :sun:.toml;" in result.stdout
+    assert "cadastre run 'run [bold] :sun:.toml' -o run/ --dry-run" in result.stdout
+
+
 # ---- dry run -----------------------------------------------------------------------------------------------------
 
 def test_durations_read_in_minutes():
