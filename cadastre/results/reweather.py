@@ -32,7 +32,7 @@ from cadastre.areas.aggregate import (ASSIGNED_COLUMNS, BUILDING_COLUMNS, OPTION
                                       default_communes_path, load_communes)
 from cadastre.areas.coverage import Coverage
 from cadastre.config import Config, config_from_dict
-from cadastre.errors import InputFileError, OptionError, OutputFileError
+from cadastre.errors import CadastreError, InputFileError, OptionError, OutputFileError
 from cadastre.results.contract import (BUILDINGS, BUILDINGS_META, BUILDINGS_META_KEYS, COMMUNES, COMMUNES_MONTHLY,
                                        COVERAGE, COVERAGE_LAYER, EPCI, EPCI_MONTHLY, HOURLY_COLUMNS, LAYERS, PARAMETERS,
                                        PROFILES, ROOFS, RUN_META, TERRITORY, TERRITORY_MONTHLY, TILE_COLUMN)
@@ -418,7 +418,7 @@ def parts_folder(output: str | os.PathLike) -> Iterator[Path]:
     try:
         folder.mkdir()
         yield folder
-    except OutputFileError:
+    except CadastreError:  # an input or output error that already names its file
         raise
     except OSError as exc:  # a part that could not be written
         raise OutputFileError(f"{output}: cannot write the results ({exc.strerror or exc}); check the disk and the "

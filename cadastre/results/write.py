@@ -19,7 +19,7 @@ import geopandas as gpd
 import pandas as pd
 import pyogrio
 
-from cadastre.errors import OutputFileError
+from cadastre.errors import CadastreError, OutputFileError
 from cadastre.results.contract import (BUILDINGS, BUILDINGS_META, COMMUNES, COMMUNES_MONTHLY, COVERAGE,
                                        COVERAGE_PART_COLUMNS, EPCI, EPCI_MONTHLY, HOURLY, LAYERS, MONTHLY_TABLES, PROFILES,
                                        ROOFS, SOURCE_KEYS, TERRITORY, TERRITORY_MONTHLY, WORKBOOK)
@@ -125,7 +125,7 @@ def write_results(
         move_into_place(staging, dest, names)
         for name in stale:  # an earlier set's profiles or hourly power, which the new tables do not match
             (dest / name).unlink()
-    except OutputFileError:
+    except CadastreError:  # an input or output error that already names its file
         raise
     except OSError as exc:
         raise OutputFileError(f"{dest}: cannot write the results ({exc.strerror or exc}); check the disk and the "

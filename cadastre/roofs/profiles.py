@@ -565,6 +565,36 @@ def _type_name(arrow_type) -> str:
         return str(arrow_type)
 
 
+#: Valid range of each per-face column of the file (closed bounds).
+FACE_RANGES = {"tilt": (0.0, 90.0), "azimuth": (0.0, 360.0), "svf": (0.0, 1.0), "band_seen": (0.0, 1.0),
+               "ne": (-1.0, 1.0), "nn": (-1.0, 1.0), "nu": (-1.0, 1.0)}
+
+
+def _name(face) -> str:
+    """A face id as in the file: ``'12-3'`` or ``7`` (not ``np.int64(7)``)."""
+    return repr(face.item() if isinstance(face, np.generic) else face)
+
+
+def _check_ranges(path: Path, directions: np.ndarray, per_face: dict, ids: np.ndarray, hint: str) -> None:
+    """Refuse values no engine writes: directions not increasing within [0, 360), per-face values out of
+    :data:`FACE_RANGES` or not finite (NaN allowed on a face without cells), negative ``cells``."""
+    if not (np.isfinite(directions).all() and (directions >= 0).all() and (directions < 360).all()
+            and (np.diff(directions) > 0).all()):
+        raise InputFileError(f"{path}: column 'direction': directions must increase within [0, 360) degrees; {hint}")
+    cells = per_face["cells"]
+    if (cells < 0).any():
+        raise InputFileError(f"{path}: column 'cells': negative count on face {_name(ids[int(np.argmax(cells < 0))])}; "
+                             f"{hint}")
+    for name, (low, high) in FACE_RANGES.items():
+        values = per_face[name].astype(np.float64)
+        with np.errstate(invalid="ignore"):
+            bad = ~((values >= low) & (values <= high)) & ~(np.isnan(values) & (cells == 0))
+        if bad.any():
+            first = int(np.argmax(bad))
+            raise InputFileError(f"{path}: column {name!r}: {values[first]:g} on face {_name(ids[first])}, outside "
+                                 f"[{low:g}, {high:g}]; {hint}")
+
+
 def read_profiles(path: str | os.PathLike, *, faces: Iterable | None = None) -> FaceProfiles:
     """The profiles of a file of :func:`write_profiles`.
 
@@ -579,7 +609,8 @@ def read_profiles(path: str | os.PathLike, *, faces: Iterable | None = None) -> 
         One line naming the file: missing or unreadable, a column missing or of another type, a face
         without one row per direction (the same directions for all), a per-face column that varies within
         a face, a repeated face, knot lists of unequal lengths in a row or longer than M + 1, decreasing
-        counts or codes beyond 90°.
+        counts or codes beyond 90°, directions not increasing within [0, 360), per-face values out of
+        :data:`FACE_RANGES` or negative ``cells``.
     """
     import pyarrow.parquet as pq
 
@@ -635,6 +666,7 @@ def read_profiles(path: str | os.PathLike, *, faces: Iterable | None = None) -> 
         per_face[name] = values[:, 0]
     if not pd.Index(ids[starts]).is_unique:
         raise InputFileError(f"{path}: column 'face': a face appears in two groups of rows; {hint}")
+    _check_ranges(path, directions[:n_d], per_face, ids[starts], hint)
     encoded = Encoded(lengths=np.empty(0, np.int64), knots={}, per_face=per_face)
     for name in KNOT_COLUMNS:
         column = table.column(name).combine_chunks()

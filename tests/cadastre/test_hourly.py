@@ -370,6 +370,16 @@ def test_profile_parts_are_merged_part_after_part_as_the_concatenation(tmp_path)
     (lambda t: t.astype({"face": "int32"}), "'face' is int32"),
     (lambda t: t.assign(svf=np.arange(len(t), dtype=np.float32)), "'svf' varies within face"),
     (lambda t: t.iloc[1:], "'direction'"),
+    # values no engine writes (a tampered file): refused, not computed with
+    (lambda t: t.assign(svf=np.float32(np.nan)), "'svf': nan on face"),
+    (lambda t: t.assign(svf=np.float32(5.0)), "'svf': 5 on face"),
+    (lambda t: t.assign(band_seen=np.float32(-0.5)), "'band_seen': -0.5 on face"),
+    (lambda t: t.assign(tilt=np.float32(200.0)), "'tilt': 200 on face"),
+    (lambda t: t.assign(azimuth=np.float32(-10.0)), "'azimuth': -10 on face"),
+    (lambda t: t.assign(nu=np.float32(np.inf)), "'nu': inf on face"),
+    (lambda t: t.assign(cells=-1), "'cells': negative count"),
+    (lambda t: t.assign(direction=0.0), "directions must increase"),
+    (lambda t: t.assign(direction=t["direction"] + 400.0), "directions must increase"),
 ])
 def test_bad_profile_files_fail_in_one_line(tmp_path, change, needle):
     good = write_profiles(tmp_path / "good.parquet", _frames())

@@ -224,3 +224,17 @@ def test_a_table_of_the_run_replaced_by_a_link_outside_is_refused(engine_folder,
     (folder / "territory.csv").symlink_to(outside)
     result = invoke("report", folder, municipal_csv(folder, tmp_path), tmp_path / "out")
     error_line(result, "outside the folder")
+
+
+@pytest.mark.parametrize("kind", ["buildings", "run"])
+def test_reweather_blames_a_damaged_profile_file_not_the_disk(engine_folder, tmp_path, kind):
+    """A truncated ``profiles.parquet`` is an input error naming that file, not 'cannot write ... check the disk'."""
+    folder = copy_of(engine_folder, tmp_path, kind)
+    path = folder / "profiles.parquet"
+    assert path.is_file()
+    path.write_bytes(path.read_bytes()[:3000])
+    out = tmp_path / "out"
+    result = runner.invoke(app, ["reweather", str(folder), "--weather", "clearsky", "-o", str(out), "-q"])
+    line = error_line(result, "profiles.parquet", "not a readable Parquet file")
+    assert "cannot write" not in line and "disk" not in line
+    assert not out.exists() and not [p for p in tmp_path.iterdir() if p.name.startswith(".out")]
