@@ -296,7 +296,7 @@ def _thermal(run: RunData, row: pd.Series, buildings: pd.DataFrame, text: dict, 
     equipped = figures["equipped"]
     sums = {"thermal_gwh": equipped["mwh"] / 1000.0, "thermal_area_m2": equipped["area_m2"]}
     raw = {k: str(row.get(k, "") or "").strip() or f"{v:.6f}" for k, v in sums.items()}
-    items = [("thermal_gwh", text["thermal_gwh"], raw["thermal_gwh"], fmt(raw["thermal_gwh"], 3, lang, significant=2)),
+    items = [("thermal_gwh", text["thermal_gwh"], raw["thermal_gwh"], fmt(raw["thermal_gwh"], 3, lang, significant=3)),
              ("thermal_area_m2", text["thermal_area"], raw["thermal_area_m2"], fmt(raw["thermal_area_m2"], 0, lang))]
     for key, group in (("thermal_buildings", "equipped"), ("thermal_houses", "houses"),
                        ("thermal_collective", "collective")):
