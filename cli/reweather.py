@@ -63,7 +63,7 @@ def reweather_command(
 
 
 def summary_table(source, result, output: Path, seconds: float) -> Table:
-    """Before and after: the territory's GWh/yr, and the months."""
+    """Before and after: the territory's GWh/yr (and of solar heat), and the months."""
     import pandas as pd
 
     table = Table(title="cadastre reweather", show_header=False)
@@ -73,6 +73,9 @@ def summary_table(source, result, output: Path, seconds: float) -> Table:
     before = pd.to_numeric(source.communes_table["gwh_gross"]).sum()
     after = result.territory["gwh_gross"].iloc[0] if len(result.territory) else 0.0
     table.add_row("GWh/yr gross: before / after", f"{before:,.4f} / {after:,.4f}")
+    if "thermal_gwh" in source.communes_table and "thermal_gwh" in result.territory:
+        heat = pd.to_numeric(source.communes_table["thermal_gwh"], errors="coerce").sum()
+        table.add_row("solar heat GWh/yr: before / after", f"{heat:,.4f} / {result.territory['thermal_gwh'].iloc[0]:,.4f}")
     months = result.monthly["territory_monthly.csv"]["gwh_gross"].to_numpy()
     table.add_row("GWh gross by month", " ".join(f"{v:.4g}" for v in months))
     table.add_row("time", f"{seconds:.1f} s")

@@ -35,6 +35,15 @@ TEXT = {
         "no_data": "Communes sans données calculées", "none": "aucune", "name": "Nom", "type": "Type",
         "production": "MWh/an", "self": "Autoconsommation (%)", "co2": "CO₂ évité (t/an)", "score": "Score",
         "savings": "Économies (€/an)", "payback": "Retour (ans)", "verdict": "Avis", "rank": "Rang",
+        "thermal": "Solaire thermique", "thermal_gwh": "Chaleur solaire utile (GWh/an)",
+        "thermal_area": "Surface de capteurs (m²)", "thermal_buildings": "Bâtiments équipés",
+        "thermal_houses": "Maisons (CESI)", "thermal_collective": "Immeubles collectifs (CESC)",
+        "thermal_fraction": "Fraction solaire moyenne (%)", "thermal_system": "Système", "thermal_n": "Bâtiments",
+        "thermal_dwellings": "Logements", "thermal_mwh": "Chaleur (MWh/an)",
+        "thermal_houses_row": "Chauffe-eau solaire individuel (CESI) : maisons",
+        "thermal_collective_row": "Chauffe-eau solaire collectif (CESC) : logements collectifs",
+        "no_thermal": "Ce calcul ne comprend pas le solaire thermique (dossier écrit par une version antérieure du "
+                      "moteur) ; relancez le cadastre pour l'obtenir.",
     },
     "en": {
         "title": "Rooftop solar potential", "insee": "INSEE code", "siren": "SIREN", "epci": "EPCI",
@@ -54,6 +63,15 @@ TEXT = {
         "no_data": "Communes without computed data", "none": "none", "name": "Name", "type": "Type",
         "production": "MWh/yr", "self": "Self-consumption (%)", "co2": "CO₂ avoided (t/yr)", "score": "Score",
         "savings": "Savings (€/yr)", "payback": "Payback (years)", "verdict": "Verdict", "rank": "Rank",
+        "thermal": "Solar water heating", "thermal_gwh": "Useful solar heat (GWh/yr)",
+        "thermal_area": "Collector area (m²)", "thermal_buildings": "Equipped buildings",
+        "thermal_houses": "Houses (individual systems)", "thermal_collective": "Blocks of flats (collective systems)",
+        "thermal_fraction": "Mean solar fraction (%)", "thermal_system": "System", "thermal_n": "Buildings",
+        "thermal_dwellings": "Dwellings", "thermal_mwh": "Heat (MWh/yr)",
+        "thermal_houses_row": "Individual solar water heater (CESI): houses",
+        "thermal_collective_row": "Collective solar water heater (CESC): blocks of flats",
+        "no_thermal": "This run has no solar water heating (a folder written by an earlier version of the engine); "
+                      "run the cadastre again to get it.",
     },
 }
 

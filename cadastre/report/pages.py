@@ -37,6 +37,7 @@ from cadastre.report.data import (
 )
 from cadastre.report.data import main_commune as _main_commune
 from cadastre.report.html import TEXT, index_page, report_page
+from cadastre.results import contract
 from cadastre.results.tables import write_table, write_workbook
 from rasters.footprints import check_vector_output, write_vector
 from rasters.io import check_output_path, staged_folder
@@ -236,6 +237,85 @@ def _monthly(run: RunData, row: pd.Series, *, kind: str, weather: str, text: dic
             "title": text["monthly"], "annual": str(row.get("gwh_gross", ""))}
 
 
+#: Columns of buildings.gpkg the solar water heating section reads (a folder of an older engine has none).
+THERMAL_COLUMNS = ("dwellings", "thermal_area_m2", "thermal_mwh", "thermal_fraction")
+#: Parameters of the run's ``thermal`` record that the section states (``docs/parameters.md``).
+THERMAL_ASSUMPTIONS = ("house_area", "house_tank", "house_demand", "dwelling_area", "dwelling_demand",
+                       "floor_per_dwelling", "max_area_share", "set_point", "eta0")
+
+
+def _shown(value: float, lang: str) -> str:
+    """A parameter as written: the fewest decimals (at most 4) that show it exactly."""
+    decimals = next((d for d in range(4) if abs(round(value, d) - value) < 1e-9), 4)
+    return fmt(value, decimals, lang)
+
+
+def _thermal_assumptions(run: RunData, lang: str) -> dict | None:
+    """The run's recorded solar water heating parameters as written numbers (``max_area_share`` in %), None when
+    the run recorded none."""
+    record = run.meta.get(contract.PARAMETERS, {}) if isinstance(run.meta.get(contract.PARAMETERS), dict) else {}
+    thermal = record.get("thermal")
+    if not isinstance(thermal, dict) or any(not isinstance(thermal.get(k), (int, float)) for k in THERMAL_ASSUMPTIONS):
+        return None
+    values = {k: float(thermal[k]) for k in THERMAL_ASSUMPTIONS}
+    values["max_area_share"] *= 100.0
+    return {k: _shown(v, lang) for k, v in values.items()}
+
+
+def thermal_figures(buildings: pd.DataFrame) -> dict:
+    """The solar water heating of an area from its buildings (``buildings.gpkg`` rows): equipped buildings
+    (collectors > 0), houses (one dwelling: CESI) and collective housing (more: CESC), each with ``buildings``,
+    ``dwellings``, ``area_m2`` [m2], ``mwh`` [MWh/yr] and ``fraction`` (mean solar fraction of its buildings, 0-1;
+    NaN without one)."""
+    area = pd.to_numeric(buildings["thermal_area_m2"], errors="coerce").fillna(0.0)
+    dwellings = pd.to_numeric(buildings["dwellings"], errors="coerce").fillna(0.0)
+    equipped = area > 0
+    groups = {"equipped": equipped, "houses": equipped & (dwellings == 1), "collective": equipped & (dwellings > 1)}
+    out = {}
+    for name, rows in groups.items():
+        part = buildings[rows.to_numpy()]
+        out[name] = {"buildings": int(rows.sum()), "dwellings": float(dwellings[rows].sum()),
+                     "area_m2": float(area[rows].sum()),
+                     "mwh": float(pd.to_numeric(part["thermal_mwh"], errors="coerce").sum()),
+                     "fraction": float(pd.to_numeric(part["thermal_fraction"], errors="coerce").mean())
+                     if len(part) else float("nan")}
+    return out
+
+
+def _thermal(run: RunData, row: pd.Series, buildings: pd.DataFrame, text: dict, lang: str) -> dict | None:
+    """The solar water heating section of an area: key figures, the table of individual (CESI) and collective
+    (CESC) systems and the run's assumptions (:func:`_thermal_assumptions`); None when the buildings have no
+    thermal columns (a folder of an older engine: the page says so).
+
+    ``thermal_gwh`` and ``thermal_area_m2`` are the area's row of communes.csv / epci.csv as written (sums of the
+    buildings' when the table has no such column); the counts and the solar fraction come from buildings.gpkg.
+    """
+    if any(column not in buildings for column in THERMAL_COLUMNS):
+        return None
+    figures = thermal_figures(buildings)
+    equipped = figures["equipped"]
+    sums = {"thermal_gwh": equipped["mwh"] / 1000.0, "thermal_area_m2": equipped["area_m2"]}
+    raw = {k: str(row.get(k, "") or "").strip() or f"{v:.6f}" for k, v in sums.items()}
+    items = [("thermal_gwh", text["thermal_gwh"], raw["thermal_gwh"], fmt(raw["thermal_gwh"], 3, lang, significant=3)),
+             ("thermal_area_m2", text["thermal_area"], raw["thermal_area_m2"], fmt(raw["thermal_area_m2"], 0, lang))]
+    for key, group in (("thermal_buildings", "equipped"), ("thermal_houses", "houses"),
+                       ("thermal_collective", "collective")):
+        count = figures[group]["buildings"]
+        items.append((key, text[key], str(count), fmt(count, 0, lang)))
+    fraction = 100.0 * equipped["fraction"]
+    items.append(("thermal_fraction", text["thermal_fraction"], f"{fraction:.2f}", fmt(fraction, 0, lang)))
+    rows = []
+    for group in ("houses", "collective"):
+        g = figures[group]
+        rows.append([text[f"thermal_{group}_row"], fmt(g["buildings"], 0, lang), fmt(g["dwellings"], 0, lang),
+                     fmt(g["area_m2"], 0, lang), fmt(g["mwh"], 1, lang, significant=2),
+                     fmt(100.0 * g["fraction"], 0, lang)])
+    headers = [text["thermal_system"], text["thermal_n"], text["thermal_dwellings"], text["thermal_area"],
+               text["thermal_mwh"], text["thermal_fraction"]]
+    return {"figures": items, "table": tables.table("thermal-systems", headers, rows, [False] + [True] * 5),
+            "p": _thermal_assumptions(run, lang)}
+
+
 def _dash(value: str) -> str:
     return value if value.strip() else "–"
 
@@ -277,6 +357,7 @@ def render(run: RunData, row: pd.Series, *, kind: str, lang: str = "fr") -> tupl
         lang=lang, text=text, name=name, meta=meta_items,
         figures=_key_figures(row, run.territory, text, lang),
         monthly=_monthly(run, row, kind=kind, weather=weather, text=text, lang=lang),
+        thermal=_thermal(run, row, buildings, text, lang),
         roof_map=charts.roof_map(roofs, boundary(run, insees), lang=lang, covered=run.covered(insees)),
         coverage=coverage_note(row, kind=kind, lang=lang),
         charts=[(draw(roofs, lang=lang), text[key]) for draw, key in drawings],

@@ -11,6 +11,11 @@ commune, EPCI and territory, annual and monthly, with the folder's coverage.
 What the irradiance raster decided is kept as the folder has it: the faces, their kWp, suitability,
 class, irradiation, shading ratio and fraction of the optimum (computed with the original weather), and
 the coverage. With the folder's own weather, the result is the folder's tables (same numbers).
+
+The solar water heating (``thermal_*`` columns of both layers, when the folder has them) is simulated again
+under the new weather by :func:`cadastre.roofs.buildings.building_thermal`, the rule of ``cadastre buildings``,
+with the thermal parameters the metadata records: the system of each building sized on its recorded
+``dwellings``, on its (new) best face, from that face's shading profile.
 """
 
 from __future__ import annotations
@@ -38,7 +43,9 @@ from cadastre.results.contract import (BUILDINGS, BUILDINGS_META, BUILDINGS_META
                                        PROFILES, ROOFS, RUN_META, TERRITORY, TERRITORY_MONTHLY, TILE_COLUMN)
 from cadastre.results.read import RERUN, check_folder, meta_path, read_layer, read_meta, read_table, resolve
 from cadastre.results.write import write_results
-from cadastre.roofs.buildings import MONTHLY_COLUMNS, MONTHLY_PROFILES, building_production, profile_energy
+from cadastre.roofs.buildings import (BUILDING_THERMAL_COLUMNS, MONTHLY_COLUMNS, MONTHLY_PROFILES,
+                                      ROOF_THERMAL_COLUMNS, building_production, building_thermal, profile_energy,
+                                      roof_thermal)
 from cadastre.roofs.profiles import FaceProfiles, read_profiles, write_profiles
 from cadastre.solar.hourly import face_production
 from cadastre.solar.weather import Weather, load_weather
@@ -97,6 +104,7 @@ class Source:
     site: tuple[float, float, float]
     parts: list[Part]
     numbered: bool  # a buildings folder: integer building ids
+    thermal: bool = False  # the layers hold the solar water heating columns (recomputed under the new weather)
 
     @property
     def profiles_path(self) -> Path:
@@ -160,15 +168,31 @@ def read_source(folder: str | os.PathLike) -> Source:
         if not isinstance(meta.get(key), dict):
             raise InputFileError(f"{where}: no '{key}' (written by an older engine); {RERUN}")
     params = meta[PARAMETERS]
+    thermal = _has_thermal(folder)
+    if thermal and not isinstance(params.get("thermal"), dict):
+        raise InputFileError(f"{where}: '{PARAMETERS}' has no 'thermal' section, though {BUILDINGS} has the solar "
+                             f"water heating columns; {RERUN}")
+    sections = ("pv", "roofs", "aggregate", "sky", "albedo", *(("thermal",) if thermal else ()))
     try:
-        config = config_from_dict({name: params[name] for name in ("pv", "roofs", "aggregate", "sky", "albedo")},
-                                  f"{where} '{PARAMETERS}'")
+        config = config_from_dict({name: params[name] for name in sections}, f"{where} '{PARAMETERS}'")
         site = tuple(float(meta["site"][k]) for k in ("latitude", "longitude", "altitude"))
     except (KeyError, TypeError, ValueError) as exc:
         raise InputFileError(f"{where}: '{PARAMETERS}' or 'site' lacks {exc}; {RERUN}") from None
     coverage = gpd.read_file(folder / COVERAGE, layer=COVERAGE_LAYER)
     return Source(folder=folder, communes_table=communes_table, coverage=coverage, meta=meta, config=config,
-                  site=site, parts=_parts(folder), numbered=where.name == BUILDINGS_META)
+                  site=site, parts=_parts(folder), numbered=where.name == BUILDINGS_META, thermal=thermal)
+
+
+def _has_thermal(folder: Path) -> bool:
+    """Both layers hold the solar water heating columns (a folder of an older engine has none)."""
+    for name, columns in ((BUILDINGS, BUILDING_THERMAL_COLUMNS), (ROOFS, ROOF_THERMAL_COLUMNS)):
+        try:
+            fields = set(pyogrio.read_info(folder / name, layer=LAYERS[name])["fields"])
+        except (pyogrio.errors.DataSourceError, pyogrio.errors.DataLayerError, OSError):
+            return False  # read_layer says why, part by part
+        if not set(columns) <= fields:
+            return False
+    return True
 
 
 def _parts(folder: Path, budget: int | None = None) -> list[Part]:
@@ -246,8 +270,8 @@ def _face_ids(roofs: pd.DataFrame) -> list:
 
 
 AGGREGATED = (*ASSIGNED_COLUMNS, *BUILDING_COLUMNS, *MONTHLY_COLUMNS, *OPTIONAL_BUILDING_COLUMNS, "has_data")
-"""The buildings' columns the tables sum, kept in memory for the whole folder (a few numbers per building). The
-solar water heating columns are carried from the source folder as they are (not recomputed under the new weather)."""
+"""The buildings' columns the tables sum, kept in memory for the whole folder (a few numbers per building), the
+solar water heating ones as recomputed under the new weather (:func:`_thermal`)."""
 
 
 def reweather(source: Source, weather: Weather, work: str | os.PathLike, *, hourly: Sequence[str] = (),
@@ -281,6 +305,7 @@ def reweather(source: Source, weather: Weather, work: str | os.PathLike, *, hour
         roofs, buildings = source.roofs(part), source.buildings(part)
         empty.setdefault(ROOFS, roofs.iloc[:0])
         empty.setdefault(BUILDINGS, buildings.iloc[:0])
+        profiles = None
         if len(roofs):
             profiles = source.profiles(roofs)
             wanted = roofs["building_id"].astype(str).isin(hourly).to_numpy() & (roofs["kwp"].to_numpy() > 0)
@@ -294,10 +319,14 @@ def reweather(source: Source, weather: Weather, work: str | os.PathLike, *, hour
                 building = str(roofs["building_id"].iloc[i])
                 kw = float(roofs["kwp"].iloc[i]) * np.nan_to_num(production.hourly_ac[face].to_numpy()) / 1000.0
                 power[building] = kw if power[building] is None else power[building] + kw
+            del production
+        buildings = _buildings(buildings, roofs, 1.0 - config.aggregate.net_reduction)
+        if source.thermal:
+            roofs, buildings = _thermal(source, weather, roofs, buildings, profiles)
+        if len(roofs):
             written[ROOFS].append(write_vector(roofs, work / f"roofs-{k:06d}.gpkg", layer=LAYERS[ROOFS]))
             written[PROFILES].append(write_profiles(work / f"profiles-{k:06d}.parquet", profiles))
-            del profiles, production
-        buildings = _buildings(buildings, roofs, 1.0 - config.aggregate.net_reduction)
+        del profiles
         if len(buildings):
             written[BUILDINGS].append(write_vector(buildings, work / f"buildings-{k:06d}.gpkg",
                                                    layer=LAYERS[BUILDINGS]))
@@ -362,6 +391,43 @@ def _buildings(buildings: gpd.GeoDataFrame, roofs: pd.DataFrame, net: float) -> 
     for column in production:
         out[column] = production[column].to_numpy()
     return out
+
+
+def _thermal(source: Source, weather: Weather, roofs: gpd.GeoDataFrame, buildings: gpd.GeoDataFrame,
+             profiles: FaceProfiles | None) -> tuple[gpd.GeoDataFrame, gpd.GeoDataFrame]:
+    """The part's faces and buildings with their solar water heating under ``weather``
+    (:func:`cadastre.roofs.buildings.building_thermal`, the rule of ``cadastre buildings``: on each building's
+    ``best_face`` as just recomputed, its system sized on its recorded ``dwellings``, the heat simulated hour by hour
+    from the face's shading profile). The faces are numbered by their position in the part (a run's face numbers
+    repeat from tile to tile)."""
+    keys = np.arange(1, len(roofs) + 1, dtype=np.int64)
+    where = pd.MultiIndex.from_arrays([_tiles(roofs), roofs["face"].astype(np.int64).to_numpy()])
+    best = buildings["best_face"].astype(np.int64).to_numpy()
+    at = where.get_indexer(pd.MultiIndex.from_arrays([_tiles(buildings), best]))
+    faces = pd.DataFrame({"face": keys, **{c: roofs[c].to_numpy(np.float64) for c in (
+        "usable_area_m2", "tilt", "azimuth", "shading_ratio")}})
+    frame = pd.DataFrame({"building_id": buildings["building_id"].to_numpy(),
+                          "footprint_area_m2": buildings["footprint_area_m2"].to_numpy(np.float64),
+                          "best_face": np.where((best > 0) & (at >= 0), at + 1, 0),
+                          "has_data": buildings["has_data"].to_numpy(bool)})
+    chosen = None if profiles is None else dataclasses.replace(profiles, faces=keys)
+    config = source.config
+    placed, heat = building_thermal(faces, frame, weather, source.site, config, profiles=chosen, sky=config.sky,
+                                    albedo=config.albedo, dwellings=buildings["dwellings"].to_numpy(np.float64))
+    roofs, buildings = roofs.copy(), buildings.copy()
+    per_face = roof_thermal(keys, placed)
+    for column in ROOF_THERMAL_COLUMNS:
+        roofs[column] = per_face[column].to_numpy()
+    for column in BUILDING_THERMAL_COLUMNS:
+        buildings[column] = heat[column].to_numpy()
+    return roofs, buildings
+
+
+def _tiles(frame: pd.DataFrame) -> np.ndarray:
+    """The tile of each row (a run's ``tile`` column), '' for a buildings folder."""
+    if TILE_COLUMN in frame:
+        return frame[TILE_COLUMN].astype(str).to_numpy()
+    return np.full(len(frame), "", dtype=object)
 
 
 def _communes_path(source: Source) -> Path | None:

@@ -56,7 +56,7 @@ from cadastre.solar.energy import YieldTable, pvwatts_planes, yield_table
 from cadastre.errors import NoOverlapError, OptionError
 from cadastre.solar.hourly import face_production
 from cadastre.solar.irradiance import site_of
-from cadastre.solar.thermal import face_thermal, plane_thermal, residential_systems
+from cadastre.solar.thermal import dwelling_systems, face_thermal, plane_thermal, residential_systems
 from cadastre.roofs.faces import face_polygons, faces, rasterize_footprints, roof_cells
 from cadastre.roofs.profiles import FaceProfiles, face_profiles
 from cadastre.solar.weather import Weather
@@ -423,7 +423,6 @@ def compute_buildings(
 
     polys = face_polygons(labels, t * Affine.translation(box[1].start, box[0].start), grid.crs)
     roofs = polys.merge(table, on="face", how="left")
-    thermal_faces = pd.DataFrame(0.0, index=pd.Index(roofs["face"]), columns=list(ROOF_THERMAL_COLUMNS))
     roofs.insert(1, "building_id", roofs["building"].to_numpy())
     roofs = roofs.drop(columns=["building"])
 
@@ -479,9 +478,7 @@ def compute_buildings(
     front = [c for c in RESULT_COLUMNS if c in b.columns]
     b = b[front + [c for c in b.columns if c not in front]]
     roofs["building_id"] = roofs["building_id"].astype(np.int64)
-    thermal_faces["thermal_yield"] = np.nan
-    placed = face_cols.reindex(thermal_faces.index).dropna(how="all")
-    thermal_faces.loc[placed.index, list(ROOF_THERMAL_COLUMNS)] = placed[list(ROOF_THERMAL_COLUMNS)].to_numpy()
+    thermal_faces = roof_thermal(roofs["face"], face_cols)
     for column in ROOF_THERMAL_COLUMNS:
         roofs[column] = thermal_faces[column].to_numpy()
     report = {
@@ -534,7 +531,7 @@ def _median_heights(ids: np.ndarray, roof: np.ndarray, ndsm: np.ndarray | None, 
 def building_thermal(faces: pd.DataFrame, buildings: pd.DataFrame, weather: Weather,
                      site: tuple[float, float, float], config: Config, *, heights=None,
                      profiles: FaceProfiles | None = None, sky: str = "isotropic",
-                     albedo: float = 0.2) -> tuple[pd.DataFrame, pd.DataFrame]:
+                     albedo: float = 0.2, dwellings=None) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Solar water heating of residential buildings, on their best face (method: ``docs/method.md``).
 
     Each residential building with data and a suitable face gets the standard system of
@@ -542,7 +539,8 @@ def building_thermal(faces: pd.DataFrame, buildings: pd.DataFrame, weather: Weat
     levels) on its ``best_face``, its collector area capped at ``thermal.max_area_share`` of the face's usable area
     (tank and demand kept: a capped system covers less of the demand). The heat is simulated hour by hour on the
     face's shaded irradiance (its shading profile, when ``profiles`` is given), else on the unshaded plane x its
-    ``shading_ratio``.
+    ``shading_ratio``. ``dwellings``: the buildings' dwellings when already known (a result's ``dwellings``
+    column, as ``cadastre reweather`` reads it), instead of sizing them from the footprints and ``heights``.
 
     Parameters
     ----------
@@ -559,7 +557,10 @@ def building_thermal(faces: pd.DataFrame, buildings: pd.DataFrame, weather: Weat
         :data:`BUILDING_THERMAL_COLUMNS`.
     """
     th = config.thermal
-    systems = residential_systems(buildings, height=heights, thermal=th)
+    if dwellings is None:
+        systems = residential_systems(buildings, height=heights, thermal=th)
+    else:
+        systems = dwelling_systems(dwellings, thermal=th, index=buildings.index)
     best = buildings["best_face"].to_numpy(np.int64)
     by_face = faces.set_index("face")
     usable = by_face["usable_area_m2"].reindex(best).to_numpy(np.float64)
@@ -588,6 +589,17 @@ def building_thermal(faces: pd.DataFrame, buildings: pd.DataFrame, weather: Weat
     face_out = pd.DataFrame({"thermal_area_m2": area[has], "thermal_mwh": result.solar_kwh / 1000.0,
                              "thermal_yield": result.solar_kwh / area[has]}, index=pd.Index(ids, name="face"))
     return face_out, out
+
+
+def roof_thermal(faces, placed: pd.DataFrame) -> pd.DataFrame:
+    """:data:`ROOF_THERMAL_COLUMNS` of the faces ``faces`` (ids, in order): the values of ``placed`` (the faces that
+    carry collectors, indexed by face id: the first output of :func:`building_thermal`), 0 m2 and 0 MWh elsewhere,
+    and an empty ``thermal_yield`` there."""
+    out = pd.DataFrame(0.0, index=pd.Index(faces), columns=list(ROOF_THERMAL_COLUMNS))
+    out["thermal_yield"] = np.nan
+    placed = placed.reindex(out.index).dropna(how="all")
+    out.loc[placed.index, list(ROOF_THERMAL_COLUMNS)] = placed[list(ROOF_THERMAL_COLUMNS)].to_numpy()
+    return out
 
 
 def _with_data(fp: gpd.GeoDataFrame, ids: np.ndarray, valid: np.ndarray, transform: Affine) -> np.ndarray:

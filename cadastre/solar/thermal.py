@@ -39,6 +39,7 @@ __all__ = [
     "absorbed",
     "demand_kwh",
     "draw_shares",
+    "dwelling_systems",
     "face_thermal",
     "iam",
     "mains_from_air",
@@ -337,9 +338,22 @@ def residential_systems(buildings: pd.DataFrame, height=None,
         g = pd.to_numeric(given, errors="coerce").to_numpy(np.float64)
         dwellings = np.where(np.isfinite(g) & (g > 0), g, estimated)
     dwellings = np.where(residential, dwellings, 0.0)
+    return dwelling_systems(dwellings, thermal=thermal, index=buildings.index)
+
+
+def dwelling_systems(dwellings, thermal: ThermalConfig = ThermalConfig(),  # noqa: B008 (frozen)
+                     index: pd.Index | None = None) -> pd.DataFrame:
+    """The standard system of buildings of ``dwellings`` dwellings each (0: none): the sizing rule of
+    :func:`residential_systems` once the dwellings are known (one: a CESI; more: a collective system).
+
+    Returns
+    -------
+    DataFrame (index ``index``, default a range)
+        ``dwellings``, ``area_m2`` [m2], ``tank_l`` [L], ``demand_l`` [L/day].
+    """
+    dwellings = np.maximum(np.nan_to_num(np.asarray(dwellings, np.float64)), 0.0)
     house = dwellings == 1
     area = np.where(house, thermal.house_area, dwellings * thermal.dwelling_area)
     tank = np.where(house, thermal.house_tank, area * thermal.tank_per_area)
     demand = np.where(house, thermal.house_demand, dwellings * thermal.dwelling_demand)
-    return pd.DataFrame({"dwellings": dwellings, "area_m2": area, "tank_l": tank, "demand_l": demand},
-                        index=buildings.index)
+    return pd.DataFrame({"dwellings": dwellings, "area_m2": area, "tank_l": tank, "demand_l": demand}, index=index)

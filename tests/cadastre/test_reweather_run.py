@@ -179,3 +179,73 @@ def test_a_runs_tables_sum_its_buildings_thermal_columns(clean):
     territory = pd.read_csv(run / "territory.csv")
     assert territory["thermal_area_m2"].sum() == pytest.approx(buildings["thermal_area_m2"].sum(), rel=1e-3)
     assert territory["thermal_gwh"].sum() == pytest.approx(buildings["thermal_mwh"].sum() / 1000, rel=1e-2, abs=1e-3)
+
+
+THERMAL = ("dwellings", "thermal_area_m2", "thermal_mwh", "thermal_fraction")
+
+
+def _brighter(day, path, factor=1.3):
+    """A copy of the run's day with its irradiance times ``factor``."""
+    table = pd.read_csv(day)
+    for column in ("ghi", "dni", "dhi"):
+        table[column] *= factor
+    table.to_csv(path, index=False)
+    return path
+
+
+def test_the_solar_water_heating_follows_the_new_weather(clean, tmp_path):
+    """More irradiance, more solar heat on the same collectors; the tables sum the buildings' new heat."""
+    run, out = clean / "run", tmp_path / "out"
+    result = _reweather(run, out, _brighter(clean / "day.csv", tmp_path / "bright.csv"))
+    assert result.exit_code == 0, (result.stdout, result.stderr, result.exception)
+    key = ["building_id"]
+    before = pyogrio.read_dataframe(run / contract.BUILDINGS, read_geometry=False).set_index(key)
+    after = pyogrio.read_dataframe(out / contract.BUILDINGS, read_geometry=False).set_index(key).loc[before.index]
+    equipped = before["thermal_area_m2"] > 0
+    assert equipped.sum() == 4
+    np.testing.assert_array_equal(after["dwellings"], before["dwellings"])
+    np.testing.assert_array_equal(after["thermal_area_m2"], before["thermal_area_m2"])
+    gain = after.loc[equipped, "thermal_mwh"] / before.loc[equipped, "thermal_mwh"]
+    assert (gain > 1.05).all() and (gain < 1.3).all(), gain.tolist()  # losses and the tank: less than the sun's +30 %
+    assert (after.loc[equipped, "thermal_fraction"] > before.loc[equipped, "thermal_fraction"]).all()
+    roofs = pyogrio.read_dataframe(out / contract.ROOFS, read_geometry=False)
+    placed = roofs[roofs["thermal_area_m2"] > 0]
+    assert len(placed) == 4 and roofs.loc[roofs["thermal_area_m2"] == 0, "thermal_yield"].isna().all()
+    assert placed["thermal_mwh"].sum() == pytest.approx(after["thermal_mwh"].sum(), rel=1e-12)
+    np.testing.assert_allclose(placed["thermal_yield"], 1000 * placed["thermal_mwh"] / placed["thermal_area_m2"])
+    communes = pd.read_csv(out / contract.COMMUNES, dtype={"insee": str})
+    by_commune = after.groupby(after["insee"].astype(str))["thermal_mwh"].sum() / 1000
+    for insee, gwh in by_commune.items():
+        assert communes.set_index("insee").loc[insee, "thermal_gwh"] == pytest.approx(gwh, abs=5e-7)
+    assert pd.read_csv(out / contract.TERRITORY)["thermal_gwh"].iloc[0] == pytest.approx(by_commune.sum(), abs=5e-7)
+
+
+def test_a_folder_without_the_thermal_record_is_refused(clean, tmp_path):
+    """Thermal columns but no recorded thermal parameters: they cannot be recomputed, one line, nothing written."""
+    import shutil
+
+    run = shutil.copytree(clean / "run", tmp_path / "run")
+    meta = json.loads((run / contract.RUN_META).read_text())
+    del meta["parameters"]["thermal"]
+    (run / contract.RUN_META).write_text(json.dumps(meta))
+    result = _reweather(run, tmp_path / "out", clean / "day.csv")
+    error_line(result, "'thermal'", contract.BUILDINGS)
+    assert not (tmp_path / "out").exists()
+
+
+def test_an_older_folder_without_thermal_columns_stays_without(clean, tmp_path):
+    """A folder of an engine before the solar water heating: reweathered as it is, the tables' thermal columns 0."""
+    import shutil
+
+    run = shutil.copytree(clean / "run", tmp_path / "run")
+    for name, columns in ((contract.BUILDINGS, THERMAL), (contract.ROOFS, ("thermal_area_m2", "thermal_mwh",
+                                                                             "thermal_yield"))):
+        layer = gpd.read_file(run / name).drop(columns=list(columns))
+        (run / name).unlink()
+        layer.to_file(run / name, layer=contract.LAYERS[name], driver="GPKG")
+    out = tmp_path / "out"
+    result = _reweather(run, out, _brighter(clean / "day.csv", tmp_path / "bright.csv"))
+    assert result.exit_code == 0, (result.stdout, result.stderr, result.exception)
+    fields = pyogrio.read_info(out / contract.BUILDINGS)["fields"]
+    assert not set(THERMAL) & set(fields) and "mwh" in fields
+    assert (pd.read_csv(out / contract.COMMUNES)["thermal_gwh"] == 0).all()
