@@ -161,6 +161,7 @@ def refused(engine_folder, tmp_path, kind, command, damage) -> str:
     return line
 
 
+@pytest.mark.slow  # measured over 1 s (a run, a report or a shared build): out of `make test-fast`
 @pytest.mark.parametrize("kind", ["buildings", "run"])
 @pytest.mark.parametrize("command", ["report", "qualify"])
 @pytest.mark.parametrize("damage", list(BOTH))
@@ -168,12 +169,14 @@ def test_both_readers_refuse_a_damaged_folder(engine_folder, tmp_path, kind, com
     refused(engine_folder, tmp_path, kind, command, BOTH[damage])
 
 
+@pytest.mark.slow  # measured over 1 s (a run, a report or a shared build): out of `make test-fast`
 @pytest.mark.parametrize("kind", ["buildings", "run"])
 @pytest.mark.parametrize("damage", list(REPORT_ONLY))
 def test_report_refuses_a_folder_without_what_it_shows(engine_folder, tmp_path, kind, damage):
     refused(engine_folder, tmp_path, kind, "report", REPORT_ONLY[damage])
 
 
+@pytest.mark.slow  # measured over 1 s (a run, a report or a shared build): out of `make test-fast`
 @pytest.mark.parametrize("command", ["report", "qualify"])
 def test_an_intact_copy_is_read(engine_folder, tmp_path, command):
     """The control: the engine's own folder passes every check (a check that refused it would be wrong)."""
