@@ -50,7 +50,7 @@ def _method(folder, tmp_path, lang: str) -> str:
     return " ".join(re.sub(r"<[^>]+>", " ", section.group(0)).split())
 
 
-@pytest.mark.slow  # the only fast user of a shared engine build (about 1 s): out of `make test-fast`
+@pytest.mark.slow  # would build the shared engine folder for the fast subset alone (about 1 s): out of `make test-fast`
 def test_buildings_json_records_every_parameter(folder):
     meta = json.loads((folder / contract.BUILDINGS_META).read_text(encoding="utf-8"))
     params = meta[contract.PARAMETERS]

@@ -185,7 +185,7 @@ def test_an_intact_copy_is_read(engine_folder, tmp_path, command):
     assert result.exit_code == 0, (result.stdout, result.stderr, result.exception)
 
 
-@pytest.mark.slow  # the only fast user of a shared engine build (about 1 s): out of `make test-fast`
+@pytest.mark.slow  # would build the shared engine folder for the fast subset alone (about 1 s): out of `make test-fast`
 @pytest.mark.parametrize("kind", ["buildings", "run"])
 def test_weather_outside_the_folder_is_refused_without_echoing_it(engine_folder, tmp_path, kind):
     """A weather path that climbs out of the folder to a secret file: one line, not a word of the file."""
@@ -203,7 +203,7 @@ def test_weather_outside_the_folder_is_refused_without_echoing_it(engine_folder,
     assert not out.exists()
 
 
-@pytest.mark.slow  # the only fast user of a shared engine build (about 1 s): out of `make test-fast`
+@pytest.mark.slow  # would build the shared engine folder for the fast subset alone (about 1 s): out of `make test-fast`
 @pytest.mark.parametrize("name", ["../../../../../../../../etc/passwd", "/etc/passwd", "link.csv"])
 def test_run_tables_outside_the_folder_are_refused(engine_folder, tmp_path, name):
     """``run.json`` lists its tables; one that leads outside the folder (``..``, absolute, a link) is refused
@@ -220,7 +220,7 @@ def test_run_tables_outside_the_folder_are_refused(engine_folder, tmp_path, name
         assert "SECRET" not in result.stderr
 
 
-@pytest.mark.slow  # the only fast user of a shared engine build (about 1 s): out of `make test-fast`
+@pytest.mark.slow  # would build the shared engine folder for the fast subset alone (about 1 s): out of `make test-fast`
 def test_a_table_of_the_run_replaced_by_a_link_outside_is_refused(engine_folder, tmp_path):
     folder = copy_of(engine_folder, tmp_path, "run")
     edit_meta(lambda m: {**m, "tables": tables_record(folder)})(folder)
