@@ -1,7 +1,11 @@
 """Suite-wide settings: nothing the suite writes lands in the repository, and workers do not oversubscribe.
 
 Hypothesis keeps no example database and puts its caches in a temporary
-folder. The helper modules of the suite (``helpers``, ``scenes``,
+folder. The ``suite`` profile is derandomised: every run tries the same examples
+(a failure seen once is seen again); ``HYPOTHESIS_PROFILE=explore`` draws new
+random examples instead, to look further. The example counts of the property
+tests are sized for their property (about 100 for the kernels' brute-force
+equalities on small grids). The helper modules of the suite (``helpers``, ``scenes``,
 ``report_scene``…) are importable through pytest's ``pythonpath`` setting in
 ``pyproject.toml``.
 
@@ -22,5 +26,6 @@ if _workers > 1 and "NUMBA_NUM_THREADS" not in os.environ:
     os.environ["NUMBA_NUM_THREADS"] = str(max(1, (os.cpu_count() or 1) // _workers))
 
 set_hypothesis_home_dir(tempfile.mkdtemp(prefix="cadastre-hypothesis-"))
-settings.register_profile("suite", database=None)
-settings.load_profile("suite")
+settings.register_profile("suite", database=None, derandomize=True)
+settings.register_profile("explore", database=None, derandomize=False)
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "suite"))

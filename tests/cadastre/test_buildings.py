@@ -300,6 +300,7 @@ def _pvwatts_direct(weather: Weather, lat: float, lon: float, alt: float, tilt: 
     return float(np.clip(np.nan_to_num(np.asarray(ac)), 0.0, pac0).sum() * weather.interval_hours / 1000.0)
 
 
+@pytest.mark.slow  # measured over 1 s (a run, a report or a shared build): out of `make test-fast`
 def test_unshaded_plane_production_equals_pvlib_pvwatts():
     """The whole raster is one 35° south plane (no edge, no shade); its footprint lies 5 m inside."""
     tmy = load_weather(None)
@@ -417,6 +418,7 @@ def tiled():
                            tiles=tiles)
 
 
+@pytest.mark.slow  # measured over 1 s (a run, a report or a shared build): out of `make test-fast`
 def test_tiles_keep_the_site_and_grid(tiled):
     irr = tiled.irr
     for tile, _, _ in tiled.tiles:

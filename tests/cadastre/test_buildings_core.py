@@ -43,6 +43,7 @@ def _pvwatts_direct(weather, lat, lon, alt, tilt, azimuth):
     return float(np.clip(np.nan_to_num(ac), 0, None).sum() / 1000.0)
 
 
+@pytest.mark.slow  # measured over 1 s (a run, a report or a shared build): out of `make test-fast`
 def test_unshaded_face_production_equals_pvlib_pvwatts(tmy):
     """A lone 35° south roof: MWh = kWp x pvlib PVWatts yield within 0.5 %; kWp = usable area x 0.2 exactly."""
     z = np.full((80, 80), 30.0)
@@ -75,6 +76,7 @@ def town_run():
     return z, footprints, w, irr, communes, full
 
 
+@pytest.mark.slow  # measured over 1 s (a run, a report or a shared build): out of `make test-fast`
 def test_commune_epci_territory_totals_are_sums_of_buildings(town_run):
     *_, full = town_run
     b = full.buildings

@@ -83,6 +83,7 @@ def partly_covered():
     return result, expected_covered, commune.area, len(footprints)
 
 
+@pytest.mark.slow  # measured over 1 s (a run, a report or a shared build): out of `make test-fast`
 def test_buildings_without_data_are_flagged_and_not_analysed(partly_covered):
     result, _covered, _area, n = partly_covered
     b = result.buildings

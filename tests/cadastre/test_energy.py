@@ -141,6 +141,7 @@ def test_defaults_without_temperature_and_wind(weather):
 # --------------------------------------------------------------------------
 
 
+@pytest.mark.slow  # measured over 1 s (a run, a report or a shared build): out of `make test-fast`
 def test_yield_table_time_and_shape(table_and_time):
     table, seconds = table_and_time
     assert seconds < 10.0, f"yield_table took {seconds:.1f} s"
@@ -154,6 +155,7 @@ def test_tilt_zero_is_the_same_for_every_azimuth(table):
     assert np.all(table.yield_[0] == table.yield_[0, 0])
 
 
+@pytest.mark.slow  # measured over 1 s (a run, a report or a shared build): out of `make test-fast`
 def test_lookup_matches_direct_computation(weather, table):
     rng = np.random.default_rng(20240611)
     tilts, azimuths = rng.uniform(0.0, 60.0, 15), rng.uniform(0.0, 360.0, 15)

@@ -158,6 +158,7 @@ def tmy():
     return load_weather(None)
 
 
+@pytest.mark.slow  # measured over 1 s (a run, a report or a shared build): out of `make test-fast`
 @pytest.mark.parametrize("sky", ["perez", "isotropic"])
 def test_hourly_sums_equal_the_raster_on_the_town(tmy, sky):
     z, _, _ = town()

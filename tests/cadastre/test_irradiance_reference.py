@@ -104,6 +104,7 @@ def _canyon(width_cells, height, length_cells, along, cellsize=0.5, block_cells=
     return z if along == "ns" else z.T
 
 
+@pytest.mark.slow  # measured over 1 s (a run, a report or a shared build): out of `make test-fast`
 @pytest.mark.parametrize("along", ["ns", "ew"])
 def test_street_canyon_svf(along):
     """Centre of an infinite canyon floor: SVF = W / sqrt(W^2 + 4 H^2), within 0.01.

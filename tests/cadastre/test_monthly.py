@@ -57,6 +57,7 @@ def without_profiles(scene):
                              communes=load_communes())
 
 
+@pytest.mark.slow  # measured over 1 s (a run, a report or a shared build): out of `make test-fast`
 def test_production_comes_from_the_profiles(scene, with_profiles):
     _z, _fp, w, irr = scene
     r = with_profiles
@@ -72,6 +73,7 @@ def test_production_comes_from_the_profiles(scene, with_profiles):
                                rtol=1e-12)
 
 
+@pytest.mark.slow  # measured over 1 s (a run, a report or a shared build): out of `make test-fast`
 @pytest.mark.parametrize("which", ["with_profiles", "without_profiles"])
 def test_months_sum_to_the_year(which, request):
     r = request.getfixturevalue(which)

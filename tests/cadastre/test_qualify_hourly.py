@@ -117,6 +117,7 @@ def runs(tmp_path_factory):
     return make_run(root / "hourly"), make_run(root / "ratio", profiles=False)
 
 
+@pytest.mark.slow  # measured over 1 s (a run, a report or a shared build): out of `make test-fast`
 def test_morning_shade_lowers_a_morning_load_and_raises_an_afternoon_one(runs, tmp_path):
     with_profiles, without = runs
     csv = municipal(tmp_path / "m.csv")
@@ -167,6 +168,7 @@ def test_a_face_without_profile_is_one_line_naming_the_file(runs, tmp_path):
     assert "\n" not in str(info.value)
 
 
+@pytest.mark.slow  # measured over 1 s (a run, a report or a shared build): out of `make test-fast`
 def test_the_page_charts_the_monthly_production_of_the_qualified_buildings(runs, tmp_path):
     from cadastre.qualify.html import qualified_monthly, render_html
 

@@ -17,6 +17,7 @@ import cadastre.roofs.profiles as profiles_module
 from cadastre.qualify.operation import HOURLY_PROFILES, qualify
 
 
+@pytest.mark.slow  # measured over 1 s (a run, a report or a shared build): out of `make test-fast`
 def test_qualify_reads_only_the_profiles_it_needs(tmp_path, monkeypatch):
     alone = make_run(tmp_path / "alone")
     many = make_run(tmp_path / "many")

@@ -118,6 +118,7 @@ def test_the_three_scenarios_side_by_side(run_dir, tmp_path):  # noqa: F811
         assert row["scenario_reason"].startswith("highest NPV of the 3 scenarios")
 
 
+@pytest.mark.slow  # measured over 1 s (a run, a report or a shared build): out of `make test-fast`
 def test_objective_and_mode_change_the_recommendation(run_dir, tmp_path):  # noqa: F811
     csv = write_csv(tmp_path / "m.csv", ["62498,École,school,1,,,80000,"])
     rows = {o: qualify(run_dir, csv, config=qualify_config_from_dict({"sizing": {"objective": o}})).table.iloc[0]
@@ -148,6 +149,7 @@ def grouping(from_kwp, reduction, **sizing):
                                                                     "cost_reduction": list(reduction)}})
 
 
+@pytest.mark.slow  # measured over 1 s (a run, a report or a shared build): out of `make test-fast`
 def test_the_reduction_moves_every_investment_by_the_band_percentage(run_dir, tmp_path):  # noqa: F811
     csv = write_csv(tmp_path / "m.csv", ["62498,École,school,1,,,80000,", "62498,Mairie,town_hall,2,,,30000,"])
     alone = qualify(run_dir, csv, config=grouping([1e5], [0.3], mode="roof"))  # never reached: no reduction
@@ -175,6 +177,7 @@ def test_the_reduction_moves_every_investment_by_the_band_percentage(run_dir, tm
     assert total["grouped_npv_eur"] - total["alone_npv_eur"] == pytest.approx(saved, rel=1e-9)
 
 
+@pytest.mark.slow  # measured over 1 s (a run, a report or a shared build): out of `make test-fast`
 def test_the_total_is_that_of_the_buildings_not_rejected_alone(run_dir, tmp_path):  # noqa: F811
     csv = write_csv(tmp_path / "m.csv", ["62498,École,school,1,,,80000,", "62498,Mairie,town_hall,2,,,30000,"])
     # min_kwp 14: the school's roof (13 kWp) is not qualified alone and stays out of the total
@@ -241,6 +244,7 @@ def test_the_qualification_stores_each_building_s_demand(run_dir, tmp_path):  # 
 # --------------------------------------------------------------------------- the page
 
 
+@pytest.mark.slow  # measured over 1 s (a run, a report or a shared build): out of `make test-fast`
 def test_the_page_shows_the_three_scenarios_with_the_recommended_one_marked(run_dir, tmp_path):  # noqa: F811
     from cadastre.qualify.html import render_html
 

@@ -45,6 +45,7 @@ def monthly_cells(text: str) -> dict[int, tuple[str, str]]:
             re.findall(r'data-month="(\d+)" data-gwh="([^"]*)">([^<]*)<', text)}
 
 
+@pytest.mark.slow  # measured over 1 s (a run, a report or a shared build): out of `make test-fast`
 def test_commune_chart_holds_the_monthly_table_and_sums_to_the_annual_figure(run_dir, tmp_path):
     out = write_report(run_dir, tmp_path / "r.html", commune="62001")
     text = out.read_text(encoding="utf-8")
@@ -64,6 +65,7 @@ def test_commune_chart_holds_the_monthly_table_and_sums_to_the_annual_figure(run
         assert shown == pytest.approx(float(cells[m][0]) * factor, rel=0.06), m
 
 
+@pytest.mark.slow  # measured over 1 s (a run, a report or a shared build): out of `make test-fast`
 def test_epci_chart_in_english(run_dir, tmp_path):
     siren = pd.read_csv(run_dir / "epci.csv", dtype=str)["epci_siren"].iloc[0]
     text = write_report(run_dir, tmp_path / "e.html", epci=siren, lang="en").read_text(encoding="utf-8")
@@ -76,6 +78,7 @@ def test_epci_chart_in_english(run_dir, tmp_path):
     assert "Production month by month" in text and "buildings analysed in the EPCI" in text
 
 
+@pytest.mark.slow  # measured over 1 s (a run, a report or a shared build): out of `make test-fast`
 def test_folder_without_monthly_tables_has_no_monthly_section(tmp_path):
     folder = make_run(tmp_path / "old")
     text = write_report(folder, tmp_path / "r.html", commune="62001").read_text(encoding="utf-8")

@@ -96,6 +96,7 @@ def test_docs_name_every_file_column_and_key():
 # --------------------------------------------------------------------------- write -> read
 
 
+@pytest.mark.slow  # measured over 1 s (a run, a report or a shared build): out of `make test-fast`
 def test_round_trip_holds_the_contract_and_the_values(result, tmp_path):
     folder = write_buildings(tmp_path / "out", result, sources=SOURCES)
     assert sorted(p.name for p in folder.iterdir()) == sorted(contract.BUILDINGS_FILES)
@@ -186,6 +187,7 @@ def test_a_failure_while_writing_leaves_nothing(result, tmp_path, monkeypatch):
     assert list(tmp_path.iterdir()) == []
 
 
+@pytest.mark.slow  # measured over 1 s (a run, a report or a shared build): out of `make test-fast`
 def test_a_failure_while_writing_keeps_the_previous_set(result, tmp_path, monkeypatch):
     folder = write_buildings(tmp_path / "out", result, sources=SOURCES)
     (folder / "notes.txt").write_text("the user's own file")
@@ -197,6 +199,7 @@ def test_a_failure_while_writing_keeps_the_previous_set(result, tmp_path, monkey
     assert [p.name for p in tmp_path.iterdir()] == ["out"]
 
 
+@pytest.mark.slow  # measured over 1 s (a run, a report or a shared build): out of `make test-fast`
 def test_the_tables_also_as_one_workbook(result, tmp_path):
     from openpyxl import load_workbook
 
@@ -223,6 +226,7 @@ def test_the_current_folder_as_destination(result, tmp_path, monkeypatch):
     assert tmp_files(tmp_path) == []
 
 
+@pytest.mark.slow  # measured over 1 s (a run, a report or a shared build): out of `make test-fast`
 def test_a_failure_while_moving_into_place_puts_the_previous_set_back(result, tmp_path, monkeypatch):
     folder = write_buildings(tmp_path / "out", result, sources=SOURCES)
     before = _contents(folder)
@@ -245,6 +249,7 @@ def test_a_failure_while_moving_into_place_puts_the_previous_set_back(result, tm
     assert [p.name for p in tmp_path.iterdir()] == ["out"]
 
 
+@pytest.mark.slow  # measured over 1 s (a run, a report or a shared build): out of `make test-fast`
 def test_an_existing_set_needs_overwrite(result, tmp_path):
     folder = write_buildings(tmp_path / "out", result, sources=SOURCES)
     before = _contents(folder)
@@ -256,6 +261,7 @@ def test_an_existing_set_needs_overwrite(result, tmp_path):
     assert [p.name for p in tmp_path.iterdir()] == ["out"]
 
 
+@pytest.mark.slow  # measured over 1 s (a run, a report or a shared build): out of `make test-fast`
 def test_layers_from_parts_are_appended_in_order(result, tmp_path):
     parts = []
     for k, ids in enumerate(([1], [2, 3])):
@@ -280,6 +286,7 @@ def test_layers_from_parts_are_appended_in_order(result, tmp_path):
 # --------------------------------------------------------------------------- the reader
 
 
+@pytest.mark.slow  # measured over 1 s (a run, a report or a shared build): out of `make test-fast`
 @pytest.mark.parametrize("name", contract.RESULT_TABLES)
 def test_the_reader_refuses_a_folder_with_a_missing_file(result, tmp_path, name):
     folder = write_buildings(tmp_path / "out", result, sources=SOURCES)

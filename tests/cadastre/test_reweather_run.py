@@ -46,6 +46,7 @@ def _reweather(run, out, weather, *options):
     return runner.invoke(app, ["reweather", str(run), "-w", str(weather), "-o", str(out), "-q", *options])
 
 
+@pytest.mark.slow  # measured over 1 s (a run, a report or a shared build): out of `make test-fast`
 def test_own_weather_gives_the_runs_tables_byte_for_byte(clean, tmp_path):
     run, out = clean / "run", tmp_path / "out"
     result = _reweather(run, out, clean / "day.csv")
@@ -67,6 +68,7 @@ def test_own_weather_gives_the_runs_tables_byte_for_byte(clean, tmp_path):
     assert tmp_files(tmp_path) == []
 
 
+@pytest.mark.slow  # measured over 1 s (a run, a report or a shared build): out of `make test-fast`
 def test_another_weather_changes_the_tables(clean, tmp_path):
     run, out = clean / "run", tmp_path / "out"
     result = _reweather(run, out, default_weather_path())
@@ -92,6 +94,7 @@ def test_parts_group_consecutive_tiles_up_to_a_number_of_faces(clean):
     assert len(reweather_module._parts(run, 10_000)) == 1
 
 
+@pytest.mark.slow  # measured over 1 s (a run, a report or a shared build): out of `make test-fast`
 def test_a_run_is_read_one_tile_at_a_time(clean, tmp_path, monkeypatch):
     """With parts of one tile (PART_FACES = 1), the most faces (and buildings) held at once is the largest
     tile's, and each tile's profiles come from one row group of the merged file."""
@@ -149,6 +152,7 @@ def test_a_full_disk_part_way_writes_nothing(clean, tmp_path, monkeypatch):
     assert not out.exists() and tmp_files(tmp_path) == []
 
 
+@pytest.mark.slow  # measured over 1 s (a run, a report or a shared build): out of `make test-fast`
 def test_hourly_sums_to_the_reweathered_mwh(clean, tmp_path):
     run, out = clean / "run", tmp_path / "out"
     ids = pyogrio.read_dataframe(run / contract.BUILDINGS, columns=["building_id"],

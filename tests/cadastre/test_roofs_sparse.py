@@ -54,7 +54,7 @@ def _scene(seed: int, shape: tuple[int, int], cell: float):
     return ds.rio.write_crs(base.rio.crs), roof
 
 
-@settings(max_examples=60, deadline=None)
+@settings(max_examples=25, deadline=None)
 @given(
     seed=st.integers(0, 2**32 - 1),
     shape=st.tuples(st.integers(3, 40), st.integers(3, 40)),

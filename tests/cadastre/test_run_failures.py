@@ -300,6 +300,7 @@ def _stop_after(monkeypatch, k: int) -> None:
     monkeypatch.setattr(run_module, "tile_task", task)
 
 
+@pytest.mark.slow  # measured over 1 s (a run, a report or a shared build): out of `make test-fast`
 def test_ctrl_c_is_one_line_exit_130_and_the_next_run_reuses_the_tiles(clean, tmp_path, monkeypatch):
     folder, summary = clean
     cfg, out = _copy(clean, tmp_path / "scene")
@@ -406,6 +407,7 @@ def _swallowed_ctrl_c() -> None:
     assert ref() is None
 
 
+@pytest.mark.slow  # measured over 1 s (a run, a report or a shared build): out of `make test-fast`
 @pytest.mark.parametrize("moment", ["first tile", "last tile", "merge"])
 def test_a_ctrl_c_swallowed_on_the_way_still_stops_the_run(clean, tmp_path, monkeypatch, moment):
     """At the next task, or before run.json says the folder is complete (the tiles are reused but for the

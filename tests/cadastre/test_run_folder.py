@@ -144,6 +144,7 @@ def _holder(folder: Path) -> subprocess.Popen:
     return proc
 
 
+@pytest.mark.slow  # measured over 1 s (a run, a report or a shared build): out of `make test-fast`
 def test_a_second_run_on_a_locked_folder_is_refused_in_one_line(clean, tmp_path):
     cfg, out = _copy(clean, tmp_path / "scene")
     before = (out / "run.json").read_bytes()
@@ -163,6 +164,7 @@ def _dead_pid() -> int:
     return proc.pid
 
 
+@pytest.mark.slow  # measured over 1 s (a run, a report or a shared build): out of `make test-fast`
 def test_the_lock_of_a_killed_run_is_taken_over_with_a_warning(clean, tmp_path):
     cfg, out = _copy(clean, tmp_path / "scene")
     pid = _dead_pid()
@@ -257,6 +259,7 @@ def _tamper(entry_file: Path, kind: str) -> None:
     entry_file.write_text(json.dumps(entry))
 
 
+@pytest.mark.slow  # measured over 1 s (a run, a report or a shared build): out of `make test-fast`
 @pytest.mark.parametrize("kinds", [("an output of another tile", "a list", "not JSON", "an output without path"),
                                    ("no outputs", "a size as text", "an output outside the folder")],
                          ids=lambda kinds: ", ".join(kinds))
@@ -283,6 +286,7 @@ def test_tampered_manifest_entries_are_recomputed_with_a_warning(clean, tmp_path
     assert again["tiles_reused"] == TILES and again["warnings"] == []
 
 
+@pytest.mark.slow  # measured over 1 s (a run, a report or a shared build): out of `make test-fast`
 def test_tampered_entries_warn_in_the_command_output(clean, tmp_path):
     cfg, out = _copy(clean, tmp_path / "scene")
     _tamper(_tile_with_buildings(out), "a list")
@@ -323,6 +327,7 @@ def test_a_linked_tile_folder_is_refused(clean, tmp_path):
 # --------------------------------------------------------------------------- 5. temporaries of a killed run
 
 
+@pytest.mark.slow  # measured over 1 s (a run, a report or a shared build): out of `make test-fast`
 def test_a_resumed_run_removes_the_temporaries_of_a_killed_run(clean, tmp_path):
     cfg, out = _copy(clean, tmp_path / "scene")
     tile = _tile_with_buildings(out).parent
@@ -450,6 +455,7 @@ def _litter(out: Path) -> list[Path]:
     return [p for p in out.rglob(".*") if ".tmp" in p.name] + list(out.glob("run.lock"))
 
 
+@pytest.mark.slow  # measured over 1 s (a run, a report or a shared build): out of `make test-fast`
 def test_a_full_disk_in_the_merge_keeps_the_previous_tables(clean, tmp_path, monkeypatch):
     import cadastre.results.write as write_module
 
@@ -470,6 +476,7 @@ def test_a_full_disk_in_the_merge_keeps_the_previous_tables(clean, tmp_path, mon
     assert json.loads((out / "run.json").read_text())["tiles_reused"] == TILES
 
 
+@pytest.mark.slow  # measured over 1 s (a run, a report or a shared build): out of `make test-fast`
 def test_a_full_disk_in_a_tile_task_stops_the_run_and_the_next_resumes(clean, tmp_path, monkeypatch):
     cfg, out = _copy(clean, tmp_path / "scene")
     shutil.rmtree(out)

@@ -236,6 +236,7 @@ def assert_refused(result, capfd, parent: Path, before: set[str], previous: dict
 
 # ---------------------------------------------------------------- the tests
 
+@pytest.mark.slow  # measured over 1 s (a run, a report or a shared build): out of `make test-fast`
 @pytest.mark.parametrize("with_previous", [False, True], ids=["new", "previous"])
 @pytest.mark.parametrize("name", [pytest.param(n, marks=pytest.mark.slow) if n == "report-all" else n for n in COMMANDS])
 def test_disk_full_part_way(scene, tmp_path, monkeypatch, capfd, name, with_previous):
@@ -301,6 +302,7 @@ def test_a_real_write_failure_under_gdal_is_one_line_without_gdal_noise(scene, t
     assert_refused(result, capfd, parent, before, previous, "too large")
 
 
+@pytest.mark.slow  # measured over 1 s (a run, a report or a shared build): out of `make test-fast`
 @pytest.mark.parametrize("name", ["prepare", "report", "report-all", "demo"])
 def test_a_failed_move_puts_the_previous_set_back(scene, tmp_path, monkeypatch, name):
     """The rename of the second new file into place fails: the first one goes back, the previous set stays whole."""

@@ -105,6 +105,7 @@ def to_lonlat(point):
     return Transformer.from_crs("EPSG:2154", "EPSG:4326", always_xy=True).transform(point.x, point.y)
 
 
+@pytest.mark.slow  # measured over 1 s (a run, a report or a shared build): out of `make test-fast`
 def test_qualify_end_to_end(cadastre, tmp_path):
     csv = municipal(tmp_path, cadastre)
     out = tmp_path / "q"
@@ -182,6 +183,7 @@ def test_bad_run_folder_and_config(cadastre, tmp_path):
     assert not out.exists()
 
 
+@pytest.mark.slow  # measured over 1 s (a run, a report or a shared build): out of `make test-fast`
 def test_existing_outputs_need_overwrite(cadastre, tmp_path):
     csv = municipal(tmp_path, cadastre)
     out = tmp_path / "q"
@@ -200,6 +202,7 @@ def normalised(text: str) -> str:
     return re.sub(r"[\s│┃|]+", " ", text)
 
 
+@pytest.mark.slow  # measured over 1 s (a run, a report or a shared build): out of `make test-fast`
 def test_qualify_speaks_french_by_default_and_counts_as_operation_csv(cadastre, tmp_path):
     csv = municipal(tmp_path, cadastre)
     out = tmp_path / "q"
@@ -268,6 +271,7 @@ def test_hostile_name_is_neutralised_in_csv_and_workbook(cadastre, tmp_path):
     assert operation[0][:3] == ("Code INSEE", "Commune", "Lignes") and operation[-1][2] == 1
 
 
+@pytest.mark.slow  # measured over 1 s (a run, a report or a shared build): out of `make test-fast`
 @pytest.mark.parametrize("previous", [False, True])
 def test_disk_full_leaves_the_previous_set_or_nothing(cadastre, tmp_path, monkeypatch, previous):
     """The disk fills up at the HTML page, after three files: no new file, no staging folder, the previous
@@ -295,6 +299,7 @@ def test_disk_full_leaves_the_previous_set_or_nothing(cadastre, tmp_path, monkey
     assert after == before
 
 
+@pytest.mark.slow  # measured over 1 s (a run, a report or a shared build): out of `make test-fast`
 def test_scenarios_grouping_and_hot_water_reach_every_output(cadastre, tmp_path):
     """The old columns of qualification.csv first and unchanged, then the three scenarios, the grouped purchase
     and the hot-water demand; qualify.json records the objective; operation.csv compares alone and grouped."""

@@ -30,6 +30,7 @@ def _report(folder, tmp_path, lang):  # noqa: F811
     return " ".join(html.unescape(re.sub(r"<[^>]+>", " ", out.read_text(encoding="utf-8"))).split()), row
 
 
+@pytest.mark.slow  # measured over 1 s (a run, a report or a shared build): out of `make test-fast`
 def test_partly_covered_commune_says_so_in_french(folder, tmp_path):  # noqa: F811
     text, row = _report(folder, tmp_path, "fr")
     assert 0 < row["covered_share"] < 0.01  # a 50 x 60 m DSM in a commune of several km²
@@ -39,6 +40,7 @@ def test_partly_covered_commune_says_so_in_french(folder, tmp_path):  # noqa: F8
     assert f"{row['footprints_with_data']} de ses {row['footprints']} bâtiments" in text
 
 
+@pytest.mark.slow  # measured over 1 s (a run, a report or a shared build): out of `make test-fast`
 def test_partly_covered_commune_says_so_in_english(folder, tmp_path):  # noqa: F811
     text, row = _report(folder, tmp_path, "en")
     pct = f"{100 * row['covered_share']:.2f}"
@@ -52,6 +54,7 @@ def test_no_sentence_when_the_commune_is_covered():
         "Ce calcul couvre 12 % de la surface de la commune")
 
 
+@pytest.mark.slow  # measured over 1 s (a run, a report or a shared build): out of `make test-fast`
 def test_map_draws_the_covered_area(folder):  # noqa: F811
     run = read_run(folder)
     insee = main_commune(folder)

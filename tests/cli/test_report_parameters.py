@@ -50,6 +50,7 @@ def _method(folder, tmp_path, lang: str) -> str:
     return " ".join(re.sub(r"<[^>]+>", " ", section.group(0)).split())
 
 
+@pytest.mark.slow  # would build the shared engine folder for the fast subset alone (about 1 s): out of `make test-fast`
 def test_buildings_json_records_every_parameter(folder):
     meta = json.loads((folder / contract.BUILDINGS_META).read_text(encoding="utf-8"))
     params = meta[contract.PARAMETERS]
@@ -60,6 +61,7 @@ def test_buildings_json_records_every_parameter(folder):
     assert re.fullmatch(r"[0-9a-f]{64}", params["weather_sha256"])
 
 
+@pytest.mark.slow  # measured over 1 s (a run, a report or a shared build): out of `make test-fast`
 def test_report_method_shows_the_parameters_of_the_run_in_french(folder, tmp_path):
     text = _method(folder, tmp_path, "fr")
     for shown in ("cellule de toit (1 m)", "au plus de 55°", "au moins 75 %", "au moins 12 m²", "retrait de 1 m",
@@ -69,6 +71,7 @@ def test_report_method_shows_the_parameters_of_the_run_in_french(folder, tmp_pat
         assert default not in text, (default, text)
 
 
+@pytest.mark.slow  # measured over 1 s (a run, a report or a shared build): out of `make test-fast`
 def test_report_method_shows_the_parameters_of_the_run_in_english(folder, tmp_path):
     text = _method(folder, tmp_path, "en")
     for shown in ("roof cell (1 m)", "most 55°", "least 75 %", "least 12 m²", "1 m set-back", "0.15 kWp per usable",

@@ -161,6 +161,7 @@ def refused(engine_folder, tmp_path, kind, command, damage) -> str:
     return line
 
 
+@pytest.mark.slow  # measured over 1 s (a run, a report or a shared build): out of `make test-fast`
 @pytest.mark.parametrize("kind", ["buildings", "run"])
 @pytest.mark.parametrize("command", ["report", "qualify"])
 @pytest.mark.parametrize("damage", list(BOTH))
@@ -168,12 +169,14 @@ def test_both_readers_refuse_a_damaged_folder(engine_folder, tmp_path, kind, com
     refused(engine_folder, tmp_path, kind, command, BOTH[damage])
 
 
+@pytest.mark.slow  # measured over 1 s (a run, a report or a shared build): out of `make test-fast`
 @pytest.mark.parametrize("kind", ["buildings", "run"])
 @pytest.mark.parametrize("damage", list(REPORT_ONLY))
 def test_report_refuses_a_folder_without_what_it_shows(engine_folder, tmp_path, kind, damage):
     refused(engine_folder, tmp_path, kind, "report", REPORT_ONLY[damage])
 
 
+@pytest.mark.slow  # measured over 1 s (a run, a report or a shared build): out of `make test-fast`
 @pytest.mark.parametrize("command", ["report", "qualify"])
 def test_an_intact_copy_is_read(engine_folder, tmp_path, command):
     """The control: the engine's own folder passes every check (a check that refused it would be wrong)."""
@@ -182,6 +185,7 @@ def test_an_intact_copy_is_read(engine_folder, tmp_path, command):
     assert result.exit_code == 0, (result.stdout, result.stderr, result.exception)
 
 
+@pytest.mark.slow  # would build the shared engine folder for the fast subset alone (about 1 s): out of `make test-fast`
 @pytest.mark.parametrize("kind", ["buildings", "run"])
 def test_weather_outside_the_folder_is_refused_without_echoing_it(engine_folder, tmp_path, kind):
     """A weather path that climbs out of the folder to a secret file: one line, not a word of the file."""
@@ -199,6 +203,7 @@ def test_weather_outside_the_folder_is_refused_without_echoing_it(engine_folder,
     assert not out.exists()
 
 
+@pytest.mark.slow  # would build the shared engine folder for the fast subset alone (about 1 s): out of `make test-fast`
 @pytest.mark.parametrize("name", ["../../../../../../../../etc/passwd", "/etc/passwd", "link.csv"])
 def test_run_tables_outside_the_folder_are_refused(engine_folder, tmp_path, name):
     """``run.json`` lists its tables; one that leads outside the folder (``..``, absolute, a link) is refused
@@ -215,6 +220,7 @@ def test_run_tables_outside_the_folder_are_refused(engine_folder, tmp_path, name
         assert "SECRET" not in result.stderr
 
 
+@pytest.mark.slow  # would build the shared engine folder for the fast subset alone (about 1 s): out of `make test-fast`
 def test_a_table_of_the_run_replaced_by_a_link_outside_is_refused(engine_folder, tmp_path):
     folder = copy_of(engine_folder, tmp_path, "run")
     edit_meta(lambda m: {**m, "tables": tables_record(folder)})(folder)

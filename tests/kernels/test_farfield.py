@@ -148,7 +148,7 @@ def test_region_limits_the_far_field_to_its_cells():
     assert (full[outside] != near[outside]).any()
 
 
-@settings(max_examples=150, deadline=None)
+@settings(max_examples=60, deadline=None)
 @given(
     zc=arrays(np.float64, st.tuples(st.integers(1, 40), st.integers(1, 40)),
               elements=st.one_of(st.floats(-20, 120), st.just(np.nan))),
@@ -206,7 +206,7 @@ def test_block_max_is_anchored_to_the_global_grid(z, row0, col0, factor):
     assert np.array_equal(values, expected.astype(np.float32))
 
 
-@settings(max_examples=80, deadline=None)
+@settings(max_examples=40, deadline=None)
 @given(heights=st.lists(st.floats(-50, 150), min_size=5, max_size=5), azimuth=st.floats(0, 360),
        levels=st.integers(2, 4))
 def test_tangents_never_exceed_the_exact_far_horizon(heights, azimuth, levels):

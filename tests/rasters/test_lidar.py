@@ -221,7 +221,7 @@ def sub_bounds(draw):
     return names, (xmin, ymin, xmin + w, ymin + h)
 
 
-@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=12, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(case=sub_bounds(), resolution=st.sampled_from(RESOLUTIONS))
 def test_rasters_match_the_points_in_random_bounds(case, resolution):
     names, bounds = case
