@@ -102,6 +102,7 @@ def test_every_package_has_a_layer():
     assert all(layer(module_name(p)) is not None for p in modules())
 
 
+@pytest.mark.slow
 def test_imports_point_down_the_layers():
     found = []
     for path in modules():

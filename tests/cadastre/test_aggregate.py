@@ -318,6 +318,7 @@ def test_write_table_csv_utf8_atomic(tmp_path, assigned, communes):
 from cadastre.areas.aggregate import BUILDING_MONTHLY_COLUMNS, aggregate_monthly  # noqa: E402
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("by", ["insee", "epci_siren", None])
 def test_each_month_is_the_annual_grouping_of_that_month(assigned, communes, by):
     # oracle: the annual aggregate of a frame whose production is the month's (net by the building's ratio)

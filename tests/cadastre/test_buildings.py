@@ -83,6 +83,7 @@ def _faces_of(result, footprints, name):
     return result.roofs[result.roofs["building_id"] == number]
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("name", ["flat", "gable", "hip"])
 def test_known_roofs_through_compute_buildings(town_run, name):
     """Face count; tilt and azimuth within 1°; true area within 2 % (after the whole pipeline)."""
@@ -102,6 +103,7 @@ def test_known_roofs_through_compute_buildings(town_run, name):
         assert row["area_m2"] == pytest.approx(area, rel=0.02), row
 
 
+@pytest.mark.slow
 def test_kwp_is_usable_area_times_density(town_run):
     r = town_run.result
     roofs = r.roofs
@@ -428,6 +430,7 @@ def test_tiles_keep_the_site_and_grid(tiled):
         assert float(tile["x"][0]) == pytest.approx(t.c + CELL / 2) and float(tile["y"][0]) == pytest.approx(t.f - CELL / 2)
 
 
+@pytest.mark.slow
 def test_scene_straddles_communes_and_epcis(tiled):
     full = tiled.full
     b = full.buildings
@@ -442,6 +445,7 @@ def test_scene_straddles_communes_and_epcis(tiled):
     assert len(south) == 1 and south["shading_ratio"].iloc[0] < 0.9
 
 
+@pytest.mark.slow
 def test_every_building_counted_once_with_the_full_raster_figures(tiled):
     full, tiles = tiled.full, tiled.tiles
     parts = pd.concat([r.buildings for _, _, r in tiles], ignore_index=True)
@@ -481,6 +485,7 @@ def _metric_columns():
             "mwp_net", "gwh_gross", "gwh_net"]
 
 
+@pytest.mark.slow
 def test_commune_epci_territory_totals_are_sums_of_buildings(tiled):
     communes, full, tiles = tiled.communes, tiled.full, tiled.tiles
     b = full.buildings
@@ -528,6 +533,7 @@ def test_no_building_on_the_raster_is_an_error(tiled):
         compute_buildings(irr, footprints.set_crs(None, allow_override=True), w)
 
 
+@pytest.mark.slow
 def test_reprojected_footprints_give_the_same_result(tiled):
     t = tiled
     again = compute_buildings(t.irr, t.footprints.to_crs("EPSG:4326"), t.weather, communes=t.communes, ndsm=_ndsm(),
@@ -538,6 +544,7 @@ def test_reprojected_footprints_give_the_same_result(tiled):
     np.testing.assert_allclose(got[["kwp", "mwh"]].to_numpy(float), ref[["kwp", "mwh"]].to_numpy(float), rtol=1e-9)
 
 
+@pytest.mark.slow
 def test_buildings_all_outside_the_communes_are_kept(town_run):
     """The module docstring of cadastre.areas.aggregate: buildings outside every commune form one separate row."""
     footprints, z, w, irr = town_run.footprints, town_run.z, town_run.weather, town_run.irr
@@ -560,6 +567,7 @@ def _bow_tie(x0, y0, size):
     return Polygon([(x0, y0), (x0 + size, y0 - size), (x0 + size, y0), (x0, y0 - size)])
 
 
+@pytest.mark.slow
 def test_bow_tie_footprint_is_repaired(town_run):
     footprints, z, w, irr = town_run.footprints, town_run.z, town_run.weather, town_run.irr
     fp = footprints.copy()
@@ -573,6 +581,7 @@ def test_bow_tie_footprint_is_repaired(town_run):
     assert bow["roof_area_m2"] > 0
 
 
+@pytest.mark.slow
 def test_bow_tie_repaired_whatever_the_geometry_column_name(town_run):
     footprints, z, w, irr = town_run.footprints, town_run.z, town_run.weather, town_run.irr
     fp = footprints.copy()

@@ -95,6 +95,7 @@ def test_buildings_without_data_are_flagged_and_not_analysed(partly_covered):
     assert row["footprints_with_data"] == n - 1
 
 
+@pytest.mark.slow
 def test_commune_coverage_columns_are_the_covered_share(partly_covered):
     result, covered, area, _n = partly_covered
     communes = result.communes.set_index("insee")
@@ -111,6 +112,7 @@ def test_commune_coverage_columns_are_the_covered_share(partly_covered):
     assert list(parts["insee"]) == ["10001"] and parts["covered_m2"].iloc[0] == pytest.approx(covered)
 
 
+@pytest.mark.slow
 def test_epci_sums_its_communes_coverage(partly_covered):
     result, covered, area, n = partly_covered
     assert list(result.epci.columns) == list(contract.EPCI_COLUMNS)

@@ -82,6 +82,7 @@ def reference(weather, tilt, azimuth, *, sky="perez", albedo=0.2, pv=None):
 # --------------------------------------------------------------------------
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(
     "tilt, azimuth, sky",
     [
@@ -116,6 +117,7 @@ def test_hourly_matches_pvlib_with_other_system(weather):
     np.testing.assert_allclose(hourly["p_ac"], ac, atol=1e-6)
 
 
+@pytest.mark.slow
 def test_planes_match_pvlib_plane_by_plane(weather):
     """pvwatts_planes (sun positions once, every plane together) = pvlib run plane by plane."""
     planes = [(30, 200), (0, 180), (45, 90), (12, 300)]
@@ -150,6 +152,7 @@ def test_yield_table_time_and_shape(table_and_time):
     assert table.poa.shape == table.yield_.shape == (37, 72)
 
 
+@pytest.mark.slow
 def test_tilt_zero_is_the_same_for_every_azimuth(table):
     assert np.all(table.poa[0] == table.poa[0, 0])
     assert np.all(table.yield_[0] == table.yield_[0, 0])
@@ -165,6 +168,7 @@ def test_lookup_matches_direct_computation(weather, table):
         assert spec[k] == pytest.approx(specific_yield(weather, *SITE, tilts[k], azimuths[k]), rel=5e-3)
 
 
+@pytest.mark.slow
 def test_lookup_at_nodes_periodicity_clipping_and_nan(table):
     poa, spec = table.lookup(table.tilts[6], table.azimuths[36])
     assert poa == pytest.approx(table.poa[6, 36], rel=1e-12) and spec == pytest.approx(table.yield_[6, 36], rel=1e-12)
@@ -180,6 +184,7 @@ def test_lookup_at_nodes_periodicity_clipping_and_nan(table):
     assert poa.shape == spec.shape == (1, 2) and np.isnan(poa).all() and np.isnan(spec).all()
 
 
+@pytest.mark.slow
 def test_optimum_is_refined_and_consistent(weather, table):
     tilt, azimuth, poa = table.optimum()
     assert poa >= table.poa.max()

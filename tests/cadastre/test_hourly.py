@@ -72,6 +72,7 @@ def _town_faces(ds):
 # ---------------------------------------------------------------------------
 
 
+@pytest.mark.slow
 def test_horizon_codes_leave_the_bands_bit_identical_in_both_modes():
     z, _, _ = town()
     dsm = dsm_array(z, CELL)
@@ -100,6 +101,7 @@ def test_horizon_codes_leave_the_bands_bit_identical_in_both_modes():
                               equal_nan=True), name
 
 
+@pytest.mark.slow
 def test_profiles_from_compact_codes_equal_those_of_the_grid():
     """face_profiles reads the listed-cell form (cells=): the same profiles as from the full grid; usable cells
     left out of the list count as without code. South-up DSMs give the same rows."""
@@ -361,6 +363,7 @@ def test_profile_parts_are_merged_part_after_part_as_the_concatenation(tmp_path)
     assert not (tmp_path / "bad.parquet").exists()
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(("change", "needle"), [
     (lambda t: t.drop(columns="h"), "'h' is missing"),
     (lambda t: t.drop(columns="vu"), "'vu' is missing"),

@@ -34,6 +34,7 @@ def weather():
     return load_weather("clearsky", latitude=50.43, longitude=2.83, altitude=40.0)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("sky", ["isotropic", "perez"])
 @pytest.mark.parametrize("far", [False, True])
 def test_wanted_cells_equal_a_full_run(weather, sky, far):

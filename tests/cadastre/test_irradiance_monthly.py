@@ -49,6 +49,7 @@ def _pvlib_months(weather, dsm, alt, tilt, azimuth, model, albedo=0.2) -> np.nda
     return np.bincount(month, weights=total, minlength=12) * weather.interval_hours / 1000
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("model", ["isotropic", "perez"])
 def test_months_sum_to_annual_and_leave_the_other_bands_alone(tmy, model):
     """The 12 months add up to ``global`` (1e-5), every cell and listed cells; the 7 bands are bit-identical."""
@@ -70,6 +71,7 @@ def test_months_sum_to_annual_and_leave_the_other_bands_alone(tmy, model):
     assert np.isnan(_months(listed)[:, ~wanted]).all()
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("model", ["isotropic", "perez"])
 @pytest.mark.parametrize("tilt,azimuth", [(0, 180), (35, 180)])
 def test_unobstructed_months_match_pvlib(tmy, tilt, azimuth, model):

@@ -64,6 +64,7 @@ def _pvlib_total(weather, lat, lon, alt, tilt, azimuth, model, albedo):
     }
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("model", ["isotropic", "perez"])
 @pytest.mark.parametrize(
     "tilt,azimuth",
@@ -122,6 +123,7 @@ def test_street_canyon_svf(along):
     assert centre == pytest.approx(cells * cs / np.sqrt((cells * cs) ** 2 + 4 * h**2), abs=0.01)
 
 
+@pytest.mark.slow
 def test_circular_pit_svf():
     """Centre of a circular pit of radius R and depth D: SVF = 1 / (1 + (D/R)^2), within 0.01."""
     cs, r, d = 0.5, 20.0, 10.0
@@ -169,6 +171,7 @@ def test_wall_shadow_length(when):
     assert shaded.size == shaded.max() + 1  # one contiguous shadow
 
 
+@pytest.mark.slow
 def test_hour_of_max_beam_on_south_wall_is_solar_noon():
     """On a clear day, the beam on a steep south-facing plane peaks in the hour of pvlib's solar transit.
 
@@ -189,6 +192,7 @@ def test_hour_of_max_beam_on_south_wall_is_solar_noon():
     assert abs((peak - noon).total_seconds()) <= 30 * 60, (peak, noon)
 
 
+@pytest.mark.slow
 def test_east_and_west_planes_symmetric_under_clear_sky():
     """Under a clear-sky year (sun at mid-interval) east and west planes get equal beam (0.5 %).
 
@@ -228,6 +232,7 @@ def test_south_up_raster_equals_north_up():
     assert np.allclose(a, b[::-1], rtol=1e-6)
 
 
+@pytest.mark.slow
 def test_api_rejects_bad_options():
     from cadastre.errors import OptionError
 
@@ -270,6 +275,7 @@ def _canyon_beam(sun, azimuths, d_north, d_south, hn, hs):
     return float((dni_kwh * np.sin(np.radians(elevation)) * lit).sum())
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("n", [64, 256])
 def test_canyon_floor_beam_and_svf(canyon_year, n):
     """Every floor point of the canyon, against the analytic horizons (walls on cell edges):

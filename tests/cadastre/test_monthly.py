@@ -92,6 +92,7 @@ def test_months_sum_to_the_year(which, request):
             np.testing.assert_allclose(summed, annual[column], rtol=1e-9, atol=1e-15)
 
 
+@pytest.mark.slow
 def test_without_horizon_codes_the_annual_method_and_unshaded_shares(with_profiles, without_profiles):
     r = without_profiles
     assert r.profiles is None and r.report["monthly"] == MONTHLY_SHARES
@@ -102,6 +103,7 @@ def test_without_horizon_codes_the_annual_method_and_unshaded_shares(with_profil
     np.testing.assert_allclose(with_profiles.territory["gwh_gross"], r.territory["gwh_gross"], rtol=0.05)
 
 
+@pytest.mark.slow
 def test_the_folder_holds_the_profiles_and_monthly_tables_summing_to_the_annual_ones(with_profiles, tmp_path):
     folder = write_buildings(tmp_path / "out", with_profiles, sources=SOURCES)
     assert sorted(p.name for p in folder.iterdir()) == sorted([*contract.BUILDINGS_FILES, contract.PROFILES])
@@ -120,6 +122,7 @@ def test_the_folder_holds_the_profiles_and_monthly_tables_summing_to_the_annual_
     assert sheets == ["communes", "epci", "territory", "communes_monthly", "epci_monthly", "territory_monthly"]
 
 
+@pytest.mark.slow
 def test_a_set_without_profiles_removes_an_earlier_sets(with_profiles, without_profiles, tmp_path):
     folder = write_buildings(tmp_path / "out", with_profiles, sources=SOURCES)
     assert (folder / contract.PROFILES).is_file()

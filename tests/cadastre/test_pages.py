@@ -161,6 +161,7 @@ def report(run_dir) -> str:
     return render_report(run, row, kind="commune", lang="fr")[0]
 
 
+@pytest.mark.slow
 def test_hostile_building_name_stays_text(qualification):
     assert tags(qualification, "script") == tags(qualification, "b") == 0 and tags(qualification, "td") > 0
     assert "&lt;script&gt;" in qualification
@@ -215,6 +216,7 @@ def test_qualification_keeps_its_numbers_and_words(qualification):
     assert re.search(r'<td class="qualified">qualified</td>', qualification)
 
 
+@pytest.mark.slow
 def test_a_name_missing_from_the_context_is_an_error(monkeypatch):
     with pytest.raises(jinja2.UndefinedError, match="'lang' is undefined"):
         render("cadastre.pages", "layout.html.j2")  # a lenient environment would write lang=""

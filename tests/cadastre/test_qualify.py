@@ -74,6 +74,7 @@ def test_face_production_equals_pvlib_run_directly(tilt, azimuth, ratio):
 # --------------------------------------------------------------------------- self-consumption
 
 
+@pytest.mark.slow
 @settings(max_examples=60, deadline=None)
 @given(arrays(np.float64, 48, elements=st.floats(-5, 500)), arrays(np.float64, 48, elements=st.floats(-5, 500)))
 def test_self_consumption_never_above_production_or_load(production, load):
@@ -288,6 +289,7 @@ def write_csv(path, rows):
     return path
 
 
+@pytest.mark.slow
 def test_pipeline_roof_production_equals_pvlib(run_dir, tmp_path):
     csv = write_csv(tmp_path / "m.csv", ["62498,Mairie,town_hall,2,,,40000,"])
     config = qualify_config_from_dict({"sizing": {"mode": "roof"}})
@@ -306,6 +308,7 @@ def to_lonlat(x, y):
     return Transformer.from_crs("EPSG:2154", "EPSG:4326", always_xy=True).transform(x, y)
 
 
+@pytest.mark.slow
 def test_pipeline_constant_load_above_peak_and_zero_load(run_dir, tmp_path):
     # 'other' made flat (base 1, no season): 10 GWh/yr is 1,142 kW every hour, far above a ~13 kWp peak
     flat = {"sizing": {"mode": "roof"}, "loads": {"other": {"base": 1.0, "winter": 0.0}}}
@@ -319,6 +322,7 @@ def test_pipeline_constant_load_above_peak_and_zero_load(run_dir, tmp_path):
     assert empty["savings_eur"] == 0.0 and empty["surplus_revenue_eur"] > 0
 
 
+@pytest.mark.slow
 def test_pipeline_score_is_explained_by_its_components(run_dir, tmp_path):
     csv = write_csv(tmp_path / "m.csv", ["62498,École,school,1,,,80000,", "62498,Mairie,town_hall,2,,,30000,"])
     table = qualify(run_dir, csv).table
@@ -331,6 +335,7 @@ def test_pipeline_score_is_explained_by_its_components(run_dir, tmp_path):
     assert all(table["reasons"].str.len() > 0)
 
 
+@pytest.mark.slow
 def test_pipeline_bad_rows_are_reported_and_others_qualified(run_dir, tmp_path):
     csv = write_csv(tmp_path / "m.csv", [
         "62498,Bon,school,1,,,50000,",

@@ -141,6 +141,7 @@ PINNED = {"kwp": 13.0, "mwh": 9.450123048355174, "self_consumed_mwh": 2.53568415
           "savings_eur": 507.1368302968169, "npv_eur": -9051.546992113364}
 
 
+@pytest.mark.slow
 def test_without_profiles_the_numbers_are_those_of_the_annual_ratio(runs, tmp_path):
     result = qualify(runs[1], municipal(tmp_path / "m.csv"), config=occupied(5, 12))
     row = result.table.iloc[0]

@@ -8,6 +8,7 @@ import geopandas as gpd
 import pandas as pd
 from helpers import X0, Y0
 from shapely.geometry import box
+import pytest
 
 from cadastre.config import Config
 from cadastre.qualify.operation import qualify
@@ -15,6 +16,7 @@ from cadastre.roofs.buildings import parameters_record
 from cadastre.solar.weather import default_weather_path
 
 
+@pytest.mark.slow
 def test_qualify_uses_the_sky_and_albedo_the_run_recorded(tmp_path):
     folder = tmp_path / "run"
     folder.mkdir()

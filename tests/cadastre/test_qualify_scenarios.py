@@ -94,6 +94,7 @@ def test_no_payback_anywhere_falls_back_on_the_npv_and_a_mode_imposes_a_scenario
         "total_sale", ["scenario imposed by sizing.mode = total_sale"])
 
 
+@pytest.mark.slow
 def test_the_three_scenarios_side_by_side(run_dir, tmp_path):  # noqa: F811
     csv = write_csv(tmp_path / "m.csv", ["62498,École,school,1,,,80000,", "62498,Mairie,town_hall,2,,,30000,"])
     result = qualify(run_dir, csv)
@@ -231,6 +232,7 @@ def test_the_hot_water_column_is_read_with_its_french_name_and_checked(tmp_path)
     assert message.startswith(str(path)) and "hot_water_l_day given twice" in message and "\n" not in message
 
 
+@pytest.mark.slow
 def test_the_qualification_stores_each_building_s_demand(run_dir, tmp_path):  # noqa: F811
     path = tmp_path / "m.csv"
     path.write_text("insee,name,type,building_id,floor_area_m2,hot_water_l_day\n"

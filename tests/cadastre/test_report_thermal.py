@@ -56,6 +56,7 @@ def _report(run_dir, out, lang="fr") -> str:
     return out.read_text(encoding="utf-8")
 
 
+@pytest.mark.slow
 def test_the_section_figures_are_the_sums_of_the_communes_buildings(run_dir, tmp_path):
     section = _section(_report(run_dir, tmp_path / "r.html"))
     figures = key_figures(section)
@@ -81,6 +82,7 @@ def test_the_section_figures_are_the_sums_of_the_communes_buildings(run_dir, tmp
         assert cells[4] == pytest.approx(100 * group["thermal_fraction"].mean(), abs=0.5)
 
 
+@pytest.mark.slow
 def test_the_assumptions_are_the_runs_recorded_parameters(tmp_path):
     folder = add_thermal(make_run(tmp_path / "buildings"))
     meta = json.loads((folder / "buildings.json").read_text())
@@ -94,6 +96,7 @@ def test_the_assumptions_are_the_runs_recorded_parameters(tmp_path):
     assert "Solar water heating" in english and "5.5 m² of collectors" in english and "95 L/day" in english
 
 
+@pytest.mark.slow
 def test_a_folder_without_thermal_columns_says_so(tmp_path):
     folder = make_run(tmp_path / "buildings")  # as an engine before the solar water heating wrote it
     text = _report(folder, tmp_path / "r.html")

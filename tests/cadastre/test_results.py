@@ -134,6 +134,7 @@ def test_round_trip_holds_the_contract_and_the_values(result, tmp_path):
     assert back.meta["buildings"] == 3 and back.meta["sky"] == "perez"
 
 
+@pytest.mark.slow
 def test_sources_must_be_the_contract_keys(result, tmp_path):
     with pytest.raises(ValueError, match="seconds"):
         write_buildings(tmp_path / "out", result, sources={k: v for k, v in SOURCES.items() if k != "seconds"})
@@ -180,6 +181,7 @@ def _failing_on(monkeypatch, path: Path):
     monkeypatch.setattr(write_module, "write_table", write_table)
 
 
+@pytest.mark.slow
 def test_a_failure_while_writing_leaves_nothing(result, tmp_path, monkeypatch):
     _failing_on(monkeypatch, tmp_path / contract.EPCI)
     with pytest.raises(RuntimeError, match="disk pulled out"):
@@ -219,6 +221,7 @@ def test_the_tables_also_as_one_workbook(result, tmp_path):
         assert book[name.removesuffix(".csv")].freeze_panes == "A2"
 
 
+@pytest.mark.slow
 def test_the_current_folder_as_destination(result, tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
     write_buildings(Path("."), result, sources=SOURCES)

@@ -80,6 +80,7 @@ def test_another_weather_changes_the_tables(clean, tmp_path):
     assert months.sum() == pytest.approx(pd.read_csv(out / contract.TERRITORY)["gwh_gross"].iloc[0], rel=1e-5)
 
 
+@pytest.mark.slow
 def test_parts_group_consecutive_tiles_up_to_a_number_of_faces(clean):
     run = clean / "run"
     roofs = pyogrio.read_dataframe(run / contract.ROOFS, columns=["tile"], read_geometry=False)["tile"]
@@ -134,6 +135,7 @@ def test_a_run_is_read_one_tile_at_a_time(clean, tmp_path, monkeypatch):
     assert groups and max(groups) == 1
 
 
+@pytest.mark.slow
 def test_a_full_disk_part_way_writes_nothing(clean, tmp_path, monkeypatch):
     monkeypatch.setattr(reweather_module, "PART_FACES", 1)  # a part per tile: the disk fills at the second tile
     run, out = clean / "run", tmp_path / "out"
@@ -174,6 +176,7 @@ def test_hourly_sums_to_the_reweathered_mwh(clean, tmp_path):
     assert not (tmp_path / "other").exists() and tmp_files(tmp_path) == []
 
 
+@pytest.mark.slow
 def test_a_runs_tables_sum_its_buildings_thermal_columns(clean):
     """The run's merge (and so reweather's tables) sums the buildings' solar water heating, not 0."""
     run = clean / "run"
@@ -197,6 +200,7 @@ def _brighter(day, path, factor=1.3):
     return path
 
 
+@pytest.mark.slow
 def test_the_solar_water_heating_follows_the_new_weather(clean, tmp_path):
     """More irradiance, more solar heat on the same collectors; the tables sum the buildings' new heat."""
     run, out = clean / "run", tmp_path / "out"
@@ -224,6 +228,7 @@ def test_the_solar_water_heating_follows_the_new_weather(clean, tmp_path):
     assert pd.read_csv(out / contract.TERRITORY)["thermal_gwh"].iloc[0] == pytest.approx(by_commune.sum(), abs=5e-7)
 
 
+@pytest.mark.slow
 def test_a_folder_without_the_thermal_record_is_refused(clean, tmp_path):
     """Thermal columns but no recorded thermal parameters: they cannot be recomputed, one line, nothing written."""
     import shutil
@@ -237,6 +242,7 @@ def test_a_folder_without_the_thermal_record_is_refused(clean, tmp_path):
     assert not (tmp_path / "out").exists()
 
 
+@pytest.mark.slow
 def test_an_older_folder_without_thermal_columns_stays_without(clean, tmp_path):
     """A folder of an engine before the solar water heating: reweathered as it is, the tables' thermal columns 0."""
     import shutil

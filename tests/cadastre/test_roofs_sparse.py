@@ -17,6 +17,7 @@ from helpers import dsm_array
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from roofs_dense import dense_faces
+import pytest
 
 from cadastre.config import RoofConfig
 from cadastre.roofs.faces import faces
@@ -54,6 +55,7 @@ def _scene(seed: int, shape: tuple[int, int], cell: float):
     return ds.rio.write_crs(base.rio.crs), roof
 
 
+@pytest.mark.slow
 @settings(max_examples=25, deadline=None)
 @given(
     seed=st.integers(0, 2**32 - 1),

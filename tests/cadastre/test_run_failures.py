@@ -334,6 +334,7 @@ def test_ctrl_c_while_the_plan_reads_the_inputs(clean, tmp_path, monkeypatch):
     assert not (tmp_path / "run").exists()
 
 
+@pytest.mark.slow
 def test_ctrl_c_in_the_dask_loop_cancels_the_tasks(clean, tmp_path):
     """Ctrl-C while the run waits on Dask (in the loop over completed tasks): the tasks not yet run are
     cancelled, and the run raises :class:`Interrupted` with the tiles done."""

@@ -31,6 +31,7 @@ def _weather(name: str):
     return w, sam_inputs(w), (w.metadata["latitude"], w.metadata["longitude"], 0.0)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("climate", list(CLIMATES))
 @pytest.mark.parametrize("plane", list(PLANES))
 def test_annual_useful_heat_within_5_percent_of_pysam(climate, plane):

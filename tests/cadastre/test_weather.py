@@ -97,6 +97,7 @@ def _pvgis_files():
 OFFSETS_MIN = (-30, -10, 0, 10, 20, 30)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("path", _pvgis_files())
 def test_pvgis_closure_is_best_at_stamp_plus_10_min(path):
     # Closure RMS of GHI - (DNI cos(apparent zenith) + DHI) [W m-2] over the
@@ -234,6 +235,7 @@ def _epw_text():
     return "\n".join(header + lines) + "\n", ends, avg
 
 
+@pytest.mark.slow
 def test_epw_sun_times_half_hour_before_stamp(tmp_path):
     path, ends, avg = _epw_fixture(tmp_path)
     weather = load_weather(path)
@@ -279,6 +281,7 @@ def test_epw_sun_times_half_hour_before_stamp(tmp_path):
     assert (forced.sun_times == expected + pd.Timedelta(minutes=30)).all()
 
 
+@pytest.mark.slow
 def test_read_epw_returns_file_stamps(tmp_path):
     path, ends, _ = _epw_fixture(tmp_path)
     data, meta = read_epw(path)
@@ -289,6 +292,7 @@ def test_read_epw_returns_file_stamps(tmp_path):
     assert meta["TZ"] == 1.0
 
 
+@pytest.mark.slow
 def test_epw_missing_value_code_rejected(tmp_path):
     path, _, _ = _epw_fixture(tmp_path)
     lines = path.read_text().splitlines()
@@ -484,6 +488,7 @@ def _full_pvgis_text(path: pathlib.Path) -> str:
     return "\r\n".join(header + body + PVGIS_FOOTER) + "\r\n"
 
 
+@pytest.mark.slow
 def test_pvgis_full_header_same_as_headerless(tmp_path):
     path = tmp_path / "tmy_full_download.csv"  # no lat/lon in the name
     path.write_bytes(_full_pvgis_text(default_weather_path()).encode())
@@ -533,6 +538,7 @@ def test_pvgis_missing_columns(tmp_path):
 # 5. PVGIS JSON
 # --------------------------------------------------------------------------
 
+@pytest.mark.slow
 def test_pvgis_json(tmp_path):
     raw = pd.read_csv(default_weather_path())  # a whole year: a TMY is read whole or refused
     doc = {
@@ -600,6 +606,7 @@ def lens_clearsky() -> Weather:
                             LENS["altitude"])
 
 
+@pytest.mark.slow
 def test_clearsky_year(lens_clearsky):
     weather = lens_clearsky
     assert weather.kind == "clearsky" and weather.source == "clearsky"
@@ -678,6 +685,7 @@ def test_pvgis_footer_after_a_whole_year_accepted(tmp_path):
     assert len(data) == 8760 and "G(h)" in meta["descriptions"]
 
 
+@pytest.mark.slow
 def test_epw_cut_refused(tmp_path):
     path, _, _ = _epw_fixture(tmp_path)
     lines = path.read_text().splitlines()

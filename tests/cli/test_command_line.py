@@ -44,6 +44,7 @@ def _modules_after(statement: str) -> list[str]:
 
 # ---- start-up ----------------------------------------------------------------------------------------------------
 
+@pytest.mark.slow
 @pytest.mark.parametrize("statement", ["import cli.main", "import cadastre, cadastre.errors, rasters, rasters.errors"])
 def test_the_command_line_loads_nothing_heavy(statement):
     assert _modules_after(statement) == []

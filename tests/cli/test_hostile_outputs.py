@@ -252,6 +252,7 @@ def test_disk_full_part_way(scene, tmp_path, monkeypatch, capfd, name, with_prev
     assert_refused(result, capfd, parent, before, previous, "disk full", "No space left on device")
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("name", list(COMMANDS))
 def test_read_only_output_folder(scene, tmp_path, monkeypatch, capfd, name):
     command = COMMANDS[name]
@@ -266,6 +267,7 @@ def test_read_only_output_folder(scene, tmp_path, monkeypatch, capfd, name):
     assert_refused(result, capfd, parent, before, previous, "not writable", "permission denied")
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("name", list(COMMANDS))
 def test_non_utf8_output_name(scene, tmp_path, monkeypatch, capsys, name):
     command = COMMANDS[name]
@@ -285,6 +287,7 @@ def test_non_utf8_output_name(scene, tmp_path, monkeypatch, capsys, name):
     assert listing(parent) == before and bad.read_bytes() == b"previous\n"
 
 
+@pytest.mark.slow
 @pytest.mark.skipif(sys.platform != "linux", reason="RLIMIT_FSIZE and SIGXFSZ as on Linux")
 @pytest.mark.parametrize("name", RASTER_COMMANDS)
 def test_a_real_write_failure_under_gdal_is_one_line_without_gdal_noise(scene, tmp_path, capfd, name):

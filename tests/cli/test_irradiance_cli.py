@@ -192,6 +192,7 @@ def test_good_run(dsm, weather, out, tmp_path, extra, quiet):
     assert valid["aspect"].min() >= 0.0 and valid["aspect"].max() < 360.0
 
 
+@pytest.mark.slow
 def test_monthly_adds_twelve_bands(dsm, weather, out, tmp_path):
     """--monthly: the 7 bands, then global_01...global_12 (same nodata), which sum to global."""
     result = run("irradiance", dsm, "-o", out, "--weather", weather, *FAST, "--monthly", "--quiet")
@@ -395,6 +396,7 @@ def test_bad_option(tmp_path, dsm, weather, out, option, value):
     assert_bad(result, out, tmp_path, option, value)
 
 
+@pytest.mark.slow
 def test_far_field_option(tmp_path, weather):
     """--far-distance: a tall block beyond --max-distance shades (lower sky view) only with the far field on."""
     z = np.full((20, 120), 30.0, dtype="float32")
@@ -479,6 +481,7 @@ def test_output_folder_not_writable(tmp_path, dsm, weather):
         folder.chmod(0o755)
 
 
+@pytest.mark.slow
 @pytest.mark.skipif(not hasattr(os, "pathconf"), reason="needs os.pathconf")
 def test_output_name_at_the_length_limit_is_written(tmp_path, dsm, weather):
     """A valid output name as long as the filesystem allows: the hidden temporary name must still fit."""
@@ -532,6 +535,7 @@ def test_version():
 # ----------------------------------------------------------------------------
 
 
+@pytest.mark.slow
 def test_clearsky_weather(dsm, out, tmp_path):
     result = run("irradiance", dsm, "-o", out, "--weather", "clearsky", *FAST, "--quiet")
     assert result.exit_code == 0, (result.output, result.exception)

@@ -160,6 +160,7 @@ def one_error_line(result) -> str:
     return lines[0]
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(("csv_text", "needle"), [
     ("insee,name,building_id\n62498,A,1\n", "missing column(s) type"),
     ("insee,name,type\n62498,A,school\n", "no location column"),
@@ -173,6 +174,7 @@ def test_bad_municipal_file_fails_before_any_output(cadastre, tmp_path, csv_text
     assert not out.exists()
 
 
+@pytest.mark.slow
 def test_bad_run_folder_and_config(cadastre, tmp_path):
     csv = municipal(tmp_path, cadastre)
     out = tmp_path / "q"
@@ -246,6 +248,7 @@ def test_qualify_speaks_french_by_default_and_counts_as_operation_csv(cadastre, 
     assert r.exit_code != 0 and "unknown language" in r.stderr and not (tmp_path / "de").exists()
 
 
+@pytest.mark.slow
 def test_hostile_name_is_neutralised_in_csv_and_workbook(cadastre, tmp_path):
     from openpyxl import load_workbook
 

@@ -232,6 +232,7 @@ def test_a_table_of_the_run_replaced_by_a_link_outside_is_refused(engine_folder,
     error_line(result, "outside the folder")
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("kind", ["buildings", "run"])
 def test_reweather_blames_a_damaged_profile_file_not_the_disk(engine_folder, tmp_path, kind):
     """A truncated ``profiles.parquet`` is an input error naming that file, not 'cannot write ... check the disk'."""

@@ -42,6 +42,7 @@ def _both(z, azimuth, cellsize, max_distance):
 heights = st.floats(min_value=-50, max_value=50, allow_nan=False, width=64)
 
 
+@pytest.mark.slow
 @settings(max_examples=100, deadline=None)
 @given(
     z=arrays(np.float64, st.tuples(st.integers(1, 24), st.integers(1, 24)), elements=heights),
@@ -63,6 +64,7 @@ def test_sweep_equals_bruteforce(z, azimuth, cellsize, max_distance, holes, seed
     assert np.allclose(a[fin], b[fin], rtol=1e-9, atol=1e-9)
 
 
+@pytest.mark.slow
 @settings(max_examples=80, deadline=None)
 @given(
     z=arrays(np.float64, st.tuples(st.integers(1, 30), st.integers(1, 30)), elements=heights),
@@ -90,6 +92,7 @@ def test_needed_cells_equal_the_brute_force(z, azimuth, max_distance, wanted, se
     assert np.allclose(a[fin], b[fin], rtol=1e-9, atol=1e-9)
 
 
+@pytest.mark.slow
 @settings(max_examples=100, deadline=None)
 @given(
     z=arrays(np.float64, st.tuples(st.integers(1, 30), st.integers(1, 30)), elements=heights),
@@ -414,6 +417,7 @@ def _box_horizon(z, x0, y0, z0, azimuth, reach):
             best = max(best, (z[i, j] - z0) / s)
 
 
+@pytest.mark.slow
 @settings(max_examples=30, deadline=None)
 @given(
     seed=st.integers(0, 2**16),

@@ -40,6 +40,7 @@ def _analytic(phi: float, d_first: float, d_second: float, along: str) -> float:
     return 0.0
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("cs", [1.0, 0.5])
 @pytest.mark.parametrize("along", ["ew", "ns"])
 def test_canyon_floor_horizons_are_analytic(cs, along):
@@ -74,6 +75,7 @@ def test_foot_of_a_wall_sees_it_half_a_cell_away():
     assert h[b + 1, n // 2] == pytest.approx(HN / 1.5)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("cs, mae, p95", [(1.0, 1.0, 2.2), (0.5, 0.6, 1.2)])
 def test_rotated_canyon_close_to_its_straight_walls(cs, mae, p95):
     """A canyon rotated by 30°: its walls are staircases of cells, within half a cell of the straight

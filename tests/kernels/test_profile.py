@@ -14,6 +14,7 @@ from __future__ import annotations
 import numpy as np
 from hypothesis import given, settings
 from hypothesis import strategies as st
+import pytest
 
 from kernels.profile import HORIZON_CODE_STEP, NO_CODE, face_quantiles, lit_fractions, lit_normals
 
@@ -74,6 +75,7 @@ few = st.lists(st.sampled_from(list(range(0, 181, 7))), min_size=1, max_size=200
     lambda v: len(set(v)) <= M // 2).map(lambda v: np.array(v, np.uint8))
 
 
+@pytest.mark.slow
 @settings(max_examples=60, deadline=None)
 @given(codes=st.one_of(codes_strategy, clustered, few), seed=st.integers(0, 1000),
        tolerance=st.sampled_from([0.0, 0.2, 1.0]))
@@ -103,6 +105,7 @@ def test_knots_are_vertices_of_the_staircase(codes, seed, tolerance):
     np.testing.assert_allclose(seen, np.mean(1.0 - np.minimum(h, BAND) / BAND), rtol=1e-6)
 
 
+@pytest.mark.slow
 @settings(max_examples=50, deadline=None)
 @given(codes=few, seed=st.integers(0, 1000))
 def test_staircases_of_at_most_m_over_2_steps_are_exact(codes, seed):

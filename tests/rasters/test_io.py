@@ -10,6 +10,7 @@ from affine import Affine
 from rasters.io import read_bands, to_dataarray, write_bands
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("cog", [True, False])
 @pytest.mark.parametrize("shape", [(37, 53), (700, 600)])
 def test_round_trip(tmp_path, cog, shape):

@@ -190,6 +190,7 @@ def check_against_oracle(ds, report, paths, resolution):
 # ----------------------------------------------------------------------------
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("resolution", RESOLUTIONS)
 @pytest.mark.parametrize("names", TILE_SETS, ids=[n[0][:30] if len(n) == 1 else "all6" for n in TILE_SETS])
 def test_rasters_match_the_points(names, resolution):
@@ -259,6 +260,7 @@ def check_alignment(t, shape, bounds, res):
     assert ymin - res < y0 <= ymin + eps and ymax - eps <= y1 < ymax + res
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("resolution", RESOLUTIONS + (2.0,))
 def test_grid_is_aligned_for_odd_bounds(resolution):
     bounds = (770500.3, 6277500.2, 770540.1, 6277555.7)
@@ -289,6 +291,7 @@ def test_plan_grid_of_the_headers():
 # ----------------------------------------------------------------------------
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("first, second", [(WEST, EAST), (NORTH, WEST)], ids=["west-east", "north-south"])
 def test_separate_tiles_mosaic_onto_the_joint_grid(first, second):
     """Tiles prepared one by one give the joint rasters, cell for cell, except at the seam as stated here.
@@ -350,6 +353,7 @@ def test_separate_tiles_mosaic_onto_the_joint_grid(first, second):
 # ----------------------------------------------------------------------------
 
 
+@pytest.mark.slow
 def test_small_chunks_give_the_same_rasters():
     names = (CLASSIFIED_V12, WEST, EAST)
     default, r1 = run(names)
@@ -593,6 +597,7 @@ def test_no_crs_needs_the_option():
     assert path.name in str(info.value)
 
 
+@pytest.mark.slow
 def test_no_crs_with_the_option():
     path = need(ST_BARTH)
     ds, report = prepare([path], resolution=1.0, crs="EPSG:5490")
@@ -628,6 +633,7 @@ def test_lambert93_without_epsg():
     check_against_oracle(ds, report, [path], 0.5)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(
     "crs, needle",
     [("EPSG:4326", "geographic"), ("EPSG:2227", "not metres"), ("EPSG:99999999", "--crs"), ("nonsense", "--crs")],
