@@ -50,3 +50,116 @@ def test_a_canteen_gets_the_three_uses_and_a_town_hall_stays_pv(run_dir, tmp_pat
     assert 0 < school["thermal_pv_kwp"] <= left + 1e-9 < school["roof_kwp"]
     assert result.meta["uses"] == {"pv": int(school["use"] == "pv") + 1, "thermal": int(school["use"] == "thermal"),
                                    "thermal_pv": int(school["use"] == "thermal_pv")}
+
+
+def test_thermal_economics_worked_by_hand_from_the_engine_s_heat(run_dir, tmp_path):  # noqa: F811
+    data = {"solar_thermal": {"fuel": "electric", "electric_price_eur_kwh": 0.25, "electric_efficiency": 0.9,
+                              "electric_co2_kg_kwh": 0.06, "cost_eur_m2": 800.0, "subsidy_eur_m2": 200.0,
+                              "om_rate": 0.01, "lifetime_years": 15},
+            "economics": {"discount_rate": 0.03}}
+    csv = municipal(tmp_path / "m.csv", [("Cantine", "school", 1, 2000)])
+    row = qualify(run_dir, csv, config=qualify_config_from_dict(data)).table.iloc[0]
+    heat = 1000.0 * row["thermal_mwh"]  # kWh/yr, the engine's figure
+    area = row["thermal_area_m2"]
+    fuel = heat / 0.9
+    savings, investment, subsidy = fuel * 0.25, area * 800.0, area * 200.0
+    om = 0.01 * investment
+    annuity = sum(1.03 ** -t for t in range(1, 16))
+    assert row["thermal_fuel"] == "electric"
+    assert row["thermal_savings_eur"] == pytest.approx(savings, rel=1e-12)
+    assert row["thermal_investment_eur"] == pytest.approx(investment, rel=1e-12)
+    assert row["thermal_subsidy_eur"] == pytest.approx(subsidy, rel=1e-12)
+    assert row["thermal_om_eur"] == pytest.approx(om, rel=1e-12)
+    assert row["thermal_npv_eur"] == pytest.approx((savings - om) * annuity - (investment - subsidy), rel=1e-9)
+    assert row["thermal_payback_years"] == pytest.approx((investment - subsidy) / (savings - om), rel=1e-9)
+    assert row["thermal_co2_t"] == pytest.approx(fuel * 0.06 / 1000.0, rel=1e-12)
+    # the tank is the run's litres per m2 of collector (ThermalConfig default: the run records none)
+    assert row["thermal_tank_l"] == pytest.approx(area * ThermalConfig().tank_per_area)
+    # thermal + PV: the collectors' investment plus the PV's at its band's cost (9-36 kWp: 1,600 EUR/kWp)
+    assert 9.0 < row["thermal_pv_kwp"] <= 36.0
+    assert row["thermal_pv_investment_eur"] == pytest.approx(investment + 1600.0 * row["thermal_pv_kwp"], rel=1e-9)
+
+
+def test_more_demand_more_collectors_and_heat_up_to_the_face_share(run_dir, tmp_path):  # noqa: F811
+    rows = []
+    for k, litres in enumerate((300, 1500, 6000, 1_000_000)):
+        csv = municipal(tmp_path / f"m{k}.csv", [("Cantine", "school", 1, litres)])
+        rows.append(qualify(run_dir, csv).table.iloc[0])
+    area = [r["thermal_area_m2"] for r in rows]
+    heat = [r["thermal_mwh"] for r in rows]
+    assert area == sorted(area) and len(set(area)) == 4
+    assert heat == sorted(heat) and len(set(heat)) == 4
+    # capped at max_area_share (0.5) of the one usable face's 100 m2, whatever the demand
+    assert area[-1] == pytest.approx(ThermalConfig().max_area_share * 100.0)
+    # below the cap: the mean daily draw over the year / litres per m2 (a school draws on its days of use only)
+    cal = calendar(WEATHER.data.index)
+    days_of_use = draw_shares(cal, "school", interval_hours=WEATHER.interval_hours).sum()
+    litres_per_m2 = QualifyConfig().solar_thermal.litres_per_m2
+    assert area[1] == pytest.approx(1500 * days_of_use / (len(WEATHER.data) / 24) / litres_per_m2, rel=1e-9)
+    assert 100 < days_of_use < 200  # weekends, public and school holidays off
+
+
+def test_collectors_fill_the_best_faces_first_each_capped():
+    usable = np.array([40.0, 100.0, 10.0])
+    assert collector_areas(600.0, usable, 0.5, 60.0).tolist() == [10.0, 0.0, 0.0]
+    assert collector_areas(3000.0, usable, 0.5, 60.0).tolist() == [20.0, 30.0, 0.0]
+    assert collector_areas(1e9, usable, 0.5, 60.0).tolist() == [20.0, 50.0, 5.0]
+    assert collector_areas(0.0, usable, 0.5, 60.0).tolist() == [0.0, 0.0, 0.0]
+
+
+def test_the_use_with_the_highest_npv_is_recommended_and_the_operation_counts_it(run_dir, tmp_path):  # noqa: F811
+    csv = municipal(tmp_path / "m.csv", [("Cantine", "school", 1, 2000), ("Piscine", "swimming_pool", 2, 3000),
+                                         ("Mairie", "town_hall", 3, "")])
+    cheap = {"fuel": "electric", "cost_eur_m2": 100.0}
+    configs = {
+        "pv": {},  # gas, 1,100 EUR/m2: collectors do not pay
+        "thermal_pv": {"solar_thermal": cheap},
+        "thermal": {"solar_thermal": cheap, "bands": {"cost_eur_kwp": [9000.0, 9000.0, 9000.0, 9000.0]}},
+    }
+    for expected, data in configs.items():
+        result = qualify(run_dir, csv, config=qualify_config_from_dict(data))
+        t = result.table.iloc[:2]
+        for _, row in t.iterrows():
+            npv = {"pv": row["npv_eur"], "thermal": row["thermal_npv_eur"], "thermal_pv": row["thermal_pv_npv_eur"]}
+            assert row["use"] == max(npv, key=npv.get) == expected, (expected, npv)
+            assert row["use_reason"] == f"highest NPV of the 3 uses ({npv[expected]:,.0f} €)"
+        error = result.table.iloc[2]  # no usable roof: an error row, no recommendation at all
+        assert error["status"] == "error" and pd.isna(error["use"]) and pd.isna(error["scenario"])
+        total = result.operation.iloc[-1]
+        heat = t[t["use"].isin(["thermal", "thermal_pv"])]
+        assert total["thermal_buildings"] == (t["use"] == "thermal").sum()
+        assert total["thermal_pv_buildings"] == (t["use"] == "thermal_pv").sum()
+        for column in ("thermal_area_m2", "thermal_mwh", "thermal_investment_eur"):
+            assert total[column] == pytest.approx(heat[column].sum(), rel=1e-12), column
+        if expected != "pv":
+            assert total["thermal_area_m2"] > 0
+
+
+def test_a_school_draws_on_its_days_of_use_only():
+    index = pd.date_range("2025-01-01", periods=8760, freq="h", tz="Europe/Paris").tz_convert("UTC")
+    cal = calendar(index)
+    shares = draw_shares(cal, "school")
+    local = index.tz_convert("Europe/Paris").strftime("%Y-%m-%d")
+    assert shares[local == "2025-03-18"].sum() == pytest.approx(1.0)  # a Tuesday in term
+    assert shares[local == "2025-03-16"].sum() == 0.0  # a Sunday
+    assert shares[local == "2025-07-22"].sum() == 0.0  # the summer holidays
+    gym = draw_shares(cal, "gym")
+    assert gym[local == "2025-03-15"].sum() == pytest.approx(0.8)  # Saturday at the gym's Saturday level
+
+
+def test_simulate_takes_a_per_row_draw_and_draws_nothing_on_closed_days():
+    thermal = ThermalConfig()
+    absorbed, _ = plane_absorbed(WEATHER, SITE, 35.0, 180.0, thermal=thermal)
+    common = {"area": 4.0, "tank_l": 300.0, "demand_l": 200.0, "thermal": thermal}
+    default = simulate(absorbed, WEATHER, **common)
+    hours = (WEATHER.data.index.hour.to_numpy() + 1) % 24
+    profile = np.asarray(thermal.draw_profile) / np.sum(thermal.draw_profile)
+    same = simulate(absorbed, WEATHER, **common, shares=profile[hours] * WEATHER.interval_hours)
+    assert same.solar_kwh[0] == default.solar_kwh[0] and same.demand_kwh[0] == default.demand_kwh[0]
+    closed = simulate(absorbed, WEATHER, **common, shares=np.zeros(len(WEATHER.data)))
+    assert closed.solar_kwh[0] == 0.0 and closed.demand_kwh[0] == 0.0
+    half = np.where(WEATHER.data.index.dayofyear.to_numpy() % 2 == 0, profile[hours], 0.0)
+    part = simulate(absorbed, WEATHER, **common, shares=half)
+    assert part.demand_kwh[0] == pytest.approx(float(demand_kwh(200.0, thermal, WEATHER, half)))
+    assert 0.3 * default.demand_kwh[0] < part.demand_kwh[0] < 0.7 * default.demand_kwh[0]
+    assert 0 < part.solar_kwh[0] < default.solar_kwh[0]
