@@ -7,6 +7,7 @@ the operation's totals.
 from __future__ import annotations
 
 import math
+import re
 
 import numpy as np
 import pandas as pd
@@ -163,3 +164,28 @@ def test_simulate_takes_a_per_row_draw_and_draws_nothing_on_closed_days():
     assert part.demand_kwh[0] == pytest.approx(float(demand_kwh(200.0, thermal, WEATHER, half)))
     assert 0.3 * default.demand_kwh[0] < part.demand_kwh[0] < 0.7 * default.demand_kwh[0]
     assert 0 < part.solar_kwh[0] < default.solar_kwh[0]
+
+
+@pytest.mark.parametrize("lang", ["fr", "en"])
+def test_the_page_compares_the_uses_of_the_buildings_with_a_demand(run_dir, tmp_path, lang):  # noqa: F811
+    import html
+
+    from report_scene import table_rows
+
+    from cadastre.qualify.html import render_html
+
+    csv = municipal(tmp_path / "m.csv", [("Cantine", "school", 1, 2000), ("Mairie", "town_hall", 2, "")])
+    config = qualify_config_from_dict({"solar_thermal": {"fuel": "electric", "cost_eur_m2": 100.0}})
+    result = qualify(run_dir, csv, config=config)
+    page = render_html(result, lang=lang)
+    rows = [[html.unescape(c) for c in row] for row in table_rows(page, "thermal")]
+    assert len(rows) == 1 and rows[0][1] == "Cantine"  # the town hall has no demand
+    school = result.table.iloc[0]
+    assert school["use"] == "thermal_pv"
+    label = {"fr": "solaire thermique + photovoltaïque", "en": "solar thermal + PV"}[lang]
+    reason = {"fr": "VAN la plus élevée des 3 usages", "en": "highest NPV of the 3 uses"}[lang]
+    assert rows[0][-2] == label and rows[0][-1].startswith(reason)
+    # the NPV of the recommended use is the one marked (green): the last of PV, thermal, thermal + PV
+    table = re.search(r'<table data-key="thermal">.*?</table>', page, re.S).group(0)
+    classes = re.findall(r'<td class="([^"]*)">', table)
+    assert [("qualified" in c) for c in classes[-5:-2]] == [False, False, True]
