@@ -112,6 +112,8 @@ REASONS = {
     "highest NPV of the {n} uses ({npv} €)": "VAN la plus élevée des {n} usages ({npv} €)",
     "no hot-water demand: PV only": "pas de besoin d'eau chaude : photovoltaïque seul",
     "no room for collectors: PV only": "pas de place pour des capteurs : photovoltaïque seul",
+    "no hot water drawn on the days of the weather period: PV only":
+        "aucun puisage d'eau chaude les jours de la météo : photovoltaïque seul",
     "no use with an NPV: PV kept": "aucun usage n'a de VAN : photovoltaïque conservé",
 }
 

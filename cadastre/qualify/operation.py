@@ -609,6 +609,7 @@ class Building:
     interval: float
     heat: Heat | None = None
     thermal_pv: dict[str, Scenario] = dataclasses.field(default_factory=dict)
+    no_heat: str = "no hot-water demand: PV only"  # the use's reason when ``heat`` is None
 
 
 @dataclasses.dataclass(frozen=True)
@@ -655,17 +656,19 @@ def _pv_scenarios(per_kwp: np.ndarray, capacity: np.ndarray, load: np.ndarray, c
 
 
 def _heat(row, faces: pd.DataFrame, litres_day: float, weather: Weather, site: tuple[float, float, float],
-          config: QualifyConfig, ctx: HeatContext) -> Heat | None:
-    """The collectors of a building sized on its demand and their heat, hour by hour (None: no room)."""
+          config: QualifyConfig, ctx: HeatContext) -> Heat | str:
+    """The collectors of a building sized on its demand and their heat, hour by hour; or why there are none."""
     th, interval = ctx.thermal, weather.interval_hours
     shares = draw_shares(ctx.cal, row.type, config.loads, interval)
     days = len(weather.data) * interval / 24.0
     mean_litres = litres_day * float(shares.sum()) / days
+    if mean_litres <= 0:
+        return "no hot water drawn on the days of the weather period: PV only"
     face_m2 = collector_areas(mean_litres, faces["usable_area_m2"].to_numpy(float), th.max_area_share,
                               config.solar_thermal.litres_per_m2)
     area = float(face_m2.sum())
     if area <= 0:
-        return None
+        return "no room for collectors: PV only"
     on = face_m2 > 0
     chosen = faces[on]
     if ctx.profiles is not None:
@@ -720,8 +723,11 @@ def _prepare_building(row, match: Match, building: pd.Series, run: RunFolder, we
     demand = hot_water_demand(row.type, area, row.hot_water_l_day, config.hot_water)
     b = Building(row, faces, capacity, load, source, notes, scenarios, demand, interval)
     if demand.litres_day > 0 and heat is not None:
-        b.heat = _heat(row, faces, demand.litres_day, weather, site, config, heat)
-        if b.heat is not None:
+        made = _heat(row, faces, demand.litres_day, weather, site, config, heat)
+        if isinstance(made, str):
+            b.no_heat = made
+        else:
+            b.heat = made
             left = pv_room(capacity, faces["usable_area_m2"].to_numpy(float), b.heat.face_m2)
             b.thermal_pv = _pv_scenarios(per_kwp, left, load, config)
     return b
@@ -779,10 +785,8 @@ def _thermal_figures(b: Building, choice: str, pv_npv: float, config: QualifyCon
     """The solar thermal columns of :data:`OUTPUT_COLUMNS` and the recommended use (:mod:`cadastre.qualify.thermal`);
     ``choice``: the recommended PV scenario, whose rule sizes the PV of ``thermal_pv``."""
     out: dict = dict.fromkeys(THERMAL_NUMBERS, math.nan)
-    if b.hot_water.litres_day <= 0:
-        return {**out, "use": "pv", "use_reason": "no hot-water demand: PV only"}
     if b.heat is None:
-        return {**out, "use": "pv", "use_reason": "no room for collectors: PV only"}
+        return {**out, "use": "pv", "use_reason": b.no_heat}
     h = b.heat
     eco = thermal_economics(h.solar_kwh, h.area_m2, config)
     sc = b.thermal_pv[choice]
