@@ -39,6 +39,12 @@ Sources of the defaults (the notes of each key say which applies):
   9-10 L/meal with a dishwasher, nursing home 40 L/bed/day (rooms, kitchen
   apart). The litres per shower and per bather and every number of units per
   m2 are assumptions: give ``hot_water_l_day`` in municipal.csv when known.
+- Solar water heating (``[solar_thermal]``): collectors sized at 60 L/day per m2,
+  SOCOL / ADEME guidance for collective systems (50-70 L/day/m2); natural gas
+  0.227 kgCO2e/kWh, ADEME Base Carbone (Base Empreinte), life cycle. The fuel
+  prices, boiler and heater efficiencies, the installed cost per m2 (an order
+  of magnitude of collective systems), the upkeep and the subsidy are
+  assumptions: REVIEW them with the bills, quotes and aid decisions.
 - Avoided purchase price: 0.20 €/kWh excluding VAT, an assumption of the order
   of 2024 supply offers to public buildings (energy, variable network part and
   excise). The CRE published price references for collectivities until the
