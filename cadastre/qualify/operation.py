@@ -34,6 +34,9 @@ or a ``cadastre run`` RUN_DIR, docs/run-dir.md):
    lifetime, CO2 avoided.
 7. **Score** 0-100 (:func:`score`), **rank** (score, then NPV, then file
    line: stable) and **verdict** (:func:`verdict`) with its reasons.
+8. **Solar thermal against PV** for a building with a hot-water demand
+   (:mod:`cadastre.qualify.thermal`): collectors sized on the demand, their heat
+   hour by hour (:func:`_heat`), PV beside them, and the ``use`` with the highest NPV.
 
 Rows with a problem (unknown type or commune, no location, no match,
 ambiguous match, negative consumption, no usable roof...) get
