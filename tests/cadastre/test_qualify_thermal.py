@@ -13,6 +13,7 @@ import numpy as np
 import pandas as pd
 import pytest
 from test_qualify import run_dir  # noqa: F401 (the fixture)
+from test_qualify_hourly import runs  # noqa: F401 (the fixture: one face behind an east wall, with and without profiles)
 
 from cadastre.config import ThermalConfig
 from cadastre.qualify.config import QualifyConfig, qualify_config_from_dict
@@ -189,3 +190,29 @@ def test_the_page_compares_the_uses_of_the_buildings_with_a_demand(run_dir, tmp_
     table = re.search(r'<table data-key="thermal">.*?</table>', page, re.S).group(0)
     classes = re.findall(r'<td class="([^"]*)">', table)
     assert [("qualified" in c) for c in classes[-5:-2]] == [False, False, True]
+
+
+def test_the_heat_follows_the_face_s_hourly_shading_profile_when_the_run_has_one(runs, tmp_path):  # noqa: F811
+    """The face behind an east wall (test_qualify_hourly): with profiles the heat is that of the collectors on
+    the profile's hourly shaded irradiance, without it on the unshaded plane x the annual ratio."""
+    from test_qualify_hourly import SITE as RUN_SITE
+    from test_qualify_hourly import east_wall_profile
+
+    from cadastre.solar.thermal import face_absorbed
+
+    with_profiles, without = runs
+    csv = tmp_path / "m.csv"
+    csv.write_text("insee,name,type,building_id,hot_water_l_day\n62498,EHPAD,nursing_home,1,1200\n", encoding="utf-8")
+    hourly_row, ratio_row = (qualify(run, csv).table.iloc[0] for run in (with_profiles, without))
+    assert hourly_row["thermal_area_m2"] == ratio_row["thermal_area_m2"] == pytest.approx(1200 / 60.0)
+    # by hand: the nursing home draws 1,200 L every day over its occupied hours 7-21 h (local time)
+    thermal, area = ThermalConfig(), 20.0
+    shares = draw_shares(calendar(WEATHER.data.index), "nursing_home", interval_hours=WEATHER.interval_hours)
+    absorbed = face_absorbed(WEATHER, RUN_SITE, east_wall_profile(), [180.0], thermal=thermal, sky="perez")
+    expected = simulate(absorbed, WEATHER, area=area, tank_l=area * thermal.tank_per_area, demand_l=1200.0,
+                        thermal=thermal, shares=shares)
+    assert hourly_row["thermal_mwh"] == pytest.approx(expected.solar_kwh[0] / 1000.0, rel=1e-9)
+    assert hourly_row["hot_water_mwh"] == pytest.approx(expected.demand_kwh[0] / 1000.0, rel=1e-9)
+    # the same face without profiles: close over the year, not equal (the shade falls on the morning only)
+    assert ratio_row["thermal_mwh"] == pytest.approx(hourly_row["thermal_mwh"], rel=0.15)
+    assert ratio_row["thermal_mwh"] != pytest.approx(hourly_row["thermal_mwh"], rel=1e-4)
