@@ -16,8 +16,8 @@ import re
 
 from cadastre.pages.numbers import number
 
-__all__ = ["LANGS", "QUALIFICATION", "REASONS", "SCENARIOS", "TYPES", "VERDICTS", "reasons_label", "scenario_label",
-           "type_label", "verdict_label"]
+__all__ = ["LANGS", "QUALIFICATION", "REASONS", "SCENARIOS", "TYPES", "USES", "VERDICTS", "reasons_label",
+           "scenario_label", "type_label", "use_label", "verdict_label"]
 
 LANGS = ("fr", "en")
 
@@ -36,6 +36,13 @@ SCENARIOS = {
            "total_sale": "vente totale"},
     "en": {"self_consumption": "sized for self-consumption", "roof": "whole roof, surplus sold",
            "total_sale": "total sale"},
+}
+
+#: Use of the roof (``use`` of qualification.csv: PV, solar water heating or both) -> label, by language.
+USES = {
+    "fr": {"pv": "photovoltaïque seul", "thermal": "solaire thermique seul",
+           "thermal_pv": "solaire thermique + photovoltaïque"},
+    "en": {"pv": "PV alone", "thermal": "solar thermal alone", "thermal_pv": "solar thermal + PV"},
 }
 
 #: Verdict code -> label, by language.
@@ -101,6 +108,13 @@ REASONS = {
     "highest production of the 3 scenarios ({mwh} MWh/yr)": "production la plus élevée des 3 scénarios ({mwh} MWh/an)",
     "tie broken by the NPV": "à égalité, départagés par la VAN",
     "scenario imposed by sizing.mode = {mode}": "scénario imposé par sizing.mode = {mode}",
+    # the recommended use (cadastre.qualify.thermal)
+    "highest NPV of the {n} uses ({npv} €)": "VAN la plus élevée des {n} usages ({npv} €)",
+    "no hot-water demand: PV only": "pas de besoin d'eau chaude : photovoltaïque seul",
+    "no room for collectors: PV only": "pas de place pour des capteurs : photovoltaïque seul",
+    "no hot water drawn on the days of the weather period: PV only":
+        "aucun puisage d'eau chaude les jours de la météo : photovoltaïque seul",
+    "no use with an NPV: PV kept": "aucun usage n'a de VAN : photovoltaïque conservé",
 }
 
 #: Values of :data:`REASONS` that are codes or names, never written again as numbers.
@@ -123,6 +137,12 @@ def scenario_label(code: object, lang: str = "fr") -> str:
     """The label of a PV scenario code (the code itself when unknown)."""
     _check(lang)
     return SCENARIOS[lang].get(str(code), str(code))
+
+
+def use_label(code: object, lang: str = "fr") -> str:
+    """The label of a roof use code (the code itself when unknown)."""
+    _check(lang)
+    return USES[lang].get(str(code), str(code))
 
 
 def verdict_label(code: object, lang: str = "fr") -> str:
@@ -204,6 +224,10 @@ QUALIFICATION = {
         "scenario": "scénario", "recommended": "recommandé", "why": "raison", "recommended_mark": "★ recommandé",
         "alone": "sans regroupement", "grouped": "avec regroupement", "difference": "écart", "savings": "économies €/an",
         "sales": "ventes €/an", "kwp_total": "kWc", "buildings": "bâtiments", "hot_water": "eau chaude L/j",
+        "use": "usage recommandé", "collectors": "capteurs m²", "heat": "chaleur solaire MWh/an",
+        "solar_fraction": "couverture solaire %", "thermal_payback": "retour thermique (ans)",
+        "npv_pv": "VAN PV €", "npv_thermal": "VAN thermique €", "npv_thermal_pv": "VAN thermique + PV €",
+        "thermal_pv_kwp": "kWc PV avec capteurs",
     },
     "en": {
         "rank": "rank", "commune": "commune", "building": "building", "type": "type", "id": "id", "kwp": "kWp",
@@ -220,5 +244,9 @@ QUALIFICATION = {
         "scenario": "scenario", "recommended": "recommended", "why": "reason", "recommended_mark": "★ recommended",
         "alone": "bought alone", "grouped": "grouped", "difference": "difference", "savings": "savings €/yr",
         "sales": "sales €/yr", "kwp_total": "kWp", "buildings": "buildings", "hot_water": "hot water L/day",
+        "use": "recommended use", "collectors": "collectors m²", "heat": "solar heat MWh/yr",
+        "solar_fraction": "solar fraction %", "thermal_payback": "thermal payback yr",
+        "npv_pv": "NPV PV €", "npv_thermal": "NPV thermal €", "npv_thermal_pv": "NPV thermal + PV €",
+        "thermal_pv_kwp": "PV kWp beside the collectors",
     },
 }

@@ -39,6 +39,12 @@ Sources of the defaults (the notes of each key say which applies):
   9-10 L/meal with a dishwasher, nursing home 40 L/bed/day (rooms, kitchen
   apart). The litres per shower and per bather and every number of units per
   m2 are assumptions: give ``hot_water_l_day`` in municipal.csv when known.
+- Solar water heating (``[solar_thermal]``): collectors sized at 60 L/day per m2,
+  SOCOL / ADEME guidance for collective systems (50-70 L/day/m2); natural gas
+  0.227 kgCO2e/kWh, ADEME Base Carbone (Base Empreinte), life cycle. The fuel
+  prices, boiler and heater efficiencies, the installed cost per m2 (an order
+  of magnitude of collective systems), the upkeep and the subsidy are
+  assumptions: REVIEW them with the bills, quotes and aid decisions.
 - Avoided purchase price: 0.20 €/kWh excluding VAT, an assumption of the order
   of 2024 supply offers to public buildings (energy, variable network part and
   excise). The CRE published price references for collectivities until the
@@ -91,6 +97,7 @@ from cadastre.errors import OptionError
 
 __all__ = [
     "BUILDING_TYPES",
+    "FUELS",
     "HOT_WATER_TYPES",
     "OBJECTIVES",
     "SCENARIOS",
@@ -350,6 +357,60 @@ class HotWaterConfig:
         return getattr(self, kind) if kind in HOT_WATER_TYPES else None
 
 
+#: The fuels a solar water heater can replace (``[solar_thermal] fuel``).
+FUELS = ("gas", "electric")
+
+
+@dataclasses.dataclass(frozen=True)
+class SolarThermalConfig:
+    """Solar water heating of the buildings with a hot-water demand: sizing, the fuel it replaces, costs.
+
+    The collector, tank and mains water are those of the cadastre run (its recorded ``[thermal]`` section,
+    :class:`cadastre.config.ThermalConfig`; defaults when the run records none). Discounting: ``[economics]
+    discount_rate``. Method: :mod:`cadastre.qualify.thermal`.
+    """
+
+    litres_per_m2: float = param(
+        60.0, "L/day/m2", "collector sizing of a collective system: mean daily hot water (60 degC) per m2 of "
+        "collector (SOCOL / ADEME guidance for collective solar water heating: 50-70 L/day/m2; the tank is "
+        "ThermalConfig.tank_per_area of the run)", gt=0.0, le=1000.0)
+    fuel: str = param(
+        "gas", "", "what the solar heat replaces: gas (a boiler) or electric (a resistance water heater) "
+        "(assumption: most French municipal buildings heat their water with gas)", choices=FUELS)
+    gas_price_eur_kwh: float = param(
+        0.09, "EUR/kWh", "price of the gas saved, excluding VAT: energy, network and excise (assumption, order "
+        "of 2024 offers to public buildings: REVIEW with the bills)", ge=0.0)
+    electric_price_eur_kwh: float = param(
+        0.2, "EUR/kWh", "price of the electricity saved, excluding VAT (as prices.import_price_eur_kwh: REVIEW "
+        "with the bills)", ge=0.0)
+    gas_efficiency: float = param(
+        0.85, "", "useful hot-water heat per kWh of gas of the boiler it relieves, storage and production "
+        "losses included (assumption: 0.75-0.95 by boiler age and type)", gt=0.0, le=1.2)
+    electric_efficiency: float = param(
+        0.95, "", "useful hot-water heat per kWh of electricity of a resistance water heater (assumption: its "
+        "own standing losses)", gt=0.0, le=5.0)
+    gas_co2_kg_kwh: float = param(
+        0.227, "kgCO2e/kWh", "emission factor of natural gas burnt, life cycle, per kWh (lower heating value) "
+        "(ADEME Base Empreinte / Base Carbone, natural gas, mainland France mix)", ge=0.0, le=2.0)
+    electric_co2_kg_kwh: float = param(
+        0.052, "kgCO2e/kWh", "emission factor of the electricity saved (as prices.grid_co2_kg_kwh: ADEME Base "
+        "Empreinte average consumption mix; the 'by use' factors of ADEME give more for hot water: REVIEW)",
+        ge=0.0, le=2.0)
+    cost_eur_m2: float = param(
+        1100.0, "EUR/m2", "turnkey installed cost of a collective solar water heater per m2 of collector, "
+        "excluding VAT: collectors, tank, hydraulics, control (assumption, order of magnitude of ADEME / SOCOL "
+        "figures for collective systems: about 1,000-1,500 EUR/m2 for small ones, less for large: REVIEW with "
+        "quotes)", ge=0.0)
+    subsidy_eur_m2: float = param(
+        0.0, "EUR/m2", "investment subsidy per m2 of collector, paid once (ADEME Fonds Chaleur or a regional "
+        "aid when granted; 0: none assumed: REVIEW)", ge=0.0)
+    om_rate: float = param(
+        0.02, "1/yr", "yearly maintenance, pump electricity and insurance as a share of the investment "
+        "(assumption: a maintenance contract of a collective system)", ge=0.0, le=0.2)
+    lifetime_years: int = param(
+        20, "yr", "period of the NPV (collectors last 20-25 years, ADEME)", ge=1, le=60)
+
+
 @dataclasses.dataclass(frozen=True)
 class ScoreConfig:
     """Score 0-100: weighted mean of components in [0, 1] (see :func:`cadastre.qualify.operation.score`)."""
@@ -400,6 +461,8 @@ class QualifyConfig:
     production: ProductionConfig = section(ProductionConfig, "PV model (set the cadastre run's values)")
     loads: LoadsConfig = section(LoadsConfig, "load profiles")
     hot_water: HotWaterConfig = section(HotWaterConfig, "daily hot-water demand by building type")
+    solar_thermal: SolarThermalConfig = section(
+        SolarThermalConfig, "solar water heating against PV on the buildings with a hot-water demand: REVIEW prices")
     score: ScoreConfig = section(ScoreConfig, "score and rank")
     verdict: VerdictConfig = section(VerdictConfig, "verdict rules")
     matching: MatchingConfig = section(MatchingConfig, "matching rows to buildings")

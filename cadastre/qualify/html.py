@@ -16,7 +16,15 @@ from matplotlib.figure import Figure
 
 from cadastre.errors import OptionError
 from cadastre.pages.images import figure_png
-from cadastre.pages.labels import LANGS, QUALIFICATION, reasons_label, scenario_label, type_label, verdict_label
+from cadastre.pages.labels import (
+    LANGS,
+    QUALIFICATION,
+    reasons_label,
+    scenario_label,
+    type_label,
+    use_label,
+    verdict_label,
+)
 from cadastre.pages.numbers import number
 from cadastre.pages.rendering import render
 from cadastre.pages.tables import NUMBER, Table
@@ -25,7 +33,7 @@ from cadastre.qualify.operation import QualifyResult
 from cadastre.qualify.scenarios import scenario_column
 
 __all__ = ["grouping_table", "monthly_chart", "production_chart", "qualified_monthly", "render_html",
-           "scenarios_table"]
+           "scenarios_table", "thermal_table"]
 
 #: Columns of a table: (column, label key of :data:`cadastre.pages.labels.QUALIFICATION`, digits: int,
 #: "%" for a fraction shown in %, or None for text).
@@ -48,6 +56,13 @@ _SCENARIO_METRICS = [("kwp", "kwp", 1), ("mwh", "mwh", 1), ("self_consumption_ra
 #: column after "alone_" or "grouped_", label key, digits).
 _GROUPING = [("kwp", "kwp_total", 1), ("mwh", "mwh", 1), ("investment_eur", "investment", 0),
              ("savings_eur", "savings", 0), ("sales_eur", "sales", 0), ("npv_eur", "npv", 0)]
+#: The comparison of solar water heating and PV, one row per building with a hot-water demand: (column of
+#: qualification.csv, label key, digits; the NPV columns by the use they belong to).
+_THERMAL = [("hot_water_l_day", "hot_water", 0), ("thermal_area_m2", "collectors", 1), ("thermal_mwh", "heat", 1),
+            ("thermal_fraction", "solar_fraction", "%"), ("thermal_payback_years", "thermal_payback", 1),
+            ("thermal_pv_kwp", "thermal_pv_kwp", 1)]
+_USE_NPV = [("pv", "npv_eur", "npv_pv"), ("thermal", "thermal_npv_eur", "npv_thermal"),
+            ("thermal_pv", "thermal_pv_npv_eur", "npv_thermal_pv")]
 _ASSUMPTIONS = [("key", "parameter", None), ("value", "value", None), ("unit", "unit", None),
                 ("source", "source", None)]
 #: CSS class of a column of long text (kept readable: a minimum width, the other columns give way).
@@ -119,6 +134,29 @@ def scenarios_table(ranked: pd.DataFrame, lang: str = "fr") -> Table:
     headers = [w["rank"], w["building"], w["scenario"], *(w[label] for _, label, _ in _SCENARIO_METRICS),
                w["recommended"], w["why"]]
     return Table("scenarios", headers, rows)
+
+
+def thermal_table(ranked: pd.DataFrame, lang: str = "fr") -> Table | None:
+    """PV, solar thermal and both side by side for each ranked building with a hot-water demand (the NPV of
+    the recommended use in green), or None when no building has one."""
+    w, style = QUALIFICATION[lang], _STYLE[lang]
+    demand = pd.to_numeric(ranked.get("hot_water_l_day", pd.Series(dtype=float)), errors="coerce").fillna(0.0)
+    rows = []
+    for _, row in ranked[demand.reindex(ranked.index, fill_value=0.0) > 0].iterrows():
+        cells = [(_cell(row["rank"], 0, style), NUMBER), (str(row["name"]), ""),
+                 (type_label(row["type"], lang), "")]
+        cells += [(_cell(row.get(column), digits, style), NUMBER) for column, _, digits in _THERMAL]
+        for use, column, _ in _USE_NPV:
+            mark = " qualified" if row.get("use") == use else ""
+            cells.append((_cell(row.get(column), 0, style), NUMBER + mark))
+        cells.append((use_label(row.get("use"), lang), "qualified"))
+        cells.append((reasons_label(row.get("use_reason"), lang), LONG))
+        rows.append(cells)
+    if not rows:
+        return None
+    headers = [w["rank"], w["building"], w["type"], *(w[label] for _, label, _ in _THERMAL),
+               *(w[label] for _, _, label in _USE_NPV), w["use"], w["why"]]
+    return Table("thermal", headers, rows)
 
 
 def grouping_table(total: dict, lang: str = "fr") -> Table:
@@ -238,7 +276,8 @@ def render_html(result: QualifyResult, *, top: int = 5, lang: str = "fr") -> str
         run=meta["run"], municipal=meta["municipal"], weather=str(meta["weather"]).replace("\\", "/").split("/")[-1],
         rows=len(t), counts=meta["verdicts"], errors=meta["errors"], total=result.operation.iloc[-1].to_dict(),
         ranking=_table(ranked, _RANKING, "ranking", lang), charts=charts,
-        scenarios=scenarios_table(ranked, lang), grouping=grouping_table(result.operation.iloc[-1].to_dict(), lang),
+        scenarios=scenarios_table(ranked, lang), thermal=thermal_table(ranked, lang),
+        thermal_config=result.config.solar_thermal, grouping=grouping_table(result.operation.iloc[-1].to_dict(), lang),
         grouping_meta=meta.get("grouping") or {"total_kwp": 0.0, "buildings": 0, "cost_reduction": 0.0},
         objective=meta.get("objective"), mode=meta.get("mode"), target=result.config.sizing.self_consumption_target,
         problems=_table(errors, _PROBLEMS, "problems", lang) if len(errors) else None,

@@ -31,7 +31,7 @@ from dateutil.easter import easter
 from cadastre.errors import OptionError
 from cadastre.qualify.config import BUILDING_TYPES, LoadsConfig
 
-__all__ = ["Calendar", "calendar", "load_profile", "public_holidays"]
+__all__ = ["Calendar", "calendar", "day_level", "draw_shares", "load_profile", "public_holidays"]
 
 #: Time zone of the occupied hours.
 LOCAL_TZ = "Europe/Paris"
@@ -144,8 +144,7 @@ def load_profile(
         raise OptionError(f"consumption: {annual_kwh} kWh; give a number >= 0")
     shape = loads.shape(kind)
     cal = calendar(index, loads) if cal is None else cal
-    level = np.choose(cal.day_kind, [1.0, shape.saturday, shape.sunday])
-    level = np.where(cal.school_holiday, level * shape.school_holidays, level)
+    level = day_level(cal, kind, loads)
     occupied = (cal.hour >= shape.open_hour) & (cal.hour < shape.close_hour)
     season = 1.0 + shape.winter * np.cos(2.0 * np.pi * (cal.day_of_year - 15) / 365.25)
     relative = season * (shape.base + (1.0 - shape.base) * np.where(occupied, level, 0.0))
@@ -154,3 +153,28 @@ def load_profile(
     if total <= 0 or energy == 0:
         return np.zeros(len(index))
     return relative * (energy / total)
+
+
+def day_level(cal: Calendar, kind: str, loads: LoadsConfig = LoadsConfig()) -> np.ndarray:  # noqa: B008 (frozen)
+    """Occupation level of each row's day for building type ``kind``, 0-1: 1 on working days, ``saturday`` or
+    ``sunday`` (public holidays count as Sundays), times ``school_holidays`` in the school holidays."""
+    shape = loads.shape(kind)
+    level = np.choose(cal.day_kind, [1.0, shape.saturday, shape.sunday])
+    return np.where(cal.school_holiday, level * shape.school_holidays, level)
+
+
+def draw_shares(cal: Calendar, kind: str, loads: LoadsConfig = LoadsConfig(),  # noqa: B008 (frozen)
+                interval_hours: float = 1.0) -> np.ndarray:
+    """Share of a day-of-use's hot water drawn in each row, for building type ``kind``.
+
+    The day's water is drawn evenly over the occupied hours ``[open_hour, close_hour)`` of the type (local
+    time), times the day's occupation level (:func:`day_level`): nothing on the days the building is closed
+    (a school's weekends and holidays), a part on days of reduced use. The shares of a full day of use sum to 1
+    (hourly rows); for :func:`cadastre.solar.thermal.simulate`.
+    """
+    if kind not in BUILDING_TYPES:
+        raise OptionError(f"type: {kind!r} is not a building type; use one of {', '.join(BUILDING_TYPES)}")
+    shape = loads.shape(kind)
+    occupied = (cal.hour >= shape.open_hour) & (cal.hour < shape.close_hour)
+    hours = shape.close_hour - shape.open_hour
+    return np.where(occupied, day_level(cal, kind, loads) * interval_hours / hours, 0.0)

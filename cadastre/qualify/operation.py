@@ -34,6 +34,9 @@ or a ``cadastre run`` RUN_DIR, docs/run-dir.md):
    lifetime, CO2 avoided.
 7. **Score** 0-100 (:func:`score`), **rank** (score, then NPV, then file
    line: stable) and **verdict** (:func:`verdict`) with its reasons.
+8. **Solar thermal against PV** for a building with a hot-water demand
+   (:mod:`cadastre.qualify.thermal`): collectors sized on the demand, their heat
+   hour by hour (:func:`_heat`), PV beside them, and the ``use`` with the highest NPV.
 
 Rows with a problem (unknown type or commune, no location, no match,
 ambiguous match, negative consumption, no usable roof...) get
@@ -74,6 +77,12 @@ from cadastre.qualify.config import SCENARIOS
 from cadastre.qualify.economics import grouping_reduction
 from cadastre.qualify.hot_water import HotWater, hot_water_demand
 from cadastre.qualify.scenarios import METRICS, SCENARIO_COLUMNS, recommend, scenario_column
+from cadastre import _params
+from cadastre.config import ThermalConfig
+from cadastre.errors import OptionError
+from cadastre.qualify.loads import draw_shares
+from cadastre.qualify.thermal import USES, choose_use, collector_areas, pv_room, thermal_economics
+from cadastre.solar.thermal import face_absorbed, plane_absorbed, simulate
 
 __all__ = [
     "HEADERS",
@@ -110,7 +119,18 @@ OUTPUT_COLUMNS = (
     # the three scenarios (cadastre.qualify.scenarios), the grouped purchase, the hot-water demand
     "scenario", "scenario_reason", *SCENARIO_COLUMNS, "in_grouping", "grouping_reduction", "scenario_alone",
     "investment_alone_eur", "npv_alone_eur", "hot_water_l_day", "hot_water_source",
+    # solar water heating against PV (cadastre.qualify.thermal)
+    "hot_water_mwh", "thermal_area_m2", "thermal_tank_l", "thermal_mwh", "thermal_fraction", "thermal_fuel",
+    "thermal_investment_eur", "thermal_subsidy_eur", "thermal_savings_eur", "thermal_om_eur", "thermal_co2_t",
+    "thermal_payback_years", "thermal_npv_eur", "thermal_pv_kwp", "thermal_pv_mwh", "thermal_pv_investment_eur",
+    "thermal_pv_npv_eur", "use", "use_reason",
 )
+
+#: The columns of :data:`OUTPUT_COLUMNS` of the solar thermal comparison that are numbers (NaN without demand).
+THERMAL_NUMBERS = ("hot_water_mwh", "thermal_area_m2", "thermal_tank_l", "thermal_mwh", "thermal_fraction",
+                   "thermal_investment_eur", "thermal_subsidy_eur", "thermal_savings_eur", "thermal_om_eur",
+                   "thermal_co2_t", "thermal_payback_years", "thermal_npv_eur", "thermal_pv_kwp", "thermal_pv_mwh",
+                   "thermal_pv_investment_eur", "thermal_pv_npv_eur")
 
 #: Headers of the workbook ``qualification.xlsx`` (French, with units), for the columns of
 #: :data:`OUTPUT_COLUMNS` and of :func:`operation_table` that the shared headers of
@@ -155,6 +175,22 @@ HEADERS = {
     "scenario_alone": "Scénario sans regroupement (code)", "investment_alone_eur": "Investissement sans regroupement (€ HT)",
     "npv_alone_eur": "VAN sans regroupement (€)", "hot_water_l_day": "Besoin d'eau chaude (L/jour à 60 °C)",
     "hot_water_source": "Source du besoin d'eau chaude",
+    # qualification.csv: solar water heating against PV
+    "hot_water_mwh": "Chaleur du besoin d'eau chaude (MWh/an)",
+    "thermal_area_m2": "Solaire thermique : capteurs (m²)", "thermal_tank_l": "Solaire thermique : ballon (L)",
+    "thermal_mwh": "Solaire thermique : chaleur solaire utile (MWh/an)",
+    "thermal_fraction": "Solaire thermique : couverture solaire (0-1)",
+    "thermal_fuel": "Énergie remplacée (code)", "thermal_investment_eur": "Solaire thermique : investissement (€ HT)",
+    "thermal_subsidy_eur": "Solaire thermique : aide (€)", "thermal_savings_eur": "Solaire thermique : économies (€/an)",
+    "thermal_om_eur": "Solaire thermique : exploitation et maintenance (€/an)",
+    "thermal_co2_t": "Solaire thermique : CO₂ évité (t/an)",
+    "thermal_payback_years": "Solaire thermique : temps de retour (ans)", "thermal_npv_eur": "Solaire thermique : VAN (€)",
+    "thermal_pv_kwp": "Thermique + PV : puissance PV (kWc)", "thermal_pv_mwh": "Thermique + PV : production PV (MWh/an)",
+    "thermal_pv_investment_eur": "Thermique + PV : investissement (€ HT)",
+    "thermal_pv_npv_eur": "Thermique + PV : VAN (€)", "use": "Usage recommandé (code)",
+    "use_reason": "Raison de l'usage recommandé",
+    # operation.csv: solar water heating
+    "thermal_buildings": "Bâtiments en solaire thermique seul", "thermal_pv_buildings": "Bâtiments en thermique + PV",
 }
 
 _ROOF_COLUMNS = ["face", "building_id", "tilt", "azimuth", "usable_area_m2", "shading_ratio", "suitable", "kwp"]
@@ -249,6 +285,18 @@ def _profile_ids(roofs: pd.DataFrame) -> list:
     return faces.tolist()
 
 
+def run_thermal(run: RunFolder) -> ThermalConfig:
+    """The collector, tank and mains water of the run (its recorded ``thermal`` parameters), else the defaults."""
+    recorded = (run.meta.get("parameters") or {}).get("thermal")
+    if not isinstance(recorded, dict):
+        return ThermalConfig()
+    try:
+        return _params.build(ThermalConfig(), recorded, f"{run.folder}: thermal parameters")
+    except OptionError:
+        run.notes.append("the run's thermal parameters are unreadable: the default collector and tank are used")
+        return ThermalConfig()
+
+
 def _site(meta: dict) -> tuple[float | None, float | None, float]:
     site = meta.get("site") or {}
     return site.get("latitude"), site.get("longitude"), float(site.get("altitude") or 0.0)
@@ -308,14 +356,8 @@ def _usable_faces(roofs: pd.DataFrame, building_id) -> pd.DataFrame:
     return roofs[(roofs["building_id"] == building_id) & roofs["suitable"] & (roofs["kwp"] > 0)]
 
 
-def shaded_production(run: RunFolder, weather: Weather, building_ids, *, config: QualifyConfig = QualifyConfig(),  # noqa: B008
-                      sky: str = "perez") -> pd.DataFrame | None:
-    """Hourly shaded AC power of 1 kWp on each usable face of ``building_ids``, from the run's profiles. [kW kWp-1]
-
-    One column per face, named by its profile id (``roofs.profile``), indexed as ``weather.data``; None
-    when the folder has no ``profiles.parquet``. The sun is at the run's site (``site`` of its metadata,
-    the one its profiles were used at), else at the buildings' centre; the PV system is
-    ``config.production``'s. One call of :func:`cadastre.solar.hourly.face_production` for all the faces.
+def read_face_profiles(run: RunFolder, building_ids) -> tuple[list, FaceProfiles] | None:
+    """The profile ids of the usable faces of ``building_ids`` and their profiles (None: the run has none).
 
     Raises
     ------
@@ -327,18 +369,46 @@ def shaded_production(run: RunFolder, weather: Weather, building_ids, *, config:
     roofs = run.roofs[run.roofs["building_id"].isin(list(building_ids)) & run.roofs["suitable"] & (run.roofs["kwp"] > 0)]
     ids = list(dict.fromkeys(roofs["profile"]))
     if not ids:
-        return pd.DataFrame(index=weather.data.index)
+        return ids, None
     try:
         stored = run.profiles if run.profiles is not None else read_profiles(run.profiles_path, faces=ids)
-        profiles = stored.select(ids)
+        return ids, stored.select(ids)
     except KeyError as exc:
         raise InputFileError(f"{run.folder / contract.PROFILES}: {exc.args[0]}, though roofs.gpkg has it; rerun the "
                              "cadastre") from None
+
+
+def profiles_site(run: RunFolder) -> tuple[float, float, float]:
+    """The site the run's profiles are used at: ``site`` of its metadata, else the buildings' centre."""
     lat, lon, alt = _site(run.meta)
     if lat is None or lon is None:
         centre = run.buildings.geometry.union_all().centroid
         lon, lat = Transformer.from_crs(run.buildings.crs, "EPSG:4326", always_xy=True).transform(centre.x, centre.y)
-    out = hourly.face_production(weather, (float(lat), float(lon), alt), profiles, pv=config.production.pv(), sky=sky,
+    return float(lat), float(lon), alt
+
+
+def shaded_production(run: RunFolder, weather: Weather, building_ids, *, config: QualifyConfig = QualifyConfig(),  # noqa: B008
+                      sky: str = "perez", profiles: tuple[list, FaceProfiles] | None = None) -> pd.DataFrame | None:
+    """Hourly shaded AC power of 1 kWp on each usable face of ``building_ids``, from the run's profiles. [kW kWp-1]
+
+    One column per face, named by its profile id (``roofs.profile``), indexed as ``weather.data``; None
+    when the folder has no ``profiles.parquet``. The sun is at the run's site (``site`` of its metadata,
+    the one its profiles were used at), else at the buildings' centre; the PV system is
+    ``config.production``'s. One call of :func:`cadastre.solar.hourly.face_production` for all the faces.
+    ``profiles``: :func:`read_face_profiles` of ``building_ids`` when the caller has read them.
+
+    Raises
+    ------
+    InputFileError
+        A usable face of ``roofs.gpkg`` without a profile.
+    """
+    read = read_face_profiles(run, building_ids) if profiles is None else profiles
+    if read is None:
+        return None
+    ids, chosen = read
+    if not ids:
+        return pd.DataFrame(index=weather.data.index)
+    out = hourly.face_production(weather, profiles_site(run), chosen, pv=config.production.pv(), sky=sky,
                                  albedo=config.production.albedo, hourly_faces=ids).hourly_ac
     return out.fillna(0.0) / 1000.0
 
@@ -540,15 +610,95 @@ class Building:
     scenarios: dict[str, Scenario]
     hot_water: HotWater
     interval: float
+    heat: Heat | None = None
+    thermal_pv: dict[str, Scenario] = dataclasses.field(default_factory=dict)
+    no_heat: str = "no hot-water demand: PV only"  # the use's reason when ``heat`` is None
+
+
+@dataclasses.dataclass(frozen=True)
+class Heat:
+    """The solar water heater of a building with a hot-water demand (:mod:`cadastre.qualify.thermal`).
+
+    ``face_m2``: collectors on each face (best first) [m2]; ``area_m2``, ``tank_l`` [L]; ``demand_kwh``: heat of the
+    demand over the weather period; ``solar_kwh``: useful solar heat delivered [kWh]; ``fraction``: solar / demand.
+    """
+
+    face_m2: np.ndarray
+    area_m2: float
+    tank_l: float
+    demand_kwh: float
+    solar_kwh: float
+    fraction: float
+
+
+@dataclasses.dataclass(frozen=True)
+class HeatContext:
+    """What the heat of every building is computed with: the run's collector and tank, its profiles (None:
+    the unshaded plane x the annual ratio), the site of the profiles, the sky model, the calendar."""
+
+    thermal: ThermalConfig
+    profiles: FaceProfiles | None
+    site: tuple[float, float, float] | None
+    sky: str
+    cal: object
+
+
+def _pv_scenarios(per_kwp: np.ndarray, capacity: np.ndarray, load: np.ndarray, config: QualifyConfig
+                  ) -> dict[str, Scenario]:
+    """The three PV scenarios on faces holding ``capacity`` kWp (best first)."""
+    scenarios: dict[str, Scenario] = {}
+    for name in SCENARIOS:
+        if name == "total_sale":  # the whole roof, nothing consumed on site
+            roof = scenarios["roof"]
+            scenarios[name] = Scenario(name, roof.sizing, roof.production, np.zeros_like(roof.production))
+            continue
+        sizing = size_installation(per_kwp, capacity, load, config, rule=name)
+        production = sizing.face_kwp @ per_kwp
+        scenarios[name] = Scenario(name, sizing, production, self_consumption(production, load))
+    return scenarios
+
+
+def _heat(row, faces: pd.DataFrame, litres_day: float, weather: Weather, site: tuple[float, float, float],
+          config: QualifyConfig, ctx: HeatContext) -> Heat | str:
+    """The collectors of a building sized on its demand and their heat, hour by hour; or why there are none."""
+    th, interval = ctx.thermal, weather.interval_hours
+    shares = draw_shares(ctx.cal, row.type, config.loads, interval)
+    days = len(weather.data) * interval / 24.0
+    mean_litres = litres_day * float(shares.sum()) / days
+    if mean_litres <= 0:
+        return "no hot water drawn on the days of the weather period: PV only"
+    face_m2 = collector_areas(mean_litres, faces["usable_area_m2"].to_numpy(float), th.max_area_share,
+                              config.solar_thermal.litres_per_m2)
+    area = float(face_m2.sum())
+    if area <= 0:
+        return "no room for collectors: PV only"
+    on = face_m2 > 0
+    chosen = faces[on]
+    if ctx.profiles is not None:
+        profiles = ctx.profiles.select(list(chosen["profile"]))
+        absorbed = face_absorbed(weather, ctx.site, profiles, chosen["azimuth"].to_numpy(float), thermal=th,
+                                 sky=ctx.sky, albedo=config.production.albedo)
+    else:
+        absorbed, _poa = plane_absorbed(weather, site, chosen["tilt"].to_numpy(float),
+                                        chosen["azimuth"].to_numpy(float), thermal=th, sky=ctx.sky,
+                                        albedo=config.production.albedo)
+        absorbed = absorbed * chosen["shading_ratio"].astype(float).fillna(1.0).clip(0.0, 1.0).to_numpy()[:, None]
+    mean = face_m2[on] @ absorbed / area
+    tank = area * th.tank_per_area
+    result = simulate(mean[None, :], weather, area=area, tank_l=tank, demand_l=litres_day, thermal=th, shares=shares)
+    return Heat(face_m2, area, tank, float(result.demand_kwh[0]), float(result.solar_kwh[0]),
+                float(result.solar_fraction[0]))
 
 
 def _prepare_building(row, match: Match, building: pd.Series, run: RunFolder, weather: Weather,
                       config: QualifyConfig, site: tuple[float, float, float], cal,
-                      sky: str, shaded: pd.DataFrame | None = None) -> Building | str:
+                      sky: str, shaded: pd.DataFrame | None = None, heat: HeatContext | None = None
+                      ) -> Building | str:
     """The faces, load and the three scenarios of one matched row (module docstring), or its problem.
 
     ``building``: the matched row of the run's buildings; ``shaded``: :func:`shaded_production` (None:
-    the unshaded plane times the annual ratio, :func:`face_production`).
+    the unshaded plane times the annual ratio, :func:`face_production`); ``heat``: how to compute the solar
+    water heater of a building with a hot-water demand (None: none is).
     """
     faces = _usable_faces(run.roofs, match.building_id)
     if faces.empty:
@@ -572,17 +722,18 @@ def _prepare_building(row, match: Match, building: pd.Series, run: RunFolder, we
         notes.append(f"consumption estimated: {shape.kwh_m2:g} kWh/m2 x {area:,.0f} m2 ({row.type} default)")
     load = load_profile(weather.data.index, row.type, consumption, loads=config.loads, interval_hours=interval,
                         cal=cal)
-    scenarios = {}
-    for name in SCENARIOS:
-        if name == "total_sale":  # the whole roof, nothing consumed on site
-            roof = scenarios["roof"]
-            scenarios[name] = Scenario(name, roof.sizing, roof.production, np.zeros_like(roof.production))
-            continue
-        sizing = size_installation(per_kwp, capacity, load, config, rule=name)
-        production = sizing.face_kwp @ per_kwp
-        scenarios[name] = Scenario(name, sizing, production, self_consumption(production, load))
+    scenarios = _pv_scenarios(per_kwp, capacity, load, config)
     demand = hot_water_demand(row.type, area, row.hot_water_l_day, config.hot_water)
-    return Building(row, faces, capacity, load, source, notes, scenarios, demand, interval)
+    b = Building(row, faces, capacity, load, source, notes, scenarios, demand, interval)
+    if demand.litres_day > 0 and heat is not None:
+        made = _heat(row, faces, demand.litres_day, weather, site, config, heat)
+        if isinstance(made, str):
+            b.no_heat = made
+        else:
+            b.heat = made
+            left = pv_room(capacity, faces["usable_area_m2"].to_numpy(float), b.heat.face_m2)
+            b.thermal_pv = _pv_scenarios(per_kwp, left, load, config)
+    return b
 
 
 def _scenario_figures(b: Building, scenario: Scenario, config: QualifyConfig, cost_factor: float) -> dict:
@@ -629,7 +780,34 @@ def _decide(b: Building, config: QualifyConfig, cost_factor: float = 1.0) -> dic
             out[scenario_column(metric, name)] = value if math.isfinite(value) else math.nan
     out["payback_years"] = payback if math.isfinite(payback) else math.nan
     out["hot_water_l_day"], out["hot_water_source"] = b.hot_water.litres_day, b.hot_water.source
+    out.update(_thermal_figures(b, choice, out["npv_eur"], config, cost_factor))
     return out
+
+
+def _thermal_figures(b: Building, choice: str, pv_npv: float, config: QualifyConfig, cost_factor: float) -> dict:
+    """The solar thermal columns of :data:`OUTPUT_COLUMNS` and the recommended use (:mod:`cadastre.qualify.thermal`);
+    ``choice``: the recommended PV scenario, whose rule sizes the PV of ``thermal_pv``."""
+    out: dict = dict.fromkeys(THERMAL_NUMBERS, math.nan)
+    if b.heat is None:
+        return {**out, "use": "pv", "use_reason": b.no_heat}
+    h = b.heat
+    eco = thermal_economics(h.solar_kwh, h.area_m2, config)
+    sc = b.thermal_pv[choice]
+    produced, used = (float(v.sum() * b.interval) for v in (sc.production, sc.used))
+    pv = economics(sc.sizing.kwp, produced, used, config, sale="total" if choice == "total_sale" else "surplus",
+                   cost_factor=cost_factor)
+    npv = {"pv": pv_npv, "thermal": eco.npv_eur, "thermal_pv": eco.npv_eur + pv.npv_eur}
+    use, why = choose_use(npv)
+    out.update({
+        "hot_water_mwh": h.demand_kwh / 1000.0, "thermal_area_m2": h.area_m2, "thermal_tank_l": h.tank_l,
+        "thermal_mwh": h.solar_kwh / 1000.0, "thermal_fraction": h.fraction,
+        "thermal_investment_eur": eco.investment_eur, "thermal_subsidy_eur": eco.subsidy_eur,
+        "thermal_savings_eur": eco.savings_eur, "thermal_om_eur": eco.om_eur, "thermal_co2_t": eco.co2_t,
+        "thermal_payback_years": eco.payback_years if math.isfinite(eco.payback_years) else math.nan,
+        "thermal_npv_eur": eco.npv_eur, "thermal_pv_kwp": sc.sizing.kwp, "thermal_pv_mwh": produced / 1000.0,
+        "thermal_pv_investment_eur": eco.investment_eur + pv.investment_eur, "thermal_pv_npv_eur": npv["thermal_pv"],
+    })
+    return {**out, "thermal_fuel": config.solar_thermal.fuel, "use": use, "use_reason": why}
 
 
 def _qualify_buildings(buildings: dict[int, Building], config: QualifyConfig) -> tuple[dict[int, dict], dict]:
@@ -729,7 +907,10 @@ def qualify(run_dir: str | Path, municipal: str | Path, *, config: QualifyConfig
     matches = match_rows(rows, run.buildings[["building_id", "geometry"]], config.matching)
     wanted = {m.building_id for m, p in zip(matches, rows["problem"], strict=True)
               if m.building_id is not None and not isinstance(p, str) and not m.problem}
-    shaded = shaded_production(run, weather, wanted, config=config, sky=sky)
+    face_profiles = read_face_profiles(run, wanted)
+    shaded = shaded_production(run, weather, wanted, config=config, sky=sky, profiles=face_profiles)
+    heat = HeatContext(run_thermal(run), None if face_profiles is None else face_profiles[1],
+                       None if face_profiles is None else profiles_site(run), sky, cal)
     records, geometries, prepared = [], [], {}
     done = 0
     for row, match in zip(rows.itertuples(index=False), matches, strict=True):
@@ -744,7 +925,7 @@ def qualify(run_dir: str | Path, municipal: str | Path, *, config: QualifyConfig
         if not problem:
             lon, lat = _lonlat(geometry, run.buildings.crs)
             ready = _prepare_building(row, match, building, run, weather, config, (lat, lon, altitude), cal, sky,
-                                      shaded)
+                                      shaded, heat)
             if isinstance(ready, str):
                 problem = ready
             else:
@@ -775,6 +956,7 @@ def qualify(run_dir: str | Path, municipal: str | Path, *, config: QualifyConfig
         "verdicts": {v: int((frame["verdict"] == v).sum()) for v in VERDICTS},
         "mode": config.sizing.mode, "objective": config.sizing.objective,
         "scenarios": {s: int((frame["scenario"] == s).sum()) for s in SCENARIOS}, "grouping": grouping,
+        "uses": {u: int((frame["use"] == u).sum()) for u in USES},
         "notes": run.notes, "communes": str(run.meta.get("communes") or default_communes_path()),
     }
     return QualifyResult(table, operation_table(full.assign(rank=frame["rank"])), profiles, meta, config)
@@ -793,6 +975,13 @@ _GROUPING_SUMS = {"kwp": ("kwp", "_kwp_alone"), "investment": ("investment_eur",
                   "sales": ("surplus_revenue_eur", "_sales_alone"), "npv": ("npv_eur", "npv_alone_eur")}
 
 
+#: Columns of qualification.csv summed in ``operation.csv`` over the buildings whose recommended use has collectors.
+_THERMAL_SUMS = ("thermal_area_m2", "thermal_mwh", "thermal_investment_eur")
+
+#: Columns of ``operation.csv`` that count solar water heating.
+THERMAL_OPERATION_COLUMNS = ("thermal_buildings", "thermal_pv_buildings", *_THERMAL_SUMS)
+
+
 def operation_table(table: pd.DataFrame) -> pd.DataFrame:
     """Size of the grouped purchase per commune and for the whole operation.
 
@@ -802,14 +991,17 @@ def operation_table(table: pd.DataFrame) -> pd.DataFrame:
     ``mwp_to_study``, ``mwh_to_study``, ``investment_to_study_eur`` of those
     to study; then :data:`GROUPING_COLUMNS`: the buildings of the grouped purchase
     (``in_grouping``), their number, the cost reduction, and their totals bought alone
-    and grouped (kWp, investment [€], MWh/yr, first-year savings and sales [€/yr], NPV [€]).
+    and grouped (kWp, investment [€], MWh/yr, first-year savings and sales [€/yr], NPV [€]); then
+    :data:`THERMAL_OPERATION_COLUMNS`: the buildings whose recommended ``use`` is ``thermal`` and
+    ``thermal_pv``, and their collectors [m2], useful solar heat [MWh/yr] and solar thermal investment [€].
     The last row (``insee`` empty, ``commune`` '(operation)') holds the totals.
     """
     t = pd.DataFrame(table).copy()
     t["_q"] = t["verdict"] == "qualified"
     t["_s"] = t["verdict"] == "to study"
     t["_g"] = t["in_grouping"].fillna(False).astype(bool) if "in_grouping" in t else False
-    numeric = {c for pair in _GROUPING_SUMS.values() for c in pair} | {"kwp", "mwh", "investment_eur"}
+    numeric = {c for pair in _GROUPING_SUMS.values() for c in pair} | {"kwp", "mwh", "investment_eur", *_THERMAL_SUMS}
+    t["_use"] = t["use"].fillna("") if "use" in t else ""
     for column in numeric:
         t[column] = pd.to_numeric(t.get(column, pd.Series(np.nan, index=t.index)), errors="coerce").fillna(0.0)
     reduction = pd.to_numeric(t.get("grouping_reduction", pd.Series(dtype=float)), errors="coerce").max()
@@ -829,6 +1021,10 @@ def operation_table(table: pd.DataFrame) -> pd.DataFrame:
             unit = "" if name in ("kwp", "mwh") else "_eur"
             out[f"alone_{name}{unit}"] = g[alone].sum()
             out[f"grouped_{name}{unit}"] = g[grouped].sum()
+        heat = group[group["_use"].isin(["thermal", "thermal_pv"])]
+        out["thermal_buildings"] = int((group["_use"] == "thermal").sum())
+        out["thermal_pv_buildings"] = int((group["_use"] == "thermal_pv").sum())
+        out.update({column: heat[column].sum() for column in _THERMAL_SUMS})
         return out
 
     rows = [{"insee": code, "commune": group["commune"].iloc[0], **sums(group)}

@@ -40,6 +40,7 @@ __all__ = [
     "demand_kwh",
     "draw_shares",
     "dwelling_systems",
+    "face_absorbed",
     "face_thermal",
     "iam",
     "mains_from_air",
@@ -142,9 +143,12 @@ def draw_shares(weather: Weather, thermal: ThermalConfig) -> np.ndarray:
     return profile[local] * weather.interval_hours
 
 
-def demand_kwh(daily_litres, thermal: ThermalConfig, weather: Weather) -> np.ndarray:
-    """Heat of the hot water demand over the weather period [kWh]: daily litres at the set-point from mains."""
-    shares = draw_shares(weather, thermal)
+def demand_kwh(daily_litres, thermal: ThermalConfig, weather: Weather, shares=None) -> np.ndarray:
+    """Heat of the hot water demand over the weather period [kWh]: daily litres at the set-point from mains.
+
+    ``shares``: the share of the daily litres drawn in each weather row (default :func:`draw_shares`, every day
+    alike; a per-row array lets days without use draw nothing)."""
+    shares = draw_shares(weather, thermal) if shares is None else np.asarray(shares, np.float64)
     dt_k = np.maximum(thermal.set_point - mains_hourly(weather, thermal), 0.0)
     per_litre = float((shares * dt_k).sum()) * RHO_WATER / 1000.0 * CP_WATER / _J_PER_KWH
     return np.asarray(daily_litres, np.float64) * per_litre
@@ -158,7 +162,7 @@ def _temp_air(weather: Weather) -> np.ndarray:
 
 
 def simulate(absorbed_w: np.ndarray, weather: Weather, *, area, tank_l, demand_l,
-             thermal: ThermalConfig = ThermalConfig()) -> ThermalResult:  # noqa: B008 (frozen)
+             thermal: ThermalConfig = ThermalConfig(), shares=None) -> ThermalResult:  # noqa: B008 (frozen)
     """Run the systems hour by hour on their absorbed irradiance.
 
     Parameters
@@ -170,23 +174,29 @@ def simulate(absorbed_w: np.ndarray, weather: Weather, *, area, tank_l, demand_l
     area, tank_l, demand_l : (n,) arrays or scalars
         Collector area [m2], tank volume [L], daily hot water demand at the set-point [L/day].
     thermal : ThermalConfig
+    shares : (rows,) array, optional
+        Share of ``demand_l`` drawn in each row (default :func:`draw_shares`: the daily profile, every day
+        alike); e.g. 0 on the days a building is closed.
 
     Returns
     -------
     ThermalResult
     """
+    shares = draw_shares(weather, thermal) if shares is None else np.asarray(shares, np.float64)
+    if shares.shape != (len(weather.data),):
+        raise ValueError(f"shares: shape {shares.shape}, not one value per weather row ({len(weather.data)})")
     a = np.atleast_2d(np.asarray(absorbed_w, np.float64))
     n = a.shape[0]
     area, tank_l, demand_l = (np.broadcast_to(np.asarray(x, np.float64), (n,)).copy() for x in (area, tank_l, demand_l))
     solar, gain = np.zeros((n, 12)), np.zeros((n, 12))
     month = (weather.data.index.month.to_numpy() - 1).astype(np.int64)
     swh_systems(np.ascontiguousarray(a), _temp_air(weather), mains_hourly(weather, thermal),
-                draw_shares(weather, thermal), month, area, tank_l / 1000.0, tank_ua(tank_l, thermal),
+                np.ascontiguousarray(shares), month, area, tank_l / 1000.0, tank_ua(tank_l, thermal),
                 demand_l * RHO_WATER / 1000.0, thermal.a1, thermal.a2, thermal.flow, thermal.set_point,
                 thermal.room_temperature, thermal.max_temperature, weather.interval_hours * 3600.0, solar, gain)
     monthly = solar / _J_PER_KWH
     return ThermalResult(solar_kwh=monthly.sum(axis=1), monthly_kwh=monthly, gain_kwh=gain.sum(axis=1) / _J_PER_KWH,
-                         demand_kwh=demand_kwh(demand_l, thermal, weather))
+                         demand_kwh=demand_kwh(demand_l, thermal, weather, shares))
 
 
 def plane_absorbed(weather: Weather, site: tuple[float, float, float], tilt, azimuth, *,
@@ -243,6 +253,30 @@ def plane_thermal(weather: Weather, site: tuple[float, float, float], tilt, azim
     return _concat(parts)
 
 
+def _face_absorbed_chunks(weather: Weather, site: tuple[float, float, float], profiles: Profiles, azimuth,
+                          thermal: ThermalConfig, sky: str, albedo: float):
+    """(slice of faces, their absorbed irradiance [W m-2] (faces, rows)), chunk by chunk of :data:`CHUNK_FACES`."""
+    n = len(profiles.faces)
+    azimuth = np.broadcast_to(np.asarray(azimuth, np.float64), (n,))
+    tilt = np.asarray(profiles.tilt, np.float64)
+    az, t = np.radians(azimuth), np.radians(tilt)
+    normal = np.column_stack([np.sin(t) * np.sin(az), np.sin(t) * np.cos(az), np.cos(t)])
+    sun = sky_rows(weather, *site, n_directions=profiles.quantiles.shape[1], sky=sky, albedo=albedo).sun
+    for part in _chunks(n, CHUNK_FACES):
+        beam, diffuse, reflected = hourly_poa(weather, site, _Part(profiles, part), sky=sky, albedo=albedo)
+        yield part, absorbed(beam, diffuse, reflected, normal[part] @ sun.T, tilt[part, None], thermal)
+
+
+def face_absorbed(weather: Weather, site: tuple[float, float, float], profiles: Profiles, azimuth, *,
+                  thermal: ThermalConfig = ThermalConfig(), sky: str = "isotropic",  # noqa: B008 (frozen)
+                  albedo: float = 0.2) -> np.ndarray:
+    """Absorbed irradiance [W m-2] of collectors on roof faces with a shading profile, (faces, rows): the hourly
+    shaded irradiance of :func:`cadastre.solar.hourly.hourly_poa` through :func:`absorbed`; ``azimuth``
+    [degrees] of each face (its tilt is the profile's)."""
+    parts = [a for _, a in _face_absorbed_chunks(weather, site, profiles, azimuth, thermal, sky, albedo)]
+    return np.concatenate(parts) if parts else np.zeros((0, len(weather.data)))
+
+
 def face_thermal(weather: Weather, site: tuple[float, float, float], profiles: Profiles, azimuth, *, area, tank_l,
                  demand_l, thermal: ThermalConfig = ThermalConfig(), sky: str = "isotropic",  # noqa: B008
                  albedo: float = 0.2) -> ThermalResult:
@@ -251,16 +285,8 @@ def face_thermal(weather: Weather, site: tuple[float, float, float], profiles: P
     is the profile's). Other parameters: :func:`simulate`. Work: in chunks of :data:`CHUNK_FACES` faces."""
     n = len(profiles.faces)
     area, tank_l, demand_l, azimuth = _per_system(n, area, tank_l, demand_l, azimuth)
-    tilt = np.asarray(profiles.tilt, np.float64)
-    az, t = np.radians(azimuth), np.radians(tilt)
-    normal = np.column_stack([np.sin(t) * np.sin(az), np.sin(t) * np.cos(az), np.cos(t)])
-    sun = sky_rows(weather, *site, n_directions=profiles.quantiles.shape[1], sky=sky, albedo=albedo).sun
-    parts = []
-    for part in _chunks(n, CHUNK_FACES):
-        beam, diffuse, reflected = hourly_poa(weather, site, _Part(profiles, part), sky=sky, albedo=albedo)
-        a = absorbed(beam, diffuse, reflected, normal[part] @ sun.T, tilt[part, None], thermal)
-        parts.append(simulate(a, weather, area=area[part], tank_l=tank_l[part], demand_l=demand_l[part],
-                              thermal=thermal))
+    parts = [simulate(a, weather, area=area[part], tank_l=tank_l[part], demand_l=demand_l[part], thermal=thermal)
+             for part, a in _face_absorbed_chunks(weather, site, profiles, azimuth, thermal, sky, albedo)]
     return _concat(parts)
 
 

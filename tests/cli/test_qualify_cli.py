@@ -343,3 +343,37 @@ def test_scenarios_grouping_and_hot_water_reach_every_output(cadastre, tmp_path)
     assert "VAN avec regroupement (€)" in next(book["operation"].values)
     page = (out / "qualification.html").read_text(encoding="utf-8")
     assert "Trois scénarios par bâtiment" in page and "25 % du coût par kWc" in page
+
+
+def test_solar_thermal_against_pv_reaches_every_output(cadastre, tmp_path):
+    """A gym with showers gets PV, solar thermal and both side by side in qualification.csv, .gpkg and .xlsx
+    (French headers), operation.csv sums the buildings recommended thermal, the page compares them."""
+    from openpyxl import load_workbook
+
+    from cadastre.qualify.operation import THERMAL_NUMBERS
+
+    csv = municipal(tmp_path, cadastre)
+    conf = tmp_path / "q.toml"
+    conf.write_text('[solar_thermal]\nfuel = "electric"\ncost_eur_m2 = 50.0\n')
+    out = tmp_path / "q"
+    r = run("qualify", cadastre, "--buildings", csv, "-o", out, "--config", conf)
+    assert r.exit_code == 0, (r.stderr, r.exception)
+    table = pd.read_csv(out / "qualification.csv", dtype={"insee": str, "building_id": str})
+    gym = table[table["name"] == "Salle"].iloc[0]
+    # every figure (the scene's weather is one day: the collectors never pay back their yearly upkeep)
+    assert [c for c in THERMAL_NUMBERS if not np.isfinite(gym[c])] == ["thermal_payback_years"]
+    assert gym["thermal_fuel"] == "electric"
+    assert gym["use"] in ("thermal", "thermal_pv") and gym["use_reason"].startswith("highest NPV of the 3 uses")
+    assert set(table.loc[table["status"] == "error", "use"].isna()) == {True}
+    op = pd.read_csv(out / "operation.csv", dtype={"insee": str}).iloc[-1]
+    heat = table[table["use"].isin(["thermal", "thermal_pv"])]
+    assert op["thermal_buildings"] + op["thermal_pv_buildings"] == len(heat) >= 1
+    for column in ("thermal_area_m2", "thermal_mwh", "thermal_investment_eur"):
+        assert op[column] == pytest.approx(heat[column].sum(), rel=1e-6, abs=0.01), column
+    layer = gpd.read_file(out / "qualification.gpkg")
+    assert {"use", "thermal_npv_eur", "thermal_pv_kwp"} <= set(layer.columns)
+    book = load_workbook(out / "qualification.xlsx")
+    assert {"Usage recommandé (code)", "Solaire thermique : VAN (€)"} <= set(next(book["qualification"].values))
+    assert "Bâtiments en thermique + PV" in next(book["operation"].values)
+    page = (out / "qualification.html").read_text(encoding="utf-8")
+    assert 'data-key="thermal"' in page and "Solaire thermique ou photovoltaïque" in page
