@@ -145,12 +145,16 @@ class AggregateConfig:
 
 _DRAW_PROFILE = (0.005, 0.003, 0.002, 0.002, 0.005, 0.02, 0.07, 0.10, 0.08, 0.06, 0.045, 0.04,
                  0.045, 0.04, 0.03, 0.03, 0.035, 0.05, 0.07, 0.09, 0.08, 0.06, 0.025, 0.015)
+#: The fuels a residential solar water heater can replace (``[thermal] house_fuel``).
+HOUSE_FUELS = ("electric", "gas")
 _MAINS = (11.5, 11.0, 11.5, 13.0, 14.5, 16.5, 17.5, 18.0, 17.5, 16.0, 14.0, 12.5)
 
 
 @dataclasses.dataclass(frozen=True)
 class ThermalConfig:
-    """Solar water heating: collector (EN ISO 9806), tank, hot water draw, and the residential sizing rules.
+    """Solar water heating: collector (EN ISO 9806), tank, hot water draw, the residential sizing rules, and the
+    economics of a household's system (the fuel it replaces, prices incl. VAT, costs; the arithmetic:
+    :func:`cadastre.solar.thermal.heat_economics`).
 
     Each field is declared with its unit, range and source (table: docs/parameters.md); the model is
     :mod:`cadastre.solar.thermal`.
@@ -218,6 +222,51 @@ class ThermalConfig:
     max_area_share: float = param(
         0.5, "", "collectors take at most this share of the usable area of their face (assumption: the rest "
         "stays for PV)", gt=0.0, le=1.0)
+    house_fuel: str = param(
+        "electric", "", "what the solar heat of a residential building replaces: electric (a resistance water "
+        "heater) or gas (a boiler) (assumption: the electric storage water heater is taken as the most common hot "
+        "water system of French homes; no source checked: REVIEW, e.g. with CEREN's statistics)",
+        choices=HOUSE_FUELS)
+    electric_price_eur_kwh: float = param(
+        0.20, "EUR/kWh", "household price of the electricity saved, incl. VAT, energy part of the kWh only "
+        "(order of the French regulated tariff TRVE, base option, from February 2025: about 0.20 EUR/kWh incl. "
+        "VAT, CRE: REVIEW)", ge=0.0)
+    gas_price_eur_kwh: float = param(
+        0.13, "EUR/kWh", "household price of the gas saved, incl. VAT, per kWh (order of the CRE benchmark "
+        "price 'prix repere' of 2025 for heating customers, 0.12-0.15 EUR/kWh incl. VAT: REVIEW)", ge=0.0)
+    electric_efficiency: float = param(
+        0.95, "", "useful hot-water heat per kWh of electricity of a resistance water heater (as qualify "
+        "[solar_thermal]: assumption, its own standing losses)", gt=0.0, le=5.0)
+    gas_efficiency: float = param(
+        0.85, "", "useful hot-water heat per kWh of gas of the boiler it relieves (as qualify [solar_thermal]: "
+        "assumption, 0.75-0.95 by boiler age and type)", gt=0.0, le=1.2)
+    electric_co2_kg_kwh: float = param(
+        0.052, "kgCO2e/kWh", "emission factor of the electricity saved (as qualify [solar_thermal]: ADEME Base "
+        "Empreinte average consumption mix; the 'by use' factors of ADEME give more for hot water: REVIEW)",
+        ge=0.0, le=2.0)
+    gas_co2_kg_kwh: float = param(
+        0.227, "kgCO2e/kWh", "emission factor of natural gas burnt, life cycle, per kWh (lower heating value) "
+        "(as qualify [solar_thermal]: ADEME Base Empreinte / Base Carbone, natural gas, mainland France mix)",
+        ge=0.0, le=2.0)
+    house_cost_eur_m2: float = param(
+        1500.0, "EUR/m2", "installed cost of an individual solar water heater (CESI) per m2 of collector, incl. "
+        "VAT (assumption: ADEME quotes about 4,000-7,000 EUR for a CESI of a household, i.e. 1,000-1,750 "
+        "EUR/m2 for 4 m2: REVIEW with quotes)", ge=0.0)
+    collective_cost_eur_m2: float = param(
+        1200.0, "EUR/m2", "installed cost of a collective solar water heater (CESC) per m2 of collector, incl. "
+        "VAT (assumption, order of magnitude of ADEME / SOCOL figures for collective systems, about 1,000-1,500 "
+        "EUR/m2 excl. VAT for small ones, less for large: REVIEW with quotes)", ge=0.0)
+    subsidy_eur_m2: float = param(
+        0.0, "EUR/m2", "investment subsidy per m2 of collector, paid once (MaPrimeRenov', CEE or a local aid when "
+        "granted; 0: none assumed: REVIEW)", ge=0.0)
+    om_rate: float = param(
+        0.01, "1/yr", "yearly upkeep (servicing, pump electricity) as a share of the investment (assumption: a "
+        "check every few years: REVIEW)", ge=0.0, le=0.2)
+    lifetime_years: int = param(
+        20, "yr", "period of the NPV (collectors last 20-25 years, ADEME)", ge=1, le=60)
+    discount_rate: float = param(
+        0.03, "1/yr", "real discount rate of a household (assumption: order of a home-improvement loan: REVIEW)",
+        ge=0.0, le=1.0)
 
 
 @dataclasses.dataclass(frozen=True)

@@ -18,8 +18,8 @@ Heat: :func:`cadastre.solar.thermal.simulate` hour by hour on the collectors' ab
 area-weighted mean of their faces'), with the faces' shading profiles when the run has them
 (:func:`cadastre.solar.thermal.face_absorbed`), else the unshaded plane times the face's annual shading ratio.
 
-Economics (:func:`thermal_economics`), year ``t = 1..N`` (``N = lifetime_years``), flat prices:
-useful heat ``Q`` [kWh/yr] replaces ``F = Q / efficiency`` of the fuel; savings ``S = F x price``; investment
+Economics (:func:`thermal_economics`, the arithmetic of :func:`cadastre.solar.thermal.heat_economics`), year
+``t = 1..N`` (``N = lifetime_years``), flat prices: useful heat ``Q`` [kWh/yr] replaces ``F = Q / efficiency`` of the fuel; savings ``S = F x price``; investment
 ``I = A x cost_eur_m2``, subsidy ``A x subsidy_eur_m2``; running cost ``O = om_rate x I``; payback
 ``(I - subsidy) / (S - O)`` (none when ``S <= O``); NPV ``-(I - subsidy) + sum_t (S - O) / (1 + r)^t`` with
 ``r = economics.discount_rate``; CO2 avoided ``F x factor``. The NPV of ``thermal_pv`` is the sum of the two.
@@ -35,6 +35,7 @@ import math
 import numpy as np
 
 from cadastre.qualify.config import QualifyConfig, SolarThermalConfig
+from cadastre.solar.thermal import heat_economics
 
 __all__ = ["USES", "ThermalEconomics", "choose_use", "collector_areas", "fuel_terms", "pv_room", "thermal_economics"]
 
@@ -88,17 +89,10 @@ def thermal_economics(heat_kwh: float, area_m2: float, config: QualifyConfig = Q
     docstring)."""
     st = config.solar_thermal
     price, efficiency, co2 = fuel_terms(st)
-    fuel = heat_kwh / efficiency
-    savings = fuel * price
-    investment = area_m2 * st.cost_eur_m2
-    subsidy = min(area_m2 * st.subsidy_eur_m2, investment)
-    net = investment - subsidy
-    om = st.om_rate * investment
-    annuity = float(np.sum((1.0 + config.economics.discount_rate) ** -np.arange(1, st.lifetime_years + 1)))
-    first = savings - om
-    return ThermalEconomics(investment_eur=investment, subsidy_eur=subsidy, savings_eur=savings, om_eur=om,
-                            payback_years=net / first if first > 0 else math.inf, npv_eur=first * annuity - net,
-                            fuel_kwh=fuel, co2_t=fuel * co2 / 1000.0)
+    e = heat_economics(heat_kwh, area_m2, price=price, efficiency=efficiency, co2_kg_kwh=co2,
+                       cost_eur_m2=st.cost_eur_m2, subsidy_eur_m2=st.subsidy_eur_m2, om_rate=st.om_rate,
+                       lifetime_years=st.lifetime_years, discount_rate=config.economics.discount_rate)
+    return ThermalEconomics(**{f.name: float(getattr(e, f.name)) for f in dataclasses.fields(ThermalEconomics)})
 
 
 def choose_use(npv: dict[str, float]) -> tuple[str, str]:

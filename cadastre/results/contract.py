@@ -211,6 +211,9 @@ HEADERS = {
     "dwellings": "Logements (donnés ou estimés)", "thermal_area_m2": "Capteurs solaires thermiques (m²)",
     "thermal_mwh": "Chaleur solaire utile (MWh/an)", "thermal_yield": "Chaleur solaire par m² de capteur (kWh/m²/an)",
     "thermal_fraction": "Couverture solaire de l'eau chaude (0-1)", "thermal_gwh": "Chaleur solaire utile (GWh/an)",
+    "thermal_savings_eur": "Chauffe-eau solaire : économie la 1re année (€ TTC/an)",
+    "thermal_co2_t": "Chauffe-eau solaire : CO₂ évité (t/an)",
+    "thermal_payback_years": "Chauffe-eau solaire : temps de retour (ans)",
 }
 """Column -> header of the workbooks, in French with the unit (:data:`WORKBOOK`, and the workbooks of
 ``cadastre report`` and ``cadastre qualify``, which add their own columns)."""
@@ -230,7 +233,8 @@ COLUMN_TYPES = {
                      "footprint_area_m2", "roof_area_m2", "usable_area_net_m2", "kwp_net", "mwh_net", "mwp_gross",
                      "mwp_net", "gwh_gross", "gwh_net", "area_km2", "covered_km2", "covered_share", "covered_m2",
                      "dwellings", "thermal_area_m2", "thermal_mwh", "thermal_yield", "thermal_fraction",
-                     "thermal_gwh", *MONTHLY_COLUMNS), FLOAT),
+                     "thermal_gwh", "thermal_savings_eur", "thermal_co2_t", "thermal_payback_years", *MONTHLY_COLUMNS),
+                    FLOAT),
     **dict.fromkeys(("flat", "suitable", "has_data"), BOOL),
     **dict.fromkeys(("building_id", "tile", "insee", "commune", "epci_siren", "epci", "territory"), TEXT),
 }
@@ -253,8 +257,9 @@ MAY_BE_EMPTY = frozenset(("insee", "commune", "epci_siren", "epci", "population"
 """Columns that may hold an empty CSV field or NaN (a row outside the communes, an unknown population, a face
 without usable cells, footprints derived from the LiDAR); every other column of :data:`COLUMN_TYPES` holds a value
 in every row. (The buildings layer's ``irradiation`` and ``specific_yield`` may be NaN: a building without data.)"""
-EMPTY_IN = {BUILDINGS: frozenset(("irradiation", "specific_yield", "best_face"))}
-"""Columns that may be empty in one file only (besides :data:`MAY_BE_EMPTY`)."""
+EMPTY_IN = {BUILDINGS: frozenset(("irradiation", "specific_yield", "best_face", "thermal_payback_years"))}
+"""Columns that may be empty in one file only (besides :data:`MAY_BE_EMPTY`; ``thermal_payback_years``: a building
+without a solar water heater, or one that never pays back)."""
 
 NUMBER, OBJECT, LIST, STRING, BOOLEAN = "number", "object", "list", "string", "boolean"
 META_TYPES = {

@@ -43,7 +43,7 @@ from cadastre.results.contract import (BUILDINGS, BUILDINGS_META, BUILDINGS_META
                                        PROFILES, ROOFS, RUN_META, TERRITORY, TERRITORY_MONTHLY, TILE_COLUMN)
 from cadastre.results.read import RERUN, check_folder, meta_path, read_layer, read_meta, read_table, resolve
 from cadastre.results.write import write_results
-from cadastre.roofs.buildings import (BUILDING_THERMAL_COLUMNS, MONTHLY_COLUMNS, MONTHLY_PROFILES,
+from cadastre.roofs.buildings import (BUILDING_HEAT_COLUMNS, BUILDING_THERMAL_COLUMNS, MONTHLY_COLUMNS, MONTHLY_PROFILES,
                                       ROOF_THERMAL_COLUMNS, building_production, building_thermal, profile_energy,
                                       roof_thermal)
 from cadastre.roofs.profiles import FaceProfiles, read_profiles, write_profiles
@@ -184,8 +184,9 @@ def read_source(folder: str | os.PathLike) -> Source:
 
 
 def _has_thermal(folder: Path) -> bool:
-    """Both layers hold the solar water heating columns (a folder of an older engine has none)."""
-    for name, columns in ((BUILDINGS, BUILDING_THERMAL_COLUMNS), (ROOFS, ROOF_THERMAL_COLUMNS)):
+    """Both layers hold the solar water heating columns (a folder of an older engine has none; the economics
+    columns, younger, are not required: they are computed again with the rest)."""
+    for name, columns in ((BUILDINGS, BUILDING_HEAT_COLUMNS), (ROOFS, ROOF_THERMAL_COLUMNS)):
         try:
             fields = set(pyogrio.read_info(folder / name, layer=LAYERS[name])["fields"])
         except (pyogrio.errors.DataSourceError, pyogrio.errors.DataLayerError, OSError):

@@ -51,12 +51,12 @@ from shapely import make_valid
 
 from cadastre.areas.aggregate import ASSIGNED_COLUMNS, aggregate, aggregate_monthly, assign_communes
 from cadastre.areas.coverage import Coverage, covered_parts, footprint_counts
-from cadastre.config import Config
+from cadastre.config import Config, ThermalConfig
 from cadastre.solar.energy import YieldTable, pvwatts_planes, yield_table
 from cadastre.errors import NoOverlapError, OptionError
 from cadastre.solar.hourly import face_production
 from cadastre.solar.irradiance import site_of
-from cadastre.solar.thermal import dwelling_systems, face_thermal, plane_thermal, residential_systems
+from cadastre.solar.thermal import dwelling_systems, face_thermal, heat_economics, plane_thermal, residential_systems
 from cadastre.roofs.faces import face_polygons, faces, rasterize_footprints, roof_cells
 from cadastre.roofs.profiles import FaceProfiles, face_profiles
 from cadastre.solar.weather import Weather
@@ -73,9 +73,15 @@ unshaded plane's production (no horizon codes)."""
 ROOF_THERMAL_COLUMNS = ("thermal_area_m2", "thermal_mwh", "thermal_yield")
 """Solar water heating on a face: collector area placed on it [m2], useful solar heat of that system [MWh/yr], and
 per m2 of collector [kWh/m2/yr] (empty on a face without collectors; :func:`building_thermal`)."""
-BUILDING_THERMAL_COLUMNS = ("dwellings", "thermal_area_m2", "thermal_mwh", "thermal_fraction")
+BUILDING_HEAT_COLUMNS = ("dwellings", "thermal_area_m2", "thermal_mwh", "thermal_fraction")
 """Solar water heating of a building: dwellings (given or estimated; 0: not residential), collector area [m2],
 useful solar heat [MWh/yr], solar fraction of its hot water (0-1) (:func:`building_thermal`)."""
+BUILDING_ECONOMICS_COLUMNS = ("thermal_savings_eur", "thermal_co2_t", "thermal_payback_years")
+"""Economics of a building's solar water heater (:func:`thermal_economics`): first-year savings on the fuel it
+replaces [EUR/yr incl. VAT], CO2 avoided [t/yr], simple payback [yr] (NaN: never, or no system). A folder written
+before them lacks them (optional columns)."""
+BUILDING_THERMAL_COLUMNS = (*BUILDING_HEAT_COLUMNS, *BUILDING_ECONOMICS_COLUMNS)
+"""All the solar water heating columns of a building, in order."""
 
 RESULT_COLUMNS = (
     "building_id", "insee", "commune", "epci_siren", "epci", "footprint_area_m2", "roof_area_m2", "faces",
@@ -554,7 +560,7 @@ def building_thermal(faces: pd.DataFrame, buildings: pd.DataFrame, weather: Weat
     faces_out : DataFrame indexed by face id
         :data:`ROOF_THERMAL_COLUMNS` of the faces that carry collectors.
     buildings_out : DataFrame, index of ``buildings``
-        :data:`BUILDING_THERMAL_COLUMNS`.
+        :data:`BUILDING_THERMAL_COLUMNS` (economics: :func:`thermal_economics`).
     """
     th = config.thermal
     if dwellings is None:
@@ -570,7 +576,7 @@ def building_thermal(faces: pd.DataFrame, buildings: pd.DataFrame, weather: Weat
                         "thermal_fraction": 0.0}, index=buildings.index)
     face_out = pd.DataFrame(columns=list(ROOF_THERMAL_COLUMNS), dtype=float)
     if not has.any():
-        return face_out, out
+        return face_out, thermal_economics(out, th)
     ids = best[has]
     tank = systems["tank_l"].to_numpy()[has]
     demand = systems["demand_l"].to_numpy()[has]
@@ -588,7 +594,31 @@ def building_thermal(faces: pd.DataFrame, buildings: pd.DataFrame, weather: Weat
     out.loc[has, "thermal_fraction"] = result.solar_fraction
     face_out = pd.DataFrame({"thermal_area_m2": area[has], "thermal_mwh": result.solar_kwh / 1000.0,
                              "thermal_yield": result.solar_kwh / area[has]}, index=pd.Index(ids, name="face"))
-    return face_out, out
+    return face_out, thermal_economics(out, th)
+
+
+def thermal_economics(heat: pd.DataFrame, thermal: ThermalConfig) -> pd.DataFrame:
+    """``heat`` (:data:`BUILDING_HEAT_COLUMNS`) with :data:`BUILDING_ECONOMICS_COLUMNS`: the economics of each
+    building's system (:func:`cadastre.solar.thermal.heat_economics`) for a household, against ``thermal.house_fuel``
+    at the household prices incl. VAT; the installed cost per m2 is ``house_cost_eur_m2`` for a house (one dwelling:
+    a CESI), ``collective_cost_eur_m2`` otherwise. A building without a system: 0 EUR, 0 t and a NaN payback; a
+    system that never pays back (savings <= upkeep): NaN."""
+    gas = thermal.house_fuel == "gas"
+    area = heat["thermal_area_m2"].to_numpy(np.float64)
+    cost = np.where(heat["dwellings"].to_numpy(np.float64) == 1, thermal.house_cost_eur_m2,
+                    thermal.collective_cost_eur_m2)
+    e = heat_economics(heat["thermal_mwh"].to_numpy(np.float64) * 1000.0, area,
+                       price=thermal.gas_price_eur_kwh if gas else thermal.electric_price_eur_kwh,
+                       efficiency=thermal.gas_efficiency if gas else thermal.electric_efficiency,
+                       co2_kg_kwh=thermal.gas_co2_kg_kwh if gas else thermal.electric_co2_kg_kwh, cost_eur_m2=cost,
+                       subsidy_eur_m2=thermal.subsidy_eur_m2, om_rate=thermal.om_rate,
+                       lifetime_years=thermal.lifetime_years, discount_rate=thermal.discount_rate)
+    has = area > 0
+    out = heat.copy()
+    out["thermal_savings_eur"] = np.where(has, e.savings_eur, 0.0)
+    out["thermal_co2_t"] = np.where(has, e.co2_t, 0.0)
+    out["thermal_payback_years"] = np.where(has & np.isfinite(e.payback_years), e.payback_years, np.nan)
+    return out
 
 
 def roof_thermal(faces, placed: pd.DataFrame) -> pd.DataFrame:

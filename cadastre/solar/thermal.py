@@ -18,6 +18,11 @@ stamps) [kWh], the demand [kWh], the auxiliary energy [kWh] and the solar fracti
 Irradiance: :func:`plane_thermal` for unshaded planes (pvlib transposition, times a shading
 ratio), :func:`face_thermal` for roof faces with a shading profile (the hourly shaded irradiance
 of :func:`cadastre.solar.hourly.hourly_poa`). Sizing of residential systems: :func:`residential_systems`.
+
+Economics of a system (:func:`heat_economics`, flat prices, years ``t = 1..N``): the useful heat ``Q`` [kWh/yr]
+replaces ``F = Q / efficiency`` of a fuel; savings ``S = F x price``; investment ``I = A x cost``, subsidy
+``min(A x subsidy, I)``; running cost ``O = om_rate x I``; payback ``(I - subsidy) / (S - O)`` (inf when
+``S <= O``); NPV ``-(I - subsidy) + sum_t (S - O) / (1 + r)^t``; CO2 avoided ``F x factor``.
 """
 
 from __future__ import annotations
@@ -35,13 +40,16 @@ from cadastre.solar.weather import Weather
 from kernels.thermal import CP_WATER, RHO_WATER, swh_systems
 
 __all__ = [
+    "HeatEconomics",
     "ThermalResult",
     "absorbed",
+    "annuity_factor",
     "demand_kwh",
     "draw_shares",
     "dwelling_systems",
     "face_absorbed",
     "face_thermal",
+    "heat_economics",
     "iam",
     "mains_from_air",
     "mains_hourly",
@@ -301,6 +309,52 @@ class _Part:
 def _chunks(n: int, size: int):
     for start in range(0, n, size):
         yield slice(start, min(n, start + size))
+
+
+# --------------------------------------------------------------------------- economics
+
+
+@dataclasses.dataclass(frozen=True)
+class HeatEconomics:
+    """Economics of ``n`` solar water heaters, arrays (n,): investment and subsidy [€], first-year savings and
+    running cost [€/yr], payback [yr, inf: never], NPV [€], fuel saved [kWh/yr], CO2 avoided [t/yr]."""
+
+    investment_eur: np.ndarray
+    subsidy_eur: np.ndarray
+    savings_eur: np.ndarray
+    om_eur: np.ndarray
+    payback_years: np.ndarray
+    npv_eur: np.ndarray
+    fuel_kwh: np.ndarray
+    co2_t: np.ndarray
+
+
+def annuity_factor(discount_rate: float, lifetime_years: int) -> float:
+    """``sum_t (1 + r)^-t`` for ``t = 1..lifetime_years`` [yr]."""
+    return float(np.sum((1.0 + discount_rate) ** -np.arange(1, lifetime_years + 1)))
+
+
+def heat_economics(heat_kwh, area_m2, *, price: float, efficiency: float, co2_kg_kwh: float, cost_eur_m2,
+                   subsidy_eur_m2: float, om_rate: float, lifetime_years: int,
+                   discount_rate: float) -> HeatEconomics:
+    """The economics of solar water heaters of ``area_m2`` [m2] delivering ``heat_kwh`` [kWh/yr] (module
+    docstring): the fuel they replace costs ``price`` [€/kWh] and emits ``co2_kg_kwh`` [kgCO2e/kWh], its heater
+    gives ``efficiency`` kWh of hot water per kWh; ``cost_eur_m2`` (scalar or per system) and ``subsidy_eur_m2``
+    [€/m2], ``om_rate`` [1/yr] of the investment, ``discount_rate`` [1/yr] over ``lifetime_years`` [yr]."""
+    heat = np.asarray(heat_kwh, np.float64)
+    area = np.asarray(area_m2, np.float64)
+    fuel = heat / efficiency
+    savings = fuel * price
+    investment = area * np.asarray(cost_eur_m2, np.float64)
+    subsidy = np.minimum(area * subsidy_eur_m2, investment)
+    net = investment - subsidy
+    om = om_rate * investment
+    first = savings - om
+    with np.errstate(divide="ignore", invalid="ignore"):
+        payback = np.where(first > 0, net / np.where(first > 0, first, 1.0), np.inf)
+    return HeatEconomics(investment_eur=investment, subsidy_eur=subsidy, savings_eur=savings, om_eur=om,
+                         payback_years=payback, npv_eur=first * annuity_factor(discount_rate, lifetime_years) - net,
+                         fuel_kwh=fuel, co2_t=fuel * co2_kg_kwh / 1000.0)
 
 
 # --------------------------------------------------------------------------- residential sizing

@@ -189,6 +189,7 @@ def test_a_runs_tables_sum_its_buildings_thermal_columns(clean):
 
 
 THERMAL = ("dwellings", "thermal_area_m2", "thermal_mwh", "thermal_fraction")
+ECONOMICS = ("thermal_savings_eur", "thermal_co2_t", "thermal_payback_years")
 
 
 def _brighter(day, path, factor=1.3):
@@ -248,7 +249,7 @@ def test_an_older_folder_without_thermal_columns_stays_without(clean, tmp_path):
     import shutil
 
     run = shutil.copytree(clean / "run", tmp_path / "run")
-    for name, columns in ((contract.BUILDINGS, THERMAL), (contract.ROOFS, ("thermal_area_m2", "thermal_mwh",
+    for name, columns in ((contract.BUILDINGS, THERMAL + ECONOMICS), (contract.ROOFS, ("thermal_area_m2", "thermal_mwh",
                                                                              "thermal_yield"))):
         layer = gpd.read_file(run / name).drop(columns=list(columns))
         (run / name).unlink()
@@ -257,5 +258,34 @@ def test_an_older_folder_without_thermal_columns_stays_without(clean, tmp_path):
     result = _reweather(run, out, _brighter(clean / "day.csv", tmp_path / "bright.csv"))
     assert result.exit_code == 0, (result.stdout, result.stderr, result.exception)
     fields = pyogrio.read_info(out / contract.BUILDINGS)["fields"]
-    assert not set(THERMAL) & set(fields) and "mwh" in fields
+    assert not set(THERMAL + ECONOMICS) & set(fields) and "mwh" in fields
     assert (pd.read_csv(out / contract.COMMUNES)["thermal_gwh"] == 0).all()
+
+
+@pytest.mark.slow
+def test_a_folder_without_the_economics_columns_is_read_and_reweathered_with_them(clean, tmp_path):
+    """A folder written before the solar water heaters' economics (heat columns, no economics): read as it is, and
+    reweathered with the economics of the new heat (cadastre.roofs.buildings.thermal_economics)."""
+    import shutil
+
+    from cadastre.config import config_from_dict
+    from cadastre.results.read import read_layer
+    from cadastre.roofs.buildings import BUILDING_HEAT_COLUMNS, thermal_economics
+
+    run = shutil.copytree(clean / "run", tmp_path / "run")
+    full = gpd.read_file(run / contract.BUILDINGS)
+    assert set(ECONOMICS) <= set(full.columns) and (full["thermal_savings_eur"] > 0).sum() == 4  # one day's heat
+    (run / contract.BUILDINGS).unlink()
+    full.drop(columns=list(ECONOMICS)).to_file(run / contract.BUILDINGS, layer=contract.LAYERS[contract.BUILDINGS],
+                                               driver="GPKG")
+    assert not set(ECONOMICS) & set(read_layer(run / contract.BUILDINGS).columns)
+    out = tmp_path / "out"
+    result = _reweather(run, out, _brighter(clean / "day.csv", tmp_path / "bright.csv"))
+    assert result.exit_code == 0, (result.stdout, result.stderr, result.exception)
+    after = read_layer(out / contract.BUILDINGS)
+    thermal = config_from_dict({"thermal": json.loads((run / contract.RUN_META).read_text())["parameters"]["thermal"]})
+    expected = thermal_economics(pd.DataFrame({c: after[c].to_numpy(np.float64) for c in BUILDING_HEAT_COLUMNS}),
+                                 thermal.thermal)
+    for column in ECONOMICS:
+        np.testing.assert_allclose(after[column].to_numpy(np.float64), expected[column].to_numpy(), rtol=1e-12)
+    assert (after["thermal_savings_eur"] > 0).sum() == 4
