@@ -3,8 +3,8 @@
 The expensive runs are shared: one run of the synthetic scene (``tiled``) and one clean run of the
 LiDAR sample (``lidar_clean``) per session, whatever the xdist workers; a test that changes a run
 folder works on a copy. The tests that run the batch are marked slow, the others are not. The
-command line runs in the process (typer's CliRunner) but for one real subprocess per kind of case:
-the kill in the middle of a run, and the one-line error of a bad configuration.
+command line runs in the process (typer's CliRunner) but for the kill in the middle of a run, a real
+subprocess of the console script.
 """
 
 from __future__ import annotations
@@ -414,12 +414,6 @@ def test_corrupt_laz_fails_its_tile_and_the_run_goes_on(lidar_clean, tmp_path):
                                   _attributes(clean / "buildings.gpkg"))
 
 
-def _cadastre(*args, **kw):
-    """The console command in a subprocess (for the cases that need a process of their own)."""
-    exe = Path(sys.executable).with_name("cadastre")
-    return subprocess.run([str(exe), *map(str, args)], capture_output=True, text=True, timeout=300, **kw)
-
-
 def _invoke(*args):
     """The command line in this process."""
     return runner.invoke(app, [str(a) for a in args])
@@ -513,14 +507,14 @@ def test_bad_configs_are_refused_before_any_work(scene, tmp_path, text, needle):
     assert needle in message and "\n" not in message, message
 
 
-@slow
 def test_a_bad_config_is_a_one_line_error_of_the_command(scene, tmp_path):
-    """The command line: one `error:` line, exit 2, no output folder (one case for all, in a subprocess: the
-    message is the library's, tested above)."""
+    """The command line: one `error:` line, exit 2, no output folder (one case for all: the message is the
+    library's, tested above; in this process, as a real process's one-line error is tested by
+    test_run_folder::test_two_real_runs_on_one_folder_one_is_refused_the_other_complete)."""
     bad = scene[0] / "bad-command.toml"
     bad.write_text('[inputs]\ndsm = ["dsm_scene.tif"]\n[tiles]\nhalo = -5\n')
-    result = _cadastre("run", bad, "-o", tmp_path / "out", "--scheduler", "synchronous")
-    assert result.returncode == 2
+    result = _invoke("run", bad, "-o", tmp_path / "out", "--scheduler", "synchronous")
+    assert result.exit_code == 2
     lines = result.stderr.strip().splitlines()
     assert len(lines) == 1 and lines[0].startswith("error: ") and "tiles.halo" in lines[0], result.stderr
     assert not (tmp_path / "out").exists()

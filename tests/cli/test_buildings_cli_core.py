@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shutil
 from pathlib import Path
 
 import geopandas as gpd
@@ -52,12 +53,23 @@ def assert_bad(result, out: Path, *needles):
     assert not out.exists() or not any(out.iterdir())
 
 
-def test_buildings_from_the_building_mask(inputs, tmp_path):
-    folder, prepared, irr = inputs
-    out = tmp_path / "b"
-    r = run("buildings", "-i", irr, "-p", prepared, "--communes", SAMPLE_COMMUNES, "-o", out)
-    assert r.exit_code == 0, r.stderr
-    assert "top" in r.stdout and "cadastre buildings" in r.stdout
+@pytest.fixture(scope="module")
+def from_the_mask(inputs, tmp_path_factory):
+    """``cadastre buildings`` on the sample, footprints from the building mask, run once per session:
+    (its output folder, exit code, stdout, stderr). Only read the folder (copy it to change it)."""
+    _folder, prepared, irr = inputs
+
+    def build(root: Path):
+        r = run("buildings", "-i", irr, "-p", prepared, "--communes", SAMPLE_COMMUNES, "-o", root / "b")
+        return root / "b", r.exit_code, r.stdout, r.stderr
+
+    return shared_build(tmp_path_factory, "buildings-cli-mask", build)[1]
+
+
+def test_buildings_from_the_building_mask(from_the_mask):
+    out, exit_code, stdout, stderr = from_the_mask
+    assert exit_code == 0, stderr
+    assert "top" in stdout and "cadastre buildings" in stdout
     b = gpd.read_file(out / "buildings.gpkg", layer="buildings")
     roofs = gpd.read_file(out / "roofs.gpkg", layer="roofs")
     territory = pd.read_csv(out / "territory.csv")
@@ -138,11 +150,11 @@ def test_bad_input(inputs, tmp_path, case):
     assert_bad(run("buildings", *args), out, *needles)
 
 
-def test_existing_outputs_need_overwrite(inputs, tmp_path):
+def test_existing_outputs_need_overwrite(inputs, from_the_mask, tmp_path):
     folder, prepared, irr = inputs
-    out = tmp_path / "b"
+    out = Path(shutil.copytree(from_the_mask[0], tmp_path / "b"))  # the outputs of a run with these arguments
     args = ["buildings", "-i", irr, "-p", prepared, "--communes", SAMPLE_COMMUNES, "-o", out, "-q"]
-    assert run(*args).exit_code == 0
+    assert from_the_mask[1] == 0
     before = (out / "buildings.gpkg").read_bytes()
     r = run(*args)
     assert r.exit_code == 2 and "--overwrite" in r.stderr

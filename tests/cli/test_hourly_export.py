@@ -8,15 +8,18 @@ without --hourly removes the earlier hourly.csv (it would not match the new tabl
 
 from __future__ import annotations
 
+import shutil
+from pathlib import Path
+
 import pandas as pd
 import pyogrio
 import pytest
-from helpers import cli_runner
+from helpers import cli_runner, shared_build
 from report_scene import engine_buildings
 
 from cli.main import app
 
-pytestmark = pytest.mark.slow  # an irradiance and two buildings runs (~10 s)
+pytestmark = pytest.mark.slow  # an irradiance (shared) and buildings runs (~7 s)
 
 
 def buildings(folder, out, *options):
@@ -26,15 +29,25 @@ def buildings(folder, out, *options):
 
 @pytest.fixture(scope="module")
 def scene(tmp_path_factory):
-    folder = tmp_path_factory.mktemp("hourly")
-    engine_buildings(folder)
-    return folder
+    """engine_buildings' folder, built once per session and shared with the report tests: only read it."""
+    _root, out = shared_build(tmp_path_factory, "report-engine", lambda root: engine_buildings(root / "scene"))
+    return out.parent
 
 
-def test_hourly_sums_to_each_buildings_mwh(scene, tmp_path):
-    out = tmp_path / "out"
-    result = buildings(scene, out, "--hourly", "1,3, 2")
-    assert result.exit_code == 0, result.output
+@pytest.fixture(scope="module")
+def hourly(scene, tmp_path_factory):
+    """``buildings --hourly "1,3, 2"`` on the scene, run once per session: (its output folder, exit code, output).
+    Only read the folder (the rerun test changes a copy)."""
+    def build(root):
+        result = buildings(scene, root / "out", "--hourly", "1,3, 2")
+        return root / "out", result.exit_code, result.output
+
+    return shared_build(tmp_path_factory, "hourly-export", build)[1]
+
+
+def test_hourly_sums_to_each_buildings_mwh(hourly):
+    out, exit_code, output = hourly
+    assert exit_code == 0, output
     table = pd.read_csv(out / "hourly.csv", dtype={"building_id": str})
     assert list(table.columns) == ["time", "building_id", "kw_ac"]
     assert list(dict.fromkeys(table["building_id"])) == ["1", "3", "2"]
@@ -69,9 +82,9 @@ def test_without_horizon_codes_is_refused_before_the_work(scene, tmp_path):
     assert "no horizon codes" in result.stderr and len(result.stderr.strip().splitlines()) == 1
 
 
-def test_a_rerun_without_hourly_removes_the_earlier_file(scene, tmp_path):
-    out = tmp_path / "out"
-    assert buildings(scene, out, "--hourly", "2").exit_code == 0
+def test_a_rerun_without_hourly_removes_the_earlier_file(scene, hourly, tmp_path):
+    out = Path(shutil.copytree(hourly[0], tmp_path / "out"))  # a --hourly run's folder
+    assert hourly[1] == 0
     assert (out / "hourly.csv").is_file()
     assert buildings(scene, out, "--overwrite").exit_code == 0
     assert not (out / "hourly.csv").exists()
