@@ -13,13 +13,22 @@ Under pytest-xdist each worker gives its Numba kernels its share of the cores
 (cores // workers, at least 1; the parallel kernels spin-wait, so that two
 workers each running one thread per core are several times slower). It is set
 before Numba is imported and passes on to the commands the tests start.
+
+A suite started as a background job of a shell without job control (``pytest ... &`` in a script, some
+CI runners) inherits Ctrl-C *ignored*, and so would every command it starts: the tests of Ctrl-C
+could not pass. Each process of the suite puts Python's own Ctrl-C handler back (the state of a
+program started in a terminal); the commands the tests start then get the default.
 """
 
 import os
+import signal
 import tempfile
 
 from hypothesis import settings
 from hypothesis.configuration import set_hypothesis_home_dir
+
+if signal.getsignal(signal.SIGINT) is signal.SIG_IGN:
+    signal.signal(signal.SIGINT, signal.default_int_handler)
 
 _workers = int(os.environ.get("PYTEST_XDIST_WORKER_COUNT", "0"))
 if _workers > 1 and "NUMBA_NUM_THREADS" not in os.environ:
