@@ -100,8 +100,10 @@ def _key_figures(row: pd.Series, territory: pd.DataFrame, text: dict, lang: str)
 
 
 def _top_table(buildings: pd.DataFrame, text: dict, lang: str) -> tables.Table:
-    """The :data:`TOP` buildings by gross MWh/yr, values of buildings.gpkg as written (rounded for display)."""
-    top = buildings.assign(_m=buildings["mwh"].astype(float)).sort_values("_m", ascending=False, kind="stable")
+    """The :data:`TOP` buildings by gross MWh/yr, values of buildings.gpkg as written (rounded for display); only
+    buildings that produce (a footprint without LiDAR data or without a suitable face is not a 'best building')."""
+    top = buildings.assign(_m=buildings["mwh"].astype(float))
+    top = top[top["_m"] > 0].sort_values("_m", ascending=False, kind="stable")
     address = next((c for c in ADDRESS_COLUMNS if c in top), None)
     headers = [text["id"]] + ([text["address"]] if address else [])
     headers += [text["area"], text["kwp"], text["mwh"], text["class"]]

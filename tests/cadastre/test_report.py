@@ -99,12 +99,22 @@ def test_top_table_is_the_best_buildings_as_written(run_dir, report):
     _, text = report
     rows = table_rows(text, "top-roofs")
     buildings = gpd.read_file(run_dir / "buildings.gpkg")
-    expected = buildings[buildings["insee"] == "62001"].sort_values("mwh", ascending=False)
+    expected = buildings[(buildings["insee"] == "62001") & (buildings["mwh"] > 0)].sort_values("mwh", ascending=False)
     assert [r[0] for r in rows] == list(expected["building_id"].astype(str))[:20]
     for cells, (_, b) in zip(rows, expected.iterrows(), strict=True):
         assert shown_number(cells[3], "fr") == pytest.approx(b["mwh"], abs=0.05)
         assert shown_number(cells[2], "fr") == pytest.approx(b["kwp"], abs=0.05)
         assert cells[4] == str(b["class"])
+
+
+def test_top_table_leaves_out_buildings_that_produce_nothing():
+    """A footprint without LiDAR data (or without a suitable face) has 0 MWh: it is no 'best building'."""
+    from cadastre.report.html import TEXT
+
+    buildings = pd.DataFrame({"building_id": ["a", "b", "c", "d"], "usable_area_m2": [50.0, 0.0, 120.0, 0.0],
+                              "kwp": [7.5, 0.0, 18.0, 0.0], "mwh": [6.4, 0.0, 15.2, np.nan], "class": [3, 0, 4, 0]})
+    table = report_module._top_table(buildings, TEXT["fr"], "fr")
+    assert [row[0][0] for row in table.rows] == ["c", "a"]
 
 
 def test_buildings_written_beside_the_html(report):
