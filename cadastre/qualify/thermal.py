@@ -35,9 +35,9 @@ import math
 import numpy as np
 
 from cadastre.qualify.config import QualifyConfig, SolarThermalConfig
-from cadastre.solar.thermal import heat_economics
+from cadastre.solar.thermal import HeatEconomics, heat_economics
 
-__all__ = ["USES", "ThermalEconomics", "choose_use", "collector_areas", "fuel_terms", "pv_room", "thermal_economics"]
+__all__ = ["USES", "choose_use", "collector_areas", "fuel_terms", "pv_room", "thermal_economics"]
 
 #: The uses of a roof compared for a building with a hot-water demand.
 USES = ("pv", "thermal", "thermal_pv")
@@ -68,31 +68,16 @@ def fuel_terms(st: SolarThermalConfig) -> tuple[float, float, float]:
     return st.electric_price_eur_kwh, st.electric_efficiency, st.electric_co2_kg_kwh
 
 
-@dataclasses.dataclass(frozen=True)
-class ThermalEconomics:
-    """First-year flows [€/yr], investment and subsidy [€], payback [yr, inf: never], NPV [€], fuel saved
-    [kWh/yr], CO2 avoided [t/yr]."""
-
-    investment_eur: float
-    subsidy_eur: float
-    savings_eur: float
-    om_eur: float
-    payback_years: float
-    npv_eur: float
-    fuel_kwh: float
-    co2_t: float
-
-
 def thermal_economics(heat_kwh: float, area_m2: float, config: QualifyConfig = QualifyConfig()  # noqa: B008
-                      ) -> ThermalEconomics:
+                      ) -> HeatEconomics:
     """The economics of a solar water heater of ``area_m2`` [m2] delivering ``heat_kwh`` [kWh/yr] (module
-    docstring)."""
+    docstring), each field a float."""
     st = config.solar_thermal
     price, efficiency, co2 = fuel_terms(st)
     e = heat_economics(heat_kwh, area_m2, price=price, efficiency=efficiency, co2_kg_kwh=co2,
                        cost_eur_m2=st.cost_eur_m2, subsidy_eur_m2=st.subsidy_eur_m2, om_rate=st.om_rate,
                        lifetime_years=st.lifetime_years, discount_rate=config.economics.discount_rate)
-    return ThermalEconomics(**{f.name: float(getattr(e, f.name)) for f in dataclasses.fields(ThermalEconomics)})
+    return HeatEconomics(**{f.name: float(getattr(e, f.name)) for f in dataclasses.fields(HeatEconomics)})
 
 
 def choose_use(npv: dict[str, float]) -> tuple[str, str]:

@@ -38,6 +38,7 @@ from cadastre.report.data import (
 from cadastre.report.data import main_commune as _main_commune
 from cadastre.report.html import TEXT, index_page, report_page
 from cadastre.results import contract
+from cadastre.roofs.buildings import BUILDING_HEAT_COLUMNS
 from cadastre.results.tables import write_table, write_workbook
 from rasters.footprints import check_vector_output, write_vector
 from rasters.io import check_output_path, staged_folder
@@ -239,8 +240,6 @@ def _monthly(run: RunData, row: pd.Series, *, kind: str, weather: str, text: dic
             "title": text["monthly"], "annual": str(row.get("gwh_gross", ""))}
 
 
-#: Columns of buildings.gpkg the solar water heating section reads (a folder of an older engine has none).
-THERMAL_COLUMNS = ("dwellings", "thermal_area_m2", "thermal_mwh", "thermal_fraction")
 #: Parameters of the run's ``thermal`` record that the section states (``docs/parameters.md``).
 THERMAL_ASSUMPTIONS = ("house_area", "house_tank", "house_demand", "dwelling_area", "dwelling_demand",
                        "floor_per_dwelling", "max_area_share", "set_point", "eta0")
@@ -292,7 +291,7 @@ def _thermal(run: RunData, row: pd.Series, buildings: pd.DataFrame, text: dict, 
     ``thermal_gwh`` and ``thermal_area_m2`` are the area's row of communes.csv / epci.csv as written (sums of the
     buildings' when the table has no such column); the counts and the solar fraction come from buildings.gpkg.
     """
-    if any(column not in buildings for column in THERMAL_COLUMNS):
+    if any(column not in buildings for column in BUILDING_HEAT_COLUMNS):  # a folder of an older engine
         return None
     figures = thermal_figures(buildings)
     equipped = figures["equipped"]

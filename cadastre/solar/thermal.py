@@ -316,8 +316,9 @@ def _chunks(n: int, size: int):
 
 @dataclasses.dataclass(frozen=True)
 class HeatEconomics:
-    """Economics of ``n`` solar water heaters, arrays (n,): investment and subsidy [€], first-year savings and
-    running cost [€/yr], payback [yr, inf: never], NPV [€], fuel saved [kWh/yr], CO2 avoided [t/yr]."""
+    """Economics of ``n`` solar water heaters, arrays (n,) (floats for one system, as
+    :func:`cadastre.qualify.thermal.thermal_economics` gives them): investment and subsidy [€], first-year savings
+    and running cost [€/yr], payback [yr, inf: never], NPV [€], fuel saved [kWh/yr], CO2 avoided [t/yr]."""
 
     investment_eur: np.ndarray
     subsidy_eur: np.ndarray
